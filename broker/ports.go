@@ -1,0 +1,141 @@
+package broker
+
+import (
+	"context"
+)
+
+// The pipeline's dependencies. Each is small and implemented by one adapter
+// under internal/ (or keys/); tests of this package may fake them, but the
+// proof that a feature works runs against the real adapters (test/).
+
+// Authenticator verifies an access token. It returns an error for any token
+// that is not valid for this broker: the pipeline answers 401 to all of them
+// alike. It does not check that the actor exists in the cell; the pipeline
+// does, from the configuration.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (Principal, error)
+}
+
+// EnvelopeOpener decrypts an age envelope (binary or armored) addressed to one
+// of the broker's identities. It returns at most limit bytes of plaintext and
+// an error for anything else: not age, a wrong recipient, tampering, a
+// truncated or oversized payload.
+type EnvelopeOpener interface {
+	Open(envelope []byte, limit int64) ([]byte, error)
+}
+
+// Pseudonymizer turns identities into keyed pseudonyms, so that the store
+// never holds a name or a national number.
+type Pseudonymizer interface {
+	// Aliases returns one keyed pseudonym per way the identity names the
+	// person (national number; family name, given name and birth date), the
+	// strongest first. It returns none for an identity that names no one.
+	Aliases(livc string, id Identity) []string
+	// SubjectRef derives the person's public pseudonym from its first alias.
+	SubjectRef(livc string, alias string) string
+}
+
+// Sealer encrypts records at rest under a data key of their person, wrapped by
+// the broker's key-encryption keys.
+type Sealer interface {
+	// NewDataKey returns a fresh data key, wrapped.
+	NewDataKey() (wrapped []byte, err error)
+	// Seal encrypts plaintext under the wrapped data key, bound to additional.
+	Seal(wrapped, additional, plaintext []byte) ([]byte, error)
+	// Open reverses Seal; any tampering or a wrong key is an error.
+	Open(wrapped, additional, sealed []byte) ([]byte, error)
+}
+
+// Store keeps subjects, their sealed records and dossiers. It never sees a
+// plaintext field. Missing items are ErrNotFound.
+type Store interface {
+	// LinkSubject returns the subject ref already linked to any of aliases, or
+	// links all of them to newRef and returns it. Concurrent callers agree.
+	LinkSubject(ctx context.Context, livc string, aliases []string, newRef string) (string, error)
+	// FindSubject returns the ref linked to any of aliases, or ErrNotFound.
+	FindSubject(ctx context.Context, livc string, aliases []string) (string, error)
+	// DataKey returns the subject's wrapped data key, setting it to wrapped if
+	// it has none (the first writer wins; the winner's key is returned).
+	DataKey(ctx context.Context, livc, ref string, wrapped []byte) ([]byte, error)
+	// ExistingDataKey returns the subject's wrapped data key or ErrNotFound.
+	ExistingDataKey(ctx context.Context, livc, ref string) ([]byte, error)
+	PutRecord(ctx context.Context, livc, ref string, rec SealedRecord) error
+	// Records returns every sealed record of the subject, oldest first.
+	Records(ctx context.Context, livc, ref string) ([]SealedRecord, error)
+	// HasRecord reports whether the subject has a record with that id.
+	HasRecord(ctx context.Context, livc, ref, id string) (bool, error)
+
+	CreateCase(ctx context.Context, c Case) error
+	Case(ctx context.Context, livc, id string) (Case, error)
+	// CasesOfSubject returns every dossier about the subject.
+	CasesOfSubject(ctx context.Context, livc, ref string) ([]Case, error)
+	// UpdateCase replaces a dossier that exists.
+	UpdateCase(ctx context.Context, c Case) error
+
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}
+
+// Auditor appends to and reads the audit log.
+type Auditor interface {
+	// Append writes e to the log and sets e.Index (and e.LeafHash where the
+	// log computes one). It returns only once the entry is in the log; an
+	// error means it is not, and the pipeline then releases and stores
+	// nothing.
+	Append(ctx context.Context, e *AuditEntry) error
+	// List returns entries matching q in log order (or newest first), and
+	// the cursor of the next page, "" on the last.
+	List(ctx context.Context, q AuditQuery) ([]AuditEntry, string, error)
+	// Ping reports whether the log is reachable.
+	Ping(ctx context.Context) error
+}
+
+// DecisionInput is what the policy decides from. The pipeline fills it from
+// the configuration and the store, never from the token beyond the actor id.
+type DecisionInput struct {
+	Livc    string         `json:"livc"`
+	Action  string         `json:"action"`
+	Purpose string         `json:"purpose"`
+	Actor   DecisionActor  `json:"actor"`
+	Subject *SubjectScope  `json:"subject,omitempty"`
+	Case    *CaseScope     `json:"case,omitempty"`
+	Target  map[string]any `json:"target,omitempty"` // action-specific, e.g. roster actors
+}
+
+// DecisionActor is the requester's actor as the configuration describes it.
+type DecisionActor struct {
+	ID          string   `json:"id"`
+	Type        string   `json:"type"`
+	Tables      []string `json:"tables"`
+	Coordinator bool     `json:"coordinator"`
+}
+
+// SubjectScope tells the policy how the requester stands to a person.
+type SubjectScope struct {
+	OpenCase bool `json:"open_case"` // some dossier about the person is open
+	OnRoster bool `json:"on_roster"` // the requester's actor is on the roster of an open one
+}
+
+// CaseScope tells the policy how the requester stands to a dossier.
+type CaseScope struct {
+	State    string `json:"state"`
+	OnRoster bool   `json:"on_roster"`
+}
+
+// Decision is the policy's answer. The zero value denies everything.
+type Decision struct {
+	Allow bool `json:"allow"`
+	// Classes are the field classes released to the requester.
+	Classes []string `json:"classes"`
+	// Own allows the requester's actor to be shown back what it submitted.
+	Own bool `json:"own"`
+	// Reasons explain a deny, for the audit log.
+	Reasons  []string `json:"reasons"`
+	Revision string   `json:"-"`
+}
+
+// Decider evaluates the policy once per request. An undefined result, an
+// error or a timeout is an error, and the pipeline denies.
+type Decider interface {
+	Decide(ctx context.Context, in DecisionInput) (Decision, error)
+}
