@@ -111,6 +111,7 @@ type AuditEntry struct {
 	Purpose        string    `json:"purpose"`
 	SubjectRef     string    `json:"subject_ref"`
 	CaseID         string    `json:"case_id"`
+	Record         string    `json:"record,omitempty"` // the record a submission created
 	Decision       string    `json:"decision"`
 	Released       []string  `json:"released"`
 	Withheld       []string  `json:"withheld"`

@@ -1,0 +1,141 @@
+package broker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+)
+
+// ReadCard answers GET /v1/subjects/{ref}/card: every record about the person
+// merged into one card, holding only what the policy releases to the
+// requester under the declared purpose.
+//
+// Steps: authenticate, decide (one evaluation: the released classes), open
+// the records, release (a pure filter), audit, answer. A person the requester
+// may see nothing of is the same 404 whatever the reason.
+func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card, error) {
+	c, err := s.begin(ctx, req, "card.read")
+	if err != nil {
+		return Card{}, err
+	}
+	if !ValidSubjectRef(ref) {
+		return Card{}, c.fail(ctx, ErrNotFoundForRequester)
+	}
+	c.entry.SubjectRef = ref
+	scope, err := s.subjectScope(ctx, c.cell.ID, ref, c.actor.ID)
+	if err != nil {
+		return Card{}, c.fail(ctx, err)
+	}
+	d, err := c.decide(ctx, DecisionInput{Subject: &scope})
+	if err != nil {
+		return Card{}, err
+	}
+	records, err := s.openRecords(ctx, c.cell.ID, ref)
+	if err != nil {
+		return Card{}, c.fail(ctx, err)
+	}
+	card, released, withheld := Release(c.cell, records, d, c.actor.ID)
+	card.SubjectRef = ref
+	c.entry.Released, c.entry.Withheld = released, withheld
+	if len(released) == 0 {
+		return Card{}, c.fail(ctx, ErrNotFoundForRequester)
+	}
+	if err := c.allow(ctx); err != nil {
+		return Card{}, err
+	}
+	return card, nil
+}
+
+// subjectScope tells how the actor stands to the person: whether a dossier
+// about it is open, and whether the actor is on the roster of an open one.
+func (s *Service) subjectScope(ctx context.Context, livc, ref, actor string) (SubjectScope, error) {
+	cases, err := s.c.Store.CasesOfSubject(ctx, livc, ref)
+	if err != nil && !isNotFound(err) {
+		return SubjectScope{}, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	var sc SubjectScope
+	for _, k := range cases {
+		if !k.Open() {
+			continue
+		}
+		sc.OpenCase = true
+		if slices.Contains(k.Roster, actor) {
+			sc.OnRoster = true
+		}
+	}
+	return sc, nil
+}
+
+// openRecords reads and decrypts every record of the person. A record that
+// does not open is an error, never silently skipped.
+func (s *Service) openRecords(ctx context.Context, livc, ref string) ([]Record, error) {
+	sealed, err := s.c.Store.Records(ctx, livc, ref)
+	if err != nil && !isNotFound(err) {
+		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	if len(sealed) == 0 {
+		return nil, nil
+	}
+	wrapped, err := s.dataKey(ctx, livc, ref, false)
+	if err != nil {
+		if isNotFound(err) { // erased: the key is gone
+			return nil, nil
+		}
+		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	out := make([]Record, 0, len(sealed))
+	for _, sr := range sealed {
+		plain, err := s.c.Sealer.Open(wrapped, recordAD(livc, ref, sr.ID), sr.Sealed)
+		if err != nil {
+			return nil, Wrap(KindInternal, err, "a record could not be decrypted")
+		}
+		var rec Record
+		dec := json.NewDecoder(bytes.NewReader(plain))
+		dec.UseNumber()
+		if err := dec.Decode(&rec); err != nil {
+			return nil, Wrap(KindInternal, err, "a record could not be decoded")
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// Release is the pure filter of the card: a value is released when the
+// decision releases its field's class, or when the requester's own actor
+// submitted it and the decision allows showing that back. Everything else is
+// withheld and counted. It returns the card and the sorted names of the
+// released and withheld fields, for the audit log.
+func Release(cell *Cell, records []Record, d Decision, actor string) (Card, []string, []string) {
+	classes := make(map[string]bool, len(d.Classes))
+	for _, cl := range d.Classes {
+		classes[cl] = true
+	}
+	card := Card{Fields: map[string][]CardValue{}}
+	released, withheld := map[string]bool{}, map[string]bool{}
+	for _, rec := range records {
+		for _, name := range slices.Sorted(maps.Keys(rec.Fields)) {
+			spec, known := cell.Fields[name]
+			ok := d.Allow && ((known && classes[spec.Class]) || (d.Own && rec.Source == actor))
+			if !ok {
+				card.Withheld++
+				withheld[name] = true
+				continue
+			}
+			released[name] = true
+			card.Fields[name] = append(card.Fields[name], CardValue{
+				Value: rec.Fields[name], Source: rec.Source, Record: rec.ID, At: rec.ObservedAt,
+			})
+		}
+	}
+	return card, sortedKeys(released), sortedKeys(withheld)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := slices.Sorted(maps.Keys(m))
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+package broker
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// CaseRequest registers a dossier (POST /v1/cases).
+type CaseRequest struct {
+	SubjectRef string   `json:"subject_ref"`
+	SignalIDs  []string `json:"signal_ids"`
+	Category   string   `json:"category"`
+}
+
+// RosterRequest sets who takes part in a dossier's case conference.
+type RosterRequest struct {
+	Actors []string `json:"actors"`
+}
+
+const maxRoster = 64
+
+// CreateCase registers a dossier about a person the broker holds signals of.
+func (s *Service) CreateCase(ctx context.Context, req *Request) (Case, error) {
+	c, err := s.begin(ctx, req, "case.create")
+	if err != nil {
+		return Case{}, err
+	}
+	body, err := c.body(ctx)
+	if err != nil {
+		return Case{}, err
+	}
+	var in CaseRequest
+	if err := decodeBody(body, &in); err != nil {
+		return Case{}, c.fail(ctx, err)
+	}
+	if err := s.checkCaseRequest(ctx, c.cell.ID, &in); err != nil {
+		return Case{}, c.fail(ctx, err)
+	}
+	c.entry.SubjectRef = in.SubjectRef
+	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
+		return Case{}, err
+	}
+	now := s.c.Now().UTC()
+	k := Case{
+		ID: NewID("case"), Livc: c.cell.ID, SubjectRef: in.SubjectRef,
+		SignalIDs: in.SignalIDs, Category: in.Category, State: StateRegistration,
+		Roster: []string{}, CreatedBy: c.actor.ID, CreatedAt: now, UpdatedAt: now,
+	}
+	c.entry.CaseID = k.ID
+	c.entry.Reason = "state registration"
+	if err := c.allow(ctx); err != nil {
+		return Case{}, err
+	}
+	if err := s.c.Store.CreateCase(ctx, k); err != nil {
+		return Case{}, c.failAfterAllow(ctx, err, "the dossier could not be stored")
+	}
+	return k, nil
+}
+
+// checkCaseRequest refuses a dossier about no known person or naming records
+// that are not that person's.
+func (s *Service) checkCaseRequest(ctx context.Context, livc string, in *CaseRequest) error {
+	if !ValidSubjectRef(in.SubjectRef) {
+		return Invalid("subject_ref", "must be a subject ref (s_…)")
+	}
+	if !categoryPattern.MatchString(in.Category) {
+		return Invalid("category", "must be a lower-case identifier of at most 64 characters")
+	}
+	if len(in.SignalIDs) == 0 || len(in.SignalIDs) > 100 {
+		return Invalid("signal_ids", "must list from 1 to 100 signal ids")
+	}
+	seen := map[string]bool{}
+	for _, id := range in.SignalIDs {
+		if !ValidRecordID(id) || seen[id] {
+			return Invalid("signal_ids", "holds a malformed or repeated id")
+		}
+		seen[id] = true
+		ok, err := s.c.Store.HasRecord(ctx, livc, in.SubjectRef, id)
+		if err != nil {
+			return Wrap(KindUnavailable, err, "the store is unavailable")
+		}
+		if !ok {
+			return Invalid("signal_ids", "names a signal that is not about this subject")
+		}
+	}
+	return nil
+}
+
+// SetRoster replaces the roster of a dossier's case conference.
+func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (Case, error) {
+	c, err := s.begin(ctx, req, "roster.change")
+	if err != nil {
+		return Case{}, err
+	}
+	k, err := s.loadCase(ctx, c, caseID)
+	if err != nil {
+		return Case{}, c.fail(ctx, err)
+	}
+	body, err := c.body(ctx)
+	if err != nil {
+		return Case{}, err
+	}
+	var in RosterRequest
+	if err := decodeBody(body, &in); err != nil {
+		return Case{}, c.fail(ctx, err)
+	}
+	if err := checkRoster(c.cell, in.Actors); err != nil {
+		return Case{}, c.fail(ctx, err)
+	}
+	d, err := c.decide(ctx, DecisionInput{
+		Case:   &CaseScope{State: k.State, OnRoster: slices.Contains(k.Roster, c.actor.ID)},
+		Target: map[string]any{"roster": in.Actors},
+	})
+	if err != nil {
+		if slices.Contains(d.Reasons, "roster_actor_not_operational") {
+			return Case{}, Invalid("actors", "names an actor that does not sit at the operational table")
+		}
+		return Case{}, err
+	}
+	c.entry.Reason = "roster " + joinOrNone(k.Roster) + " -> " + joinOrNone(in.Actors)
+	k.Roster = in.Actors
+	k.UpdatedAt = s.c.Now().UTC()
+	if err := c.allow(ctx); err != nil {
+		return Case{}, err
+	}
+	if err := s.c.Store.UpdateCase(ctx, k); err != nil {
+		return Case{}, c.failAfterAllow(ctx, err, "the roster could not be stored")
+	}
+	return k, nil
+}
+
+// loadCase reads a dossier of the requester's cell; a malformed or unknown id
+// is the same 404.
+func (s *Service) loadCase(ctx context.Context, c *call, id string) (Case, error) {
+	if !ValidCaseID(id) {
+		return Case{}, ErrNotFoundForRequester
+	}
+	c.entry.CaseID = id
+	k, err := s.c.Store.Case(ctx, c.cell.ID, id)
+	if isNotFound(err) {
+		return Case{}, ErrNotFoundForRequester
+	}
+	if err != nil {
+		return Case{}, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	c.entry.SubjectRef = k.SubjectRef
+	return k, nil
+}
+
+func checkRoster(cell *Cell, actors []string) error {
+	if actors == nil {
+		return Invalid("actors", "is required (an empty list clears the roster)")
+	}
+	if len(actors) > maxRoster {
+		return Invalid("actors", "lists more than %d actors", maxRoster)
+	}
+	seen := map[string]bool{}
+	for _, a := range actors {
+		if _, ok := cell.Actor(a); !ok {
+			return Invalid("actors", "names an actor unknown to the cell")
+		}
+		if seen[a] {
+			return Invalid("actors", "names an actor twice")
+		}
+		seen[a] = true
+	}
+	return nil
+}
+
+func joinOrNone(ids []string) string { return "[" + strings.Join(ids, ",") + "]" }

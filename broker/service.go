@@ -1,0 +1,288 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Conf wires the pipeline to its adapters. Every field but Now, Logger and
+// the limits is required.
+type Conf struct {
+	Cells      map[string]*Cell
+	Auth       Authenticator
+	Envelopes  EnvelopeOpener
+	Pseudonyms Pseudonymizer
+	Sealer     Sealer
+	Store      Store
+	Audit      Auditor
+	Policy     Decider
+	// Encrypter seals answers to a requester's age recipients; nil disables
+	// Accept: application/age (406).
+	Encrypter Encrypter
+	// Keys is what GET /v1/keys publishes.
+	Keys PublicKeys
+	// MaxPlaintext bounds a decrypted envelope; default 1 MiB.
+	MaxPlaintext int64
+	// Now is the clock; default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Encrypter encrypts an answer to age recipients.
+type Encrypter interface {
+	SealTo(recipients []string, plaintext []byte) ([]byte, error)
+}
+
+// PublicKeys is what clients need to talk to the broker: the age recipients
+// to encrypt signals to and the key that verifies audit checkpoints.
+type PublicKeys struct {
+	Recipients    []string `json:"recipients"`
+	CheckpointKey string   `json:"checkpoint_key"`
+}
+
+func (c *Conf) validate() error {
+	switch {
+	case len(c.Cells) == 0:
+		return errors.New("broker: no cell configured")
+	case c.Auth == nil, c.Envelopes == nil, c.Pseudonyms == nil, c.Sealer == nil,
+		c.Store == nil, c.Audit == nil, c.Policy == nil:
+		return errors.New("broker: an adapter is missing")
+	}
+	if c.MaxPlaintext <= 0 {
+		c.MaxPlaintext = 1 << 20
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}
+
+// Service is the request pipeline. It is safe for concurrent use.
+type Service struct {
+	c Conf
+}
+
+// New returns the pipeline over the adapters of c.
+func New(c Conf) (*Service, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &Service{c: c}, nil
+}
+
+// Request is what every /v1 call brings, whatever the transport. The
+// pipeline fills the output fields as it goes.
+type Request struct {
+	ID      string // request id, set by the gateway
+	Token   string // bearer token; never logged, never stored
+	Purpose string // the LIVC-Purpose header
+	// WantAge asks for the answer encrypted to the actor's recipients.
+	WantAge bool
+	// Body reads the request body; the transport bounds its size and checks
+	// its media type, and returns a broker error when it refuses it. The
+	// pipeline reads it only after authentication, so that a refused body
+	// is audited like any other refusal.
+	Body func() ([]byte, error)
+	// Refuse is a refusal the transport found in the request (a malformed
+	// query, say); the pipeline returns it, audited, after authentication.
+	Refuse error
+
+	// AuditID is set once the request's audit entry is in the log.
+	AuditID string
+	// Principal is set once the token is verified.
+	Principal Principal
+	// SealTo holds the recipients the answer must be encrypted to when
+	// WantAge was asked and granted.
+	SealTo []string
+}
+
+// PublicKeys returns what GET /v1/keys publishes.
+func (s *Service) PublicKeys() PublicKeys { return s.c.Keys }
+
+// Ready reports whether the store and the audit log are reachable.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.c.Store.Ping(ctx); err != nil {
+		return Wrap(KindUnavailable, err, "store unavailable")
+	}
+	if err := s.c.Audit.Ping(ctx); err != nil {
+		return Wrap(KindUnavailable, err, "audit log unavailable")
+	}
+	return nil
+}
+
+// SealAnswer encrypts an answer body to the recipients the pipeline chose for
+// req. It is called only when req.SealTo is set.
+func (s *Service) SealAnswer(req *Request, body []byte) ([]byte, error) {
+	if s.c.Encrypter == nil || len(req.SealTo) == 0 {
+		return nil, Errorf(KindNotAcceptable, "the answer cannot be encrypted for this actor")
+	}
+	out, err := s.c.Encrypter.SealTo(req.SealTo, body)
+	if err != nil {
+		return nil, Wrap(KindInternal, err, "the answer could not be encrypted")
+	}
+	return out, nil
+}
+
+// call is one request going through the pipeline: who asks, in which cell,
+// and the audit entry that will record it.
+type call struct {
+	s     *Service
+	req   *Request
+	cell  *Cell
+	actor Actor
+	entry AuditEntry
+}
+
+// begin authenticates req and checks its purpose header. A refusal is
+// audited before it is returned.
+func (s *Service) begin(ctx context.Context, req *Request, action string) (*call, error) {
+	c := &call{s: s, req: req, entry: AuditEntry{
+		ID:        NewID("aud"),
+		Time:      s.c.Now().UTC(),
+		RequestID: req.ID,
+		Action:    action,
+		Purpose:   req.Purpose,
+	}}
+	p, err := s.c.Auth.Authenticate(ctx, req.Token)
+	if err != nil {
+		return nil, c.authFail(ctx, err.Error())
+	}
+	cell, ok := s.c.Cells[p.Livc]
+	if !ok {
+		return nil, c.authFail(ctx, "token names a cell this broker does not serve")
+	}
+	actor, ok := cell.Actor(p.Actor)
+	if !ok {
+		c.entry.Livc = cell.ID
+		return nil, c.authFail(ctx, "token names an actor unknown to the cell")
+	}
+	req.Principal = p
+	c.cell, c.actor = cell, actor
+	c.entry.Livc, c.entry.Actor, c.entry.Sub = cell.ID, actor.ID, p.Sub
+	if !validPurpose(req.Purpose) {
+		return nil, c.fail(ctx, Errorf(KindForbidden, "the LIVC-Purpose header is missing or malformed"))
+	}
+	if req.Refuse != nil {
+		return nil, c.fail(ctx, req.Refuse)
+	}
+	if req.WantAge {
+		if len(actor.Recipients) == 0 || s.c.Encrypter == nil {
+			return nil, c.fail(ctx, Errorf(KindNotAcceptable, "no age recipient is configured for actor %q", actor.ID))
+		}
+		req.SealTo = actor.Recipients
+	}
+	return c, nil
+}
+
+// body reads the request body; a refusal is audited.
+func (c *call) body(ctx context.Context) ([]byte, error) {
+	if c.req.Body == nil {
+		return nil, c.fail(ctx, Errorf(KindBadRequest, "a body is required"))
+	}
+	b, err := c.req.Body()
+	if err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	return b, nil
+}
+
+// authFail audits a failed authentication and returns 401.
+func (c *call) authFail(ctx context.Context, reason string) error {
+	c.entry.Action, c.entry.Decision = "auth.fail", DecisionDeny
+	c.entry.Reason = reason
+	if err := c.append(ctx); err != nil {
+		return err
+	}
+	return Errorf(KindUnauthenticated, "a valid access token is required")
+}
+
+// append writes the entry to the audit log; the request fails if it cannot.
+func (c *call) append(ctx context.Context) error {
+	if err := c.s.c.Audit.Append(ctx, &c.entry); err != nil {
+		c.req.AuditID = ""
+		return Wrap(KindUnavailable, err, "the audit log is unavailable; nothing was stored or released")
+	}
+	c.req.AuditID = c.entry.ID
+	return nil
+}
+
+// allow audits an allowed request. Only after it returns nil may the caller
+// store or release anything.
+func (c *call) allow(ctx context.Context) error {
+	c.entry.Decision = DecisionAllow
+	return c.append(ctx)
+}
+
+// fail audits a refused or failed request and returns err (or the audit
+// failure, which takes precedence: then nothing at all happened).
+func (c *call) fail(ctx context.Context, err error) error {
+	c.entry.Decision = DecisionDeny
+	switch KindOf(err) {
+	case KindInternal, KindUnavailable:
+		c.entry.Decision = DecisionError
+	}
+	c.entry.Reason = reasonOf(err)
+	if aerr := c.append(ctx); aerr != nil {
+		return aerr
+	}
+	return err
+}
+
+// failAfterAllow records that a request already audited as allowed failed
+// while storing. The first entry stays; a second one says it failed.
+func (c *call) failAfterAllow(ctx context.Context, cause error, detail string) error {
+	first := c.entry
+	c.entry.ID = NewID("aud")
+	c.entry.Time = c.s.c.Now().UTC()
+	c.entry.Released, c.entry.Withheld = nil, nil
+	err := c.fail(ctx, Wrap(KindUnavailable, cause, detail))
+	c.s.c.Logger.Error("write failed after audit", "request_id", c.req.ID,
+		"audit_id", first.ID, "action", first.Action, "err", cause)
+	return err
+}
+
+// decide asks the policy. An error or undefined result is a deny.
+func (c *call) decide(ctx context.Context, in DecisionInput) (Decision, error) {
+	in.Livc, in.Purpose = c.cell.ID, c.req.Purpose
+	in.Action = c.entry.Action
+	in.Actor = DecisionActor{
+		ID: c.actor.ID, Type: c.actor.Type,
+		Tables: c.cell.TablesOf(c.actor.ID), Coordinator: c.actor.Coordinator,
+	}
+	if in.Actor.Tables == nil {
+		in.Actor.Tables = []string{}
+	}
+	d, err := c.s.c.Policy.Decide(ctx, in)
+	if err != nil {
+		return Decision{}, c.fail(ctx, Wrap(KindUnavailable, err, "the policy could not decide; denied"))
+	}
+	c.entry.PolicyRevision = d.Revision
+	if !d.Allow {
+		return d, c.fail(ctx, &Error{Kind: KindForbidden,
+			Detail: fmt.Sprintf("not allowed for actor %q under purpose %q", c.actor.ID, c.req.Purpose),
+			Err:    fmt.Errorf("policy: %v", d.Reasons)})
+	}
+	return d, nil
+}
+
+// reasonOf is the short, value-free reason an audit entry records.
+func reasonOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		r := e.Detail
+		if e.Field != "" {
+			r = e.Field + ": " + r
+		}
+		if e.Kind == KindForbidden && e.Err != nil {
+			r += " (" + e.Err.Error() + ")"
+		}
+		return r
+	}
+	return "internal error"
+}
