@@ -1,0 +1,14 @@
+// Package token verifies the broker's access tokens (JWTs signed by a key of
+// a JWKS) and makes development keys and tokens for `livcctl dev`.
+//
+// Verification is deliberately narrow. The algorithm comes from the key in
+// the configured set, never from the token: a token whose header names
+// another algorithm than its key (including "none" and any HMAC) is refused
+// before any cryptography runs. The set itself is refused at load when it
+// holds a symmetric key, a private key, or a key whose algorithm is not one
+// of EdDSA, ES256, ES384, RS256 or PS256.
+//
+// Errors never carry token material. Every refusal is a broker.Error of kind
+// KindUnauthenticated whose cause is a short fixed reason ("expired", "bad
+// signature", "missing claim actor", ...) meant for the audit log.
+package token

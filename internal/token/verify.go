@@ -1,0 +1,263 @@
+package token
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/lestrrat-go/jwx/v3/jws"
+	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+
+	"github.com/livc/livc-broker/broker"
+)
+
+// Limits on what a token may hold.
+const (
+	// MaxTokenBytes is the largest raw token Authenticate parses.
+	MaxTokenBytes = 8 << 10
+	// MaxClaimLen bounds sub, livc and actor, in bytes.
+	MaxClaimLen = 256
+)
+
+// Verifier authenticates access tokens against a JWKS. It is safe for
+// concurrent use.
+type Verifier struct {
+	conf  Conf
+	src   keySource
+	ring  atomic.Pointer[keyring]
+	mu    sync.Mutex // serialises rebuilding ring after a JWKS refresh
+	cache *verified  // nil when disabled
+	stop  func()     // ends the background refresh of a JWKS URL
+}
+
+var _ broker.Authenticator = (*Verifier)(nil)
+
+// New validates c, loads the JWKS and returns a Verifier. It refuses a set
+// holding a symmetric or private key, a key whose algorithm is not EdDSA,
+// ES256, ES384, RS256 or PS256, or an RSA key without alg. A JWKS URL is
+// fetched before New returns (a failure is reported with its cause) and then
+// refreshed in the background until ctx is done or Close is called; a
+// refreshed set that would be refused at load makes every token fail
+// ("signing key set refused") until a good set is fetched.
+func New(ctx context.Context, c Conf) (*Verifier, error) {
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	src, set, stop, err := openSource(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	ring, err := checkSet(set)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	v := &Verifier{conf: c, src: src, stop: stop, cache: newVerified(c.CacheSize)}
+	v.ring.Store(ring)
+	return v, nil
+}
+
+// Authenticate verifies raw and returns who it names. It accepts only a
+// compact JWS whose header alg equals its key's alg, under the key named by
+// kid (kid may be omitted only when the set has one key), with exp in the
+// future, nbf and iat no later than now plus the skew, iss equal to the
+// configured issuer, aud naming the configured audience, and non-empty
+// printable string claims sub, livc and actor of at most MaxClaimLen bytes.
+// Every refusal is a broker.Error of kind KindUnauthenticated whose cause is
+// a short reason without token material.
+//
+// A token once accepted is remembered (by its SHA-256) until its exp, so a
+// repeat costs a hash and a lookup; it stays accepted until then even if its
+// key leaves a refreshed JWKS. ctx is unused: verification does no I/O.
+func (v *Verifier) Authenticate(_ context.Context, raw string) (broker.Principal, error) {
+	if raw == "" {
+		return broker.Principal{}, refuse(errNoToken)
+	}
+	if len(raw) > MaxTokenBytes {
+		return broker.Principal{}, refuse(errTooLarge)
+	}
+	now := v.conf.Now()
+	var sum [sha256.Size]byte
+	if v.cache != nil {
+		sum = sha256.Sum256([]byte(raw))
+		if p, ok := v.cache.get(sum, now); ok {
+			return p, nil
+		}
+	}
+	p, err := v.verify(raw, now)
+	if err != nil {
+		var r reason
+		if !errors.As(err, &r) {
+			r = errMalformed
+		}
+		return broker.Principal{}, refuse(r)
+	}
+	if v.cache != nil {
+		v.cache.put(sum, p, now)
+	}
+	return p, nil
+}
+
+// verify does the work of Authenticate; its errors are all reasons.
+func (v *Verifier) verify(raw string, now time.Time) (broker.Principal, error) {
+	kid, alg, err := peekHeader(raw)
+	if err != nil {
+		return broker.Principal{}, err
+	}
+	key, err := v.keys().find(kid)
+	if err != nil {
+		return broker.Principal{}, err
+	}
+	// The key decides the algorithm; a header that says otherwise ("none",
+	// HS256 over the public key, another signature scheme) is refused here,
+	// before any cryptography.
+	if alg != key.alg.String() {
+		return broker.Principal{}, errAlgMismatch
+	}
+	tok, err := jwt.ParseString(raw,
+		// WithKey alone selects jwx's fast compact path; adding WithContext
+		// would leave it (and one signature needs no deadline checks).
+		jwt.WithKey(key.alg, key.key),
+		jwt.WithStrictStringClaims(true),
+		jwt.WithClock(jwt.ClockFunc(func() time.Time { return now })),
+		jwt.WithAcceptableSkew(v.conf.Skew),
+		jwt.WithTruncation(0),
+		jwt.WithIssuer(v.conf.Issuer),
+		jwt.WithAudience(v.conf.Audience),
+		jwt.WithRequiredClaim(jwt.ExpirationKey),
+	)
+	if err != nil {
+		return broker.Principal{}, classify(err)
+	}
+	// jwx grants exp the skew too; the broker does not, so that a cached
+	// entry and a fresh verification agree on when a token ends.
+	exp, ok := tok.Expiration()
+	if !ok {
+		return broker.Principal{}, errNoExp
+	}
+	if !now.Before(exp) {
+		return broker.Principal{}, errExpired
+	}
+	p := broker.Principal{Expires: exp}
+	if p.Sub, err = stringClaim(tok, jwt.SubjectKey); err != nil {
+		return broker.Principal{}, err
+	}
+	if p.Livc, err = stringClaim(tok, "livc"); err != nil {
+		return broker.Principal{}, err
+	}
+	if p.Actor, err = stringClaim(tok, "actor"); err != nil {
+		return broker.Principal{}, err
+	}
+	return p, nil
+}
+
+// Close stops the background refresh of a JWKS URL; tokens are then checked
+// against the last set fetched. It is a no-op for a JWKS file.
+func (v *Verifier) Close() { v.stop() }
+
+// keys returns the keyring in force, rebuilding it when the source has
+// refreshed its set.
+func (v *Verifier) keys() *keyring {
+	r := v.ring.Load()
+	set := v.src.current()
+	if set == nil || set == r.src {
+		return r
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if r = v.ring.Load(); set == r.src {
+		return r
+	}
+	nr, err := checkSet(set)
+	if err != nil {
+		nr = &keyring{src: set, err: err}
+	}
+	v.ring.Store(nr)
+	return nr
+}
+
+// peekHeader reads kid and alg from the protected header of a compact JWS,
+// without trusting either: they only select a key and are checked against it.
+func peekHeader(raw string) (kid, alg string, err error) {
+	hdr, _, _, err := jwsbb.SplitCompactString(raw)
+	if err != nil {
+		return "", "", errMalformed
+	}
+	h := jwsbb.HeaderParseCompact(hdr)
+	// The broker understands no JWS extension, so a token that marks one
+	// critical, or changes the payload encoding, is refused (RFC 7515
+	// 4.1.11). jwx alone would not refuse "crit" on every path.
+	if jwsbb.HeaderHas(h, jws.CriticalKey) || jwsbb.HeaderHas(h, "b64") {
+		return "", "", errCritical
+	}
+	alg, err = jwsbb.HeaderGetString(h, jws.AlgorithmKey)
+	if err != nil {
+		return "", "", errMalformed
+	}
+	kid, err = jwsbb.HeaderGetString(h, jws.KeyIDKey)
+	if err != nil && !errors.Is(err, jwsbb.ErrHeaderNotFound()) {
+		return "", "", errMalformed
+	}
+	return kid, alg, nil
+}
+
+// classify maps a jwx error to a reason. Validation runs only after the
+// signature verified, so a claim reason is never given for a forged token.
+func classify(err error) reason {
+	switch {
+	case errors.Is(err, jwt.TokenExpiredError()):
+		return errExpired
+	case errors.Is(err, jwt.TokenNotYetValidError()):
+		return errNotYetValid
+	case errors.Is(err, jwt.InvalidIssuedAtError()):
+		return errIssuedFuture
+	case errors.Is(err, jwt.InvalidIssuerError()):
+		return errIssuer
+	case errors.Is(err, jwt.InvalidAudienceError()):
+		return errAudience
+	case errors.Is(err, jwt.MissingRequiredClaimError()):
+		return errNoExp
+	case errors.Is(err, jws.VerificationError()), errors.Is(err, jws.VerifyError()):
+		return errBadSignature
+	}
+	return errMalformed
+}
+
+// stringClaim returns a required claim that must be a sane string.
+func stringClaim(tok jwt.Token, name string) (string, error) {
+	if !tok.Has(name) {
+		return "", errMissingClaim(name)
+	}
+	var s string
+	if err := tok.Get(name, &s); err != nil {
+		return "", errBadClaim(name)
+	}
+	if s == "" {
+		return "", errMissingClaim(name)
+	}
+	if !sane(s) {
+		return "", errBadClaim(name)
+	}
+	return s, nil
+}
+
+// sane reports whether s is valid UTF-8 of printable characters, at most
+// MaxClaimLen bytes: safe to log and to compare.
+func sane(s string) bool {
+	if len(s) > MaxClaimLen || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
