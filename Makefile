@@ -1,0 +1,52 @@
+# livc-broker: the two commands a newcomer needs are `make run` and `make test`.
+GO       ?= go
+BIN      ?= bin
+DATA     ?= .livc
+FUZZTIME ?= 60s
+# Set REDIS_URL to run against a real Redis: make run REDIS_URL=redis://127.0.0.1:6379/0
+REDIS_URL ?=
+
+.PHONY: all build run test lint test-go fuzz bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/livc-broker ./cmd/livc-broker
+	$(GO) build -o $(BIN)/livcctl ./cmd/livcctl
+
+## run: build and start the broker on the embedded demo cell, with dev tokens
+run: build
+	@$(BIN)/livcctl dev --dir $(DATA)/dev >/dev/null
+	@echo ""
+	@echo "livc-broker on the demo cell (zonnedaal) at http://127.0.0.1:8080"
+	@echo "In another terminal, from this folder, try it as a social worker:"
+	@echo "  export PATH=\$$PWD/$(BIN):\$$PATH LIVC_TOKEN=\$$(cat $(DATA)/dev/tokens/ocmw.jwt)"
+	@echo "  livcctl submit examples/signal-ocmw.json"
+	@echo "then follow the walkthrough in README.md. Ctrl-C stops the broker."
+	@echo ""
+	$(BIN)/livc-broker serve --data $(DATA) $(if $(REDIS_URL),--redis-url $(REDIS_URL))
+
+## test: everything that proves it works, Rego policy tests included
+test: lint test-go
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -count=1 -timeout 12m ./...
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+## bench: every benchmark, with allocations, comparable with benchstat
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// serveConf is every setting of `livc-broker serve`. Each flag also reads
+// from the environment; a flag given on the command line wins.
+type serveConf struct {
+	Configs     []string
+	Listen      string
+	AdminListen string
+	TLSCert     string
+	TLSKey      string
+	RedisURL    string
+	KeysDir     string
+	JWKS        string
+	Issuer      string
+	Audience    string
+	MaxBody     int64
+	DataDir     string
+	LogFormat   string
+}
+
+// multiFlag is a flag that may repeat.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error {
+	*m = append(*m, v)
+	return nil
+}
+
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// parseServe reads the flags of serve, with the environment as defaults.
+func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
+	var c serveConf
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = func() { usage(fs) }
+	var configs multiFlag
+	fs.Var(&configs, "config", "a cell's configuration `FILE` (livc-example.yaml form); repeat for several cells (env LIVC_CONFIG, comma-separated). Default: the embedded demo cell")
+	fs.StringVar(&c.Listen, "listen", envOr("LIVC_LISTEN", "127.0.0.1:8080"), "`ADDR` to serve on (env LIVC_LISTEN)")
+	fs.StringVar(&c.AdminListen, "admin-listen", envOr("LIVC_ADMIN_LISTEN", ""), "`ADDR` for /metrics; default the main listener (env LIVC_ADMIN_LISTEN)")
+	fs.StringVar(&c.TLSCert, "tls-cert", envOr("LIVC_TLS_CERT", ""), "certificate `FILE` to serve HTTPS (env LIVC_TLS_CERT); default plain HTTP, with a warning")
+	fs.StringVar(&c.TLSKey, "tls-key", envOr("LIVC_TLS_KEY", ""), "private key `FILE` of --tls-cert (env LIVC_TLS_KEY)")
+	fs.StringVar(&c.RedisURL, "redis-url", envOr("LIVC_REDIS_URL", ""), "`URL` redis://host:port/db, rediss://, redis+sentinel://host:port,…/master/db or redis+cluster://host:port,… (env LIVC_REDIS_URL). Default: an embedded in-memory store that keeps nothing across restarts")
+	fs.StringVar(&c.KeysDir, "keys", envOr("LIVC_KEYS", ""), "`DIR` of the broker's age identities, pseudonym secret, key-encryption key and audit signing key (env LIVC_KEYS). Default: created under --data on first start, with a warning")
+	fs.StringVar(&c.JWKS, "jwks", envOr("LIVC_JWKS", ""), "JWKS `FILE-or-URL` of the keys that sign access tokens (env LIVC_JWKS). Default: the dev keys of `livcctl dev` under --data, with a warning")
+	fs.StringVar(&c.Issuer, "issuer", envOr("LIVC_ISSUER", "livc-dev"), "required `iss` of tokens (env LIVC_ISSUER)")
+	fs.StringVar(&c.Audience, "audience", envOr("LIVC_AUDIENCE", "livc-broker"), "required `aud` of tokens (env LIVC_AUDIENCE)")
+	maxBody := envOr("LIVC_MAX_BODY", "1048576")
+	fs.StringVar(&maxBody, "max-body", maxBody, "largest request body in `BYTES`; larger is 413 (env LIVC_MAX_BODY)")
+	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Arg(0))
+	}
+	c.Configs = configs
+	if len(c.Configs) == 0 {
+		if v := envOr("LIVC_CONFIG", ""); v != "" {
+			c.Configs = strings.Split(v, ",")
+		}
+	}
+	n, err := strconv.ParseInt(maxBody, 10, 64)
+	if err != nil || n < 1024 || n > 1<<30 {
+		return c, fmt.Errorf("--max-body must be a number of bytes from 1024 to 1073741824, got %q", maxBody)
+	}
+	c.MaxBody = n
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return c, errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat)
+	}
+	return c, nil
+}

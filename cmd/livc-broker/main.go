@@ -1,0 +1,69 @@
+// Command livc-broker is the need-to-know information broker of a Local
+// Integrated Security Cell (LIVC-R). `livc-broker serve` runs it; see
+// api.md for the contract and README.md for a walkthrough.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usageText = `livc-broker: a need-to-know information broker for a Local Integrated Security Cell
+
+Usage:
+  livc-broker serve [flags]    run the broker (flags: livc-broker serve -h)
+  livc-broker version          print the version
+
+`
+
+// Main runs the command line with args and returns the exit code. It returns
+// when ctx is cancelled (SIGINT, SIGTERM), after a graceful shutdown.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		c, err := parseServe(args[1:], func(fs *flag.FlagSet) {
+			fmt.Fprintf(stderr, "Usage: livc-broker serve [flags]\n\nEvery flag also reads from the environment variable named with it.\n\n")
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+		})
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "livc-broker serve: %v\n", err)
+			return 2
+		}
+		if err := serve(ctx, c, stderr); err != nil {
+			fmt.Fprintf(stderr, "livc-broker: %v\n", err)
+			return 1
+		}
+		return 0
+	case "version":
+		fmt.Fprintln(stdout, "livc-broker", version)
+		return 0
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usageText)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "livc-broker: unknown command %q\n\n%s", args[0], usageText)
+		return 2
+	}
+}
+
+var version = "dev"

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/config"
+	"github.com/livc/livc-broker/internal/envelope"
+	"github.com/livc/livc-broker/internal/httpapi"
+	"github.com/livc/livc-broker/internal/policy"
+	"github.com/livc/livc-broker/internal/redisaudit"
+	"github.com/livc/livc-broker/internal/redisconn"
+	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/token"
+	"github.com/livc/livc-broker/keys"
+)
+
+// serve wires the adapters to the pipeline and serves until ctx ends.
+func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
+	log := newLogger(c.LogFormat, stderr)
+	cells, err := loadCells(c, log)
+	if err != nil {
+		return err
+	}
+	kr, err := loadKeys(c, log)
+	if err != nil {
+		return err
+	}
+	auth, err := loadVerifier(ctx, c, cells, log)
+	if err != nil {
+		return err
+	}
+	client, closeRedis, err := openRedis(c, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	engine, err := policy.New(ctx, cells, policy.Conf{})
+	if err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
+	svc, err := broker.New(broker.Conf{
+		Cells:        cells,
+		Auth:         auth,
+		Envelopes:    envelope.NewOpener(kr.Identities()...),
+		Pseudonyms:   kr,
+		Sealer:       kr,
+		Store:        redisstore.New(client),
+		Audit:        redisaudit.New(client),
+		Policy:       engine,
+		Encrypter:    ageEncrypter{},
+		Keys:         broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()},
+		MaxPlaintext: c.MaxBody,
+		Logger:       log,
+	})
+	if err != nil {
+		return err
+	}
+	handler := httpapi.New(svc, httpapi.Conf{MaxBody: c.MaxBody, Logger: log})
+	return listenAndServe(ctx, c, handler, log)
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func loadCells(c serveConf, log *slog.Logger) (map[string]*broker.Cell, error) {
+	if len(c.Configs) == 0 {
+		demo := config.Demo()
+		log.Warn("[INSECURE] no --config given: serving the embedded demo cell", "livc", demo.ID)
+		return map[string]*broker.Cell{demo.ID: demo}, nil
+	}
+	cells, warnings, err := config.LoadAll(c.Configs)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	for _, w := range warnings {
+		log.Warn("configuration", "warning", w)
+	}
+	return cells, nil
+}
+
+func loadKeys(c serveConf, log *slog.Logger) (*keys.Keyring, error) {
+	if c.KeysDir != "" {
+		kr, err := keys.Load(c.KeysDir)
+		if err != nil {
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		return kr, nil
+	}
+	dir := filepath.Join(c.DataDir, "keys")
+	kr, created, err := keys.LoadOrCreate(dir)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	if created {
+		log.Warn("[INSECURE] no --keys given: created new broker keys; back them up, or every record becomes unreadable", "dir", dir)
+	} else {
+		log.Warn("[INSECURE] no --keys given: using the development keys", "dir", dir)
+	}
+	return kr, nil
+}
+
+func loadVerifier(ctx context.Context, c serveConf, cells map[string]*broker.Cell, log *slog.Logger) (*token.Verifier, error) {
+	jwks := c.JWKS
+	if jwks == "" {
+		dir := filepath.Join(c.DataDir, "dev")
+		for _, id := range sortedIDs(cells) {
+			if err := token.WriteDevSet(dir, id, actorIDs(cells[id]), c.Issuer, c.Audience, devTokenTTL); err != nil {
+				return nil, fmt.Errorf("dev tokens: %w", err)
+			}
+		}
+		jwks = token.DevJWKSPath(dir)
+		log.Warn("[INSECURE] no --jwks given: accepting tokens signed by the development key; tokens for every actor are in "+filepath.Join(dir, "tokens"), "jwks", jwks)
+	}
+	v, err := token.New(ctx, token.Conf{JWKS: jwks, Issuer: c.Issuer, Audience: c.Audience})
+	if err != nil {
+		return nil, fmt.Errorf("jwks: %w", err)
+	}
+	return v, nil
+}
+
+const devTokenTTL = 24 * time.Hour
+
+func openRedis(c serveConf, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	url := c.RedisURL
+	stop := func() {}
+	if url == "" {
+		addr, stopEmbedded, err := redisconn.StartEmbedded()
+		if err != nil {
+			return nil, nil, fmt.Errorf("embedded store: %w", err)
+		}
+		stop = stopEmbedded
+		url = "redis://" + addr + "/0"
+		log.Warn("[INSECURE] no --redis-url given: using an embedded in-memory store; NOTHING SURVIVES A RESTART")
+	}
+	client, err := redisconn.Open(url)
+	if err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("redis: %w", err)
+	}
+	return client, func() { client.Close(); stop() }, nil
+}
+
+func listenAndServe(ctx context.Context, c serveConf, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+	scheme := "https"
+	if c.TLSCert == "" {
+		scheme = "http"
+		log.Warn("[INSECURE] no --tls-cert given: serving plain HTTP; put TLS in front of it")
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if c.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
+	log.Info("livc-broker listening", "url", scheme+"://"+ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func sortedIDs(cells map[string]*broker.Cell) []string {
+	ids := make([]string, 0, len(cells))
+	for id := range cells {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func actorIDs(c *broker.Cell) []string {
+	ids := make([]string, 0, len(c.Actors))
+	for id := range c.Actors {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// ageEncrypter seals answers for Accept: application/age.
+type ageEncrypter struct{}
+
+func (ageEncrypter) SealTo(recipients []string, plaintext []byte) ([]byte, error) {
+	return envelope.Seal(recipients, plaintext, false)
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// clientFlags are the flags of every command that talks to the broker.
+type clientFlags struct {
+	broker    string
+	tokenFile string
+	purpose   string
+}
+
+func (c *clientFlags) register(fs *flag.FlagSet, purpose string) {
+	fs.StringVar(&c.broker, "broker", envOr("LIVC_BROKER", "http://127.0.0.1:8080"), "the broker's `URL` (env LIVC_BROKER)")
+	fs.StringVar(&c.tokenFile, "token-file", "", "read the access token from `FILE` instead of LIVC_TOKEN")
+	fs.StringVar(&c.purpose, "purpose", purpose, "the declared `purpose` of the request (LIVC-Purpose)")
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (c *clientFlags) token() (string, error) {
+	if c.tokenFile != "" {
+		b, err := os.ReadFile(c.tokenFile)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	t := strings.TrimSpace(os.Getenv("LIVC_TOKEN"))
+	if t == "" {
+		return "", errors.New("no access token: set LIVC_TOKEN or pass --token-file")
+	}
+	return t, nil
+}
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+// call sends a request and returns the body of a 2xx answer; any other
+// answer is an error quoting the problem's detail and request id.
+func (c *clientFlags) call(env *cliEnv, method, path, contentType string, body []byte, withToken bool) ([]byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(env.ctx, method, strings.TrimRight(c.broker, "/")+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	if withToken {
+		tok, err := c.token()
+		if err != nil {
+			return nil, nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("LIVC-Purpose", c.purpose)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, resp.Header, problemError(resp, out)
+	}
+	return out, resp.Header, nil
+}
+
+func problemError(resp *http.Response, body []byte) error {
+	var p struct {
+		Title, Detail, Field string
+		RequestID            string `json:"request_id"`
+	}
+	if json.Unmarshal(body, &p) != nil || p.Detail == "" {
+		return fmt.Errorf("broker answered %s", resp.Status)
+	}
+	msg := fmt.Sprintf("broker answered %s: %s", resp.Status, p.Detail)
+	if p.Field != "" {
+		msg += " (field " + p.Field + ")"
+	}
+	msg += " [request " + p.RequestID
+	if a := resp.Header.Get("X-Audit-Id"); a != "" {
+		msg += ", audit " + a
+	}
+	return errors.New(msg + "]")
+}
+
+// printJSON pretty-prints a JSON answer.
+func printJSON(w io.Writer, body []byte) error {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, body, "", "  "); err != nil {
+		_, err = w.Write(body)
+		return err
+	}
+	buf.WriteByte('\n')
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// parseFlags parses fs, turning -h into helpShown and other errors into
+// usage errors.
+func parseFlags(fs *flag.FlagSet, env *cliEnv, args []string) error {
+	fs.SetOutput(env.stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return helpShown{}
+		}
+		return usageError{err}
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+// Command livcctl is the client of livc-broker for people and scripts. It
+// reads the broker's URL from LIVC_BROKER and the access token from
+// LIVC_TOKEN (or --token-file).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usageText = `livcctl: the client of livc-broker
+
+Usage:
+  livcctl dev [flags]                 write a dev signing key, a JWKS and a token per actor of a cell
+  livcctl keygen [flags]              make an age identity for an actor and print its recipient
+  livcctl submit [flags] FILE         encrypt a signal (JSON) to the broker here, and send it
+  livcctl card [flags] REF            read the information card of a person
+  livcctl cases create [flags]        register a dossier (coordinator)
+  livcctl cases roster [flags] ID ACTOR...  set a dossier's roster (coordinator)
+  livcctl audit list [flags]          list audit entries (privacy officer)
+
+Environment:
+  LIVC_BROKER   the broker's URL (default http://127.0.0.1:8080)
+  LIVC_TOKEN    the access token (or --token-file FILE)
+
+Run 'livcctl COMMAND -h' for a command's flags.
+`
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return 2
+	}
+	env := &cliEnv{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	var err error
+	switch args[0] {
+	case "dev":
+		err = cmdDev(env, args[1:])
+	case "keygen":
+		err = cmdKeygen(env, args[1:])
+	case "submit":
+		err = cmdSubmit(env, args[1:])
+	case "card":
+		err = cmdCard(env, args[1:])
+	case "cases":
+		err = cmdCases(env, args[1:])
+	case "audit":
+		err = cmdAudit(env, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usageText)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "livcctl: unknown command %q\n\n%s", args[0], usageText)
+		return 2
+	}
+	switch e := err.(type) {
+	case nil:
+		return 0
+	case usageError:
+		fmt.Fprintf(stderr, "livcctl %s: %v\n", args[0], e.error)
+		return 2
+	case helpShown:
+		return 0
+	default:
+		fmt.Fprintf(stderr, "livcctl %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// cliEnv is what a command may use.
+type cliEnv struct {
+	ctx            context.Context
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+type usageError struct{ error }
+
+type helpShown struct{}
+
+func (helpShown) Error() string { return "help shown" }

@@ -1,0 +1,226 @@
+// Package httpapi is the Gin gateway of the broker: it turns HTTP requests
+// into calls of the broker pipeline and the pipeline's answers and errors
+// into HTTP responses, problem+json included. It holds no rule of its own.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/livc/livc-broker/broker"
+)
+
+// Broker is what the gateway needs of the pipeline.
+type Broker interface {
+	PublicKeys() broker.PublicKeys
+	Ready(ctx context.Context) error
+	SealAnswer(req *broker.Request, body []byte) ([]byte, error)
+	SubmitSignal(ctx context.Context, req *broker.Request) (broker.Receipt, error)
+	ReadCard(ctx context.Context, req *broker.Request, ref string) (broker.Card, error)
+	CreateCase(ctx context.Context, req *broker.Request) (broker.Case, error)
+	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
+	ListAudit(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
+}
+
+// Conf holds the gateway's settings.
+type Conf struct {
+	// MaxBody is the largest request body accepted; larger is 413. Default 1 MiB.
+	MaxBody int64
+	Logger  *slog.Logger
+	// Extra registers more routes (metrics, openapi) on the engine.
+	Extra func(*gin.Engine)
+}
+
+// Headers of the API.
+const (
+	HeaderPurpose   = "LIVC-Purpose"
+	HeaderRequestID = "X-Request-Id"
+	HeaderAuditID   = "X-Audit-Id"
+	MediaAge        = "application/age"
+	MediaJSON       = "application/json"
+	MediaProblem    = "application/problem+json"
+)
+
+const keyRequest = "livc.request"
+
+// New returns the HTTP handler of the API over b.
+func New(b Broker, c Conf) http.Handler {
+	if c.MaxBody <= 0 {
+		c.MaxBody = 1 << 20
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	g := &gateway{b: b, c: c}
+	e.Use(g.boundary)
+	e.NoRoute(func(ctx *gin.Context) {
+		g.problem(ctx, broker.Errorf(broker.KindNotFound, "no such endpoint"))
+	})
+	e.NoMethod(func(ctx *gin.Context) {
+		g.problem(ctx, broker.Errorf(broker.KindMethodNotAllowed, "method not allowed on this endpoint"))
+	})
+
+	e.GET("/healthz", func(ctx *gin.Context) { ctx.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", g.ready)
+	e.GET("/v1/keys", func(ctx *gin.Context) { ctx.JSON(http.StatusOK, b.PublicKeys()) })
+	e.POST("/v1/signals", g.submitSignal)
+	e.GET("/v1/subjects/:ref/card", g.readCard)
+	e.POST("/v1/cases", g.createCase)
+	e.PUT("/v1/cases/:id/roster", g.setRoster)
+	e.GET("/v1/audit", g.listAudit)
+	if c.Extra != nil {
+		c.Extra(e)
+	}
+	return e
+}
+
+type gateway struct {
+	b Broker
+	c Conf
+}
+
+// boundary gives every request an id, bounds its body, recovers from panics
+// and logs it once, without a token, a key or a value.
+func (g *gateway) boundary(ctx *gin.Context) {
+	start := time.Now()
+	req := &broker.Request{
+		ID:      broker.NewID("req"),
+		Token:   bearer(ctx.GetHeader("Authorization")),
+		Purpose: ctx.GetHeader(HeaderPurpose),
+		WantAge: acceptsOnly(ctx.GetHeader("Accept"), MediaAge),
+	}
+	ctx.Set(keyRequest, req)
+	ctx.Header(HeaderRequestID, req.ID)
+	ctx.Request.Body = http.MaxBytesReader(ctx.Writer, ctx.Request.Body, g.c.MaxBody)
+	defer func() {
+		if r := recover(); r != nil {
+			g.c.Logger.Error("panic", "request_id", req.ID, "panic", r)
+			g.problem(ctx, broker.Errorf(broker.KindInternal, ""))
+		}
+		g.c.Logger.Info("request",
+			"request_id", req.ID, "audit_id", req.AuditID,
+			"method", ctx.Request.Method, "route", ctx.FullPath(),
+			"status", ctx.Writer.Status(), "actor", req.Principal.Actor,
+			"purpose", req.Purpose, "ms", time.Since(start).Milliseconds())
+	}()
+	ctx.Next()
+}
+
+func request(ctx *gin.Context) *broker.Request {
+	return ctx.MustGet(keyRequest).(*broker.Request)
+}
+
+func (g *gateway) ready(ctx *gin.Context) {
+	if err := g.b.Ready(ctx); err != nil {
+		g.c.Logger.Warn("not ready", "err", err)
+		g.problem(ctx, err)
+		return
+	}
+	ctx.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// problem writes err as problem+json.
+func (g *gateway) problem(ctx *gin.Context, err error) {
+	req := request(ctx)
+	p := problemFor(err, req.ID, req.AuditID)
+	if p.Status >= 500 {
+		g.c.Logger.Error("request failed", "request_id", req.ID, "audit_id", req.AuditID, "err", err)
+	}
+	if req.AuditID != "" {
+		ctx.Header(HeaderAuditID, req.AuditID)
+	}
+	if p.Status == http.StatusUnauthorized {
+		ctx.Header("WWW-Authenticate", `Bearer realm="livc-broker"`)
+	}
+	if ra := retryAfter(p); ra != "" {
+		ctx.Header("Retry-After", ra)
+	}
+	body, _ := json.Marshal(p)
+	ctx.Data(p.Status, MediaProblem, body)
+	ctx.Abort()
+}
+
+// answer writes v as JSON, or encrypted to the actor when it asked so.
+func (g *gateway) answer(ctx *gin.Context, status int, v any) {
+	req := request(ctx)
+	if req.AuditID != "" {
+		ctx.Header(HeaderAuditID, req.AuditID)
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		g.problem(ctx, broker.Wrap(broker.KindInternal, err, ""))
+		return
+	}
+	if len(req.SealTo) > 0 {
+		sealed, err := g.b.SealAnswer(req, body)
+		if err != nil {
+			g.problem(ctx, err)
+			return
+		}
+		ctx.Data(status, MediaAge, sealed)
+		return
+	}
+	ctx.Data(status, MediaJSON, body)
+}
+
+// readBody reads the whole body, refusing one over the limit or of another
+// media type than want.
+func (g *gateway) readBody(ctx *gin.Context, want ...string) ([]byte, error) {
+	if ctx.Request.ContentLength > g.c.MaxBody {
+		return nil, broker.Errorf(broker.KindTooLarge, "the body is larger than %d bytes", g.c.MaxBody)
+	}
+	mt, _, err := mime.ParseMediaType(ctx.GetHeader("Content-Type"))
+	if err != nil || !contains(want, mt) {
+		return nil, broker.Errorf(broker.KindUnsupportedMedia, "Content-Type must be %s", strings.Join(want, " or "))
+	}
+	body, err := io.ReadAll(ctx.Request.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, broker.Errorf(broker.KindTooLarge, "the body is larger than %d bytes", g.c.MaxBody)
+	}
+	if err != nil {
+		return nil, broker.Wrap(broker.KindBadRequest, err, "the body could not be read")
+	}
+	return body, nil
+}
+
+func bearer(h string) string {
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(tok)
+}
+
+// acceptsOnly reports whether the Accept header asks for media type mt.
+func acceptsOnly(accept, mt string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		m, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err == nil && m == mt {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,161 @@
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/livc/livc-broker/broker"
+	"github.com/redis/go-redis/v9"
+)
+
+// createCaseScript stores a new dossier and indexes it. KEYS[1] the dossier,
+// KEYS[2] the cell's index, KEYS[3] its sequence, KEYS[4] the subject's set;
+// ARGV[1] the JSON, ARGV[2] the id. It returns 0 for an id in use.
+var createCaseScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+local n = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[2], n, ARGV[2])
+redis.call('SADD', KEYS[4], ARGV[2])
+return 1
+`)
+
+// updateCaseScript replaces an existing dossier. KEYS[1] the dossier, KEYS[2]
+// the new subject's set; ARGV[1] the JSON, ARGV[2] the id, ARGV[3] the new
+// subject ref, ARGV[4] the subject key prefix. Should the subject change, the
+// id moves between subject sets (same hash tag, same slot). It returns 0 for
+// a missing dossier.
+var updateCaseScript = redis.NewScript(`
+local old = redis.call('GET', KEYS[1])
+if not old then return 0 end
+local prev = cjson.decode(old)['subject_ref']
+if prev ~= ARGV[3] then
+  redis.call('SREM', ARGV[4] .. prev .. ':cases', ARGV[2])
+  redis.call('SADD', KEYS[2], ARGV[2])
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+`)
+
+// caseKeys returns the cell prefix and the dossier key, refusing a dossier
+// without cell, id or subject.
+func caseKeys(c broker.Case) (prefix, key string, err error) {
+	if prefix, err = cellPrefix(c.Livc); err != nil {
+		return "", "", err
+	}
+	if c.ID == "" || c.SubjectRef == "" {
+		return "", "", errors.New("redisstore: case without id or subject")
+	}
+	return prefix, prefix + "case:" + c.ID, nil
+}
+
+// CreateCase stores a new dossier. It refuses an id already in use with a
+// broker.Error of KindConflict whose cause is ErrExists.
+func (s *Store) CreateCase(ctx context.Context, c broker.Case) error {
+	p, key, err := caseKeys(c)
+	if err != nil {
+		return err
+	}
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("redisstore: create case: %w", err)
+	}
+	keys := []string{key, p + "cases", p + "cases:seq", p + "subject:" + c.SubjectRef + ":cases"}
+	n, err := createCaseScript.Run(ctx, s.c, keys, doc, c.ID).Int()
+	if err != nil {
+		return fail("create case", err)
+	}
+	if n == 0 {
+		return broker.Wrap(broker.KindConflict, ErrExists, "case already exists")
+	}
+	return nil
+}
+
+// UpdateCase replaces a dossier that exists, or returns broker.ErrNotFound.
+func (s *Store) UpdateCase(ctx context.Context, c broker.Case) error {
+	p, key, err := caseKeys(c)
+	if err != nil {
+		return err
+	}
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("redisstore: update case: %w", err)
+	}
+	keys := []string{key, p + "subject:" + c.SubjectRef + ":cases"}
+	n, err := updateCaseScript.Run(ctx, s.c, keys, doc, c.ID, c.SubjectRef, p+"subject:").Int()
+	if err != nil {
+		return fail("update case", err)
+	}
+	if n == 0 {
+		return broker.ErrNotFound
+	}
+	return nil
+}
+
+// Case returns the dossier or broker.ErrNotFound.
+func (s *Store) Case(ctx context.Context, livc, id string) (broker.Case, error) {
+	p, err := cellPrefix(livc)
+	if err != nil {
+		return broker.Case{}, err
+	}
+	if id == "" {
+		return broker.Case{}, broker.ErrNotFound
+	}
+	doc, err := s.c.Get(ctx, p+"case:"+id).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return broker.Case{}, broker.ErrNotFound
+	}
+	if err != nil {
+		return broker.Case{}, fail("case", err)
+	}
+	var c broker.Case
+	if err := json.Unmarshal(doc, &c); err != nil {
+		return broker.Case{}, fail("case", errors.New("stored dossier is not valid JSON"))
+	}
+	return c, nil
+}
+
+// CasesOfSubject returns every dossier about the subject, oldest first (by
+// creation time, then id); none, and no error, for a subject without any.
+func (s *Store) CasesOfSubject(ctx context.Context, livc, ref string) ([]broker.Case, error) {
+	p, err := subjectPrefix(livc, ref)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.c.SMembers(ctx, p+"cases").Result()
+	if err != nil {
+		return nil, fail("cases of subject", err)
+	}
+	if len(ids) == 0 {
+		return []broker.Case{}, nil
+	}
+	cp, _ := cellPrefix(livc)
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = cp + "case:" + id
+	}
+	docs, err := s.c.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fail("cases of subject", err)
+	}
+	cases := make([]broker.Case, 0, len(docs))
+	for _, d := range docs {
+		doc, ok := d.(string)
+		if !ok {
+			continue // removed since SMEMBERS
+		}
+		var c broker.Case
+		if err := json.Unmarshal([]byte(doc), &c); err != nil {
+			return nil, fail("cases of subject", errors.New("stored dossier is not valid JSON"))
+		}
+		cases = append(cases, c)
+	}
+	slices.SortFunc(cases, func(a, b broker.Case) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return cases, nil
+}

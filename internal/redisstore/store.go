@@ -1,0 +1,92 @@
+// Package redisstore keeps the broker's subjects, sealed records and dossiers
+// in Redis. It implements broker.Store.
+//
+// # Key layout
+//
+// Every key of a cell starts with livc:{livc:<cell>}: so that the hash tag
+// {livc:<cell>} puts all of one cell's keys (these, and the audit stream of
+// internal/redisaudit) in one Redis Cluster hash slot, where a script or a
+// MULTI may touch several of them at once.
+//
+//	livc:{livc:<cell>}:aliases                  hash   alias -> subject ref
+//	livc:{livc:<cell>}:subject:<ref>:aliases    set    the aliases linked to ref
+//	livc:{livc:<cell>}:subject:<ref>:datakey    string the wrapped data key
+//	livc:{livc:<cell>}:subject:<ref>:records    hash   record id -> sealed bytes
+//	livc:{livc:<cell>}:subject:<ref>:record-ids list   record ids, oldest first
+//	livc:{livc:<cell>}:subject:<ref>:cases      set    ids of dossiers about ref
+//	livc:{livc:<cell>}:case:<id>                string the dossier, JSON
+//	livc:{livc:<cell>}:cases                    zset   dossier ids by creation sequence
+//	livc:{livc:<cell>}:cases:seq                string the last creation sequence
+//
+// Keys and values hold pseudonyms only: aliases and subject refs arrive
+// already keyed (HMAC) from the caller, dossiers name their subject by ref,
+// and records are sealed. A name or a national number never reaches this
+// package.
+//
+// Writes that touch several keys run as one Lua script, so a crash or a
+// concurrent broker process never sees half of them. Missing items are
+// broker.ErrNotFound (returned as is, not wrapped); a Redis failure is a
+// broker.Error of KindUnavailable whose cause (for the log) names the
+// operation, never a key or a value; an invalid argument (empty or
+// brace-holding cell id, empty ref, id or payload) is a plain error, a
+// caller's bug.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/livc/livc-broker/broker"
+	"github.com/redis/go-redis/v9"
+)
+
+// Store is a broker.Store on Redis. It is safe for concurrent use and keeps no
+// state of its own: several broker processes may share one Redis.
+type Store struct {
+	c redis.UniversalClient
+}
+
+var _ broker.Store = (*Store)(nil)
+
+// New returns a Store on c. Closing c is the caller's business.
+func New(c redis.UniversalClient) *Store { return &Store{c: c} }
+
+// ErrExists is the cause of the error CreateCase returns for an id in use.
+var ErrExists = errors.New("redisstore: already exists")
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.c.Ping(ctx).Err(); err != nil {
+		return fail("ping", err)
+	}
+	return nil
+}
+
+// cellPrefix returns the key prefix of a cell, refusing ids that would break
+// the hash tag.
+func cellPrefix(livc string) (string, error) {
+	if livc == "" || strings.ContainsAny(livc, "{}") {
+		return "", errors.New("redisstore: invalid cell id")
+	}
+	return "livc:{livc:" + livc + "}:", nil
+}
+
+// subjectPrefix returns the prefix of a subject's keys.
+func subjectPrefix(livc, ref string) (string, error) {
+	p, err := cellPrefix(livc)
+	if err != nil {
+		return "", err
+	}
+	if ref == "" {
+		return "", errors.New("redisstore: empty subject ref")
+	}
+	return p + "subject:" + ref + ":", nil
+}
+
+// fail wraps a Redis failure: the detail is client-safe, the cause names the
+// operation only.
+func fail(op string, err error) error {
+	return broker.Wrap(broker.KindUnavailable, fmt.Errorf("redisstore: %s: %w", op, err), "store unavailable")
+}

@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"os"
+	"slices"
+	"sort"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// cellModel is the test's own reading of a cell's configuration, from which
+// it computes what each requester must get, independently of the broker.
+type cellModel struct {
+	Livc   string `yaml:"livc"`
+	Actors []struct {
+		ID          string `yaml:"id"`
+		Type        string `yaml:"type"`
+		Coordinator bool   `yaml:"coordinator"`
+	} `yaml:"actors"`
+	Tables   map[string][]string `yaml:"tables"`
+	Purposes map[string]struct {
+		Table *string `yaml:"table"`
+	} `yaml:"purposes"`
+	Fields map[string]struct {
+		Class string `yaml:"class"`
+	} `yaml:"fields"`
+	Release map[string]map[string][]string `yaml:"release"`
+}
+
+const examplePath = "testdata/livc-example.yaml"
+
+func loadModel(t testing.TB) *cellModel {
+	t.Helper()
+	b, err := os.ReadFile(examplePath)
+	must(t, err)
+	var m cellModel
+	must(t, yaml.Unmarshal(b, &m))
+	return &m
+}
+
+func (m *cellModel) actorType(id string) string {
+	for _, a := range m.Actors {
+		if a.ID == id {
+			return a.Type
+		}
+	}
+	return ""
+}
+
+func (m *cellModel) actorIDs() []string {
+	var ids []string
+	for _, a := range m.Actors {
+		ids = append(ids, a.ID)
+	}
+	return ids
+}
+
+func (m *cellModel) purposeNames() []string {
+	var ps []string
+	for p := range m.Purposes {
+		ps = append(ps, p)
+	}
+	sort.Strings(ps)
+	return ps
+}
+
+// mayUse says whether actor may use purpose at all (api.md, "Every request").
+func (m *cellModel) mayUse(actor, purpose string) bool {
+	p, ok := m.Purposes[purpose]
+	if !ok {
+		return false
+	}
+	if purpose == "audit_review" {
+		return m.actorType(actor) == "privacy_officer"
+	}
+	if p.Table == nil {
+		return true
+	}
+	return slices.Contains(m.Tables[*p.Table], actor)
+}
+
+// submitted is what the story stored: per field, the actors that gave a value.
+type submitted map[string][]string
+
+// expectedCard is the set of field names the card must show to actor under
+// purpose, given the person's records, whether a dossier is open and the
+// roster. It returns ok=false when the request must be refused with 403.
+func (m *cellModel) expectedCard(actor, purpose string, recs submitted, openCase bool, roster []string) (fields []string, ok bool) {
+	if !m.mayUse(actor, purpose) {
+		return nil, false
+	}
+	inScope := openCase
+	if purpose == "case_conference" {
+		inScope = openCase && slices.Contains(roster, actor)
+	}
+	classes := map[string]bool{}
+	if inScope {
+		for class, types := range m.Release[purpose] {
+			if slices.Contains(types, m.actorType(actor)) {
+				classes[class] = true
+			}
+		}
+	}
+	set := map[string]bool{}
+	for field, sources := range recs {
+		if classes[m.Fields[field].Class] || slices.Contains(sources, actor) {
+			set[field] = true
+		}
+	}
+	for f := range set {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	return fields, true
+}

@@ -1,0 +1,370 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The person of the story, and the values that must never appear in the
+// clear anywhere in Redis.
+var (
+	nationalNumber = "85.07.30-033.28"
+	fullSubject    = map[string]any{"national_number": nationalNumber, "family_name": "Vandenbroeckx", "given_name": "Yannick", "birth_date": "1985-07-30"}
+	nnSubject      = map[string]any{"national_number": "85073003328"}
+	nameSubject    = map[string]any{"family_name": "Vandenbroeckx", "given_name": "Yannick", "birth_date": "1985-07-30"}
+)
+
+// submission is one actor's signal about the person.
+type submission struct {
+	actor   string
+	subject map[string]any
+	fields  map[string]any
+}
+
+var story = []submission{
+	{"ocmw", fullSubject, map[string]any{"signal_text": "SECRET-signal-text-ocmw", "family_situation": "SECRET-family-situation", "health_note": "SECRET-health-note", "presence": "absent"}},
+	{"clb", nnSubject, map[string]any{"school_absence_days": 37, "presence": "absent"}},
+	{"jeugddienst", nameSubject, map[string]any{"indicators": []string{"SECRET-indicator-one", "SECRET-indicator-two"}, "guidance_trajectory": "SECRET-guidance-trajectory"}},
+	{"pz", nnSubject, map[string]any{"police_record": "SECRET-police-record", "administrative_measure": "SECRET-administrative-measure"}},
+	{"vsse", nnSubject, map[string]any{"threat_level": 3}},
+	{"parket", nnSubject, map[string]any{"judicial_measure": "SECRET-judicial-measure"}},
+	{"unizo", nnSubject, map[string]any{"sector_signal": "SECRET-sector-signal", "presence": "present"}},
+	{"preventie", nnSubject, map[string]any{"address": "SECRET-Kerkstraat 1, Zonnedaal"}},
+}
+
+// secretsInTheClear lists every string that must never be found in Redis.
+func secretsInTheClear() []string {
+	out := []string{"85073003328", nationalNumber, "Vandenbroeckx", "Yannick", "1985-07-30", "SECRET-"}
+	for _, s := range story {
+		for _, v := range s.fields {
+			switch v := v.(type) {
+			case string:
+				if len(v) > 6 {
+					out = append(out, v)
+				}
+			case []string:
+				out = append(out, v...)
+			}
+		}
+	}
+	return out
+}
+
+// world is the story's running broker and what it was told.
+type world struct {
+	t       *testing.T
+	model   *cellModel
+	iss     *issuerKey
+	broker  *brokerProc
+	redis   *redisServer
+	recip   string
+	ref     string
+	records submitted // field -> actors that gave a value
+	values  int       // number of values stored about the person
+	signals map[string]string
+	audited []string // X-Audit-Id of every answer
+}
+
+func (w *world) get(actor, purpose, path string) response {
+	w.t.Helper()
+	r := do(w.t, "GET", w.broker.URL+path, nil,
+		"Authorization", "Bearer "+w.iss.token(w.t, w.model.Livc, actor), "LIVC-Purpose", purpose)
+	w.note(r)
+	return r
+}
+
+func (w *world) send(method, actor, purpose, path, ctype string, body []byte) response {
+	w.t.Helper()
+	r := do(w.t, method, w.broker.URL+path, body,
+		"Authorization", "Bearer "+w.iss.token(w.t, w.model.Livc, actor), "LIVC-Purpose", purpose,
+		"Content-Type", ctype)
+	w.note(r)
+	return r
+}
+
+// note checks the headers every answer carries and keeps the audit id.
+func (w *world) note(r response) {
+	w.t.Helper()
+	if r.Header.Get("X-Request-Id") == "" {
+		w.t.Errorf("answer %d without X-Request-Id", r.Status)
+	}
+	id := r.Header.Get("X-Audit-Id")
+	if id == "" {
+		w.t.Errorf("audited answer %d without X-Audit-Id: %s", r.Status, r.Body)
+	}
+	w.audited = append(w.audited, id)
+	if r.Status >= 400 && r.Header.Get("Content-Type") != "application/problem+json" {
+		w.t.Errorf("refusal %d is not problem+json: %s", r.Status, r.Header.Get("Content-Type"))
+	}
+}
+
+func TestStory(t *testing.T) {
+	w := &world{t: t, model: loadModel(t), iss: newIssuer(t), records: submitted{}, signals: map[string]string{}}
+	w.redis = startRedis(t)
+	w.broker = startBroker(t, w.redis.Addr, w.iss, "--config", examplePath)
+
+	var keys struct {
+		Recipients    []string `json:"recipients"`
+		CheckpointKey string   `json:"checkpoint_key"`
+	}
+	do(t, "GET", w.broker.URL+"/v1/keys", nil).json(t, &keys)
+	if len(keys.Recipients) == 0 || keys.CheckpointKey == "" {
+		t.Fatalf("GET /v1/keys: %+v", keys)
+	}
+	w.recip = keys.Recipients[0]
+
+	t.Run("signals from every actor link to one person", w.submitAll)
+	t.Run("before a dossier only own submissions come back", func(t *testing.T) { w.checkAllCards(t, false, nil) })
+	roster := []string{"ocmw", "clb", "pz", "vsse"}
+	caseID := w.openCase(t, roster)
+	t.Run("roster refuses an actor off the operational table", func(t *testing.T) {
+		r := w.send("PUT", "preventie", "case_conference", "/v1/cases/"+caseID+"/roster", "application/json", []byte(`{"actors":["ocmw","burgemeester"]}`))
+		if r.Status != 422 {
+			t.Fatalf("roster with burgemeester: %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("cards follow the release matrix, roster A", func(t *testing.T) { w.checkAllCards(t, true, roster) })
+	roster = []string{"jeugddienst", "parket", "unizo", "preventie"}
+	w.setRoster(t, caseID, roster)
+	t.Run("cards follow the release matrix, roster B", func(t *testing.T) { w.checkAllCards(t, true, roster) })
+	t.Run("privacy officer sees every step", w.checkAudit)
+	t.Run("no value in the clear in Redis", w.scanRedis)
+}
+
+func (w *world) submitAll(t *testing.T) {
+	for _, s := range story {
+		plain, err := json.Marshal(map[string]any{"subject": s.subject, "observed_at": "2026-11-20T09:30:00Z", "fields": s.fields})
+		must(t, err)
+		r := w.send("POST", s.actor, "signal", "/v1/signals", "application/age", seal(t, w.recip, plain))
+		if r.Status != 201 {
+			t.Fatalf("%s submits: %d %s", s.actor, r.Status, r.Body)
+		}
+		var rc struct {
+			ID         string `json:"id"`
+			SubjectRef string `json:"subject_ref"`
+		}
+		r.json(t, &rc)
+		if w.ref == "" {
+			w.ref = rc.SubjectRef
+		}
+		if rc.SubjectRef != w.ref {
+			t.Fatalf("%s's signal linked to %s, want %s", s.actor, rc.SubjectRef, w.ref)
+		}
+		w.signals[s.actor] = rc.ID
+		for f := range s.fields {
+			w.records[f] = append(w.records[f], s.actor)
+			w.values++
+		}
+		for f := range s.subject {
+			w.records[f] = append(w.records[f], s.actor)
+			w.values++
+		}
+	}
+	if !strings.HasPrefix(w.ref, "s_") {
+		t.Fatalf("subject ref %q", w.ref)
+	}
+}
+
+func jsonField(t testing.TB, body []byte, name string) string {
+	var m map[string]any
+	must(t, json.Unmarshal(body, &m))
+	s, _ := m[name].(string)
+	return s
+}
+
+func (w *world) openCase(t *testing.T, roster []string) string {
+	body := fmt.Sprintf(`{"subject_ref":%q,"signal_ids":[%q,%q],"category":"radicalisation"}`, w.ref, w.signals["ocmw"], w.signals["clb"])
+	for _, a := range []string{"ocmw", "pz"} { // not the coordinator
+		if r := w.send("POST", a, "case_conference", "/v1/cases", "application/json", []byte(body)); r.Status != 403 {
+			t.Fatalf("%s opens a dossier: %d %s", a, r.Status, r.Body)
+		}
+	}
+	r := w.send("POST", "preventie", "case_conference", "/v1/cases", "application/json", []byte(body))
+	if r.Status != 201 {
+		t.Fatalf("coordinator opens a dossier: %d %s", r.Status, r.Body)
+	}
+	id, state := jsonField(t, r.Body, "id"), jsonField(t, r.Body, "state")
+	if state != "registration" || id == "" {
+		t.Fatalf("dossier %s", r.Body)
+	}
+	w.setRoster(t, id, roster)
+	return id
+}
+
+func (w *world) setRoster(t *testing.T, id string, roster []string) {
+	b, _ := json.Marshal(map[string]any{"actors": roster})
+	if r := w.send("PUT", "pz", "case_conference", "/v1/cases/"+id+"/roster", "application/json", b); r.Status != 403 {
+		t.Fatalf("non-coordinator sets roster: %d %s", r.Status, r.Body)
+	}
+	r := w.send("PUT", "preventie", "case_conference", "/v1/cases/"+id+"/roster", "application/json", b)
+	if r.Status != 200 {
+		t.Fatalf("set roster: %d %s", r.Status, r.Body)
+	}
+}
+
+// checkAllCards reads the card as every actor under every purpose and checks
+// the exact set of released fields against the model.
+func (w *world) checkAllCards(t *testing.T, openCase bool, roster []string) {
+	for _, actor := range w.model.actorIDs() {
+		for _, purpose := range w.model.purposeNames() {
+			t.Run(actor+"/"+purpose, func(t *testing.T) {
+				want, ok := w.model.expectedCard(actor, purpose, w.records, openCase, roster)
+				r := w.get(actor, purpose, "/v1/subjects/"+w.ref+"/card")
+				switch {
+				case !ok:
+					if r.Status != 403 {
+						t.Fatalf("want 403, got %d %s", r.Status, r.Body)
+					}
+				case len(want) == 0:
+					if r.Status != 404 {
+						t.Fatalf("want 404, got %d %s", r.Status, r.Body)
+					}
+				default:
+					w.checkCard(t, r, want)
+				}
+			})
+		}
+	}
+}
+
+func (w *world) checkCard(t *testing.T, r response, want []string) {
+	t.Helper()
+	if r.Status != 200 {
+		t.Fatalf("want 200 with %v, got %d %s", want, r.Status, r.Body)
+	}
+	var card struct {
+		SubjectRef string                              `json:"subject_ref"`
+		Fields     map[string][]map[string]interface{} `json:"fields"`
+		Withheld   int                                 `json:"withheld"`
+	}
+	r.json(t, &card)
+	got := slices.Sorted(maps.Keys(card.Fields))
+	if !slices.Equal(got, want) {
+		t.Fatalf("released fields\n got %v\nwant %v", got, want)
+	}
+	released := 0
+	for f, vals := range card.Fields {
+		released += len(vals)
+		for _, v := range vals {
+			if v["source"] == "" || v["record"] == "" || v["at"] == "" || v["value"] == nil {
+				t.Errorf("%s: value without provenance: %v", f, v)
+			}
+		}
+	}
+	if card.SubjectRef != w.ref || card.Withheld != w.values-released {
+		t.Fatalf("card ref %s withheld %d, want %s and %d", card.SubjectRef, card.Withheld, w.ref, w.values-released)
+	}
+}
+
+type auditEntry struct {
+	ID, Action, Decision, Actor, Sub, Purpose string
+	SubjectRef                                string   `json:"subject_ref"`
+	CaseID                                    string   `json:"case_id"`
+	Released                                  []string `json:"released"`
+	Withheld                                  []string `json:"withheld"`
+	Index                                     *int64   `json:"index"`
+}
+
+func (w *world) checkAudit(t *testing.T) {
+	if r := w.get("pz", "audit_review", "/v1/audit"); r.Status != 403 {
+		t.Fatalf("police reads the audit: %d", r.Status)
+	}
+	var all []auditEntry
+	var raw strings.Builder
+	cursor := ""
+	for {
+		r := w.get("dpo", "audit_review", "/v1/audit?limit=500&cursor="+cursor)
+		if r.Status != 200 {
+			t.Fatalf("audit: %d %s", r.Status, r.Body)
+		}
+		raw.Write(r.Body)
+		var page struct {
+			Items      []auditEntry `json:"items"`
+			NextCursor string       `json:"next_cursor"`
+		}
+		r.json(t, &page)
+		all = append(all, page.Items...)
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	byID := map[string]auditEntry{}
+	count := map[string]int{}
+	for _, e := range all {
+		byID[e.ID] = e
+		count[e.Action+"/"+e.Decision]++
+		if e.Index == nil {
+			t.Errorf("entry %s has no index", e.ID)
+		}
+	}
+	for _, id := range w.audited[:len(w.audited)-1] { // the last audit read is being answered
+		if _, ok := byID[id]; !ok {
+			t.Errorf("X-Audit-Id %s not in the log", id)
+		}
+	}
+	if count["signal.submit/allow"] != len(story) || count["case.create/allow"] != 1 ||
+		count["roster.change/allow"] != 2 || count["card.read/allow"] == 0 || count["card.read/deny"] == 0 ||
+		count["case.create/deny"] != 2 || count["audit.read/deny"] != 1 {
+		t.Errorf("audit counts %v", count)
+	}
+	for _, s := range secretsInTheClear() {
+		if strings.Contains(raw.String(), s) {
+			t.Errorf("audit log shows %q", s)
+		}
+	}
+}
+
+// scanRedis reads every key and value the broker wrote and looks for any
+// value or identity in the clear.
+func (w *world) scanRedis(t *testing.T) {
+	ctx := context.Background()
+	c := w.redis.client(t)
+	keys, err := c.Keys(ctx, "*").Result()
+	must(t, err)
+	if len(keys) < 3 {
+		t.Fatalf("only %d keys in Redis: %v", len(keys), keys)
+	}
+	var dump strings.Builder
+	for _, k := range keys {
+		dump.WriteString(k + "\n")
+		switch typ := c.Type(ctx, k).Val(); typ {
+		case "string":
+			dump.WriteString(c.Get(ctx, k).Val())
+		case "hash":
+			for f, v := range c.HGetAll(ctx, k).Val() {
+				dump.WriteString(f + "=" + v + "\n")
+			}
+		case "list":
+			dump.WriteString(strings.Join(c.LRange(ctx, k, 0, -1).Val(), "\n"))
+		case "set":
+			dump.WriteString(strings.Join(c.SMembers(ctx, k).Val(), "\n"))
+		case "zset":
+			dump.WriteString(strings.Join(c.ZRange(ctx, k, 0, -1).Val(), "\n"))
+		case "stream":
+			for _, m := range c.XRange(ctx, k, "-", "+").Val() {
+				keys := slices.Sorted(maps.Keys(m.Values))
+				sort.Strings(keys)
+				for _, f := range keys {
+					fmt.Fprintf(&dump, "%s=%v\n", f, m.Values[f])
+				}
+			}
+		default:
+			t.Errorf("key %s of unexpected type %s", k, typ)
+		}
+	}
+	for _, s := range secretsInTheClear() {
+		if strings.Contains(dump.String(), s) {
+			t.Errorf("Redis holds %q in the clear", s)
+		}
+	}
+	if !strings.Contains(dump.String(), w.ref) {
+		t.Errorf("the scan does not see the subject ref: it is not reading what the broker wrote")
+	}
+}
