@@ -24,7 +24,7 @@ import (
 )
 
 // DefaultTimeout bounds one evaluation when Conf.Timeout is zero.
-const DefaultTimeout = 50 * time.Millisecond
+const DefaultTimeout = 250 * time.Millisecond
 
 // Query is the one document the broker asks the policy for.
 const Query = "data.livc.decision"
