@@ -73,9 +73,9 @@ func New(b Broker, c Conf) http.Handler {
 		g.problem(ctx, broker.Errorf(broker.KindMethodNotAllowed, "method not allowed on this endpoint"))
 	})
 
-	e.GET("/healthz", func(ctx *gin.Context) { ctx.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/healthz", func(ctx *gin.Context) { writeJSON(ctx, http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", g.ready)
-	e.GET("/v1/keys", func(ctx *gin.Context) { ctx.JSON(http.StatusOK, b.PublicKeys()) })
+	e.GET("/v1/keys", func(ctx *gin.Context) { writeJSON(ctx, http.StatusOK, b.PublicKeys()) })
 	e.POST("/v1/signals", g.submitSignal)
 	e.GET("/v1/subjects/:ref/card", g.readCard)
 	e.POST("/v1/cases", g.createCase)
@@ -129,7 +129,17 @@ func (g *gateway) ready(ctx *gin.Context) {
 		g.problem(ctx, err)
 		return
 	}
-	ctx.JSON(http.StatusOK, gin.H{"status": "ready"})
+	writeJSON(ctx, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// writeJSON answers v as application/json, for the unaudited endpoints.
+func writeJSON(ctx *gin.Context, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		ctx.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	ctx.Data(status, MediaJSON, body)
 }
 
 // problem writes err as problem+json.

@@ -53,6 +53,7 @@ func problemFor(err error, requestID, auditID string) Problem {
 	}
 	k, ok := problemKinds[e.Kind]
 	if !ok {
+		e = &broker.Error{Kind: broker.KindInternal}
 		k = problemKinds[broker.KindInternal]
 	}
 	detail := e.Detail
