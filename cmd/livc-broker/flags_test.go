@@ -1,0 +1,67 @@
+package main
+
+import (
+	"flag"
+	"strings"
+	"testing"
+)
+
+func TestParseServe(t *testing.T) {
+	noUsage := func(*flag.FlagSet) {}
+	t.Run("defaults", func(t *testing.T) {
+		c, err := parseServe(nil, noUsage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Listen != "127.0.0.1:8080" || c.Issuer != "livc-dev" || c.Audience != "livc-broker" ||
+			c.MaxBody != 1<<20 || c.RedisURL != "" || c.JWKS != "" || c.KeysDir != "" || len(c.Configs) != 0 {
+			t.Fatalf("%+v", c)
+		}
+	})
+	t.Run("every flag reads its environment variable", func(t *testing.T) {
+		env := map[string]string{
+			"LIVC_CONFIG": "a.yaml,b.yaml", "LIVC_LISTEN": "127.0.0.1:9", "LIVC_TLS_CERT": "c.pem", "LIVC_TLS_KEY": "k.pem",
+			"LIVC_REDIS_URL": "redis://r:6379/1", "LIVC_KEYS": "/k", "LIVC_JWKS": "j.json", "LIVC_ISSUER": "iss",
+			"LIVC_AUDIENCE": "aud", "LIVC_MAX_BODY": "2048", "LIVC_ADMIN_LISTEN": "127.0.0.1:10", "LIVC_DATA": "/d",
+		}
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+		c, err := parseServe(nil, noUsage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []string{strings.Join(c.Configs, ","), c.Listen, c.TLSCert, c.TLSKey, c.RedisURL, c.KeysDir, c.JWKS, c.Issuer, c.Audience, c.AdminListen, c.DataDir}
+		want := []string{"a.yaml,b.yaml", "127.0.0.1:9", "c.pem", "k.pem", "redis://r:6379/1", "/k", "j.json", "iss", "aud", "127.0.0.1:10", "/d"}
+		if strings.Join(got, " ") != strings.Join(want, " ") || c.MaxBody != 2048 {
+			t.Fatalf("got %v %d", got, c.MaxBody)
+		}
+	})
+	t.Run("a flag wins over the environment", func(t *testing.T) {
+		t.Setenv("LIVC_LISTEN", "127.0.0.1:9")
+		c, err := parseServe([]string{"--listen", "127.0.0.1:7", "--config", "x.yaml", "--config", "y.yaml"}, noUsage)
+		if err != nil || c.Listen != "127.0.0.1:7" || len(c.Configs) != 2 {
+			t.Fatalf("%+v %v", c, err)
+		}
+	})
+	refusals := []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"max body not a number", []string{"--max-body", "lots"}, "--max-body"},
+		{"max body too small", []string{"--max-body", "10"}, "--max-body"},
+		{"tls cert without key", []string{"--tls-cert", "c.pem"}, "go together"},
+		{"unknown log format", []string{"--log-format", "xml"}, "--log-format"},
+		{"stray argument", []string{"extra"}, "no arguments"},
+		{"unknown flag", []string{"--nope"}, "nope"},
+	}
+	for _, r := range refusals {
+		t.Run(r.name, func(t *testing.T) {
+			_, err := parseServe(r.args, noUsage)
+			if err == nil || !strings.Contains(err.Error(), r.says) {
+				t.Fatalf("err %v, want one saying %q", err, r.says)
+			}
+		})
+	}
+}
