@@ -61,11 +61,11 @@ func problemFor(err error, requestID, auditID string) Problem {
 		detail = "the broker failed to answer; quote the request id to its operators"
 	}
 	return Problem{
-		Type:      ProblemTypeBase + k.slug,
-		Title:     http.StatusText(k.status),
-		Status:    k.status,
-		Detail:    detail,
-		RequestID: requestID,
+		Type:       ProblemTypeBase + k.slug,
+		Title:      http.StatusText(k.status),
+		Status:     k.status,
+		Detail:     detail,
+		RequestID:  requestID,
 		Field:      e.Field,
 		AuditID:    auditID,
 		RetryAfter: retrySeconds(e),
