@@ -103,21 +103,26 @@ func (s *Service) openRecords(ctx context.Context, livc, ref string) ([]Record, 
 }
 
 // Release is the pure filter of the card: a value is released when the
-// decision releases its field's class, or when the requester's own actor
-// submitted it and the decision allows showing that back. Everything else is
-// withheld and counted. It returns the card and the sorted names of the
+// decision releases its field's class and no cell rule withholds the field
+// by name (d.WithheldFields: a deny overrides an allow), or when the
+// requester's own actor submitted it and the decision allows showing that
+// back. Everything else is withheld and counted. It returns the card and the sorted names of the
 // released and withheld fields, for the audit log.
 func Release(cell *Cell, records []Record, d Decision, actor string) (Card, []string, []string) {
 	classes := make(map[string]bool, len(d.Classes))
 	for _, cl := range d.Classes {
 		classes[cl] = true
 	}
+	denied := make(map[string]bool, len(d.WithheldFields))
+	for _, f := range d.WithheldFields {
+		denied[f] = true
+	}
 	card := Card{Fields: map[string][]CardValue{}}
 	released, withheld := map[string]bool{}, map[string]bool{}
 	for _, rec := range records {
 		for _, name := range slices.Sorted(maps.Keys(rec.Fields)) {
 			spec, known := cell.Fields[name]
-			ok := d.Allow && ((known && classes[spec.Class]) || (d.Own && rec.Source == actor))
+			ok := d.Allow && ((known && classes[spec.Class] && !denied[name]) || (d.Own && rec.Source == actor))
 			if !ok {
 				card.Withheld++
 				withheld[name] = true

@@ -127,7 +127,7 @@ func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (C
 	if err := s.c.Store.UpdateCase(ctx, k); err != nil {
 		return Case{}, c.failAfterAllow(ctx, err, "the roster could not be stored")
 	}
-	return k, nil
+	return k.withoutTexts(), nil
 }
 
 // loadCase reads a dossier of the requester's cell; a malformed or unknown id

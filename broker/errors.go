@@ -3,6 +3,7 @@ package broker
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the one error vocabulary of the broker. Each kind maps to exactly
@@ -35,6 +36,8 @@ type Error struct {
 	Detail string
 	Field  string // the offending field, for KindInvalid
 	Err    error
+	// RetryAfter is how long a KindRateLimited requester should wait.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

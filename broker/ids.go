@@ -39,3 +39,8 @@ func ValidRecordID(s string) bool { return recordIDPattern.MatchString(s) }
 func validPurpose(s string) bool { return purposePattern.MatchString(s) }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+var taskIDPattern = regexp.MustCompile(`^task_[a-z2-7]{26}$`)
+
+// ValidTaskID reports whether s has the form of a task id.
+func ValidTaskID(s string) bool { return taskIDPattern.MatchString(s) }

@@ -68,6 +68,8 @@ type Case struct {
 	State      string    `json:"state"`
 	Roster     []string  `json:"roster"`
 	Priority   int       `json:"priority,omitempty"`
+	Tasks      []Task    `json:"tasks,omitempty"`
+	History    []Move    `json:"history,omitempty"`
 	CreatedBy  string    `json:"created_by"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`

@@ -69,8 +69,18 @@ type Store interface {
 	Case(ctx context.Context, livc, id string) (Case, error)
 	// CasesOfSubject returns every dossier about the subject.
 	CasesOfSubject(ctx context.Context, livc, ref string) ([]Case, error)
-	// UpdateCase replaces a dossier that exists.
+	// UpdateCase replaces a dossier that exists, keeping the per-actor
+	// roster index and the aggregate counts in step.
 	UpdateCase(ctx context.Context, c Case) error
+	// ListCases returns one page of the dossiers in q's scope, in creation
+	// order, and the cursor of the next page ("" on the last). Its cost
+	// depends on the page, never on dossiers outside the scope.
+	ListCases(ctx context.Context, q CaseQuery) ([]Case, string, error)
+	// CaseCounts returns the cell's aggregate counts, kept as dossiers and
+	// signals are written, without reading any dossier.
+	CaseCounts(ctx context.Context, livc string) (Counts, error)
+	// CountSignal adds one signal to the count of its month (YYYY-MM).
+	CountSignal(ctx context.Context, livc, month string) error
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
@@ -130,9 +140,21 @@ type Decision struct {
 	// Own allows the requester's actor to be shown back what it submitted.
 	Own bool `json:"own"`
 	// Reasons explain a deny, for the audit log.
-	Reasons  []string `json:"reasons"`
-	Revision string   `json:"-"`
+	Reasons []string `json:"reasons"`
+	// Scope is, for case.list, which dossiers the requester sees:
+	// ScopeCell, ScopeRoster, or "" (none).
+	Scope string `json:"scope"`
+	// WithheldFields are field names a cell's own rules withhold even where
+	// their class is released: a deny overrides an allow.
+	WithheldFields []string `json:"withheld_fields"`
+	Revision       string   `json:"-"`
 }
+
+// The scopes of a case.list decision.
+const (
+	ScopeCell   = "cell"   // every dossier of the cell
+	ScopeRoster = "roster" // the open dossiers whose roster holds the requester
+)
 
 // Decider evaluates the policy once per request. An undefined result, an
 // error or a timeout is an error, and the pipeline denies.

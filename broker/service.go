@@ -26,6 +26,11 @@ type Conf struct {
 	Keys PublicKeys
 	// MaxPlaintext bounds a decrypted envelope; default 1 MiB.
 	MaxPlaintext int64
+	// LookupBurst and LookupEvery rate-limit POST /v1/subjects/lookup per
+	// requesting person: a burst of LookupBurst, then one per LookupEvery.
+	// Defaults 10 and 6s (ten a minute).
+	LookupBurst int
+	LookupEvery time.Duration
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -57,6 +62,12 @@ func (c *Conf) validate() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.LookupBurst <= 0 {
+		c.LookupBurst = 10
+	}
+	if c.LookupEvery <= 0 {
+		c.LookupEvery = 6 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -65,7 +76,8 @@ func (c *Conf) validate() error {
 
 // Service is the request pipeline. It is safe for concurrent use.
 type Service struct {
-	c Conf
+	c       Conf
+	lookups *limiter
 }
 
 // New returns the pipeline over the adapters of c.
@@ -73,7 +85,7 @@ func New(c Conf) (*Service, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	return &Service{c: c}, nil
+	return &Service{c: c, lookups: newLimiter(c.LookupBurst, c.LookupEvery)}, nil
 }
 
 // Request is what every /v1 call brings, whatever the transport. The

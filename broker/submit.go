@@ -62,6 +62,7 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 	if err := s.store(ctx, c.cell.ID, aliases, rec); err != nil {
 		return Receipt{}, c.failAfterAllow(ctx, err, "the signal could not be stored")
 	}
+	s.countSignal(ctx, c.cell.ID, rec.ReceivedAt)
 	return Receipt{ID: rec.ID, SubjectRef: ref}, nil
 }
 

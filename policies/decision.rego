@@ -15,13 +15,22 @@ default decision := {
 	"classes": [],
 	"own": false,
 	"reasons": ["not_allowed"],
+	"scope": "",
+	"withheld_fields": [],
 }
 
+# scope is the set of dossiers a case.list may return: "cell" (every
+# dossier of the cell), "roster" (the open dossiers whose roster holds the
+# requester's actor) or "" (none). withheld_fields are field names a cell's
+# own rules withhold even where the class is released (a deny overrides an
+# allow).
 decision := {
 	"allow": allow,
 	"classes": sort(released),
 	"own": own,
 	"reasons": reasons,
+	"scope": scope,
+	"withheld_fields": fields_withheld,
 }
 
 # ---------------------------------------------------------------------------
@@ -79,25 +88,38 @@ purpose_ok if {
 # ---------------------------------------------------------------------------
 # Actions, the purpose each is bound to, and who may do them.
 
-actions := {"signal.submit", "observation.submit", "card.read", "case.create", "roster.set", "roster.change", "audit.read"}
+actions := {
+	"signal.submit", "observation.submit", "card.read", "case.create", "roster.change", "audit.read",
+	"case.list", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
+	"stats.read", "subject.lookup",
+}
 
-# Setting a dossier's roster goes by two names: roster.set, and roster.change,
-# the name the audit log gives it (api.md) and the pipeline asks with.
-roster_actions := {"roster.set", "roster.change"}
-
-# card.read takes any purpose the actor may use; the others one purpose.
+# card.read takes any purpose the actor may use; case.list and case.read the
+# purposes of the operational and tactical tables; the others one purpose.
 action_purpose := {
 	"signal.submit": "signal",
 	"observation.submit": "signal",
 	"case.create": "case_conference",
-	"roster.set": "case_conference",
 	"roster.change": "case_conference",
+	"case.transition": "case_conference",
+	"task.report": "case_conference",
+	"subject.lookup": "case_conference",
+	"case.priority": "prioritisation",
+	"task.assign": "prioritisation",
+	"stats.read": "policy",
 	"audit.read": "audit_review",
 }
+
+case_views := {"case.list", "case.read"}
 
 action_known if input.action in actions
 
 purpose_bound if input.action == "card.read"
+
+purpose_bound if {
+	input.action in case_views
+	input.purpose in {"case_conference", "prioritisation"}
+}
 
 purpose_bound if action_purpose[input.action] == input.purpose
 
@@ -110,9 +132,11 @@ allow if {
 	not cell_policy_invalid
 }
 
-# Submitting a signal or an observation, and reading a card, need no more
-# than the purpose. What a card shows is decided by released and own.
-action_ok if input.action in {"signal.submit", "observation.submit", "card.read"}
+# Submitting a signal or an observation, reading a card, asking for
+# aggregates and looking a person up need no more than the purpose (the
+# strategic table for stats.read, the operational table for subject.lookup).
+# What a card shows is decided by released and own.
+action_ok if input.action in {"signal.submit", "observation.submit", "card.read", "stats.read", "subject.lookup"}
 
 action_ok if {
 	input.action == "case.create"
@@ -120,7 +144,7 @@ action_ok if {
 }
 
 action_ok if {
-	input.action in roster_actions
+	input.action == "roster.change"
 	coordinator
 	roster_valid
 	roster_operational
@@ -130,6 +154,103 @@ action_ok if {
 action_ok if {
 	input.action == "audit.read"
 	actor.type == "privacy_officer"
+}
+
+# Listing dossiers: the scope says which (see list_scope).
+action_ok if {
+	input.action == "case.list"
+	list_scope
+}
+
+# Reading one dossier: it must be in the scope a listing would have.
+action_ok if {
+	input.action == "case.read"
+	case_in_scope
+}
+
+# Moving a dossier through its lifecycle: the coordinator, or an actor on the
+# roster of the open dossier. Which moves exist is the lifecycle's business
+# (broker/lifecycle.go); who may make them is this rule's.
+action_ok if {
+	input.action == "case.transition"
+	case_state
+	coordinator
+}
+
+action_ok if {
+	input.action == "case.transition"
+	input.case.on_roster == true
+	case_open
+}
+
+# The tactical table sets the priority of an open dossier.
+action_ok if {
+	input.action == "case.priority"
+	case_open
+}
+
+# The tactical table assigns a task on an open dossier to an actor of the
+# operational table.
+action_ok if {
+	input.action == "task.assign"
+	case_open
+	task_actor_operational
+}
+
+# Only the assigned actor reports on its task, while the dossier is open.
+action_ok if {
+	input.action == "task.report"
+	case_open
+	task_assignee
+}
+
+task_actor_operational if {
+	is_string(input.target.actor)
+	input.target.actor in cell.tables.operational
+}
+
+task_assignee if {
+	is_string(input.target.assignee)
+	input.target.assignee == input.actor.id
+}
+
+# ---------------------------------------------------------------------------
+# Which dossiers a requester sees, decided once per request.
+#
+# Under prioritisation the tactical table sees every dossier of the cell (its
+# state, priority, category, tasks; never a field of the person). Under
+# case_conference the coordinator, who registers dossiers and sets their
+# rosters, sees every dossier; any other actor the open dossiers whose roster
+# holds it: closing a dossier ends its roster's access.
+
+list_scope := "cell" if input.purpose == "prioritisation"
+
+list_scope := "cell" if {
+	input.purpose == "case_conference"
+	coordinator
+}
+
+list_scope := "roster" if {
+	input.purpose == "case_conference"
+	not coordinator
+}
+
+case_in_scope if {
+	case_state
+	list_scope == "cell"
+}
+
+case_in_scope if {
+	list_scope == "roster"
+	input.case.on_roster == true
+	case_open
+}
+
+default scope := ""
+
+scope := list_scope if {
+	input.action == "case.list"
+	allow
 }
 
 # A roster is a list of actor ids, all of them at the operational table.
@@ -194,6 +315,17 @@ withheld contains class if {
 	some class in cell_rules.withhold
 }
 
+# withhold_fields: a set or array of field names withheld even where their
+# class is released. They are returned in the decision, so that the
+# pipeline's release filter subtracts them, on an allow only.
+withheld_field contains name if {
+	some name in cell_rules.withhold_fields
+}
+
+default fields_withheld := []
+
+fields_withheld := sort(withheld_field) if allow
+
 cell_policy_invalid if {
 	w := cell_rules.withhold
 	not is_set(w)
@@ -203,6 +335,17 @@ cell_policy_invalid if {
 cell_policy_invalid if {
 	some class in cell_rules.withhold
 	not is_string(class)
+}
+
+cell_policy_invalid if {
+	w := cell_rules.withhold_fields
+	not is_set(w)
+	not is_array(w)
+}
+
+cell_policy_invalid if {
+	some name in cell_rules.withhold_fields
+	not is_string(name)
 }
 
 # ---------------------------------------------------------------------------
@@ -246,29 +389,58 @@ why_not contains "purpose_not_bound" if {
 }
 
 why_not contains "not_coordinator" if {
-	input.action in ({"case.create"} | roster_actions)
+	input.action in {"case.create", "roster.change"}
 	not coordinator
 }
 
 why_not contains "roster_invalid" if {
-	input.action in roster_actions
+	input.action == "roster.change"
 	not roster_valid
 }
 
 why_not contains "roster_actor_not_operational" if {
-	input.action in roster_actions
+	input.action == "roster.change"
 	roster_valid
 	not roster_operational
 }
 
+# Actions on one dossier need its state.
+case_actions := {"roster.change", "case.read", "case.transition", "case.priority", "task.assign", "task.report"}
+
 why_not contains "no_case" if {
-	input.action in roster_actions
+	input.action in case_actions
 	not case_state
 }
 
 why_not contains "case_closed" if {
-	input.action in roster_actions
+	input.action in {"roster.change", "case.priority", "task.assign", "task.report"}
 	case_state == "closed"
+}
+
+# A dossier the requester may not see (off its roster, or closed): the
+# pipeline answers it with the same 404 as an unknown one.
+why_not contains "case_out_of_scope" if {
+	input.action in {"case.read", "case.transition"}
+	purpose_ok
+	purpose_bound
+	case_state
+	not case_in_scope
+	not transition_by_coordinator
+}
+
+transition_by_coordinator if {
+	input.action == "case.transition"
+	coordinator
+}
+
+why_not contains "task_actor_not_operational" if {
+	input.action == "task.assign"
+	not task_actor_operational
+}
+
+why_not contains "not_assignee" if {
+	input.action == "task.report"
+	not task_assignee
 }
 
 why_not contains "not_privacy_officer" if {

@@ -40,15 +40,26 @@ card(purpose, id, open_case, on_roster) := object.union(
 )
 
 roster(id, actors, state) := object.union(
-	req("roster.set", "case_conference", id),
+	req("roster.change", "case_conference", id),
 	{"case": {"state": state, "on_roster": false}, "target": {"roster": actors}},
 )
 
-allowed := {"allow": true, "classes": [], "own": false, "reasons": []}
+# on(action, purpose, id, state, on_roster) is an action on one dossier.
+on(action, purpose, id, state, on_roster) := object.union(
+	req(action, purpose, id),
+	{"case": {"state": state, "on_roster": on_roster}},
+)
 
-shown(classes) := {"allow": true, "classes": classes, "own": true, "reasons": []}
+# with_target(inp, target) adds the action-specific target.
+with_target(inp, target) := object.union(inp, {"target": target})
 
-denied(reasons) := {"allow": false, "classes": [], "own": false, "reasons": reasons}
+allowed := {"allow": true, "classes": [], "own": false, "reasons": [], "scope": "", "withheld_fields": []}
+
+listed(scope) := object.union(allowed, {"scope": scope})
+
+shown(classes) := {"allow": true, "classes": classes, "own": true, "reasons": [], "scope": "", "withheld_fields": []}
+
+denied(reasons) := {"allow": false, "classes": [], "own": false, "reasons": reasons, "scope": "", "withheld_fields": []}
 
 # The decision for inp over the example cell (or over cs).
 decision_for(inp) := d if {
@@ -120,15 +131,64 @@ cases := [
 	{"note": "roster of a closed case", "input": roster("preventie", ["pz"], "closed"), "want": denied(["case_closed"])},
 	{"note": "roster without a case", "input": object.remove(roster("preventie", ["pz"], "formation"), ["case"]), "want": denied(["no_case"])},
 	{"note": "roster with an empty case state", "input": roster("preventie", ["pz"], ""), "want": denied(["no_case"])},
-	{"note": "roster.change, the pipeline's name for roster.set", "input": object.union(roster("preventie", ["ocmw", "clb"], "approach"), {"action": "roster.change"}), "want": allowed},
-	{"note": "roster.change with the mayor", "input": object.union(roster("preventie", ["burgemeester"], "approach"), {"action": "roster.change"}), "want": denied(["roster_actor_not_operational"])},
-	{"note": "roster.change of a closed case by police", "input": object.union(roster("pz", ["pz"], "closed"), {"action": "roster.change"}), "want": denied(["case_closed", "not_coordinator"])},
+	{"note": "roster.change of a closed case by police", "input": roster("pz", ["pz"], "closed"), "want": denied(["case_closed", "not_coordinator"])},
+	{"note": "the retired name roster.set", "input": object.union(roster("preventie", ["pz"], "formation"), {"action": "roster.set"}), "want": denied(["unknown_action"])},
 	{"note": "roster set by police", "input": roster("pz", ["pz"], "formation"), "want": denied(["not_coordinator"])},
 	{"note": "roster under prioritisation", "input": object.union(roster("preventie", ["pz"], "formation"), {"purpose": "prioritisation"}), "want": denied(["purpose_not_bound"])},
 	# audit.read.
 	{"note": "privacy officer reads the audit", "input": req("audit.read", "audit_review", "dpo"), "want": allowed},
 	{"note": "coordinator reads the audit", "input": req("audit.read", "audit_review", "preventie"), "want": denied(["not_privacy_officer", "purpose_not_allowed"])},
 	{"note": "privacy officer reads the audit under signal", "input": req("audit.read", "signal", "dpo"), "want": denied(["purpose_not_bound"])},
+	# case.list: one decision, a scope.
+	{"note": "tactical table lists every dossier", "input": req("case.list", "prioritisation", "ocmw"), "want": listed("cell")},
+	{"note": "mayor lists under prioritisation", "input": req("case.list", "prioritisation", "burgemeester"), "want": listed("cell")},
+	{"note": "coordinator lists every dossier under case_conference", "input": req("case.list", "case_conference", "preventie"), "want": listed("cell")},
+	{"note": "police lists its rosters under case_conference", "input": req("case.list", "case_conference", "pz"), "want": listed("roster")},
+	{"note": "business association lists its rosters", "input": req("case.list", "case_conference", "unizo"), "want": listed("roster")},
+	{"note": "school service cannot list under prioritisation", "input": req("case.list", "prioritisation", "clb"), "want": denied(["purpose_not_allowed"])},
+	{"note": "case.list under policy", "input": req("case.list", "policy", "burgemeester"), "want": denied(["purpose_not_bound"])},
+	{"note": "case.list by the privacy officer", "input": req("case.list", "audit_review", "dpo"), "want": denied(["purpose_not_bound"])},
+	# case.read: the dossier must be in that scope.
+	{"note": "police reads a dossier on its roster", "input": on("case.read", "case_conference", "pz", "approach", true), "want": allowed},
+	{"note": "police reads a dossier off its roster", "input": on("case.read", "case_conference", "pz", "approach", false), "want": denied(["case_out_of_scope"])},
+	{"note": "police reads a closed dossier on its roster", "input": on("case.read", "case_conference", "pz", "closed", true), "want": denied(["case_out_of_scope"])},
+	{"note": "coordinator reads any dossier", "input": on("case.read", "case_conference", "preventie", "closed", false), "want": allowed},
+	{"note": "tactical table reads any dossier", "input": on("case.read", "prioritisation", "parket", "weighing", false), "want": allowed},
+	{"note": "case.read without a dossier", "input": req("case.read", "prioritisation", "pz"), "want": denied(["no_case"])},
+	# case.transition.
+	{"note": "roster member moves an open dossier", "input": on("case.transition", "case_conference", "ocmw", "formation", true), "want": allowed},
+	{"note": "coordinator off the roster moves a dossier", "input": on("case.transition", "case_conference", "preventie", "registration", false), "want": allowed},
+	{"note": "coordinator asks to move a closed dossier (the lifecycle refuses)", "input": on("case.transition", "case_conference", "preventie", "closed", false), "want": allowed},
+	{"note": "actor off the roster moves a dossier", "input": on("case.transition", "case_conference", "vsse", "weighing", false), "want": denied(["case_out_of_scope"])},
+	{"note": "roster member moves a closed dossier", "input": on("case.transition", "case_conference", "pz", "closed", true), "want": denied(["case_out_of_scope"])},
+	{"note": "transition under prioritisation", "input": on("case.transition", "prioritisation", "pz", "weighing", true), "want": denied(["purpose_not_bound"])},
+	{"note": "transition without a dossier", "input": req("case.transition", "case_conference", "pz"), "want": denied(["no_case"])},
+	# case.priority.
+	{"note": "tactical table sets a priority", "input": on("case.priority", "prioritisation", "parket", "weighing", false), "want": allowed},
+	{"note": "priority of a closed dossier", "input": on("case.priority", "prioritisation", "parket", "closed", false), "want": denied(["case_closed"])},
+	{"note": "priority off the tactical table", "input": on("case.priority", "prioritisation", "vsse", "weighing", false), "want": denied(["purpose_not_allowed"])},
+	{"note": "priority under case_conference", "input": on("case.priority", "case_conference", "pz", "weighing", true), "want": denied(["purpose_not_bound"])},
+	# task.assign.
+	{"note": "tactical table assigns a task to police", "input": with_target(on("task.assign", "prioritisation", "burgemeester", "approach", false), {"actor": "pz"}), "want": allowed},
+	{"note": "task to the mayor (not operational)", "input": with_target(on("task.assign", "prioritisation", "pz", "approach", false), {"actor": "burgemeester"}), "want": denied(["task_actor_not_operational"])},
+	{"note": "task without an actor", "input": on("task.assign", "prioritisation", "pz", "approach", false), "want": denied(["task_actor_not_operational"])},
+	{"note": "task on a closed dossier", "input": with_target(on("task.assign", "prioritisation", "pz", "closed", false), {"actor": "ocmw"}), "want": denied(["case_closed"])},
+	{"note": "task assigned by the school service", "input": with_target(on("task.assign", "prioritisation", "clb", "approach", false), {"actor": "ocmw"}), "want": denied(["purpose_not_allowed"])},
+	# task.report.
+	{"note": "assignee reports", "input": with_target(on("task.report", "case_conference", "clb", "approach", false), {"assignee": "clb"}), "want": allowed},
+	{"note": "another actor reports", "input": with_target(on("task.report", "case_conference", "ocmw", "approach", true), {"assignee": "clb"}), "want": denied(["not_assignee"])},
+	{"note": "assignee reports on a closed dossier", "input": with_target(on("task.report", "case_conference", "clb", "closed", true), {"assignee": "clb"}), "want": denied(["case_closed"])},
+	{"note": "assignee reports under prioritisation", "input": with_target(on("task.report", "prioritisation", "pz", "approach", true), {"assignee": "pz"}), "want": denied(["purpose_not_bound"])},
+	# stats.read.
+	{"note": "mayor reads aggregates", "input": req("stats.read", "policy", "burgemeester"), "want": allowed},
+	{"note": "police reads aggregates", "input": req("stats.read", "policy", "pz"), "want": allowed},
+	{"note": "social service reads aggregates", "input": req("stats.read", "policy", "ocmw"), "want": denied(["purpose_not_allowed"])},
+	{"note": "aggregates under prioritisation", "input": req("stats.read", "prioritisation", "burgemeester"), "want": denied(["purpose_not_bound"])},
+	# subject.lookup.
+	{"note": "police looks a person up", "input": req("subject.lookup", "case_conference", "pz"), "want": allowed},
+	{"note": "business association looks a person up", "input": req("subject.lookup", "case_conference", "unizo"), "want": allowed},
+	{"note": "mayor looks a person up", "input": req("subject.lookup", "case_conference", "burgemeester"), "want": denied(["purpose_not_allowed"])},
+	{"note": "lookup under signal", "input": req("subject.lookup", "signal", "ocmw"), "want": denied(["purpose_not_bound"])},
 ]
 
 test_decision[note] if {
@@ -225,4 +285,39 @@ test_cell_withhold_invalid_denies[note] if {
 		with data.cells as cells
 		with data.livc.cells.zonnedaal.withhold as w
 	d == denied(["cell_policy_invalid"])
+}
+
+test_cell_withholds_fields if {
+	d := livc.decision with input as card("case_conference", "pz", true, true)
+		with data.cells as cells
+		with data.livc.cells.zonnedaal.withhold_fields as {"address", "birth_date"}
+	d == object.union(shown(["business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social"]), {"withheld_fields": ["address", "birth_date"]})
+}
+
+test_cell_withheld_fields_only_on_allow if {
+	d := livc.decision with input as card("case_conference", "burgemeester", true, true)
+		with data.cells as cells
+		with data.livc.cells.zonnedaal.withhold_fields as ["address"]
+	d == denied(["purpose_not_allowed"])
+}
+
+test_cell_withhold_fields_invalid_denies[note] if {
+	some note, w in {
+		"a string": "address",
+		"a number in a set": {"address", 1},
+	}
+	d := livc.decision with input as card("case_conference", "pz", true, true)
+		with data.cells as cells
+		with data.livc.cells.zonnedaal.withhold_fields as w
+	d == denied(["cell_policy_invalid"])
+}
+
+# A cell's rules cannot release: withhold only subtracts, so an allow of the
+# default policy stays the most a cell can give.
+test_cell_cannot_release if {
+	d := livc.decision with input as card("case_conference", "unizo", true, true)
+		with data.cells as cells
+		with data.livc.cells.zonnedaal.withhold as []
+		with data.livc.cells.zonnedaal.release as {"police"}
+	d == shown(["business", "presence"])
 }

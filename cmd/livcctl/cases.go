@@ -13,16 +13,27 @@ import (
 )
 
 func cmdCases(env *cliEnv, args []string) error {
+	const subs = "create, roster, list, show, transition, priority, task add or task report"
 	if len(args) == 0 {
-		return usageError{errors.New("cases takes a subcommand: create or roster")}
+		return usageError{errors.New("cases takes a subcommand: " + subs)}
 	}
 	switch args[0] {
 	case "create":
 		return casesCreate(env, args[1:])
 	case "roster":
 		return casesRoster(env, args[1:])
+	case "list":
+		return casesList(env, args[1:])
+	case "show":
+		return casesShow(env, args[1:])
+	case "transition":
+		return casesTransition(env, args[1:])
+	case "priority":
+		return casesPriority(env, args[1:])
+	case "task":
+		return casesTask(env, args[1:])
 	default:
-		return usageError{errors.New("unknown subcommand " + args[0] + ": create or roster")}
+		return usageError{errors.New("unknown subcommand " + args[0] + ": " + subs)}
 	}
 }
 

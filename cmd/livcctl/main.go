@@ -27,6 +27,12 @@ Usage:
   livcctl card [flags] REF            read the information card of a person
   livcctl cases create [flags]        register a dossier (coordinator)
   livcctl cases roster [flags] ID ACTOR...  set a dossier's roster (coordinator)
+  livcctl cases list [flags]          list the dossiers the caller may see (--purpose prioritisation for the tactical table)
+  livcctl cases show [flags] ID       read one dossier
+  livcctl cases transition --reason TEXT [flags] ID STATE  move a dossier (roster, coordinator)
+  livcctl cases priority [flags] ID 1-5                     set a priority (tactical table)
+  livcctl cases task add --actor A --description D --due DATE --scenario S [-q] ID   assign a task (tactical table)
+  livcctl cases task report --status S --report TEXT ID TASK   report on it (the assigned actor)
   livcctl audit list [flags]          list audit entries (privacy officer)
 
 Environment:

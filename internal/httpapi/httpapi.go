@@ -29,6 +29,7 @@ type Broker interface {
 	CreateCase(ctx context.Context, req *broker.Request) (broker.Case, error)
 	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
 	ListAudit(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
+	dossierBroker
 }
 
 // Conf holds the gateway's settings.
@@ -81,6 +82,7 @@ func New(b Broker, c Conf) http.Handler {
 	e.POST("/v1/cases", g.createCase)
 	e.PUT("/v1/cases/:id/roster", g.setRoster)
 	e.GET("/v1/audit", g.listAudit)
+	g.dossierRoutes(e)
 	if c.Extra != nil {
 		c.Extra(e)
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -61,14 +62,23 @@ func problemFor(err error, requestID, auditID string) Problem {
 		detail = "the broker failed to answer; quote the request id to its operators"
 	}
 	return Problem{
-		Type:      ProblemTypeBase + k.slug,
-		Title:     http.StatusText(k.status),
-		Status:    k.status,
-		Detail:    detail,
-		RequestID: requestID,
-		Field:     e.Field,
-		AuditID:   auditID,
+		Type:       ProblemTypeBase + k.slug,
+		Title:      http.StatusText(k.status),
+		Status:     k.status,
+		Detail:     detail,
+		RequestID:  requestID,
+		Field:      e.Field,
+		AuditID:    auditID,
+		RetryAfter: retrySeconds(e),
 	}
+}
+
+// retrySeconds is a rate-limited error's wait in whole seconds, at least 1.
+func retrySeconds(e *broker.Error) int {
+	if e.Kind != broker.KindRateLimited {
+		return 0
+	}
+	return max(1, int(math.Ceil(e.RetryAfter.Seconds())))
 }
 
 func retryAfter(p Problem) string {

@@ -52,9 +52,9 @@ func inputValue(in broker.DecisionInput) (ast.Value, error) {
 	return ast.NewObject(items...), nil
 }
 
-// decode reads the one decision out of a result set, strictly: exactly the
-// keys allow, classes, own and reasons, of their types, and a deny that
-// releases nothing. Classes come back sorted and distinct. (A Rego set and an
+// decode reads the one decision out of a result set, strictly: the keys
+// allow, classes, own and reasons, optionally scope and withheld_fields, of
+// their types and no other, and a deny that releases nothing. Classes come back sorted and distinct. (A Rego set and an
 // array both reach Go as a list, so either is accepted for classes/reasons.)
 func decode(rs rego.ResultSet) (broker.Decision, error) {
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
@@ -67,8 +67,10 @@ func decode(rs rego.ResultSet) (broker.Decision, error) {
 	if !ok {
 		return broker.Decision{}, fmt.Errorf("%w: not an object", ErrShape)
 	}
-	if len(obj) != 4 {
-		return broker.Decision{}, fmt.Errorf("%w: %d keys, want allow, classes, own, reasons", ErrShape, len(obj))
+	for k := range obj {
+		if !slices.Contains(decisionKeys, k) {
+			return broker.Decision{}, fmt.Errorf("%w: unknown key %q", ErrShape, k)
+		}
 	}
 	var d broker.Decision
 	var err error
@@ -84,12 +86,40 @@ func decode(rs rego.ResultSet) (broker.Decision, error) {
 	if d.Reasons, err = strs(obj, "reasons"); err != nil {
 		return broker.Decision{}, err
 	}
-	if !d.Allow && (d.Own || len(d.Classes) > 0) {
+	if d.Scope, err = scope(obj); err != nil {
+		return broker.Decision{}, err
+	}
+	if _, ok := obj["withheld_fields"]; ok {
+		if d.WithheldFields, err = strs(obj, "withheld_fields"); err != nil {
+			return broker.Decision{}, err
+		}
+	}
+	if len(d.WithheldFields) == 0 {
+		d.WithheldFields = nil
+	}
+	if !d.Allow && (d.Own || len(d.Classes) > 0 || d.Scope != "") {
 		return broker.Decision{}, fmt.Errorf("%w: a deny that releases", ErrShape)
 	}
 	slices.Sort(d.Classes)
 	d.Classes = slices.Compact(d.Classes)
 	return d, nil
+}
+
+// decisionKeys are the keys a decision may have: the first four required,
+// scope and withheld_fields optional.
+var decisionKeys = []string{"allow", "classes", "own", "reasons", "scope", "withheld_fields"}
+
+// scope reads the optional scope: "", broker.ScopeCell or broker.ScopeRoster.
+func scope(obj map[string]any) (string, error) {
+	v, ok := obj["scope"]
+	if !ok {
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok || (s != "" && s != broker.ScopeCell && s != broker.ScopeRoster) {
+		return "", fmt.Errorf("%w: scope is not one of \"\", cell, roster", ErrShape)
+	}
+	return s, nil
 }
 
 func boolean(obj map[string]any, key string) (bool, error) {

@@ -166,11 +166,13 @@ func TestDecide(t *testing.T) {
 		{"coordinator creates a case", in("case.create", "case_conference", "preventie"), allowed},
 		{"police creates a case", in("case.create", "case_conference", "pz"), denied("not_coordinator")},
 		{"roster.change", roster("preventie", "weighing", "ocmw", "pz", "vsse"), allowed},
-		{"roster.set", func() broker.DecisionInput {
+		{"the retired name roster.set", func() broker.DecisionInput {
 			x := roster("preventie", "formation", "clb")
 			x.Action = "roster.set"
 			return x
-		}(), allowed},
+		}(), denied("unknown_action")},
+		{"police lists its rosters", in("case.list", "case_conference", "pz"), broker.Decision{Allow: true, Classes: []string{}, Reasons: []string{}, Scope: broker.ScopeRoster}},
+		{"tactical table lists the cell", in("case.list", "prioritisation", "ocmw"), broker.Decision{Allow: true, Classes: []string{}, Reasons: []string{}, Scope: broker.ScopeCell}},
 		{"roster with the mayor", roster("preventie", "weighing", "pz", "burgemeester"), denied("roster_actor_not_operational")},
 		{"roster of a closed case", roster("preventie", "closed", "pz"), denied("case_closed")},
 		{"roster without a case", noRoster, denied("no_case")},

@@ -33,6 +33,9 @@ func TestDecideFails(t *testing.T) {
 		{"class not a string", "package livc\n\ndecision := {\"allow\": true, \"classes\": [1], \"own\": false, \"reasons\": []}\n", Conf{}, ErrShape, broker.KindInternal},
 		{"reasons missing", "package livc\n\ndecision := {\"allow\": true, \"classes\": [], \"own\": false, \"why\": []}\n", Conf{}, ErrShape, broker.KindInternal},
 		{"a deny that releases", "package livc\n\ndecision := {\"allow\": false, \"classes\": [\"care\"], \"own\": false, \"reasons\": []}\n", Conf{}, ErrShape, broker.KindInternal},
+		{"scope not a known scope", "package livc\n\ndecision := {\"allow\": true, \"classes\": [], \"own\": false, \"reasons\": [], \"scope\": \"everything\"}\n", Conf{}, ErrShape, broker.KindInternal},
+		{"a deny with a scope", "package livc\n\ndecision := {\"allow\": false, \"classes\": [], \"own\": false, \"reasons\": [\"x\"], \"scope\": \"cell\"}\n", Conf{}, ErrShape, broker.KindInternal},
+		{"withheld_fields not strings", "package livc\n\ndecision := {\"allow\": true, \"classes\": [], \"own\": false, \"reasons\": [], \"withheld_fields\": [1]}\n", Conf{}, ErrShape, broker.KindInternal},
 		{"a deny that shows own", "package livc\n\ndecision := {\"allow\": false, \"classes\": [], \"own\": true, \"reasons\": []}\n", Conf{}, ErrShape, broker.KindInternal},
 		{"evaluation error", "package livc\n\ndecision := 1 if input.action\n\ndecision := 2 if input.purpose\n", Conf{}, nil, broker.KindInternal},
 		{"built-in error", "package livc\n\ndecision := {\"allow\": true, \"classes\": [], \"own\": false, \"reasons\": [x]} if x := to_number(input.action)\n", Conf{}, nil, broker.KindInternal},
@@ -146,6 +149,25 @@ func TestCellPolicyWithholds(t *testing.T) {
 	}
 	if want := []string{"identity", "presence", "signal", "social"}; !slices.Equal(d.Classes, want) {
 		t.Errorf("classes = %v, want %v", d.Classes, want)
+	}
+}
+
+// A cell's withhold_fields reach the decision, for the release filter.
+func TestCellPolicyWithholdsFields(t *testing.T) {
+	cells := writeCellPolicy(t, map[string]string{
+		"fields.rego": "package livc.cells.zonnedaal\n\nwithhold_fields contains \"address\" if input.actor.type != \"police\"\n",
+	})
+	e := newTestEngine(t, cells)
+	d, err := e.Decide(context.Background(), card("case_conference", "ocmw", true, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.WithheldFields, []string{"address"}) || !slices.Contains(d.Classes, "identity") {
+		t.Errorf("ocmw: %+v, want identity released and address withheld", d)
+	}
+	d, err = e.Decide(context.Background(), card("case_conference", "pz", true, true))
+	if err != nil || len(d.WithheldFields) != 0 {
+		t.Errorf("pz: %+v %v, want nothing withheld by name", d, err)
 	}
 }
 

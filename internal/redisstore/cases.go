@@ -12,32 +12,78 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// indexLua keeps the per-actor roster index and the aggregate counts in step
+// with a dossier. It is prepended to the create and update scripts; P is the
+// cell's key prefix, id the dossier's id, seq its creation sequence.
+const indexLua = `
+local function roster_of(doc)
+  if not doc then return {} end
+  local r = doc['roster']
+  if type(r) ~= 'table' then return {} end
+  return r
+end
+local function open_of(doc)
+  return doc and doc['state'] ~= 'closed'
+end
+local function prio_of(doc)
+  local p = doc['priority']
+  if type(p) ~= 'number' or p == 0 then return 'none' end
+  return tostring(p)
+end
+local function count(P, doc, by)
+  if not doc then return end
+  redis.call('HINCRBY', P .. 'stats:cases', 'state:' .. doc['state'], by)
+  redis.call('HINCRBY', P .. 'stats:cases', 'category:' .. doc['category'], by)
+  redis.call('HINCRBY', P .. 'stats:cases', 'priority:' .. prio_of(doc), by)
+end
+local function reindex(P, id, seq, old, new)
+  local keep = {}
+  if open_of(new) then
+    for _, a in ipairs(roster_of(new)) do
+      keep[a] = true
+      redis.call('ZADD', P .. 'actor:' .. a .. ':cases', seq, id)
+    end
+  end
+  for _, a in ipairs(roster_of(old)) do
+    if not keep[a] then redis.call('ZREM', P .. 'actor:' .. a .. ':cases', id) end
+  end
+  count(P, old, -1)
+  count(P, new, 1)
+end
+`
+
 // createCaseScript stores a new dossier and indexes it. KEYS[1] the dossier,
 // KEYS[2] the cell's index, KEYS[3] its sequence, KEYS[4] the subject's set;
-// ARGV[1] the JSON, ARGV[2] the id. It returns 0 for an id in use.
-var createCaseScript = redis.NewScript(`
+// ARGV[1] the JSON, ARGV[2] the id, ARGV[3] the cell prefix. It returns 0
+// for an id in use.
+var createCaseScript = redis.NewScript(indexLua + `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 local n = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[2], n, ARGV[2])
 redis.call('SADD', KEYS[4], ARGV[2])
+reindex(ARGV[3], ARGV[2], n, nil, cjson.decode(ARGV[1]))
 return 1
 `)
 
 // updateCaseScript replaces an existing dossier. KEYS[1] the dossier, KEYS[2]
-// the new subject's set; ARGV[1] the JSON, ARGV[2] the id, ARGV[3] the new
-// subject ref, ARGV[4] the subject key prefix. Should the subject change, the
-// id moves between subject sets (same hash tag, same slot). It returns 0 for
-// a missing dossier.
-var updateCaseScript = redis.NewScript(`
+// the new subject's set, KEYS[3] the cell's index; ARGV[1] the JSON, ARGV[2]
+// the id, ARGV[3] the new subject ref, ARGV[4] the subject key prefix,
+// ARGV[5] the cell prefix. Should the subject change, the id moves between
+// subject sets (same hash tag, same slot). The roster index and the counts
+// follow the change. It returns 0 for a missing dossier.
+var updateCaseScript = redis.NewScript(indexLua + `
 local old = redis.call('GET', KEYS[1])
 if not old then return 0 end
-local prev = cjson.decode(old)['subject_ref']
+local prevdoc = cjson.decode(old)
+local prev = prevdoc['subject_ref']
 if prev ~= ARGV[3] then
   redis.call('SREM', ARGV[4] .. prev .. ':cases', ARGV[2])
   redis.call('SADD', KEYS[2], ARGV[2])
 end
 redis.call('SET', KEYS[1], ARGV[1])
+local seq = redis.call('ZSCORE', KEYS[3], ARGV[2])
+reindex(ARGV[5], ARGV[2], seq, prevdoc, cjson.decode(ARGV[1]))
 return 1
 `)
 
@@ -65,7 +111,7 @@ func (s *Store) CreateCase(ctx context.Context, c broker.Case) error {
 		return fmt.Errorf("redisstore: create case: %w", err)
 	}
 	keys := []string{key, p + "cases", p + "cases:seq", p + "subject:" + c.SubjectRef + ":cases"}
-	n, err := createCaseScript.Run(ctx, s.c, keys, doc, c.ID).Int()
+	n, err := createCaseScript.Run(ctx, s.c, keys, doc, c.ID, p).Int()
 	if err != nil {
 		return fail("create case", err)
 	}
@@ -85,8 +131,8 @@ func (s *Store) UpdateCase(ctx context.Context, c broker.Case) error {
 	if err != nil {
 		return fmt.Errorf("redisstore: update case: %w", err)
 	}
-	keys := []string{key, p + "subject:" + c.SubjectRef + ":cases"}
-	n, err := updateCaseScript.Run(ctx, s.c, keys, doc, c.ID, c.SubjectRef, p+"subject:").Int()
+	keys := []string{key, p + "subject:" + c.SubjectRef + ":cases", p + "cases"}
+	n, err := updateCaseScript.Run(ctx, s.c, keys, doc, c.ID, c.SubjectRef, p+"subject:", p).Int()
 	if err != nil {
 		return fail("update case", err)
 	}

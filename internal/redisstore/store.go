@@ -17,6 +17,9 @@
 //	livc:{livc:<cell>}:case:<id>                string the dossier, JSON
 //	livc:{livc:<cell>}:cases                    zset   dossier ids by creation sequence
 //	livc:{livc:<cell>}:cases:seq                string the last creation sequence
+//	livc:{livc:<cell>}:actor:<id>:cases         zset   open dossiers whose roster holds actor id, by creation sequence
+//	livc:{livc:<cell>}:stats:cases              hash   state:<s>, category:<c>, priority:<p|none> -> count
+//	livc:{livc:<cell>}:stats:signals            hash   YYYY-MM -> signals received that month
 //
 // Keys and values hold pseudonyms only: aliases and subject refs arrive
 // already keyed (HMAC) from the caller, dossiers name their subject by ref,

@@ -263,12 +263,12 @@ func (w *world) checkCard(t *testing.T, r response, want []string) {
 }
 
 type auditEntry struct {
-	ID, Action, Decision, Actor, Sub, Purpose string
-	SubjectRef                                string   `json:"subject_ref"`
-	CaseID                                    string   `json:"case_id"`
-	Released                                  []string `json:"released"`
-	Withheld                                  []string `json:"withheld"`
-	Index                                     *int64   `json:"index"`
+	ID, Action, Decision, Actor, Sub, Purpose, Reason string
+	SubjectRef                                        string   `json:"subject_ref"`
+	CaseID                                            string   `json:"case_id"`
+	Released                                          []string `json:"released"`
+	Withheld                                          []string `json:"withheld"`
+	Index                                             *int64   `json:"index"`
 }
 
 func (w *world) checkAudit(t *testing.T) {
@@ -323,7 +323,8 @@ func (w *world) checkAudit(t *testing.T) {
 
 // scanRedis reads every key and value the broker wrote and looks for any
 // value or identity in the clear.
-func (w *world) scanRedis(t *testing.T) {
+// dumpRedis reads every key and value in the test's Redis as text.
+func (w *world) dumpRedis(t *testing.T) string {
 	ctx := context.Background()
 	c := w.redis.client(t)
 	keys, err := c.Keys(ctx, "*").Result()
@@ -359,12 +360,17 @@ func (w *world) scanRedis(t *testing.T) {
 			t.Errorf("key %s of unexpected type %s", k, typ)
 		}
 	}
+	return dump.String()
+}
+
+func (w *world) scanRedis(t *testing.T) {
+	dump := w.dumpRedis(t)
 	for _, s := range secretsInTheClear() {
-		if strings.Contains(dump.String(), s) {
+		if strings.Contains(dump, s) {
 			t.Errorf("Redis holds %q in the clear", s)
 		}
 	}
-	if !strings.Contains(dump.String(), w.ref) {
+	if !strings.Contains(dump, w.ref) {
 		t.Errorf("the scan does not see the subject ref: it is not reading what the broker wrote")
 	}
 }

@@ -1,0 +1,124 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// lifecycle is the only way a dossier moves: registration → formation →
+// weighing → approach → evaluation → closed, and weighing → closed when the
+// cell decides not to take the case up. Who may move a dossier is the
+// policy's decision; which moves exist is this table.
+var lifecycle = map[string][]string{
+	StateRegistration: {StateFormation},
+	StateFormation:    {StateWeighing},
+	StateWeighing:     {StateApproach, StateClosed},
+	StateApproach:     {StateEvaluation},
+	StateEvaluation:   {StateClosed},
+	StateClosed:       {},
+}
+
+// AllowedMoves returns the states a dossier in state may move to.
+func AllowedMoves(state string) []string { return slices.Clone(lifecycle[state]) }
+
+// TransitionRequest moves a dossier (POST /v1/cases/{id}/transitions).
+type TransitionRequest struct {
+	To     string `json:"to"`
+	Reason string `json:"reason"`
+}
+
+const maxReasonRunes = 1000
+
+// Transition moves a dossier to another state of its lifecycle.
+//
+// Steps: authenticate, load the dossier, decide (the coordinator, or an actor
+// on the roster of the open dossier), check the move against the lifecycle
+// (409 naming the allowed moves), audit with the previous and new state,
+// store. The reason is sealed under the person's data key; the audit log
+// holds the states, never the reason's text. Closing a dossier takes it out
+// of its roster's index: the roster's access under case_conference ends.
+func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (CaseView, error) {
+	c, err := s.begin(ctx, req, "case.transition")
+	if err != nil {
+		return CaseView{}, err
+	}
+	k, err := s.loadCase(ctx, c, caseID)
+	if err != nil {
+		return CaseView{}, c.fail(ctx, err)
+	}
+	body, err := c.body(ctx)
+	if err != nil {
+		return CaseView{}, err
+	}
+	var in TransitionRequest
+	if err := decodeBody(body, &in); err != nil {
+		return CaseView{}, c.fail(ctx, err)
+	}
+	if err := checkFreeText("reason", in.Reason, maxReasonRunes); err != nil {
+		return CaseView{}, c.fail(ctx, err)
+	}
+	if _, err := c.decideOnCase(ctx, k, nil); err != nil {
+		return CaseView{}, err
+	}
+	allowed := lifecycle[k.State]
+	if !slices.Contains(allowed, in.To) {
+		return CaseView{}, c.fail(ctx, Errorf(KindConflict,
+			"a dossier in state %s can move only to: %s", k.State, orNone(allowed)))
+	}
+	reason, err := s.sealText(ctx, k, fmt.Sprintf("move:%d", len(k.History)), in.Reason)
+	if err != nil {
+		return CaseView{}, c.fail(ctx, err)
+	}
+	now := s.c.Now().UTC()
+	k.History = append(k.History, Move{From: k.State, To: in.To, By: c.actor.ID, At: now, SealedReason: reason})
+	c.entry.Reason = "state " + k.State + " -> " + in.To
+	k.State, k.UpdatedAt = in.To, now
+	if err := c.allow(ctx); err != nil {
+		return CaseView{}, err
+	}
+	if err := s.c.Store.UpdateCase(ctx, k); err != nil {
+		return CaseView{}, c.failAfterAllow(ctx, err, "the dossier could not be stored")
+	}
+	return s.view(ctx, k, c.req.Purpose)
+}
+
+// decideOnCase asks the policy about an action on dossier k. A dossier the
+// requester may not see is the same 404 as an unknown one.
+func (c *call) decideOnCase(ctx context.Context, k Case, target map[string]any) (Decision, error) {
+	d, err := c.decide(ctx, DecisionInput{
+		Case:   &CaseScope{State: k.State, OnRoster: slices.Contains(k.Roster, c.actor.ID)},
+		Target: target,
+	})
+	if err != nil && slices.Contains(d.Reasons, "case_out_of_scope") && len(d.Reasons) == 1 {
+		return d, ErrNotFoundForRequester
+	}
+	return d, err
+}
+
+// checkFreeText refuses an empty text, one over max characters, or one holding
+// control characters other than newlines and tabs.
+func checkFreeText(field, s string, max int) error {
+	if strings.TrimSpace(s) == "" {
+		return Invalid(field, "is required")
+	}
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return Invalid(field, "must be text of at most %d characters", max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return Invalid(field, "holds a control character")
+		}
+	}
+	return nil
+}
+
+func orNone(states []string) string {
+	if len(states) == 0 {
+		return "none (the dossier is closed)"
+	}
+	return strings.Join(states, ", ")
+}

@@ -1,0 +1,150 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"time"
+)
+
+// SubmitObservation records what an actor observed about a person the
+// broker knows by subject ref (POST /v1/subjects/{ref}/observations): any
+// actor of the cell, under signal. Only fields of the catalogue, never an
+// identity field. The record is sealed under the person's data key and
+// merged into the card like any record, with its source and record id.
+//
+// Steps: authenticate, check the ref, open the envelope, validate, decide,
+// check that the person is known (the same 404 as everywhere when not),
+// audit, store.
+func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref string) (Receipt, error) {
+	c, err := s.begin(ctx, req, "observation.submit")
+	if err != nil {
+		return Receipt{}, err
+	}
+	if !ValidSubjectRef(ref) {
+		return Receipt{}, c.fail(ctx, ErrNotFoundForRequester)
+	}
+	c.entry.SubjectRef = ref
+	envelope, err := c.body(ctx)
+	if err != nil {
+		return Receipt{}, err
+	}
+	plaintext, err := s.c.Envelopes.Open(envelope, s.c.MaxPlaintext)
+	if err != nil {
+		return Receipt{}, c.fail(ctx, Wrap(KindBadRequest, err, "the body is not an age envelope this broker can open"))
+	}
+	obs, err := ParseObservation(c.cell, plaintext, s.c.Now())
+	if err != nil {
+		return Receipt{}, c.fail(ctx, err)
+	}
+	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
+		return Receipt{}, err
+	}
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, c.cell.ID, ref)
+	if isNotFound(err) { // never heard of, or erased
+		return Receipt{}, c.fail(ctx, ErrNotFoundForRequester)
+	}
+	if err != nil {
+		return Receipt{}, c.fail(ctx, Wrap(KindUnavailable, err, "the store is unavailable"))
+	}
+	rec := Record{
+		ID: NewID("obs"), Kind: KindObservation, SubjectRef: ref,
+		Source: c.actor.ID, Sub: req.Principal.Sub,
+		ObservedAt: obs.ObservedAt.UTC(), ReceivedAt: s.c.Now().UTC(), Fields: obs.Fields,
+	}
+	c.entry.Record = rec.ID
+	c.entry.Released = slices.Sorted(maps.Keys(obs.Fields)) // names, never values
+	if err := c.allow(ctx); err != nil {
+		return Receipt{}, err
+	}
+	if err := s.putSealed(ctx, c.cell.ID, wrapped, rec); err != nil {
+		return Receipt{}, c.failAfterAllow(ctx, err, "the observation could not be stored")
+	}
+	return Receipt{ID: rec.ID}, nil
+}
+
+// LookupAnswer is a hit or no-hit, and the person's subject ref either way
+// (the keyed pseudonym it has or would get): no data.
+type LookupAnswer struct {
+	SubjectRef string `json:"subject_ref"`
+	Known      bool   `json:"known"`
+}
+
+// Lookup answers POST /v1/subjects/lookup: whether the broker knows the
+// person an encrypted identity names. It is an oracle, so it is for the
+// operational table under case_conference only, audited (hit or no-hit in
+// the reason, never the identity) and rate-limited per requesting person.
+func (s *Service) Lookup(ctx context.Context, req *Request) (LookupAnswer, error) {
+	c, err := s.begin(ctx, req, "subject.lookup")
+	if err != nil {
+		return LookupAnswer{}, err
+	}
+	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
+		return LookupAnswer{}, err
+	}
+	if wait, ok := s.lookups.take(c.cell.ID+"\x00"+c.actor.ID+"\x00"+req.Principal.Sub, s.c.Now()); !ok {
+		return LookupAnswer{}, c.fail(ctx, &Error{Kind: KindRateLimited, RetryAfter: wait,
+			Detail: "too many lookups; try again later"})
+	}
+	envelope, err := c.body(ctx)
+	if err != nil {
+		return LookupAnswer{}, err
+	}
+	plaintext, err := s.c.Envelopes.Open(envelope, s.c.MaxPlaintext)
+	if err != nil {
+		return LookupAnswer{}, c.fail(ctx, Wrap(KindBadRequest, err, "the body is not an age envelope this broker can open"))
+	}
+	id, err := ParseLookup(c.cell, plaintext)
+	if err != nil {
+		return LookupAnswer{}, c.fail(ctx, err)
+	}
+	aliases := s.c.Pseudonyms.Aliases(c.cell.ID, id)
+	if len(aliases) == 0 {
+		return LookupAnswer{}, c.fail(ctx, Invalid("subject", "does not name a person"))
+	}
+	ans := LookupAnswer{SubjectRef: s.c.Pseudonyms.SubjectRef(c.cell.ID, aliases[0])}
+	ref, err := s.c.Store.FindSubject(ctx, c.cell.ID, aliases)
+	switch {
+	case err == nil:
+		ans = LookupAnswer{SubjectRef: ref, Known: true}
+	case !isNotFound(err):
+		return LookupAnswer{}, c.fail(ctx, Wrap(KindUnavailable, err, "the store is unavailable"))
+	}
+	if ans.Known {
+		if _, err := s.c.Store.ExistingDataKey(ctx, c.cell.ID, ref); isNotFound(err) {
+			ans.Known = false // erased: its records no longer open
+		}
+	}
+	c.entry.SubjectRef = ans.SubjectRef
+	c.entry.Reason = "no-hit"
+	if ans.Known {
+		c.entry.Reason = "hit"
+	}
+	if err := c.allow(ctx); err != nil {
+		return LookupAnswer{}, err
+	}
+	return ans, nil
+}
+
+// countSignal adds a stored signal to its month's count for the strategic
+// table. The signal is stored already; a failure here only makes the count
+// low, so it is logged, not returned.
+func (s *Service) countSignal(ctx context.Context, livc string, at time.Time) {
+	if err := s.c.Store.CountSignal(ctx, livc, at.UTC().Format("2006-01")); err != nil {
+		s.c.Logger.Error("signal not counted", "livc", livc, "err", err)
+	}
+}
+
+// putSealed seals rec under the person's wrapped data key and stores it.
+func (s *Service) putSealed(ctx context.Context, livc string, wrapped []byte, rec Record) error {
+	plain, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.c.Sealer.Seal(wrapped, recordAD(livc, rec.SubjectRef, rec.ID), plain)
+	if err != nil {
+		return err
+	}
+	return s.c.Store.PutRecord(ctx, livc, rec.SubjectRef, SealedRecord{ID: rec.ID, Sealed: sealed})
+}
