@@ -18,9 +18,10 @@ var quiet = slog.New(slog.DiscardHandler)
 // stubBroker records what the gateway passed on; it stands in for the
 // pipeline in this package's unit tests only.
 type stubBroker struct {
-	body []byte
-	err  error
-	req  *broker.Request
+	Broker // methods a test does not use panic when called
+	body   []byte
+	err    error
+	req    *broker.Request
 }
 
 func (s *stubBroker) PublicKeys() broker.PublicKeys {
