@@ -79,21 +79,28 @@ purpose_ok if {
 # ---------------------------------------------------------------------------
 # Actions, the purpose each is bound to, and who may do them.
 
-actions := {"signal.submit", "observation.submit", "card.read", "case.create", "roster.set", "roster.change", "audit.read"}
+actions := {"signal.submit", "observation.submit", "card.read", "case.create", "roster.set", "roster.change"} | audit_actions
+
+# The privacy officer's review of the audit log: listing, the per-person
+# report, alerts, signed checkpoints, proofs, verification and export. Each
+# is for the privacy officer only, under audit_review.
+audit_actions := {"audit.read", "audit.report", "audit.alerts", "audit.checkpoint", "audit.proof", "audit.verify", "audit.export"}
 
 # Setting a dossier's roster goes by two names: roster.set, and roster.change,
 # the name the audit log gives it (api.md) and the pipeline asks with.
 roster_actions := {"roster.set", "roster.change"}
 
 # card.read takes any purpose the actor may use; the others one purpose.
-action_purpose := {
-	"signal.submit": "signal",
-	"observation.submit": "signal",
-	"case.create": "case_conference",
-	"roster.set": "case_conference",
-	"roster.change": "case_conference",
-	"audit.read": "audit_review",
-}
+action_purpose := object.union(
+	{a: "audit_review" | some a in audit_actions},
+	{
+		"signal.submit": "signal",
+		"observation.submit": "signal",
+		"case.create": "case_conference",
+		"roster.set": "case_conference",
+		"roster.change": "case_conference",
+	},
+)
 
 action_known if input.action in actions
 
@@ -128,7 +135,7 @@ action_ok if {
 }
 
 action_ok if {
-	input.action == "audit.read"
+	input.action in audit_actions
 	actor.type == "privacy_officer"
 }
 
@@ -272,7 +279,7 @@ why_not contains "case_closed" if {
 }
 
 why_not contains "not_privacy_officer" if {
-	input.action == "audit.read"
+	input.action in audit_actions
 	not actor.type == "privacy_officer"
 }
 
