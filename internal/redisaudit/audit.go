@@ -87,7 +87,7 @@ type Log struct {
 	brokerStream string
 
 	mu      sync.Mutex
-	streams map[string]*stream // by stream key
+	streams map[string]*stream             // by stream key
 	signed  map[string]auditlog.Checkpoint // the last checkpoint this process signed, by stream key
 
 	// maxWait bounds the time one batch spends losing the counter to other

@@ -42,21 +42,20 @@ func (l *Log) reader(ctx context.Context, key string) tlog.HashReader {
 	return &hashReader{ctx: ctx, c: l.c, key: key, known: []map[int64]tlog.Hash{{}}}
 }
 
-// latest returns the last checkpoint pushed, verified, and its note; ok is
-// false when there is none.
+// latest returns the last checkpoint pushed that verifies, and its note; ok
+// is false when there is none. Notes that do not verify (forged) are
+// skipped here and reported by Verify.
 func (l *Log) latest(ctx context.Context, key, origin string) (cp auditlog.Checkpoint, signed []byte, ok bool, err error) {
-	s, err := l.c.LIndex(ctx, key+":checkpoints", -1).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return cp, nil, false, nil
-	}
+	notes, err := l.c.LRange(ctx, key+":checkpoints", -16, -1).Result()
 	if err != nil {
 		return cp, nil, false, err
 	}
-	cp, err = auditlog.OpenWith(s, l.conf.Verifier, origin)
-	if err != nil {
-		return cp, nil, false, fmt.Errorf("the latest checkpoint kept does not verify: %w", err)
+	for i := len(notes) - 1; i >= 0; i-- {
+		if cp, err = auditlog.OpenWith([]byte(notes[i]), l.conf.Verifier, origin); err == nil {
+			return cp, []byte(notes[i]), true, nil
+		}
 	}
-	return cp, s, true, nil
+	return cp, nil, false, nil
 }
 
 // Checkpoint implements broker.AuditProver.
