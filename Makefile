@@ -6,7 +6,7 @@ FUZZTIME ?= 60s
 # Set REDIS_URL to run against a real Redis: make run REDIS_URL=redis://127.0.0.1:6379/0
 REDIS_URL ?=
 
-.PHONY: all build run test lint test-go fuzz bench clean
+.PHONY: all build run test lint test-go fuzz bench load clean
 
 all: build
 
@@ -43,6 +43,10 @@ fuzz:
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
+
+## load: the audit log's concurrency test at full size (two brokers, 32 clients)
+load:
+	LIVC_AUDIT_LOAD=$${LIVC_AUDIT_LOAD:-20000} $(GO) test -count=1 -run TestAuditConcurrentAppends -v ./test/e2e/
 
 ## bench: every benchmark, with allocations, comparable with benchstat
 bench:

@@ -69,6 +69,8 @@ type Cell struct {
 	Retention Retention
 	// PolicyDir is a directory of extra Rego rules of this cell, or "".
 	PolicyDir string
+	// Audit holds the thresholds of the privacy officer's alerts.
+	Audit AuditConf
 }
 
 // Actor is an organisation at the cell.

@@ -191,6 +191,26 @@ cases := [
 	{"note": "lookup under signal", "input": req("subject.lookup", "signal", "ocmw"), "want": denied(["purpose_not_bound"])},
 ]
 
+# The review actions of the verifiable log: the privacy officer under
+# audit_review, and nobody else, under no other purpose.
+review_cases := [tc |
+	some action in ["audit.report", "audit.alerts", "audit.checkpoint", "audit.proof", "audit.verify", "audit.export"]
+	some tc in [
+		{"note": sprintf("%s by the privacy officer", [action]), "input": req(action, "audit_review", "dpo"), "want": allowed},
+		{"note": sprintf("%s by the coordinator", [action]), "input": req(action, "audit_review", "preventie"), "want": denied(["not_privacy_officer", "purpose_not_allowed"])},
+		{"note": sprintf("%s by police under case_conference", [action]), "input": req(action, "case_conference", "pz"), "want": denied(["not_privacy_officer", "purpose_not_bound"])},
+		{"note": sprintf("%s by the privacy officer under signal", [action]), "input": req(action, "signal", "dpo"), "want": denied(["purpose_not_bound"])},
+	]
+]
+
+test_review_decision[note] if {
+	some tc in review_cases
+	note := tc.note
+	decision_for(tc.input) == tc.want
+}
+
+test_review_cases_counted if count(review_cases) == 24
+
 test_decision[note] if {
 	some tc in cases
 	note := tc.note

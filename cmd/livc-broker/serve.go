@@ -19,7 +19,6 @@ import (
 	"github.com/livc/livc-broker/internal/envelope"
 	"github.com/livc/livc-broker/internal/httpapi"
 	"github.com/livc/livc-broker/internal/policy"
-	"github.com/livc/livc-broker/internal/redisaudit"
 	"github.com/livc/livc-broker/internal/redisconn"
 	"github.com/livc/livc-broker/internal/redisstore"
 	"github.com/livc/livc-broker/internal/token"
@@ -46,6 +45,10 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	defer closeRedis()
+	audit, err := newAuditLog(ctx, client, kr, cells, log)
+	if err != nil {
+		return err
+	}
 	engine, err := policy.New(ctx, cells, policy.Conf{})
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
@@ -57,7 +60,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		Pseudonyms:   kr,
 		Sealer:       kr,
 		Store:        redisstore.New(client),
-		Audit:        redisaudit.New(client),
+		Audit:        audit,
 		Policy:       engine,
 		Encrypter:    ageEncrypter{},
 		Keys:         broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()},

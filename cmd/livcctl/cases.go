@@ -91,10 +91,7 @@ func casesRoster(env *cliEnv, args []string) error {
 	return printJSON(env.stdout, out)
 }
 
-func cmdAudit(env *cliEnv, args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		return usageError{errors.New("audit takes a subcommand: list")}
-	}
+func cmdAuditList(env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("audit list", flag.ContinueOnError)
 	var cf clientFlags
 	cf.register(fs, broker.PurposeAuditReview)
@@ -105,7 +102,7 @@ func cmdAudit(env *cliEnv, args []string) error {
 			return nil
 		})
 	}
-	if err := parseFlags(fs, env, args[1:]); err != nil {
+	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	path := "/v1/audit"

@@ -34,6 +34,12 @@ Usage:
   livcctl cases task add --actor A --description D --due DATE --scenario S [-q] ID   assign a task (tactical table)
   livcctl cases task report --status S --report TEXT ID TASK   report on it (the assigned actor)
   livcctl audit list [flags]          list audit entries (privacy officer)
+  livcctl audit report [flags] REF    every access to one person's data
+  livcctl audit checkpoint -o FILE    save the latest signed checkpoint
+  livcctl audit verify [--checkpoint FILE] [--key KEY]
+                                      replay the whole log against the signed checkpoints;
+                                      with FILE, prove today's log extends the saved one
+  livcctl audit export [--from N] [--to M]  a range as JSON lines with inclusion proofs
 
 Environment:
   LIVC_BROKER   the broker's URL (default http://127.0.0.1:8080)

@@ -30,6 +30,14 @@ type Broker interface {
 	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
 	ListAudit(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
 	dossierBroker
+	// The review of the verifiable log (audit.go).
+	AuditCheckpoint(ctx context.Context, req *broker.Request, fresh bool) ([]byte, error)
+	AuditCheckpoints(ctx context.Context, req *broker.Request) ([]string, error)
+	AuditProof(ctx context.Context, req *broker.Request, auditID string, from int64) (any, error)
+	AuditVerify(ctx context.Context, req *broker.Request, since int64) (broker.VerifyReport, error)
+	AuditExport(ctx context.Context, req *broker.Request, from int64, limit int, proofs bool) (broker.Export, error)
+	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
+	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
 }
 
 // Conf holds the gateway's settings.
@@ -83,6 +91,7 @@ func New(b Broker, c Conf) http.Handler {
 	e.PUT("/v1/cases/:id/roster", g.setRoster)
 	e.GET("/v1/audit", g.listAudit)
 	g.dossierRoutes(e)
+	g.auditRoutes(e)
 	if c.Extra != nil {
 		c.Extra(e)
 	}

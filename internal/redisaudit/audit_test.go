@@ -14,6 +14,7 @@ import (
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 func entry(cell string, i int) *broker.AuditEntry {
@@ -125,27 +126,34 @@ func TestAppendReplayIsIdempotent(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		ctx, cell := context.Background(), newCell(t, c)
 		key, _ := StreamKey(cell)
-		e := entry(cell, 0)
-		doc, _ := Canonical(*e)
-		leaf := LeafHash(doc)
+		l := New(c)
+		st := &stream{key: key, cache: map[int64]tlog.Hash{}}
+		batch := []*pending{{ctx: ctx, e: entry(cell, 0)}, {ctx: ctx, e: entry(cell, 1)}}
+		args, _, err := l.prepare(ctx, st, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for range 2 { // the second run is a retried script whose reply was lost
-			ok, _, err := runAppend(ctx, c, "test", key, 0, doc, leaf)
+			ok, _, err := runBatch(ctx, c, key, args)
 			if err != nil || !ok {
 				t.Fatalf("append: %v %v", ok, err)
 			}
 		}
-		if n := len(streamEntries(t, c, cell)); n != 1 {
+		if n := len(streamEntries(t, c, cell)); n != 2 {
 			t.Fatalf("replay wrote %d entries", n)
 		}
-		// A different entry at a stale index is a conflict, told the counter.
-		other, _ := Canonical(*entry(cell, 1))
-		ok, cur, err := runAppend(ctx, c, "test", key, 0, other, LeafHash(other))
-		if err != nil || ok || cur != 1 {
+		// A different batch at a stale index is a conflict, told the counter.
+		other, _, err := l.prepare(ctx, st, []*pending{{ctx: ctx, e: entry(cell, 5)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, cur, err := runBatch(ctx, c, key, other)
+		if err != nil || ok || cur != 2 {
 			t.Fatalf("stale append: ok %v cur %d %v", ok, cur, err)
 		}
 		// A fresh Log (another process) starts at 0 and catches up.
 		e2 := entry(cell, 2)
-		if err := New(c).Append(ctx, e2); err != nil || e2.Index != 1 {
+		if err := New(c).Append(ctx, e2); err != nil || e2.Index != 2 {
 			t.Fatalf("catch up: index %d %v", e2.Index, err)
 		}
 	})

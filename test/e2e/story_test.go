@@ -135,6 +135,7 @@ func TestStory(t *testing.T) {
 	t.Run("cards follow the release matrix, roster B", func(t *testing.T) { w.checkAllCards(t, true, roster) })
 	t.Run("privacy officer sees every step", w.checkAudit)
 	t.Run("no value in the clear in Redis", w.scanRedis)
+	t.Run("the privacy officer's review of the verifiable log", w.checkReview)
 }
 
 func (w *world) submitAll(t *testing.T) {

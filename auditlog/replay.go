@@ -1,0 +1,172 @@
+package auditlog
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Kinds of Problem.
+const (
+	// ProblemMissing: the entry at Index is not there (deleted, or the log
+	// jumps past it).
+	ProblemMissing = "missing"
+	// ProblemOrder: the entry at Index says it belongs elsewhere (entries
+	// swapped or duplicated).
+	ProblemOrder = "out_of_order"
+	// ProblemLeaf: the stored leaf hash does not match the entry's bytes
+	// (the entry was edited).
+	ProblemLeaf = "leaf_mismatch"
+	// ProblemCorrupt: the entry is not an audit entry.
+	ProblemCorrupt = "corrupt"
+	// ProblemTree: the entries up to a signed checkpoint do not hash to its
+	// root: some entry in [Index, Until) was changed and every hash after it
+	// recomputed.
+	ProblemTree = "checkpoint_mismatch"
+	// ProblemTruncated: the log ends at Index before the size a signed
+	// checkpoint covers.
+	ProblemTruncated = "truncated"
+	// ProblemSignature: a checkpoint does not verify with the broker's key.
+	ProblemSignature = "bad_checkpoint"
+	// ProblemInconsistent: the log does not extend a saved checkpoint.
+	ProblemInconsistent = "inconsistent"
+)
+
+// Problem says what is wrong with a log and where: Index is the first bad
+// entry (for ProblemTree the lower bound of where it lies, Until the upper).
+type Problem struct {
+	Kind   string `json:"kind"`
+	Index  int64  `json:"index"`
+	Until  int64  `json:"until,omitempty"`
+	Detail string `json:"detail"`
+}
+
+func (p *Problem) Error() string {
+	if p.Until > 0 {
+		return fmt.Sprintf("%s: first bad entry in [%d, %d): %s", p.Kind, p.Index, p.Until, p.Detail)
+	}
+	return fmt.Sprintf("%s at entry %d: %s", p.Kind, p.Index, p.Detail)
+}
+
+// Replayer checks a log entry by entry, in log order, against a set of
+// signed checkpoints. It keeps O(log n) hashes, however long the log. The
+// zero value is not usable; see NewReplayer.
+type Replayer struct {
+	cps     []Checkpoint // by size, ascending
+	next    int          // the first checkpoint not yet reached
+	good    int64        // size of the last checkpoint matched
+	n       int64        // entries replayed
+	stack   []tlog.Hash  // roots of the perfect subtrees, left to right
+	problem *Problem
+}
+
+// NewReplayer returns a replayer that checks against cps (already verified;
+// their order does not matter).
+func NewReplayer(cps []Checkpoint) *Replayer {
+	cs := append([]Checkpoint(nil), cps...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Size < cs[j].Size })
+	r := &Replayer{cps: cs}
+	r.checkpoints()
+	return r
+}
+
+// Add checks the next entry: its stored bytes and the leaf hash stored with
+// it (hex; "" when the store keeps none). It returns the first problem found
+// so far; once there is one, Add does nothing more.
+func (r *Replayer) Add(entry []byte, storedLeaf string) *Problem {
+	if r.problem != nil {
+		return r.problem
+	}
+	var head struct {
+		Index *int64 `json:"index"`
+	}
+	if err := json.Unmarshal(entry, &head); err != nil || head.Index == nil {
+		return r.fail(ProblemCorrupt, r.n, "not an audit entry")
+	}
+	switch idx := *head.Index; {
+	case idx > r.n:
+		return r.fail(ProblemMissing, r.n, fmt.Sprintf("position %d holds entry %d: entry %d was deleted or moved", r.n, idx, r.n))
+	case idx < r.n:
+		return r.fail(ProblemOrder, r.n, fmt.Sprintf("entry %d holds entry %d", r.n, idx))
+	}
+	leaf := LeafHash(entry)
+	if storedLeaf != "" && storedLeaf != hex.EncodeToString(leaf[:]) {
+		return r.fail(ProblemLeaf, r.n, "the entry does not match its leaf hash: it was changed")
+	}
+	r.push(leaf)
+	r.checkpoints()
+	return r.problem
+}
+
+// push adds a leaf to the tree: like a binary counter, equal-sized subtrees
+// merge.
+func (r *Replayer) push(h tlog.Hash) {
+	r.stack = append(r.stack, h)
+	r.n++
+	for n := r.n; n&1 == 0; n >>= 1 {
+		l := len(r.stack)
+		r.stack = append(r.stack[:l-2], tlog.NodeHash(r.stack[l-2], r.stack[l-1]))
+	}
+}
+
+// Root returns the tree hash of the entries replayed so far.
+func (r *Replayer) Root() tlog.Hash {
+	if len(r.stack) == 0 {
+		return tlog.Hash{}
+	}
+	h := r.stack[len(r.stack)-1]
+	for i := len(r.stack) - 2; i >= 0; i-- {
+		h = tlog.NodeHash(r.stack[i], h)
+	}
+	return h
+}
+
+// Size returns the number of entries replayed.
+func (r *Replayer) Size() int64 { return r.n }
+
+// checkpoints compares the tree with every checkpoint of the current size.
+func (r *Replayer) checkpoints() {
+	for r.problem == nil && r.next < len(r.cps) && r.cps[r.next].Size == r.n {
+		cp := r.cps[r.next]
+		if cp.Size > 0 && r.Root() != cp.Hash {
+			r.problem = &Problem{Kind: ProblemTree, Index: r.good, Until: cp.Size,
+				Detail: fmt.Sprintf("the entries do not hash to the checkpoint of size %d signed by the broker: an entry was changed and the hashes recomputed", cp.Size)}
+			return
+		}
+		r.good = cp.Size
+		r.next++
+	}
+}
+
+func (r *Replayer) fail(kind string, at int64, detail string) *Problem {
+	r.problem = &Problem{Kind: kind, Index: at, Detail: detail}
+	return r.problem
+}
+
+// Finish ends the replay: the log must reach the largest checkpoint. It
+// returns the first problem, nil for a log that verifies.
+func (r *Replayer) Finish() *Problem {
+	if r.problem == nil && r.next < len(r.cps) {
+		last := r.cps[len(r.cps)-1]
+		r.fail(ProblemTruncated, r.n, fmt.Sprintf("the log ends at %d entries; a signed checkpoint covers %d", r.n, last.Size))
+	}
+	return r.problem
+}
+
+// CheckConsistency proves that the tree of checkpoint newer extends that of
+// older with proof (tlog.CheckTree); both must be verified already.
+func CheckConsistency(older, newer Checkpoint, proof []tlog.Hash) *Problem {
+	if older.Origin != newer.Origin {
+		return &Problem{Kind: ProblemInconsistent, Detail: "the checkpoints are of different logs"}
+	}
+	if newer.Size < older.Size {
+		return &Problem{Kind: ProblemTruncated, Index: newer.Size, Detail: fmt.Sprintf("the log has %d entries; the saved checkpoint covers %d", newer.Size, older.Size)}
+	}
+	if err := tlog.CheckTree(proof, newer.Size, newer.Hash, older.Size, older.Hash); err != nil {
+		return &Problem{Kind: ProblemInconsistent, Index: 0, Until: older.Size, Detail: "today's log does not extend the saved checkpoint"}
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package auditlog
+
+import (
+	"crypto/rand"
+	"fmt"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// memLog is a tlog built with the library's own stored hashes, to check the
+// replayer's O(log n) tree against.
+type memLog struct{ hashes []tlog.Hash }
+
+func (m *memLog) ReadHashes(idx []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(idx))
+	for i, x := range idx {
+		out[i] = m.hashes[x]
+	}
+	return out, nil
+}
+
+func (m *memLog) add(t *testing.T, n int64, data []byte) {
+	hs, err := tlog.StoredHashes(n, data, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.hashes = append(m.hashes, hs...)
+}
+
+func entryBytes(i int64) []byte { return fmt.Appendf(nil, `{"id":"aud_%d","index":%d}`, i, i) }
+
+func TestReplayerRootMatchesTlog(t *testing.T) {
+	m := &memLog{}
+	r := NewReplayer(nil)
+	for i := range int64(300) {
+		m.add(t, i, entryBytes(i))
+		if p := r.Add(entryBytes(i), ""); p != nil {
+			t.Fatal(p)
+		}
+		want, err := tlog.TreeHash(i+1, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Root() != want {
+			t.Fatalf("size %d: root %v, tlog %v", i+1, r.Root(), want)
+		}
+	}
+}
+
+func TestReplayerFindsFirstBadEntry(t *testing.T) {
+	const n = 40
+	m := &memLog{}
+	var cps []Checkpoint
+	for i := range int64(n) {
+		m.add(t, i, entryBytes(i))
+		if (i+1)%10 == 0 {
+			h, _ := tlog.TreeHash(i+1, m)
+			cps = append(cps, Checkpoint{Origin: Origin("c"), Size: i + 1, Hash: h})
+		}
+	}
+	leaf := func(b []byte) string { h := LeafHash(b); return fmt.Sprintf("%x", h[:]) }
+	type item struct {
+		b    []byte
+		leaf string
+	}
+	good := func() []item {
+		var out []item
+		for i := range int64(n) {
+			out = append(out, item{entryBytes(i), leaf(entryBytes(i))})
+		}
+		return out
+	}
+	edited := []byte(`{"id":"aud_13","index":13,"x":1}`)
+	for _, tc := range []struct {
+		name   string
+		mutate func([]item) []item
+		kind   string
+		index  int64
+		until  int64
+	}{
+		{"intact", func(l []item) []item { return l }, "", 0, 0},
+		{"edited", func(l []item) []item { l[13].b = edited; return l }, ProblemLeaf, 13, 0},
+		{"deleted", func(l []item) []item { return append(l[:13], l[14:]...) }, ProblemMissing, 13, 0},
+		{"swapped", func(l []item) []item { l[13], l[14] = l[14], l[13]; return l }, ProblemMissing, 13, 0},
+		{"truncated", func(l []item) []item { return l[:33] }, ProblemTruncated, 33, 0},
+		{"rebuilt", func(l []item) []item { l[13] = item{edited, leaf(edited)}; return l }, ProblemTree, 10, 20},
+		{"duplicated", func(l []item) []item { l[14] = l[13]; return l }, ProblemOrder, 14, 0},
+		{"not json", func(l []item) []item { l[5].b = []byte("x"); return l }, ProblemCorrupt, 5, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewReplayer(cps)
+			for _, it := range tc.mutate(good()) {
+				r.Add(it.b, it.leaf)
+			}
+			p := r.Finish()
+			if tc.kind == "" {
+				if p != nil {
+					t.Fatal(p)
+				}
+				return
+			}
+			if p == nil || p.Kind != tc.kind || p.Index != tc.index || p.Until != tc.until {
+				t.Fatalf("got %+v, want %s at %d until %d", p, tc.kind, tc.index, tc.until)
+			}
+		})
+	}
+}
+
+func TestCheckpointSignOpen(t *testing.T) {
+	skey, vkey, _ := note.GenerateKey(rand.Reader, "livc-broker")
+	s, _ := note.NewSigner(skey)
+	otherS, _, _ := note.GenerateKey(rand.Reader, "livc-broker")
+	other, _ := note.NewSigner(otherS)
+	cp := Checkpoint{Origin: Origin("zonnedaal"), Size: 7, Hash: tlog.RecordHash([]byte("x"))}
+	signed, err := Sign(cp, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, _ := Sign(cp, other)
+	for _, tc := range []struct {
+		name   string
+		msg    []byte
+		origin string
+		ok     bool
+	}{
+		{"good", signed, Origin("zonnedaal"), true},
+		{"any origin", signed, "", true},
+		{"other cell", signed, Origin("other"), false},
+		{"other key", forged, "", false},
+		{"edited", []byte(string(signed[:len(Origin("zonnedaal"))+1]) + "8" + string(signed[len(Origin("zonnedaal"))+2:])), "", false},
+		{"garbage", []byte("hello"), "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Open(tc.msg, vkey, tc.origin)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err %v", err)
+			}
+			if tc.ok && got != cp {
+				t.Fatalf("got %+v", got)
+			}
+		})
+	}
+}
+
+func FuzzParseCheckpoint(f *testing.F) {
+	f.Add([]byte("livc-broker/audit/x\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"))
+	f.Add([]byte("a\n-1\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseCheckpoint(b)
+		if err != nil {
+			return
+		}
+		again, err := ParseCheckpoint(c.Text())
+		if err != nil || again != c {
+			t.Fatalf("round trip: %+v %v", again, err)
+		}
+	})
+}

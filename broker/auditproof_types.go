@@ -1,0 +1,86 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// AuditProver is the verifiable side of the audit log: signed checkpoints,
+// proofs and a full check. The Auditor of Conf implements it when the log is
+// verifiable (internal/redisaudit does); otherwise the endpoints that need it
+// answer 503. Every method works on one cell's log ("" for the log of
+// entries of no cell).
+type AuditProver interface {
+	// Checkpoint returns the latest signed checkpoint (a signed note in the
+	// C2SP tlog-checkpoint form). With fresh, it first signs one covering
+	// every entry now in the log. It refuses to sign a tree that does not
+	// extend the last checkpoint it signed.
+	Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, error)
+	// Checkpoints returns every signed checkpoint kept, oldest first.
+	Checkpoints(ctx context.Context, livc string) ([][]byte, error)
+	// Prove returns the inclusion proof of the entry with that audit id in
+	// the tree of a signed checkpoint; ErrNotFound for an unknown id.
+	Prove(ctx context.Context, livc, auditID string) (InclusionProof, error)
+	// Consistency returns the proof that the latest checkpoint's tree
+	// extends the tree of size from.
+	Consistency(ctx context.Context, livc string, from int64) (ConsistencyProof, error)
+	// Verify replays the whole log against every signed checkpoint and, with
+	// since > 0, proves the latest extends the one of that size.
+	Verify(ctx context.Context, livc string, since int64) (VerifyReport, error)
+	// Export returns up to limit entries from index from, as stored, with
+	// their inclusion proofs in the tree of the returned checkpoint when
+	// proofs is set.
+	Export(ctx context.Context, livc string, from int64, limit int, proofs bool) (Export, error)
+}
+
+// InclusionProof proves that an entry is leaf Index of the tree of
+// Checkpoint: tlog.CheckRecord(Proof, size, root, Index, SHA-256(0x00||Entry)).
+type InclusionProof struct {
+	Index      int64           `json:"index"`
+	Entry      json.RawMessage `json:"entry"`
+	LeafHash   string          `json:"leaf_hash"`
+	Checkpoint string          `json:"checkpoint"`
+	Proof      []string        `json:"proof"` // base64 hashes
+}
+
+// ConsistencyProof proves that the tree of Checkpoint extends the tree of
+// size From: tlog.CheckTree(Proof, size, root, From, saved root).
+type ConsistencyProof struct {
+	From       int64    `json:"from"`
+	Checkpoint string   `json:"checkpoint"`
+	Proof      []string `json:"proof"`
+}
+
+// AuditProblem says what is wrong with the log and where: Index is the first
+// bad entry (or, with Until, the first of the range it lies in).
+type AuditProblem struct {
+	Kind   string `json:"kind"`
+	Index  int64  `json:"index"`
+	Until  int64  `json:"until,omitempty"`
+	Detail string `json:"detail"`
+}
+
+// VerifyReport is the answer of GET /v1/audit/verify.
+type VerifyReport struct {
+	OK          bool              `json:"ok"`
+	Size        int64             `json:"size"`
+	Checkpoint  string            `json:"checkpoint,omitempty"`
+	Checkpoints int               `json:"checkpoints"`
+	Problem     *AuditProblem     `json:"problem,omitempty"`
+	Consistency *ConsistencyProof `json:"consistency,omitempty"`
+}
+
+// ExportedEntry is one entry of an export, as stored.
+type ExportedEntry struct {
+	Index    int64           `json:"index"`
+	Entry    json.RawMessage `json:"entry"`
+	LeafHash string          `json:"leaf_hash"`
+	Proof    []string        `json:"proof,omitempty"`
+}
+
+// Export is one page of GET /v1/audit/export.
+type Export struct {
+	Checkpoint string          `json:"checkpoint"`
+	Items      []ExportedEntry `json:"items"`
+	Next       int64           `json:"next,omitempty"` // the index to continue from; 0 at the end
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redisaudit"
+	"github.com/livc/livc-broker/keys"
+)
+
+// checkpointEvery is how often the broker signs a checkpoint of each log
+// that grew; LIVC_CHECKPOINT_EVERY (a Go duration) overrides it.
+const checkpointEvery = 5 * time.Second
+
+// newAuditLog wires the verifiable audit log to the broker's checkpoint key
+// and starts signing checkpoints of every cell's log in the background while
+// ctx lasts.
+func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, cells map[string]*broker.Cell, log *slog.Logger) (*redisaudit.Log, error) {
+	signer, err := kr.CheckpointSigner()
+	if err != nil {
+		return nil, fmt.Errorf("keys: checkpoint signer: %w", err)
+	}
+	verifier, err := note.NewVerifier(kr.CheckpointVerifierKey())
+	if err != nil {
+		return nil, fmt.Errorf("keys: checkpoint verifier: %w", err)
+	}
+	every := checkpointEvery
+	if v := os.Getenv("LIVC_CHECKPOINT_EVERY"); v != "" {
+		if every, err = time.ParseDuration(v); err != nil || every <= 0 {
+			return nil, fmt.Errorf("LIVC_CHECKPOINT_EVERY: not a positive duration: %q", v)
+		}
+	}
+	l := redisaudit.NewWith(client, redisaudit.Conf{Signer: signer, Verifier: verifier, Logger: log})
+	go l.RunCheckpoints(ctx, every, sortedIDs(cells))
+	return l, nil
+}

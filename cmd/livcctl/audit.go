@@ -1,0 +1,176 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+
+	"github.com/livc/livc-broker/auditlog"
+	"github.com/livc/livc-broker/broker"
+)
+
+// cmdAudit runs the privacy officer's review: list, report, checkpoint,
+// verify and export.
+func cmdAudit(env *cliEnv, args []string) error {
+	if len(args) == 0 {
+		return usageError{errors.New("audit takes a subcommand: list, report, checkpoint, verify or export")}
+	}
+	switch args[0] {
+	case "list":
+		return cmdAuditList(env, args[1:])
+	case "report":
+		return cmdAuditReport(env, args[1:])
+	case "checkpoint":
+		return cmdAuditCheckpoint(env, args[1:])
+	case "verify":
+		return cmdAuditVerify(env, args[1:])
+	case "export":
+		return cmdAuditExport(env, args[1:])
+	}
+	return usageError{fmt.Errorf("unknown audit subcommand %q", args[0])}
+}
+
+func cmdAuditReport(env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("audit report", flag.ContinueOnError)
+	var cf clientFlags
+	cf.register(fs, broker.PurposeAuditReview)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{errors.New("report takes one SUBJECT (a subject ref, s_…)")}
+	}
+	var all []json.RawMessage
+	for cursor := ""; ; {
+		q := url.Values{"subject_ref": {fs.Arg(0)}, "limit": {"1000"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		body, _, err := cf.call(env, "GET", "/v1/audit/report?"+q.Encode(), "", nil, true)
+		if err != nil {
+			return err
+		}
+		var page struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor string            `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return err
+		}
+		all = append(all, page.Items...)
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	out, _ := json.Marshal(map[string]any{"subject_ref": fs.Arg(0), "items": all})
+	return printJSON(env.stdout, out)
+}
+
+func cmdAuditCheckpoint(env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("audit checkpoint", flag.ContinueOnError)
+	var cf clientFlags
+	cf.register(fs, broker.PurposeAuditReview)
+	out := fs.String("o", "", "save the signed checkpoint to `FILE` (refuses to overwrite); default standard output")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	note, _, err := cf.call(env, "GET", "/v1/audit/checkpoint?fresh=1", "", nil, true)
+	if err != nil {
+		return err
+	}
+	key, err := checkpointKey(env, &cf, "")
+	if err != nil {
+		return err
+	}
+	cp, err := auditlog.Open(note, key, "")
+	if err != nil {
+		return fmt.Errorf("the broker's checkpoint does not verify: %w", err)
+	}
+	if *out == "" {
+		_, err = env.stdout.Write(note)
+		return err
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(note); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "saved the checkpoint of %s at %d entries to %s\n", cp.Origin, cp.Size, *out)
+	return nil
+}
+
+// checkpointKey returns the verifier key: the one given, else the broker's
+// (GET /v1/keys), which proves only that the log is consistent with what the
+// broker says today; an offline check needs the key given.
+func checkpointKey(env *cliEnv, cf *clientFlags, given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	if k := os.Getenv("LIVC_CHECKPOINT_KEY"); k != "" {
+		return k, nil
+	}
+	body, _, err := cf.call(env, "GET", "/v1/keys", "", nil, false)
+	if err != nil {
+		return "", err
+	}
+	var keys broker.PublicKeys
+	if err := json.Unmarshal(body, &keys); err != nil || keys.CheckpointKey == "" {
+		return "", errors.New("the broker publishes no checkpoint key")
+	}
+	return keys.CheckpointKey, nil
+}
+
+func cmdAuditExport(env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
+	var cf clientFlags
+	cf.register(fs, broker.PurposeAuditReview)
+	from := fs.Int64("from", 0, "the first `index` to export")
+	to := fs.Int64("to", -1, "export up to this `index`, exclusive; default the latest checkpoint")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	first := true
+	for next := *from; *to < 0 || next < *to; {
+		x, err := fetchExport(env, &cf, next, true)
+		if err != nil {
+			return err
+		}
+		if first {
+			line, _ := json.Marshal(map[string]string{"checkpoint": x.Checkpoint})
+			fmt.Fprintf(env.stdout, "%s\n", line)
+			first = false
+		}
+		for _, it := range x.Items {
+			if *to >= 0 && it.Index >= *to {
+				return nil
+			}
+			line, _ := json.Marshal(it)
+			fmt.Fprintf(env.stdout, "%s\n", line)
+		}
+		if x.Next == 0 {
+			break
+		}
+		next = x.Next
+	}
+	return nil
+}
+
+func fetchExport(env *cliEnv, cf *clientFlags, from int64, proofs bool) (broker.Export, error) {
+	var x broker.Export
+	q := url.Values{"from": {strconv.FormatInt(from, 10)}, "limit": {"1000"}, "proofs": {strconv.FormatBool(proofs)}}
+	body, _, err := cf.call(env, "GET", "/v1/audit/export?"+q.Encode(), "", nil, true)
+	if err != nil {
+		return x, err
+	}
+	return x, json.Unmarshal(body, &x)
+}

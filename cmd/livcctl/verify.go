@@ -1,0 +1,165 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/livc/livc-broker/auditlog"
+	"github.com/livc/livc-broker/broker"
+)
+
+// errNotVerified is returned when the log does not verify; the problem has
+// been printed.
+type errNotVerified struct{ p *auditlog.Problem }
+
+func (e errNotVerified) Error() string { return "the audit log does NOT verify: " + e.p.Error() }
+
+// cmdAuditVerify replays the whole log here, checking every entry's hash and
+// the tree against every signed checkpoint (each verified with the key); with
+// --checkpoint it first proves that today's log extends the saved one.
+func cmdAuditVerify(env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	var cf clientFlags
+	cf.register(fs, broker.PurposeAuditReview)
+	saved := fs.String("checkpoint", "", "a signed checkpoint `FILE` saved earlier (livcctl audit checkpoint -o)")
+	keyFlag := fs.String("key", "", "the checkpoint verifier `KEY` (env LIVC_CHECKPOINT_KEY); default the broker's, from /v1/keys")
+	quiet := fs.Bool("q", false, "no progress")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	key, err := checkpointKey(env, &cf, *keyFlag)
+	if err != nil {
+		return err
+	}
+	var cps []auditlog.Checkpoint
+	var problem *auditlog.Problem
+	var old *auditlog.Checkpoint
+	if *saved != "" {
+		b, err := os.ReadFile(*saved)
+		if err != nil {
+			return err
+		}
+		cp, err := auditlog.Open(b, key, "")
+		if err != nil {
+			return errNotVerified{&auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1,
+				Detail: fmt.Sprintf("the saved checkpoint %s does not verify with the key: %v", *saved, err)}}
+		}
+		old = &cp
+		cps = append(cps, cp)
+	}
+	// The latest checkpoint, fresh, and every one kept.
+	note, _, err := cf.call(env, "GET", "/v1/audit/checkpoint?fresh=1", "", nil, true)
+	if err != nil {
+		// The broker refuses to sign a log that does not extend its last
+		// checkpoint: check against the last one it did sign.
+		fmt.Fprintf(env.stderr, "the broker signs no fresh checkpoint (%v); checking against its last one\n", err)
+		if note, _, err = cf.call(env, "GET", "/v1/audit/checkpoint", "", nil, true); err != nil {
+			return err
+		}
+	}
+	latest, err := auditlog.Open(note, key, "")
+	if err != nil {
+		return errNotVerified{&auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1, Detail: "the broker's latest checkpoint does not verify with the key"}}
+	}
+	if old != nil && old.Origin != latest.Origin {
+		return fmt.Errorf("the saved checkpoint is of %s, the broker's log is %s", old.Origin, latest.Origin)
+	}
+	cps = append(cps, latest)
+	body, _, err := cf.call(env, "GET", "/v1/audit/checkpoints", "", nil, true)
+	if err != nil {
+		return err
+	}
+	var kept struct{ Items []string }
+	if err := json.Unmarshal(body, &kept); err != nil {
+		return err
+	}
+	for i, n := range kept.Items {
+		cp, err := auditlog.Open([]byte(n), key, latest.Origin)
+		if err != nil {
+			if problem == nil {
+				problem = &auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1,
+					Detail: fmt.Sprintf("checkpoint %d kept by the broker does not verify with the key: forged", i)}
+			}
+			continue
+		}
+		cps = append(cps, cp)
+	}
+	if old != nil {
+		if p := consistency(env, &cf, key, *old, latest); p != nil && problem == nil {
+			problem = p
+		}
+	}
+	// Replay everything: the first bad entry wins over any other finding.
+	r := auditlog.NewReplayer(cps)
+	var rp *auditlog.Problem
+	for next := int64(0); rp == nil; {
+		x, err := fetchExport(env, &cf, next, false)
+		if err != nil {
+			return err
+		}
+		for _, it := range x.Items {
+			if rp = r.Add(it.Entry, it.LeafHash); rp != nil {
+				break
+			}
+		}
+		if !*quiet {
+			fmt.Fprintf(env.stderr, "\rverified %d of %d entries", r.Size(), latest.Size)
+		}
+		if x.Next == 0 || len(x.Items) == 0 {
+			break
+		}
+		next = x.Next
+	}
+	if !*quiet {
+		fmt.Fprintln(env.stderr)
+	}
+	if rp == nil {
+		rp = r.Finish()
+	}
+	if rp != nil {
+		problem = rp
+	}
+	if problem != nil {
+		out, _ := json.Marshal(map[string]any{"ok": false, "problem": problem})
+		fmt.Fprintf(env.stdout, "%s\n", out)
+		return errNotVerified{problem}
+	}
+	msg := map[string]any{"ok": true, "size": r.Size(), "checkpoints": len(cps), "origin": latest.Origin}
+	if old != nil {
+		msg["extends"] = old.Size
+	}
+	out, _ := json.Marshal(msg)
+	fmt.Fprintf(env.stdout, "%s\n", out)
+	return nil
+}
+
+// consistency asks the broker for the proof that latest extends old and
+// checks it here.
+func consistency(env *cliEnv, cf *clientFlags, key string, old, latest auditlog.Checkpoint) *auditlog.Problem {
+	if latest.Size < old.Size {
+		return &auditlog.Problem{Kind: auditlog.ProblemTruncated, Index: latest.Size,
+			Detail: fmt.Sprintf("the log has %d entries; the saved checkpoint covers %d", latest.Size, old.Size)}
+	}
+	body, _, err := cf.call(env, "GET", "/v1/audit/proof?from="+strconv.FormatInt(old.Size, 10), "", nil, true)
+	if err != nil {
+		return &auditlog.Problem{Kind: auditlog.ProblemInconsistent, Detail: "no consistency proof: " + err.Error()}
+	}
+	var cp broker.ConsistencyProof
+	if err := json.Unmarshal(body, &cp); err != nil {
+		return &auditlog.Problem{Kind: auditlog.ProblemInconsistent, Detail: "bad consistency proof"}
+	}
+	proof, err := auditlog.DecodeProof(cp.Proof)
+	if err != nil {
+		return &auditlog.Problem{Kind: auditlog.ProblemInconsistent, Detail: "bad consistency proof"}
+	}
+	// The proof is to the checkpoint it came with, which may be newer than
+	// latest; it must verify with the key too.
+	newer, err := auditlog.Open([]byte(cp.Checkpoint), key, latest.Origin)
+	if err != nil {
+		return &auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1, Detail: "the checkpoint of the consistency proof does not verify with the key"}
+	}
+	return auditlog.CheckConsistency(old, newer, proof)
+}

@@ -1,0 +1,48 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/livc/livc-broker/broker"
+)
+
+func TestAuditSection(t *testing.T) {
+	base, err := os.ReadFile("demo/zonnedaal.yaml")
+	if err != nil {
+		t.Skip("demo cell not at demo/zonnedaal.yaml")
+	}
+	for _, tc := range []struct {
+		name    string
+		section string
+		want    broker.AuditConf
+		err     string
+	}{
+		{"absent: defaults", "", broker.DefaultAuditConf(), ""},
+		{"some keys", "audit:\n  max_persons: 7\n  alert_window_minutes: 30\n",
+			broker.AuditConf{AlertWindow: 30 * time.Minute, MaxPersons: 7, MaxDenials: 5, MaxAuthFailures: 5}, ""},
+		{"out of range", "audit:\n  max_persons: 0\n", broker.AuditConf{}, "max_persons"},
+		{"unknown key: a warning", "audit:\n  max_people: 3\n", broker.DefaultAuditConf(), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cell, warnings, err := Parse(append(append([]byte{}, base...), "\n"+tc.section...), "cell.yaml")
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want one naming %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(tc.section, "max_people") && !strings.Contains(strings.Join(warnings, "\n"), "max_people") {
+				t.Errorf("no warning about max_people: %v", warnings)
+			}
+			if cell.Audit != tc.want {
+				t.Fatalf("audit %+v, want %+v", cell.Audit, tc.want)
+			}
+		})
+	}
+}

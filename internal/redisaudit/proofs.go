@@ -1,0 +1,313 @@
+package redisaudit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/livc/livc-broker/auditlog"
+	"github.com/livc/livc-broker/broker"
+)
+
+// errNoSigner is returned by every checkpoint operation of a Log without a
+// signer.
+var errNoSigner = errors.New("redisaudit: no checkpoint signer configured")
+
+// pushScript appends a signed checkpoint unless one of that size or larger
+// was pushed already (by another process). KEYS: head, checkpoints. ARGV:
+// size, signed note. It returns 1 when pushed.
+var pushScript = redis.NewScript(`
+local cp = tonumber(redis.call('HGET', KEYS[1], 'cp') or '-1')
+if cp >= tonumber(ARGV[1]) then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'cp', ARGV[1])
+return 1
+`)
+
+// size returns the log's size as its head says.
+func (l *Log) size(ctx context.Context, key string) (int64, error) {
+	n, err := l.c.HGet(ctx, key+":head", "n").Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return n, err
+}
+
+func (l *Log) reader(ctx context.Context, key string) tlog.HashReader {
+	return &hashReader{ctx: ctx, c: l.c, key: key, known: []map[int64]tlog.Hash{{}}}
+}
+
+// latest returns the last checkpoint pushed that verifies, and its note; ok
+// is false when there is none. Notes that do not verify (forged) are
+// skipped here and reported by Verify.
+func (l *Log) latest(ctx context.Context, key, origin string) (cp auditlog.Checkpoint, signed []byte, ok bool, err error) {
+	notes, err := l.c.LRange(ctx, key+":checkpoints", -16, -1).Result()
+	if err != nil {
+		return cp, nil, false, err
+	}
+	for i := len(notes) - 1; i >= 0; i-- {
+		if cp, err = auditlog.OpenWith([]byte(notes[i]), l.conf.Verifier, origin); err == nil {
+			return cp, []byte(notes[i]), true, nil
+		}
+	}
+	return cp, nil, false, nil
+}
+
+// Checkpoint implements broker.AuditProver.
+func (l *Log) Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, error) {
+	if l.conf.Signer == nil || l.conf.Verifier == nil {
+		return nil, errNoSigner
+	}
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return nil, err
+	}
+	origin := auditlog.Origin(livc)
+	last, signed, ok, err := l.latest(ctx, key, origin)
+	if err != nil {
+		return nil, fail("checkpoint", err)
+	}
+	if ok && !fresh {
+		return signed, nil
+	}
+	n, err := l.size(ctx, key)
+	if err != nil {
+		return nil, fail("checkpoint", err)
+	}
+	if ok && last.Size == n {
+		return signed, nil
+	}
+	r := l.reader(ctx, key)
+	root, err := tlog.TreeHash(n, r)
+	if err != nil {
+		return nil, fail("checkpoint", err)
+	}
+	cp := auditlog.Checkpoint{Origin: origin, Size: n, Hash: root}
+	// Never sign a tree that does not extend what was signed before: not the
+	// last checkpoint kept, not the last one this process signed.
+	l.mu.Lock()
+	mine, hasMine := l.signed[key]
+	l.mu.Unlock()
+	for _, old := range []struct {
+		cp auditlog.Checkpoint
+		ok bool
+	}{{last, ok}, {mine, hasMine}} {
+		if !old.ok || old.cp.Size == 0 {
+			continue
+		}
+		if err := l.extends(ctx, r, old.cp, cp); err != nil {
+			l.conf.Logger.Error("audit log does not extend its last checkpoint: refusing to sign", "log", origin, "size", n, "checkpoint_size", old.cp.Size)
+			return nil, broker.Wrap(broker.KindInternal, err, "the audit log does not extend its last signed checkpoint")
+		}
+	}
+	note, err := auditlog.Sign(cp, l.conf.Signer)
+	if err != nil {
+		return nil, broker.Wrap(broker.KindInternal, err, "the checkpoint could not be signed")
+	}
+	if _, err := pushScript.Run(ctx, l.c, []string{key + ":head", key + ":checkpoints"}, n, note).Result(); err != nil {
+		return nil, fail("checkpoint", err)
+	}
+	l.mu.Lock()
+	if l.signed[key].Size <= n {
+		l.signed[key] = cp
+	}
+	l.mu.Unlock()
+	return note, nil
+}
+
+// extends checks, from the stored hashes, that cp's tree extends old's.
+func (l *Log) extends(ctx context.Context, r tlog.HashReader, old, cp auditlog.Checkpoint) error {
+	if cp.Size < old.Size {
+		return fmt.Errorf("the log has %d entries, fewer than the %d signed", cp.Size, old.Size)
+	}
+	proof, err := tlog.ProveTree(cp.Size, old.Size, r)
+	if err != nil {
+		return err
+	}
+	return tlog.CheckTree(proof, cp.Size, cp.Hash, old.Size, old.Hash)
+}
+
+// Checkpoints implements broker.AuditProver.
+func (l *Log) Checkpoints(ctx context.Context, livc string) ([][]byte, error) {
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return nil, err
+	}
+	all, err := l.c.LRange(ctx, key+":checkpoints", 0, -1).Result()
+	if err != nil {
+		return nil, fail("checkpoints", err)
+	}
+	out := make([][]byte, len(all))
+	for i, s := range all {
+		out[i] = []byte(s)
+	}
+	return out, nil
+}
+
+// covering returns a signed checkpoint of a tree of more than index entries,
+// signing a fresh one when the latest does not cover it.
+func (l *Log) covering(ctx context.Context, livc string, index int64) (auditlog.Checkpoint, []byte, error) {
+	for _, fresh := range []bool{false, true} {
+		note, err := l.Checkpoint(ctx, livc, fresh)
+		if err != nil {
+			return auditlog.Checkpoint{}, nil, err
+		}
+		cp, err := auditlog.OpenWith(note, l.conf.Verifier, auditlog.Origin(livc))
+		if err != nil {
+			return cp, nil, fail("checkpoint", err)
+		}
+		if cp.Size > index {
+			return cp, note, nil
+		}
+	}
+	return auditlog.Checkpoint{}, nil, broker.Errorf(broker.KindNotFound, "no such audit entry")
+}
+
+// Prove implements broker.AuditProver.
+func (l *Log) Prove(ctx context.Context, livc, auditID string) (broker.InclusionProof, error) {
+	var p broker.InclusionProof
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return p, err
+	}
+	idx, err := l.c.HGet(ctx, key+":ids", auditID).Int64()
+	if errors.Is(err, redis.Nil) {
+		return p, broker.ErrNotFound
+	}
+	if err != nil {
+		return p, fail("prove", err)
+	}
+	cp, note, err := l.covering(ctx, livc, idx)
+	if err != nil {
+		return p, err
+	}
+	ex, err := l.entries(ctx, key, idx, 1)
+	if err != nil {
+		return p, err
+	}
+	if len(ex) != 1 || ex[0].Index != idx {
+		return p, broker.Errorf(broker.KindInternal, "audit entry %d is missing from the log: run verify", idx)
+	}
+	proof, err := tlog.ProveRecord(cp.Size, idx, l.reader(ctx, key))
+	if err != nil {
+		return p, fail("prove", err)
+	}
+	return broker.InclusionProof{Index: idx, Entry: ex[0].Entry, LeafHash: ex[0].LeafHash,
+		Checkpoint: string(note), Proof: auditlog.EncodeProof(proof)}, nil
+}
+
+// Consistency implements broker.AuditProver.
+func (l *Log) Consistency(ctx context.Context, livc string, from int64) (broker.ConsistencyProof, error) {
+	var p broker.ConsistencyProof
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return p, err
+	}
+	note, err := l.Checkpoint(ctx, livc, true)
+	if err != nil {
+		return p, err
+	}
+	cp, err := auditlog.OpenWith(note, l.conf.Verifier, auditlog.Origin(livc))
+	if err != nil {
+		return p, fail("consistency", err)
+	}
+	if from < 0 || from > cp.Size {
+		return p, broker.Invalid("since", "must be from 0 to the log's size, %d", cp.Size)
+	}
+	proof, err := tlog.ProveTree(cp.Size, from, l.reader(ctx, key))
+	if err != nil {
+		return p, fail("consistency", err)
+	}
+	return broker.ConsistencyProof{From: from, Checkpoint: string(note), Proof: auditlog.EncodeProof(proof)}, nil
+}
+
+// entries reads up to limit stream entries from index from, as stored.
+func (l *Log) entries(ctx context.Context, key string, from int64, limit int) ([]broker.ExportedEntry, error) {
+	msgs, err := l.c.XRangeN(ctx, key, "0-"+strconv.FormatInt(from+1, 10), "+", int64(limit)).Result()
+	if err != nil {
+		return nil, fail("export", err)
+	}
+	out := make([]broker.ExportedEntry, 0, len(msgs))
+	for _, m := range msgs {
+		doc, _ := m.Values["entry"].(string)
+		leaf, _ := m.Values["leaf"].(string)
+		out = append(out, broker.ExportedEntry{Index: streamIndex(m.ID), Entry: []byte(doc), LeafHash: leaf})
+	}
+	return out, nil
+}
+
+// streamIndex returns the index a stream id 0-(i+1) stands for, -1 for any
+// other id.
+func streamIndex(id string) int64 {
+	var ms, seq int64
+	if _, err := fmt.Sscanf(id, "%d-%d", &ms, &seq); err != nil || ms != 0 || seq < 1 {
+		return -1
+	}
+	return seq - 1
+}
+
+// Export implements broker.AuditProver.
+func (l *Log) Export(ctx context.Context, livc string, from int64, limit int, proofs bool) (broker.Export, error) {
+	var x broker.Export
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return x, err
+	}
+	cp, note, err := l.covering(ctx, livc, max(from, 0))
+	if err != nil && broker.KindOf(err) != broker.KindNotFound {
+		return x, err
+	}
+	x.Checkpoint = string(note)
+	if from < 0 || from >= cp.Size {
+		x.Items = []broker.ExportedEntry{}
+		return x, nil
+	}
+	limit = int(min(int64(limit), cp.Size-from))
+	x.Items, err = l.entries(ctx, key, from, limit)
+	if err != nil {
+		return x, err
+	}
+	r := l.reader(ctx, key)
+	if proofs {
+		for i := range x.Items {
+			it := &x.Items[i]
+			if it.Index < 0 || it.Index >= cp.Size {
+				continue
+			}
+			p, err := tlog.ProveRecord(cp.Size, it.Index, r)
+			if err != nil {
+				return x, fail("export", err)
+			}
+			it.Proof = auditlog.EncodeProof(p)
+		}
+	}
+	if end := from + int64(len(x.Items)); len(x.Items) > 0 && end < cp.Size {
+		x.Next = end
+	}
+	return x, nil
+}
+
+// RunCheckpoints signs a fresh checkpoint of each of the cells' logs (and of
+// the log of no cell) every period, while ctx lasts. A checkpoint it cannot
+// sign is logged, and tried again next period.
+func (l *Log) RunCheckpoints(ctx context.Context, every time.Duration, livcs []string) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for _, livc := range append([]string{""}, livcs...) {
+			if _, err := l.Checkpoint(ctx, livc, true); err != nil && ctx.Err() == nil {
+				l.conf.Logger.Error("audit checkpoint", "log", auditlog.Origin(livc), "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

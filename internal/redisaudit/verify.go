@@ -1,0 +1,111 @@
+package redisaudit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/livc/livc-broker/auditlog"
+	"github.com/livc/livc-broker/broker"
+)
+
+// verifyChunk is how many entries Verify reads per round trip.
+const verifyChunk = 2000
+
+// Verify implements broker.AuditProver: it replays the whole log against
+// every checkpoint kept (each verified with the broker's key) and against
+// the head's size, and names the first bad entry. With since > 0 it adds the
+// consistency proof from the checkpoint of that size to a fresh one, and
+// checks it against the checkpoint of that size kept, if any.
+func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.VerifyReport, error) {
+	var rep broker.VerifyReport
+	if l.conf.Verifier == nil {
+		return rep, errNoSigner
+	}
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return rep, err
+	}
+	origin := auditlog.Origin(livc)
+	// Sign what is there now first (refused if it does not extend the last
+	// checkpoint), then read the checkpoints, then the log.
+	latest, signErr := l.Checkpoint(ctx, livc, true)
+	notes, err := l.Checkpoints(ctx, livc)
+	if err != nil {
+		return rep, err
+	}
+	var cps []auditlog.Checkpoint
+	var forged *auditlog.Problem
+	for i, n := range notes {
+		cp, err := auditlog.OpenWith(n, l.conf.Verifier, origin)
+		if err != nil {
+			if forged == nil {
+				forged = &auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1,
+					Detail: fmt.Sprintf("checkpoint %d kept in the log does not verify with the broker's key", i)}
+				if c, perr := auditlog.ParseCheckpoint(noteText(n)); perr == nil {
+					forged.Index = c.Size
+				}
+			}
+			continue
+		}
+		cps = append(cps, cp)
+	}
+	rep.Checkpoints = len(cps)
+	if signErr == nil {
+		rep.Checkpoint = string(latest)
+	}
+	r := auditlog.NewReplayer(cps)
+	var p *auditlog.Problem
+	for start := "-"; p == nil; {
+		msgs, err := l.c.XRangeN(ctx, key, start, "+", verifyChunk).Result()
+		if err != nil {
+			return rep, fail("verify", err)
+		}
+		for _, m := range msgs {
+			doc, _ := m.Values["entry"].(string)
+			leaf, _ := m.Values["leaf"].(string)
+			if p = r.Add([]byte(doc), leaf); p != nil {
+				break
+			}
+		}
+		if len(msgs) < verifyChunk {
+			break
+		}
+		start = "(" + msgs[len(msgs)-1].ID
+	}
+	if p == nil {
+		p = r.Finish()
+	}
+	rep.Size = r.Size()
+	if n, err := l.size(ctx, key); err == nil && p == nil && n > r.Size() {
+		p = &auditlog.Problem{Kind: auditlog.ProblemTruncated, Index: r.Size(),
+			Detail: fmt.Sprintf("the log ends at %d entries; its head counts %d", r.Size(), n)}
+	}
+	if p == nil && forged != nil {
+		p = forged
+	}
+	if p == nil && signErr != nil {
+		p = &auditlog.Problem{Kind: auditlog.ProblemInconsistent, Index: r.Size(), Detail: "the stored tree does not extend the last signed checkpoint"}
+	}
+	if since > 0 && p == nil {
+		c, err := l.Consistency(ctx, livc, since)
+		if err != nil {
+			return rep, err
+		}
+		rep.Consistency = &c
+	}
+	rep.OK = p == nil
+	if p != nil {
+		rep.Problem = &broker.AuditProblem{Kind: p.Kind, Index: p.Index, Until: p.Until, Detail: p.Detail}
+	}
+	return rep, nil
+}
+
+// noteText returns the text of a note without checking its signature.
+func noteText(n []byte) []byte {
+	for i := 0; i+1 < len(n); i++ {
+		if n[i] == '\n' && n[i+1] == '\n' {
+			return n[:i+1]
+		}
+	}
+	return n
+}
