@@ -49,10 +49,10 @@ type Keyring struct {
 	x25519  *age.X25519Identity
 	hybrid  *age.HybridIdentity
 	retired []retiredIdentity
-	kekID   [4]byte                 // the current KEK, which wraps new data keys
-	kekGen  int                     // its generation (file kek.key is 1, kek-N.key is N)
+	kekID   [4]byte            // the current KEK, which wraps new data keys
+	kekGen  int                // its generation (file kek.key is 1, kek-N.key is N)
 	keks    map[[4]byte][]byte // every KEK on disk, by id
-	epoch   epochState              // the epoch ratchet (epoch.go)
+	epoch   epochState         // the epoch ratchet (epoch.go)
 }
 
 var (
