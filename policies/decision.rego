@@ -79,7 +79,7 @@ purpose_ok if {
 # ---------------------------------------------------------------------------
 # Actions, the purpose each is bound to, and who may do them.
 
-actions := {"signal.submit", "observation.submit", "card.read", "case.create", "roster.set", "roster.change", "audit.read"}
+actions := {"signal.submit", "observation.submit", "card.read", "case.create", "roster.set", "roster.change", "audit.read", "subject.erase"}
 
 # Setting a dossier's roster goes by two names: roster.set, and roster.change,
 # the name the audit log gives it (api.md) and the pipeline asks with.
@@ -100,6 +100,15 @@ action_known if input.action in actions
 purpose_bound if input.action == "card.read"
 
 purpose_bound if action_purpose[input.action] == input.purpose
+
+# subject.erase (crypto-shredding a person) has two: the coordinator works
+# it under case_conference, the privacy officer under audit_review.
+erase_purposes := {"case_conference", "audit_review"}
+
+purpose_bound if {
+	input.action == "subject.erase"
+	input.purpose in erase_purposes
+}
 
 default allow := false
 
@@ -129,6 +138,18 @@ action_ok if {
 
 action_ok if {
 	input.action == "audit.read"
+	actor.type == "privacy_officer"
+}
+
+action_ok if {
+	input.action == "subject.erase"
+	input.purpose == "case_conference"
+	coordinator
+}
+
+action_ok if {
+	input.action == "subject.erase"
+	input.purpose == "audit_review"
 	actor.type == "privacy_officer"
 }
 
@@ -274,6 +295,11 @@ why_not contains "case_closed" if {
 why_not contains "not_privacy_officer" if {
 	input.action == "audit.read"
 	not actor.type == "privacy_officer"
+}
+
+why_not contains "not_allowed_to_erase" if {
+	input.action == "subject.erase"
+	not action_ok
 }
 
 why_not contains "cell_policy_invalid" if cell_policy_invalid
