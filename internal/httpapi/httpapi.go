@@ -29,6 +29,7 @@ type Broker interface {
 	CreateCase(ctx context.Context, req *broker.Request) (broker.Case, error)
 	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
 	ListAudit(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
+	EraseSubject(ctx context.Context, req *broker.Request, ref string) error
 }
 
 // Conf holds the gateway's settings.
@@ -78,6 +79,7 @@ func New(b Broker, c Conf) http.Handler {
 	e.GET("/v1/keys", func(ctx *gin.Context) { ctx.JSON(http.StatusOK, b.PublicKeys()) })
 	e.POST("/v1/signals", g.submitSignal)
 	e.GET("/v1/subjects/:ref/card", g.readCard)
+	e.DELETE("/v1/subjects/:ref", g.eraseSubject)
 	e.POST("/v1/cases", g.createCase)
 	e.PUT("/v1/cases/:id/roster", g.setRoster)
 	e.GET("/v1/audit", g.listAudit)
