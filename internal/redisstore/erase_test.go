@@ -34,7 +34,10 @@ func TestEraseSubject(t *testing.T) {
 			err  error
 		}{
 			{"data key", func() error { _, err := s.ExistingDataKey(ctx, cell, "s_a"); return err }()},
-			{"aliases", func() error { _, err := s.FindSubject(ctx, cell, []string{"alias-nn-s_a", "alias-name-s_a"}); return err }()},
+			{"aliases", func() error {
+				_, err := s.FindSubject(ctx, cell, []string{"alias-nn-s_a", "alias-name-s_a"})
+				return err
+			}()},
 		}
 		for _, tc := range tests {
 			if !errors.Is(tc.err, broker.ErrNotFound) {
