@@ -22,8 +22,10 @@ type Conf struct {
 	// Encrypter seals answers to a requester's age recipients; nil disables
 	// Accept: application/age (406).
 	Encrypter Encrypter
-	// Keys is what GET /v1/keys publishes.
-	Keys PublicKeys
+	// Keys is what GET /v1/keys publishes; PublicKeysFunc, when set, is
+	// asked instead, for keys that rotate while the broker runs.
+	Keys           PublicKeys
+	PublicKeysFunc func() PublicKeys
 	// MaxPlaintext bounds a decrypted envelope; default 1 MiB.
 	MaxPlaintext int64
 	// LookupBurst and LookupEvery rate-limit POST /v1/subjects/lookup per
@@ -115,7 +117,12 @@ type Request struct {
 }
 
 // PublicKeys returns what GET /v1/keys publishes.
-func (s *Service) PublicKeys() PublicKeys { return s.c.Keys }
+func (s *Service) PublicKeys() PublicKeys {
+	if s.c.PublicKeysFunc != nil {
+		return s.c.PublicKeysFunc()
+	}
+	return s.c.Keys
+}
 
 // Ready reports whether the store and the audit log are reachable.
 func (s *Service) Ready(ctx context.Context) error {

@@ -65,3 +65,39 @@ func BenchmarkAliases(b *testing.B) {
 		_ = kr.SubjectRef("gent", a[0])
 	}
 }
+
+// BenchmarkOpenCard opens the 50 records of one person's card (about 600
+// bytes each, one data key): "warm" finds the data key in the cache, "cold"
+// unwraps it (derives the KEK×epoch wrapping key and opens the wrapped key)
+// once per card, as the first read after the cache TTL does.
+func BenchmarkOpenCard(b *testing.B) {
+	kr := fixture(b)
+	w, _ := kr.NewDataKey()
+	const n = 50
+	sealed := make([][]byte, n)
+	ads := make([][]byte, n)
+	for i := range sealed {
+		plain := make([]byte, 600)
+		rand.Read(plain)
+		ads[i] = []byte("livc-record-v1\x00gent\x00s_x\x00sig_" + string(rune('a'+i%26)) + string(rune('a'+i/26)))
+		var err error
+		if sealed[i], err = kr.Seal(w, ads[i], plain); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, warm := range []bool{true, false} {
+		b.Run(map[bool]string{true: "warm", false: "cold"}[warm], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !warm {
+					kr.Forget(w)
+				}
+				for i := range sealed {
+					if _, err := kr.Open(w, ads[i], sealed[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -24,6 +24,7 @@ type dataKeyCache struct {
 type cacheEntry struct {
 	key     [32]byte
 	aead    cipher.AEAD
+	epoch   uint32 // the key epoch it was unwrapped under (0: format 1)
 	expires time.Time
 }
 
@@ -50,13 +51,13 @@ func (c *dataKeyCache) get(k [32]byte) (cipher.AEAD, bool) {
 	return e.aead, true
 }
 
-func (c *dataKeyCache) put(k [32]byte, aead cipher.AEAD) {
+func (c *dataKeyCache) put(k [32]byte, aead cipher.AEAD, epoch uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[k]; ok {
 		c.remove(el)
 	}
-	c.entries[k] = c.order.PushFront(&cacheEntry{key: k, aead: aead, expires: c.now().Add(c.ttl)})
+	c.entries[k] = c.order.PushFront(&cacheEntry{key: k, aead: aead, epoch: epoch, expires: c.now().Add(c.ttl)})
 	for c.order.Len() > c.max {
 		c.remove(c.order.Back())
 	}
@@ -67,6 +68,20 @@ func (c *dataKeyCache) forget(k [32]byte) {
 	defer c.mu.Unlock()
 	if el, ok := c.entries[k]; ok {
 		c.remove(el)
+	}
+}
+
+// forgetEpochsBefore drops every data key unwrapped under an epoch before e:
+// their epoch keys are destroyed.
+func (c *dataKeyCache) forgetEpochsBefore(e uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for el := c.order.Front(); el != nil; {
+		next := el.Next()
+		if el.Value.(*cacheEntry).epoch < e {
+			c.remove(el)
+		}
+		el = next
 	}
 }
 

@@ -5,7 +5,7 @@
 //
 // # Key directory
 //
-// A key directory (--keys, LIVC_KEYS) holds five files, each mode 0600 and
+// A key directory (--keys, LIVC_KEYS) holds these files, each mode 0600 and
 // owned by the broker; Load refuses any that group or others may read or
 // write, and a directory that group or others may write. Lines starting
 // with "#" are comments. Create writes them once and never overwrites.
@@ -19,8 +19,16 @@
 //	                 it unlinks every person from their records.
 //	kek.key          "LIVC-KEK-1 <id> <key>": the 32-byte key-encryption key
 //	                 that wraps the data keys of persons. Its id travels in
-//	                 every wrapped data key, so a later rotation can keep old
-//	                 KEKs for unwrapping.
+//	                 every wrapped data key. A rotation (RotateKEK) adds
+//	                 kek-2.key, kek-3.key, …: the highest generation wraps new
+//	                 keys, every one present unwraps; see kek.go.
+//	epoch.key        "LIVC-EPOCH-1 <id> <key> <oldest> <current> <started>":
+//	                 the key of the oldest live key epoch, from which later
+//	                 ones are derived; created on first load. See epoch.go:
+//	                 it is what makes an erasure reach old copies of Redis.
+//	age-*.retired-<unix>.key
+//	                 age identities retired by RotateIdentities, still
+//	                 accepted until that time (retired.go).
 //	checkpoint.key   a golang.org/x/mod/sumdb/note Ed25519 signer key,
 //	                 "PRIVATE+KEY+livc-broker+<hash>+<key>", that signs audit
 //	                 checkpoints; its verifier key is published by GET /v1/keys.

@@ -1,7 +1,6 @@
 package keys
 
 import (
-	"crypto/cipher"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,9 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"filippo.io/age"
-	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/livc/livc-broker/broker"
@@ -39,14 +38,21 @@ var b64 = base64.RawURLEncoding
 // safe for concurrent use. It implements broker.Pseudonymizer and
 // broker.Sealer.
 type Keyring struct {
-	x25519    *age.X25519Identity
-	hybrid    *age.HybridIdentity
+	conf      Conf
 	pseudonym []byte
-	kekID     [4]byte
-	keks      map[[4]byte]cipher.AEAD // by id; one today, several after a rotation
-	signer    string                  // note signer key
-	verifier  string                  // note verifier key
+	signer    string // note signer key
+	verifier  string // note verifier key
 	cache     *dataKeyCache
+
+	// mu guards what a rotation, an epoch change or a Reload replaces.
+	mu      sync.RWMutex
+	x25519  *age.X25519Identity
+	hybrid  *age.HybridIdentity
+	retired []retiredIdentity
+	kekID   [4]byte            // the current KEK, which wraps new data keys
+	kekGen  int                // its generation (file kek.key is 1, kek-N.key is N)
+	keks    map[[4]byte][]byte // every KEK on disk, by id
+	epoch   epochState         // the epoch ratchet (epoch.go)
 }
 
 var (
@@ -71,7 +77,17 @@ func LoadWith(c Conf) (*Keyring, error) {
 	if err := checkDir(c.Dir); err != nil {
 		return nil, err
 	}
-	kr := &Keyring{cache: newDataKeyCache(c.CacheSize, c.CacheTTL)}
+	kr := &Keyring{conf: c, cache: newDataKeyCache(c.CacheSize, c.CacheTTL)}
+	kr.cache.now = c.Now
+	if err := kr.loadFiles(); err != nil {
+		return nil, err
+	}
+	return kr, nil
+}
+
+// loadFiles reads every key file of the directory into kr. It is called
+// before kr is shared, or on a fresh Keyring whose state Reload then adopts.
+func (kr *Keyring) loadFiles() error {
 	for _, step := range []struct {
 		name  string
 		parse func(line string) error
@@ -79,19 +95,24 @@ func LoadWith(c Conf) (*Keyring, error) {
 		{FileX25519, kr.parseX25519},
 		{FileHybrid, kr.parseHybrid},
 		{FilePseudonym, kr.parsePseudonym},
-		{FileKEK, kr.parseKEK},
 		{FileCheckpoint, kr.parseCheckpoint},
 	} {
-		path := filepath.Join(c.Dir, step.name)
+		path := filepath.Join(kr.conf.Dir, step.name)
 		line, err := readKeyFile(path)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := step.parse(line); err != nil {
-			return nil, &fileError{path: path, err: fmt.Errorf("corrupt key file: %w", err)}
+			return &fileError{path: path, err: fmt.Errorf("corrupt key file: %w", err)}
 		}
 	}
-	return kr, nil
+	if err := kr.loadKEKs(); err != nil {
+		return err
+	}
+	if err := kr.loadEpoch(); err != nil {
+		return err
+	}
+	return kr.loadRetired()
 }
 
 // Create makes dir (mode 0700) if needed and a fresh keyring in it, with the
@@ -240,20 +261,6 @@ func (kr *Keyring) parsePseudonym(line string) error {
 	return err
 }
 
-func (kr *Keyring) parseKEK(line string) error {
-	id, key, err := parseSecretLine(tagKEK, line)
-	if err != nil {
-		return err
-	}
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return err
-	}
-	kr.kekID = id
-	kr.keks = map[[4]byte]cipher.AEAD{id: aead}
-	return nil
-}
-
 // parseCheckpoint checks the signer key and derives its verifier key. The
 // note package has no function from signer to verifier key, so the Ed25519
 // seed is decoded here ("PRIVATE+KEY+<name>+<hash>+<base64(0x01 seed)>") and
@@ -291,14 +298,30 @@ func (kr *Keyring) parseCheckpoint(skey string) error {
 
 // Identities returns the age identities that open client envelopes: X25519,
 // then hybrid.
+//
+// After a rotation of the broker's identities (RotateIdentities) it also
+// returns the retired ones until their not-after time has passed, so that
+// signals encrypted to the old recipients while clients learn the new ones
+// still open.
 func (kr *Keyring) Identities() []age.Identity {
-	return []age.Identity{kr.x25519, kr.hybrid}
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	ids := []age.Identity{kr.x25519, kr.hybrid}
+	now := kr.conf.Now()
+	for _, r := range kr.retired {
+		if now.Before(r.notAfter) {
+			ids = append(ids, r.id)
+		}
+	}
+	return ids
 }
 
 // Recipients returns the broker's age recipients, as GET /v1/keys publishes
 // them: X25519 ("age1…") first, then hybrid ("age1pq1…"). A client encrypts
 // to one kind only (age refuses to mix them), preferably the hybrid one.
 func (kr *Keyring) Recipients() []string {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
 	return []string{kr.x25519.Recipient().String(), kr.hybrid.Recipient().String()}
 }
 
@@ -322,6 +345,6 @@ func (kr *Keyring) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.Any("recipients", kr.Recipients()),
 		slog.String("checkpoint_key", kr.verifier),
-		slog.String("kek_id", hex.EncodeToString(kr.kekID[:])),
+		slog.String("kek_id", kr.CurrentKEK()),
 	)
 }

@@ -2,8 +2,11 @@ package keys
 
 import (
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -13,17 +16,28 @@ import (
 // Formats of wrapped data keys and sealed records. Both start with a version
 // byte, so either can change later.
 //
-//	wrapped data key: 0x01 | KEK id (4) | nonce (24) | XChaCha20-Poly1305(KEK, data key (32))
-//	                  additional data: domainWrap | 0x01 | KEK id
+//	wrapped data key, version 2 (written):
+//	    0x02 | KEK id (4) | epoch (4, big endian) | nonce (24) | XChaCha20-Poly1305(W, data key (32))
+//	    W = HMAC-SHA256(KEK, domainWrapKey | epoch | E_epoch): it needs both
+//	    the KEK and the epoch key (epoch.go), so destroying either destroys it
+//	    additional data: domainWrap2 | header (9)
+//	wrapped data key, version 1 (read only, re-wrapped by Rewrap):
+//	    0x01 | KEK id (4) | nonce (24) | XChaCha20-Poly1305(KEK, data key (32))
+//	    additional data: domainWrap | 0x01 | KEK id
 //	sealed record:    0x01 | nonce (24) | XChaCha20-Poly1305(data key, plaintext)
 //	                  additional data: 0x01 | caller's additional data
 const (
 	wrapVersion   = 1
+	wrapVersion2  = 2
 	recordVersion = 1
 	domainWrap    = "livc-broker/data-key/v1"
+	domainWrap2   = "livc-broker/data-key/v2"
+	domainWrapKey = "livc-broker/wrap-key/v2"
 	nonceSize     = chacha20poly1305.NonceSizeX
 	overhead      = chacha20poly1305.Overhead
 	wrappedSize   = 1 + 4 + nonceSize + secretSize + overhead
+	header2Size   = 1 + 4 + 4
+	wrappedSize2  = header2Size + nonceSize + secretSize + overhead
 )
 
 // Errors of the Sealer. They say what is wrong, never a key or plaintext.
@@ -34,22 +48,54 @@ var (
 )
 
 // NewDataKey returns a fresh random 32-byte data key, wrapped under the
-// current key-encryption key. The wrapped form names the KEK by id.
+// current key-encryption key and the current epoch.
 func (kr *Keyring) NewDataKey() ([]byte, error) {
 	dk := make([]byte, secretSize)
 	rand.Read(dk)
-	header := []byte{wrapVersion, kr.kekID[0], kr.kekID[1], kr.kekID[2], kr.kekID[3]}
-	nonce := make([]byte, nonceSize)
-	rand.Read(nonce)
-	out := make([]byte, 0, wrappedSize)
-	out = append(append(out, header...), nonce...)
-	out = kr.keks[kr.kekID].Seal(out, nonce, dk, wrapAD(header))
-	clear(dk)
-	return out, nil
+	defer clear(dk)
+	kr.mu.RLock()
+	kek, epoch := kr.kekID, kr.epoch.current
+	kr.mu.RUnlock()
+	return kr.wrap(dk, kek, epoch)
 }
 
-func wrapAD(header []byte) []byte {
-	return append([]byte(domainWrap), header...)
+// wrap wraps dk in format 2 under kek and epoch.
+func (kr *Keyring) wrap(dk []byte, kek [4]byte, epoch uint32) ([]byte, error) {
+	w, err := kr.wrapAEAD(kek, epoch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, header2Size+nonceSize, wrappedSize2)
+	out[0] = wrapVersion2
+	copy(out[1:5], kek[:])
+	binary.BigEndian.PutUint32(out[5:9], epoch)
+	rand.Read(out[header2Size:])
+	return w.Seal(out, out[header2Size:], dk, wrapAD2(out[:header2Size])), nil
+}
+
+func wrapAD2(header []byte) []byte {
+	return append([]byte(domainWrap2), header...)
+}
+
+// wrapAEAD derives the wrapping key of kek and epoch.
+func (kr *Keyring) wrapAEAD(kek [4]byte, epoch uint32) (cipher.AEAD, error) {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	kk, ok := kr.keks[kek]
+	if !ok {
+		return nil, ErrUnknownKEK
+	}
+	ek, ok := kr.epochKey(epoch)
+	if !ok {
+		return nil, ErrEpochDestroyed
+	}
+	m := hmac.New(sha256.New, kk)
+	m.Write([]byte(domainWrapKey))
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], epoch)
+	m.Write(n[:])
+	m.Write(ek)
+	return chacha20poly1305.NewX(m.Sum(nil))
 }
 
 // Seal encrypts plaintext under the data key that wrapped wraps, bound to
@@ -101,31 +147,100 @@ func (kr *Keyring) dataKey(wrapped []byte) (cipher.AEAD, error) {
 	if aead, ok := kr.cache.get(k); ok {
 		return aead, nil
 	}
-	aead, err := kr.unwrap(wrapped)
+	dk, info, err := kr.unwrap(wrapped)
 	if err != nil {
 		return nil, err
-	}
-	kr.cache.put(k, aead)
-	return aead, nil
-}
-
-func (kr *Keyring) unwrap(wrapped []byte) (cipher.AEAD, error) {
-	if len(wrapped) != wrappedSize || wrapped[0] != wrapVersion {
-		return nil, ErrWrappedKey
-	}
-	kek, ok := kr.keks[[4]byte(wrapped[1:5])]
-	if !ok {
-		return nil, ErrUnknownKEK
-	}
-	header, nonce, ct := wrapped[:5], wrapped[5:5+nonceSize], wrapped[5+nonceSize:]
-	dk, err := kek.Open(nil, nonce, ct, wrapAD(header))
-	if err != nil {
-		return nil, ErrWrappedKey
 	}
 	defer clear(dk)
 	aead, err := chacha20poly1305.NewX(dk)
 	if err != nil {
 		return nil, fmt.Errorf("keys: data key: %w", err)
 	}
+	kr.cache.put(k, aead, info.Epoch)
 	return aead, nil
+}
+
+// WrapInfo tells what a wrapped data key is wrapped under.
+type WrapInfo struct {
+	Version int
+	KEK     string // 8 hex digits
+	Epoch   uint32 // 0 for version 1
+}
+
+// Inspect returns what wrapped says it is wrapped under, without unwrapping
+// it. It refuses a malformed one.
+func Inspect(wrapped []byte) (WrapInfo, error) {
+	switch {
+	case len(wrapped) == wrappedSize2 && wrapped[0] == wrapVersion2:
+		return WrapInfo{Version: 2, KEK: hex.EncodeToString(wrapped[1:5]), Epoch: binary.BigEndian.Uint32(wrapped[5:9])}, nil
+	case len(wrapped) == wrappedSize && wrapped[0] == wrapVersion:
+		return WrapInfo{Version: 1, KEK: hex.EncodeToString(wrapped[1:5])}, nil
+	}
+	return WrapInfo{}, ErrWrappedKey
+}
+
+// unwrap returns the raw data key of wrapped and what it was wrapped under.
+func (kr *Keyring) unwrap(wrapped []byte) ([]byte, WrapInfo, error) {
+	info, err := Inspect(wrapped)
+	if err != nil {
+		return nil, info, err
+	}
+	kek := [4]byte(wrapped[1:5])
+	if info.Version == 1 {
+		kr.mu.RLock()
+		kk, ok := kr.keks[kek]
+		kr.mu.RUnlock()
+		if !ok {
+			return nil, info, ErrUnknownKEK
+		}
+		aead, err := chacha20poly1305.NewX(kk)
+		if err != nil {
+			return nil, info, err
+		}
+		header, nonce, ct := wrapped[:5], wrapped[5:5+nonceSize], wrapped[5+nonceSize:]
+		dk, err := aead.Open(nil, nonce, ct, append([]byte(domainWrap), header...))
+		if err != nil {
+			return nil, info, ErrWrappedKey
+		}
+		return dk, info, nil
+	}
+	w, err := kr.wrapAEAD(kek, info.Epoch)
+	if err != nil {
+		return nil, info, err
+	}
+	header, nonce, ct := wrapped[:header2Size], wrapped[header2Size:header2Size+nonceSize], wrapped[header2Size+nonceSize:]
+	dk, err := w.Open(nil, nonce, ct, wrapAD2(header))
+	if err != nil {
+		return nil, info, ErrWrappedKey
+	}
+	return dk, info, nil
+}
+
+// Rewrap returns wrapped re-wrapped under the current KEK and the current
+// epoch (or its own epoch, if that is later: a re-wrap never moves a key to
+// an older epoch, which another process may be destroying), and whether
+// that changed anything. The data key itself does not change, so records
+// sealed under it stay as they are. It fails, and changes nothing, for a
+// wrapped key that does not unwrap.
+func (kr *Keyring) Rewrap(wrapped []byte) ([]byte, bool, error) {
+	info, err := Inspect(wrapped)
+	if err != nil {
+		return nil, false, err
+	}
+	kr.mu.RLock()
+	kek, epoch := kr.kekID, kr.epoch.current
+	kr.mu.RUnlock()
+	if info.Epoch > epoch {
+		epoch = info.Epoch
+	}
+	if info.Version == wrapVersion2 && [4]byte(wrapped[1:5]) == kek && info.Epoch == epoch {
+		return wrapped, false, nil
+	}
+	dk, _, err := kr.unwrap(wrapped)
+	if err != nil {
+		return nil, false, err
+	}
+	defer clear(dk)
+	out, err := kr.wrap(dk, kek, epoch)
+	return out, err == nil, err
 }

@@ -14,8 +14,9 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(wrapped) != wrappedSize || wrapped[0] != wrapVersion || [4]byte(wrapped[1:5]) != kr.kekID {
-		t.Fatalf("wrapped key %d bytes, header %x; want version 1 and the KEK id", len(wrapped), wrapped[:5])
+	info, err := Inspect(wrapped)
+	if err != nil || len(wrapped) != wrappedSize2 || info.Version != 2 || info.KEK != kr.CurrentKEK() || info.Epoch != 1 {
+		t.Fatalf("wrapped key %d bytes, header %x (%+v, %v); want version 2, the KEK id and epoch 1", len(wrapped), wrapped[:9], info, err)
 	}
 	for _, size := range []int{0, 1, 2048, 1 << 20} {
 		plain := make([]byte, size)

@@ -91,7 +91,7 @@ purpose_ok if {
 actions := {
 	"signal.submit", "observation.submit", "card.read", "case.create", "roster.change",
 	"case.list", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
-	"stats.read", "subject.lookup",
+	"stats.read", "subject.lookup", "subject.erase",
 } | audit_actions
 
 # The privacy officer's review of the audit log: listing, the per-person
@@ -129,6 +129,15 @@ purpose_bound if {
 }
 
 purpose_bound if action_purpose[input.action] == input.purpose
+
+# subject.erase (crypto-shredding a person) has two: the coordinator works
+# it under case_conference, the privacy officer under audit_review.
+erase_purposes := {"case_conference", "audit_review"}
+
+purpose_bound if {
+	input.action == "subject.erase"
+	input.purpose in erase_purposes
+}
 
 default allow := false
 
@@ -258,6 +267,20 @@ default scope := ""
 scope := list_scope if {
 	input.action == "case.list"
 	allow
+}
+
+# subject.erase (crypto-shredding a person): the coordinator under
+# case_conference, the privacy officer under audit_review.
+action_ok if {
+	input.action == "subject.erase"
+	input.purpose == "case_conference"
+	coordinator
+}
+
+action_ok if {
+	input.action == "subject.erase"
+	input.purpose == "audit_review"
+	actor.type == "privacy_officer"
 }
 
 # A roster is a list of actor ids, all of them at the operational table.
@@ -453,6 +476,11 @@ why_not contains "not_assignee" if {
 why_not contains "not_privacy_officer" if {
 	input.action in audit_actions
 	not actor.type == "privacy_officer"
+}
+
+why_not contains "not_allowed_to_erase" if {
+	input.action == "subject.erase"
+	not action_ok
 }
 
 why_not contains "cell_policy_invalid" if cell_policy_invalid

@@ -189,6 +189,16 @@ cases := [
 	{"note": "business association looks a person up", "input": req("subject.lookup", "case_conference", "unizo"), "want": allowed},
 	{"note": "mayor looks a person up", "input": req("subject.lookup", "case_conference", "burgemeester"), "want": denied(["purpose_not_allowed"])},
 	{"note": "lookup under signal", "input": req("subject.lookup", "signal", "ocmw"), "want": denied(["purpose_not_bound"])},
+	# subject.erase: crypto-shredding a person.
+	{"note": "coordinator erases under case_conference", "input": req("subject.erase", "case_conference", "preventie"), "want": allowed},
+	{"note": "privacy officer erases under audit_review", "input": req("subject.erase", "audit_review", "dpo"), "want": allowed},
+	{"note": "police erases under case_conference", "input": req("subject.erase", "case_conference", "pz"), "want": denied(["not_allowed_to_erase"])},
+	{"note": "social service erases under case_conference", "input": req("subject.erase", "case_conference", "ocmw"), "want": denied(["not_allowed_to_erase"])},
+	{"note": "coordinator erases under audit_review", "input": req("subject.erase", "audit_review", "preventie"), "want": denied(["not_allowed_to_erase", "purpose_not_allowed"])},
+	{"note": "coordinator erases under prioritisation", "input": req("subject.erase", "prioritisation", "preventie"), "want": denied(["not_allowed_to_erase", "purpose_not_bound"])},
+	{"note": "privacy officer erases under signal", "input": req("subject.erase", "signal", "dpo"), "want": denied(["not_allowed_to_erase", "purpose_not_bound"])},
+	{"note": "privacy officer erases under case_conference", "input": req("subject.erase", "case_conference", "dpo"), "want": denied(["not_allowed_to_erase", "purpose_not_allowed"])},
+	{"note": "coordinator claimed but not in the data erases", "input": object.union(req("subject.erase", "case_conference", "pz"), {"actor": {"coordinator": true}}), "want": denied(["not_allowed_to_erase"])},
 ]
 
 # The review actions of the verifiable log: the privacy officer under

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // serveConf is every setting of `livc-broker serve`. Each flag also reads
@@ -25,6 +26,10 @@ type serveConf struct {
 	MaxBody     int64
 	DataDir     string
 	LogFormat   string
+	// EpochPeriod is how long data keys stay wrapped under one key epoch;
+	// KeyCheck how often the key maintenance runs (keymaint.go).
+	EpochPeriod time.Duration
+	KeyCheck    time.Duration
 }
 
 // multiFlag is a flag that may repeat.
@@ -63,8 +68,19 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	fs.StringVar(&maxBody, "max-body", maxBody, "largest request body in `BYTES`; larger is 413 (env LIVC_MAX_BODY)")
 	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
+	epoch := envOr("LIVC_EPOCH_PERIOD", "24h")
+	fs.StringVar(&epoch, "epoch-period", epoch, "`DURATION` of a key epoch: an erased person's records become unreadable in old copies of Redis (AOF, RDB, backups) at most this long (plus a few --key-check intervals) after the erasure (env LIVC_EPOCH_PERIOD)")
+	check := envOr("LIVC_KEY_CHECK", "1m")
+	fs.StringVar(&check, "key-check", check, "`DURATION` between key maintenance runs: adopting rotated keys, starting and destroying key epochs (env LIVC_KEY_CHECK)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	var err error
+	if c.EpochPeriod, err = time.ParseDuration(epoch); err != nil || c.EpochPeriod < time.Second || c.EpochPeriod > 90*24*time.Hour {
+		return c, fmt.Errorf("--epoch-period must be a duration from 1s to 2160h, got %q", epoch)
+	}
+	if c.KeyCheck, err = time.ParseDuration(check); err != nil || c.KeyCheck < 100*time.Millisecond || c.KeyCheck > time.Hour {
+		return c, fmt.Errorf("--key-check must be a duration from 100ms to 1h, got %q", check)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Arg(0))

@@ -24,6 +24,8 @@ const usageText = `livc-broker: a need-to-know information broker for a Local In
 
 Usage:
   livc-broker serve [flags]    run the broker (flags: livc-broker serve -h)
+  livc-broker keys rotate      add a key-encryption key, re-wrap every data key (livc-broker keys -h)
+  livc-broker keys status      what the data keys are wrapped under
   livc-broker version          print the version
 
 `
@@ -51,6 +53,20 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if err := serve(ctx, c, stderr); err != nil {
 			fmt.Fprintf(stderr, "livc-broker: %v\n", err)
+			return 1
+		}
+		return 0
+	case "keys":
+		sub, kc, err := parseKeys(args[1:], stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return 2
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "livc-broker keys: %v\n", err)
+			return 2
+		}
+		if err := runKeys(ctx, sub, kc, stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "livc-broker keys %s: %v\n", sub, err)
 			return 1
 		}
 		return 0

@@ -49,21 +49,27 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	store := redisstore.New(client)
+	maint := &maintainer{kr: kr, st: store, audit: audit, cells: sortedIDs(cells), every: c.KeyCheck, log: log}
+	go maint.run(ctx)
 	engine, err := policy.New(ctx, cells, policy.Conf{})
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
 	}
 	svc, err := broker.New(broker.Conf{
-		Cells:        cells,
-		Auth:         auth,
-		Envelopes:    envelope.NewOpener(kr.Identities()...),
-		Pseudonyms:   kr,
-		Sealer:       kr,
-		Store:        redisstore.New(client),
-		Audit:        audit,
-		Policy:       engine,
-		Encrypter:    ageEncrypter{},
-		Keys:         broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()},
+		Cells:      cells,
+		Auth:       auth,
+		Envelopes:  keyringOpener{kr},
+		Pseudonyms: kr,
+		Sealer:     kr,
+		Store:      store,
+		Audit:      audit,
+		Policy:     engine,
+		Encrypter:  ageEncrypter{},
+		Keys:       broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()},
+		PublicKeysFunc: func() broker.PublicKeys {
+			return broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()}
+		},
 		MaxPlaintext: c.MaxBody,
 		Logger:       log,
 	})
@@ -99,14 +105,14 @@ func loadCells(c serveConf, log *slog.Logger) (map[string]*broker.Cell, error) {
 
 func loadKeys(c serveConf, log *slog.Logger) (*keys.Keyring, error) {
 	if c.KeysDir != "" {
-		kr, err := keys.Load(c.KeysDir)
+		kr, err := keys.LoadWith(keys.Conf{Dir: c.KeysDir, EpochPeriod: c.EpochPeriod})
 		if err != nil {
 			return nil, fmt.Errorf("keys: %w", err)
 		}
 		return kr, nil
 	}
 	dir := filepath.Join(c.DataDir, "keys")
-	kr, created, err := keys.LoadOrCreate(dir)
+	kr, created, err := keys.LoadOrCreateWith(keys.Conf{Dir: dir, EpochPeriod: c.EpochPeriod})
 	if err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
@@ -226,4 +232,12 @@ type ageEncrypter struct{}
 
 func (ageEncrypter) SealTo(recipients []string, plaintext []byte) ([]byte, error) {
 	return envelope.Seal(recipients, plaintext, false)
+}
+
+// keyringOpener opens envelopes with the keyring's identities of the moment:
+// the current ones and the retired ones still in their grace period.
+type keyringOpener struct{ kr *keys.Keyring }
+
+func (o keyringOpener) Open(env []byte, limit int64) ([]byte, error) {
+	return envelope.NewOpener(o.kr.Identities()...).Open(env, limit)
 }

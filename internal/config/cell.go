@@ -161,6 +161,7 @@ func (b *builder) recipients(n *yaml.Node, what string) []string {
 	}
 	var out []string
 	seen := map[string]bool{}
+	var kinds [2]bool // classic, post-quantum
 	for i, item := range items {
 		label := fmt.Sprintf("recipient %d of %s", i+1, what)
 		s, ok := b.text(item, label)
@@ -176,6 +177,19 @@ func (b *builder) recipients(n *yaml.Node, what string) []string {
 			continue
 		}
 		seen[s] = true
+		pq := strings.HasPrefix(s, "age1pq1")
+		if kinds[0] && pq || kinds[1] && !pq {
+			// age refuses to encrypt to such a mix (the file would be no
+			// stronger than its classic recipients), so an answer under
+			// Accept: application/age could never be sealed for this actor.
+			b.errf(resolve(item), "recipients of %s mix post-quantum (age1pq1…) and classic (age1…) kinds; list one kind only", what)
+			continue
+		}
+		if pq {
+			kinds[1] = true
+		} else {
+			kinds[0] = true
+		}
 		out = append(out, s)
 	}
 	return out

@@ -289,7 +289,7 @@ func TestExtras(t *testing.T) {
 		got, want any
 	}{
 		{"null name", cell.Name, ""},
-		{"recipients of both kinds", len(cell.Actors["ocmw"].Recipients), 2},
+		{"two post-quantum recipients", len(cell.Actors["ocmw"].Recipients), 2},
 		{"pq recipient kept as written", strings.HasPrefix(cell.Actors["ocmw"].Recipients[1], "age1pq1"), true},
 		{"empty recipients", len(cell.Actors["dpo"].Recipients), 0},
 		{"quoted digit id", cell.Actors["2024"].Coordinator, true},

@@ -38,6 +38,7 @@ type Broker interface {
 	AuditExport(ctx context.Context, req *broker.Request, from int64, limit int, proofs bool) (broker.Export, error)
 	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
 	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
+	EraseSubject(ctx context.Context, req *broker.Request, ref string) error
 }
 
 // Conf holds the gateway's settings.
@@ -87,6 +88,7 @@ func New(b Broker, c Conf) http.Handler {
 	e.GET("/v1/keys", func(ctx *gin.Context) { writeJSON(ctx, http.StatusOK, b.PublicKeys()) })
 	e.POST("/v1/signals", g.submitSignal)
 	e.GET("/v1/subjects/:ref/card", g.readCard)
+	e.DELETE("/v1/subjects/:ref", g.eraseSubject)
 	e.POST("/v1/cases", g.createCase)
 	e.PUT("/v1/cases/:id/roster", g.setRoster)
 	e.GET("/v1/audit", g.listAudit)

@@ -1,0 +1,251 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/livc/livc-broker/keys"
+)
+
+// person is one submitted signal and what the test knows of it.
+type person struct {
+	nn, family, text, ref string
+}
+
+// submitPeople submits one signal per person as ocmw, to recipient.
+func submitPeople(t *testing.T, b *brokerProc, iss *issuerKey, livc, recipient string, ps []*person) {
+	t.Helper()
+	for _, p := range ps {
+		r := do(t, "POST", b.URL+"/v1/signals", ageEncrypt(t, recipient, signalJSON(p.nn, p.family, p.text), false),
+			"Authorization", "Bearer "+iss.token(t, livc, "ocmw"), "LIVC-Purpose", "signal", "Content-Type", "application/age")
+		if r.Status != 201 {
+			t.Fatalf("submit: %d %s", r.Status, r.Body)
+		}
+		p.ref = jsonField(t, r.Body, "subject_ref")
+	}
+}
+
+// readBack reads the person's card as ocmw, its submitter, and checks the
+// signal text.
+func readBack(t *testing.T, b *brokerProc, iss *issuerKey, livc string, p *person) response {
+	t.Helper()
+	r := do(t, "GET", b.URL+"/v1/subjects/"+p.ref+"/card", nil,
+		"Authorization", "Bearer "+iss.token(t, livc, "ocmw"), "LIVC-Purpose", "case_conference")
+	if r.Status == 200 && !strings.Contains(string(r.Body), p.text) {
+		t.Fatalf("card of %s without its text: %s", p.ref, r.Body)
+	}
+	return r
+}
+
+func recipientsOf(t *testing.T, b *brokerProc) []string {
+	var k struct{ Recipients []string }
+	do(t, "GET", b.URL+"/v1/keys", nil).json(t, &k)
+	return k.Recipients
+}
+
+// auditHas reports whether the audit log holds an entry of action.
+func auditHas(t *testing.T, b *brokerProc, iss *issuerKey, livc, action, decision string) bool {
+	r := do(t, "GET", b.URL+"/v1/audit?action="+action+"&decision="+decision, nil,
+		"Authorization", "Bearer "+iss.token(t, livc, "dpo"), "LIVC-Purpose", "audit_review")
+	var page struct{ Items []struct{ ID string } }
+	r.json(t, &page)
+	return len(page.Items) > 0
+}
+
+// TestKeyRotation: submit, rotate, delete the old KEK from disk, restart,
+// read everything back; signals to the old recipients are still accepted in
+// the grace period; an interrupted rotation resumes from Redis.
+func TestKeyRotation(t *testing.T) {
+	m := loadModel(t)
+	iss := newIssuer(t)
+	rs := startRedis(t)
+	data := t.TempDir()
+	args := []string{"--config", examplePath, "--data", data, "--key-check", "200ms"}
+	b := startBroker(t, rs.Addr, iss, args...)
+	old := recipientsOf(t, b)
+	people := []*person{
+		{nn: validNN("750101", 11), family: "Zzrot1", text: "SECRET-rot-1"},
+		{nn: validNN("750101", 12), family: "Zzrot2", text: "SECRET-rot-2"},
+		{nn: validNN("750101", 13), family: "Zzrot3", text: "SECRET-rot-3"},
+	}
+	submitPeople(t, b, iss, m.Livc, old[1], people)
+	inFlight := &person{nn: validNN("750101", 14), family: "Zzrot4", text: "SECRET-rot-4"}
+	inFlightBody := ageEncrypt(t, old[1], signalJSON(inFlight.nn, inFlight.family, inFlight.text), false)
+	redisURL := "redis://" + rs.Addr + "/0"
+	keyArgs := []string{"--redis-url", redisURL, "--data", data, "--config", examplePath}
+
+	out := runBroker(t, append([]string{"keys", "rotate", "--grace", "1h"}, keyArgs...)...)
+	if !strings.Contains(out, "3 changed") {
+		t.Fatalf("rotate did not re-wrap the 3 data keys:\n%s", out)
+	}
+	kr, err := keys.Load(filepath.Join(data, "keys"))
+	must(t, err)
+	status := runBroker(t, append([]string{"keys", "status"}, keyArgs...)...)
+	if !strings.Contains(status, "format 2, KEK "+kr.CurrentKEK()+", epoch 1: 3") || strings.Count(status, "data keys ") != 1 {
+		t.Fatalf("not every data key is under the new KEK %s:\n%s", kr.CurrentKEK(), status)
+	}
+	if !auditHas(t, b, iss, m.Livc, "keys.rotate", "allow") {
+		t.Fatal("the rotation is not audited")
+	}
+	must(t, os.Remove(filepath.Join(data, "keys", keys.FileKEK)))
+	b.stop(t)
+	b = startBroker(t, rs.Addr, iss, args...)
+
+	t.Run("new recipients published", func(t *testing.T) {
+		now := recipientsOf(t, b)
+		if now[0] == old[0] || now[1] == old[1] {
+			t.Fatalf("recipients unchanged: %v", now)
+		}
+	})
+	t.Run("everything reads back", func(t *testing.T) {
+		for _, p := range people {
+			if r := readBack(t, b, iss, m.Livc, p); r.Status != 200 {
+				t.Fatalf("card of %s: %d %s", p.ref, r.Status, r.Body)
+			}
+		}
+	})
+	t.Run("old recipient in the grace period", func(t *testing.T) {
+		r := do(t, "POST", b.URL+"/v1/signals", inFlightBody,
+			"Authorization", "Bearer "+iss.token(t, m.Livc, "ocmw"), "LIVC-Purpose", "signal", "Content-Type", "application/age")
+		if r.Status != 201 {
+			t.Fatalf("signal to the retired recipient: %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("an interrupted rotation resumes", func(t *testing.T) {
+		c := rs.client(t)
+		must(t, c.HSet(context.Background(), "livc:keys:rotation", "target", kr.CurrentKEK(), "cursor", "0", "started", "then").Err())
+		out := runBroker(t, append([]string{"keys", "rotate"}, keyArgs...)...)
+		if !strings.Contains(out, "resuming the rotation to KEK "+kr.CurrentKEK()) {
+			t.Fatalf("did not resume:\n%s", out)
+		}
+		kek, _ := filepath.Glob(filepath.Join(data, "keys", "kek*.key"))
+		if len(kek) != 1 {
+			t.Fatalf("resuming made a new KEK: %v", kek)
+		}
+		if n := c.Exists(context.Background(), "livc:keys:rotation").Val(); n != 0 {
+			t.Fatal("the finished rotation left its cursor")
+		}
+	})
+}
+
+// TestCryptoShredding: submit, copy the AOF, erase, advance the key epoch,
+// then show that neither the live store nor the AOF copy yields the erased
+// person's records, even with every key the broker still holds.
+func TestCryptoShredding(t *testing.T) {
+	m := loadModel(t)
+	iss := newIssuer(t)
+	redisDir := t.TempDir()
+	rs := startRedisAOF(t, redisDir)
+	data := t.TempDir()
+	b := startBroker(t, rs.Addr, iss, "--config", examplePath, "--data", data)
+	a := &person{nn: validNN("880808", 21), family: "Zzerased", text: "SECRET-erased"}
+	keep := &person{nn: validNN("880808", 22), family: "Zzkept", text: "SECRET-kept"}
+	submitPeople(t, b, iss, m.Livc, recipientsOf(t, b)[1], []*person{a, keep})
+	aofCopy := copyTree(t, redisDir)
+	keyDir := filepath.Join(data, "keys")
+
+	// openCopy restores a copy of the AOF into a Redis of its own and opens
+	// the person's records in it with every key on disk.
+	openCopy := func(t *testing.T, p *person) (int, error) {
+		restored := startRedis(t, "--dir", copyTree(t, aofCopy), "--appendonly", "yes")
+		c := restored.client(t)
+		ctx := context.Background()
+		prefix := "livc:{livc:" + m.Livc + "}:subject:" + p.ref + ":"
+		wrapped, err := c.Get(ctx, prefix+"datakey").Bytes()
+		must(t, err)
+		recs := c.HGetAll(ctx, prefix+"records").Val()
+		if len(recs) == 0 {
+			t.Fatal("the copy holds no record: the check would prove nothing")
+		}
+		kr, err := keys.Load(keyDir)
+		must(t, err)
+		opened := 0
+		for id, sealed := range recs {
+			plain, err := kr.Open(wrapped, []byte("livc-record-v1\x00"+m.Livc+"\x00"+p.ref+"\x00"+id), []byte(sealed))
+			if err != nil {
+				return opened, err
+			}
+			if !strings.Contains(string(plain), p.text) {
+				t.Fatalf("opened record without its text")
+			}
+			opened++
+		}
+		return opened, nil
+	}
+	t.Run("control: the copy opens before erasure", func(t *testing.T) {
+		if n, err := openCopy(t, a); err != nil || n != 1 {
+			t.Fatalf("copy before erasure: %d records, %v", n, err)
+		}
+	})
+
+	unknown := readBack(t, b, iss, m.Livc, &person{ref: "s_aaaaaaaaaaaaaaaaaaaaaaaaaa"})
+	t.Run("erase", func(t *testing.T) {
+		erase := func(actor, purpose string) response {
+			return do(t, "DELETE", b.URL+"/v1/subjects/"+a.ref, nil,
+				"Authorization", "Bearer "+iss.token(t, m.Livc, actor), "LIVC-Purpose", purpose)
+		}
+		if r := erase("pz", "case_conference"); r.Status != 403 {
+			t.Fatalf("police erases: %d %s", r.Status, r.Body)
+		}
+		if r := readBack(t, b, iss, m.Livc, a); r.Status != 200 {
+			t.Fatalf("a refused erasure erased: %d", r.Status)
+		}
+		r := erase("preventie", "case_conference")
+		if r.Status != 204 || r.Header.Get("X-Audit-Id") == "" {
+			t.Fatalf("coordinator erases: %d %s", r.Status, r.Body)
+		}
+		checkAudited(t, b, iss, m.Livc, r.Header.Get("X-Audit-Id"), "subject.erase", "allow")
+		gone := readBack(t, b, iss, m.Livc, a)
+		if gone.Status != 404 || jsonField(t, gone.Body, "detail") != jsonField(t, unknown.Body, "detail") {
+			t.Fatalf("erased person: %d %s; unknown person: %d %s", gone.Status, gone.Body, unknown.Status, unknown.Body)
+		}
+		if r := erase("dpo", "audit_review"); r.Status != 404 {
+			t.Fatalf("erasing again: %d %s", r.Status, r.Body)
+		}
+		if r := readBack(t, b, iss, m.Livc, keep); r.Status != 200 {
+			t.Fatalf("another person after the erasure: %d", r.Status)
+		}
+		for k := range dumpRedis(t, rs.client(t), isAudit) {
+			if strings.Contains(k, a.ref) {
+				t.Errorf("live key of the erased person left: %s", k)
+			}
+		}
+	})
+
+	b.stop(t)
+	_, before, _ := mustLoad(t, keyDir).Epochs()
+	b = startBroker(t, rs.Addr, iss, "--config", examplePath, "--data", data, "--epoch-period", "1s", "--key-check", "100ms")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if oldest, _, _ := mustLoad(t, keyDir).Epochs(); oldest > before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the key epoch was not advanced and destroyed in time")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	t.Run("the old copy no longer opens with every key on disk", func(t *testing.T) {
+		if _, err := openCopy(t, a); !errors.Is(err, keys.ErrEpochDestroyed) {
+			t.Fatalf("copy after erasure and epoch destruction: %v", err)
+		}
+	})
+	t.Run("the live person kept is still readable", func(t *testing.T) {
+		if r := readBack(t, b, iss, m.Livc, keep); r.Status != 200 {
+			t.Fatalf("card after epoch destruction: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+func mustLoad(t *testing.T, dir string) *keys.Keyring {
+	t.Helper()
+	kr, err := keys.Load(dir)
+	must(t, err)
+	return kr
+}
