@@ -3,6 +3,7 @@ package broker
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the one error vocabulary of the broker. Each kind maps to exactly
@@ -34,7 +35,9 @@ type Error struct {
 	Kind   Kind
 	Detail string
 	Field  string // the offending field, for KindInvalid
-	Err    error
+	// RetryAfter tells the client when to try again, for KindRateLimited.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {

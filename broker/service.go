@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,9 @@ type Conf struct {
 	Keys PublicKeys
 	// MaxPlaintext bounds a decrypted envelope; default 1 MiB.
 	MaxPlaintext int64
+	// RateLimit bounds the requests of each principal; the zero value
+	// disables it.
+	RateLimit RateLimit
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -65,7 +69,9 @@ func (c *Conf) validate() error {
 
 // Service is the request pipeline. It is safe for concurrent use.
 type Service struct {
-	c Conf
+	c       Conf
+	cells   atomic.Pointer[map[string]*Cell] // swapped by SetCells
+	limiter *limiter                         // nil when RateLimit is off
 }
 
 // New returns the pipeline over the adapters of c.
@@ -73,7 +79,9 @@ func New(c Conf) (*Service, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	return &Service{c: c}, nil
+	s := &Service{c: c, limiter: newLimiter(c.RateLimit)}
+	s.cells.Store(&c.Cells)
+	return s, nil
 }
 
 // Request is what every /v1 call brings, whatever the transport. The
@@ -153,7 +161,7 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	if err != nil {
 		return nil, c.authFail(ctx, err.Error())
 	}
-	cell, ok := s.c.Cells[p.Livc]
+	cell, ok := (*s.cells.Load())[p.Livc]
 	if !ok {
 		return nil, c.authFail(ctx, "token names a cell this broker does not serve")
 	}
@@ -165,6 +173,9 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	req.Principal = p
 	c.cell, c.actor = cell, actor
 	c.entry.Livc, c.entry.Actor, c.entry.Sub = cell.ID, actor.ID, p.Sub
+	if err := s.limiter.allow(p, s.c.Now()); err != nil {
+		return nil, c.fail(ctx, err)
+	}
 	if !validPurpose(req.Purpose) {
 		return nil, c.fail(ctx, Errorf(KindForbidden, "the LIVC-Purpose header is missing or malformed"))
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -59,14 +60,19 @@ func problemFor(err error, requestID, auditID string) Problem {
 	if e.Kind == broker.KindInternal || detail == "" {
 		detail = "the broker failed to answer; quote the request id to its operators"
 	}
+	var retry int
+	if e.Kind == broker.KindRateLimited {
+		retry = max(1, int(math.Ceil(e.RetryAfter.Seconds())))
+	}
 	return Problem{
-		Type:      ProblemTypeBase + k.slug,
-		Title:     http.StatusText(k.status),
-		Status:    k.status,
-		Detail:    detail,
-		RequestID: requestID,
-		Field:     e.Field,
-		AuditID:   auditID,
+		RetryAfter: retry,
+		Type:       ProblemTypeBase + k.slug,
+		Title:      http.StatusText(k.status),
+		Status:     k.status,
+		Detail:     detail,
+		RequestID:  requestID,
+		Field:      e.Field,
+		AuditID:    auditID,
 	}
 }
 
