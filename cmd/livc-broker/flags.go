@@ -25,6 +25,7 @@ type serveConf struct {
 	MaxBody     int64
 	DataDir     string
 	LogFormat   string
+	Limits      limitsConf
 }
 
 // multiFlag is a flag that may repeat.
@@ -63,7 +64,11 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	fs.StringVar(&maxBody, "max-body", maxBody, "largest request body in `BYTES`; larger is 413 (env LIVC_MAX_BODY)")
 	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
+	limits := c.Limits.flags(fs)
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := limits(); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
