@@ -32,8 +32,8 @@ func (s *Service) review(ctx context.Context, req *Request, action string, set f
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return nil, nil, err
 	}
-	p, ok := s.c.Audit.(AuditProver)
-	if !ok {
+	p := s.c.Prover
+	if p == nil {
 		return nil, nil, c.fail(ctx, Errorf(KindUnavailable, "the audit log is not verifiable"))
 	}
 	if err := c.allow(ctx); err != nil {

@@ -35,9 +35,9 @@ type Error struct {
 	Kind   Kind
 	Detail string
 	Field  string // the offending field, for KindInvalid
-	Err    error
-	// RetryAfter is how long a KindRateLimited requester should wait.
+	// RetryAfter tells the client when to try again, for KindRateLimited.
 	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {

@@ -83,9 +83,9 @@ func (s *Service) Lookup(ctx context.Context, req *Request) (LookupAnswer, error
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return LookupAnswer{}, err
 	}
-	if wait, ok := s.lookups.take(c.cell.ID+"\x00"+c.actor.ID+"\x00"+req.Principal.Sub, s.c.Now()); !ok {
-		return LookupAnswer{}, c.fail(ctx, &Error{Kind: KindRateLimited, RetryAfter: wait,
-			Detail: "too many lookups; try again later"})
+	if err := s.lookups.allow(req.Principal, s.c.Now()); err != nil {
+		err.(*Error).Detail = "too many lookups; try again later"
+		return LookupAnswer{}, c.fail(ctx, err)
 	}
 	envelope, err := c.body(ctx)
 	if err != nil {

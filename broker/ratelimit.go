@@ -1,19 +1,46 @@
 package broker
 
 import (
+	"fmt"
+	"math"
 	"sync"
 	"time"
 )
 
-// limiter is an in-process token bucket per key: a burst of tokens, one
-// more every interval. It forgets keys whose bucket is full again, so its
-// memory is bounded by the keys active within burst*every.
+// RateLimit bounds how many requests one principal (a person of an actor of
+// a cell, as its token names it) may make: a token tokenBucket that holds Burst
+// requests and refills at PerSecond. A request over the limit is refused
+// with KindRateLimited (429 and Retry-After) and audited like any refusal.
+// The zero value disables the limit.
+type RateLimit struct {
+	PerSecond float64
+	Burst     int
+}
+
+// Validate refuses a limit that would refuse everything or makes no sense.
+func (r RateLimit) Validate() error {
+	switch {
+	case r.PerSecond < 0 || math.IsNaN(r.PerSecond) || math.IsInf(r.PerSecond, 0):
+		return fmt.Errorf("rate limit %v per second is not a non-negative number", r.PerSecond)
+	case r.PerSecond > 0 && r.Burst < 1:
+		return fmt.Errorf("rate burst must be at least 1, got %d", r.Burst)
+	}
+	return nil
+}
+
+// maxBuckets bounds the limiter's memory; when reached, buckets that are
+// full again (idle principals) are dropped.
+const maxBuckets = 100_000
+
+// limiter keeps one token tokenBucket per principal. Only authenticated
+// principals get a tokenBucket, so its size is bounded by the people who hold a
+// valid token, and by maxBuckets.
 type limiter struct {
+	rate  float64
+	burst float64
+
 	mu      sync.Mutex
-	burst   float64
-	every   time.Duration
 	buckets map[string]*tokenBucket
-	swept   time.Time
 }
 
 type tokenBucket struct {
@@ -21,41 +48,46 @@ type tokenBucket struct {
 	at     time.Time
 }
 
-func newLimiter(burst int, every time.Duration) *limiter {
-	return &limiter{burst: float64(burst), every: every, buckets: map[string]*tokenBucket{}}
+func newLimiter(r RateLimit) *limiter {
+	if r.PerSecond <= 0 {
+		return nil
+	}
+	return &limiter{rate: r.PerSecond, burst: float64(r.Burst), buckets: map[string]*tokenBucket{}}
 }
 
-// take spends a token of key at now. When there is none it returns false
-// and how long until there is one.
-func (l *limiter) take(key string, now time.Time) (time.Duration, bool) {
+// allow takes one token from p's tokenBucket, or returns a KindRateLimited error
+// saying when one will be there. A nil limiter allows everything.
+func (l *limiter) allow(p Principal, now time.Time) error {
+	if l == nil {
+		return nil
+	}
+	key := p.Livc + "\x00" + p.Actor + "\x00" + p.Sub
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.sweep(now)
-	b, ok := l.buckets[key]
-	if !ok {
+	b := l.buckets[key]
+	if b == nil {
+		if len(l.buckets) >= maxBuckets {
+			l.sweep(now)
+		}
 		b = &tokenBucket{tokens: l.burst, at: now}
 		l.buckets[key] = b
 	}
-	if el := now.Sub(b.at); el > 0 {
-		b.tokens = min(l.burst, b.tokens+float64(el)/float64(l.every))
+	if el := now.Sub(b.at).Seconds(); el > 0 {
+		b.tokens = min(l.burst, b.tokens+el*l.rate)
 		b.at = now
 	}
-	if b.tokens < 1 {
-		return time.Duration((1 - b.tokens) * float64(l.every)), false
+	if b.tokens >= 1 {
+		b.tokens--
+		return nil
 	}
-	b.tokens--
-	return 0, true
+	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	return &Error{Kind: KindRateLimited, Detail: "too many requests; try again later", RetryAfter: wait}
 }
 
-// sweep drops full buckets, at most once per interval.
+// sweep drops the buckets that would be full by now.
 func (l *limiter) sweep(now time.Time) {
-	if now.Sub(l.swept) < l.every {
-		return
-	}
-	l.swept = now
-	full := time.Duration(l.burst * float64(l.every))
 	for k, b := range l.buckets {
-		if now.Sub(b.at) >= full {
+		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
 			delete(l.buckets, k)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,7 +19,11 @@ type Conf struct {
 	Sealer     Sealer
 	Store      Store
 	Audit      Auditor
-	Policy     Decider
+	// Prover is the verifiable side of the audit log (checkpoints, proofs,
+	// verify); nil when Audit is not verifiable. When Audit implements it
+	// itself and Prover is nil, New uses Audit.
+	Prover AuditProver
+	Policy Decider
 	// Encrypter seals answers to a requester's age recipients; nil disables
 	// Accept: application/age (406).
 	Encrypter Encrypter
@@ -33,6 +38,9 @@ type Conf struct {
 	// Defaults 10 and 6s (ten a minute).
 	LookupBurst int
 	LookupEvery time.Duration
+	// RateLimit bounds the requests of each principal; the zero value
+	// disables it.
+	RateLimit RateLimit
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -58,6 +66,9 @@ func (c *Conf) validate() error {
 		c.Store == nil, c.Audit == nil, c.Policy == nil:
 		return errors.New("broker: an adapter is missing")
 	}
+	if p, ok := c.Audit.(AuditProver); ok && c.Prover == nil {
+		c.Prover = p
+	}
 	if c.MaxPlaintext <= 0 {
 		c.MaxPlaintext = 1 << 20
 	}
@@ -79,6 +90,8 @@ func (c *Conf) validate() error {
 // Service is the request pipeline. It is safe for concurrent use.
 type Service struct {
 	c       Conf
+	cells   atomic.Pointer[map[string]*Cell] // swapped by SetCells
+	limiter *limiter                         // nil when RateLimit is off
 	lookups *limiter
 }
 
@@ -87,7 +100,11 @@ func New(c Conf) (*Service, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	return &Service{c: c, lookups: newLimiter(c.LookupBurst, c.LookupEvery)}, nil
+	s := &Service{c: c, limiter: newLimiter(c.RateLimit), lookups: newLimiter(RateLimit{
+		PerSecond: 1 / c.LookupEvery.Seconds(), Burst: c.LookupBurst,
+	})}
+	s.cells.Store(&c.Cells)
+	return s, nil
 }
 
 // Request is what every /v1 call brings, whatever the transport. The
@@ -172,7 +189,7 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	if err != nil {
 		return nil, c.authFail(ctx, err.Error())
 	}
-	cell, ok := s.c.Cells[p.Livc]
+	cell, ok := (*s.cells.Load())[p.Livc]
 	if !ok {
 		return nil, c.authFail(ctx, "token names a cell this broker does not serve")
 	}
@@ -184,6 +201,9 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	req.Principal = p
 	c.cell, c.actor = cell, actor
 	c.entry.Livc, c.entry.Actor, c.entry.Sub = cell.ID, actor.ID, p.Sub
+	if err := s.limiter.allow(p, s.c.Now()); err != nil {
+		return nil, c.fail(ctx, err)
+	}
 	if !validPurpose(req.Purpose) {
 		return nil, c.fail(ctx, Errorf(KindForbidden, "the LIVC-Purpose header is missing or malformed"))
 	}

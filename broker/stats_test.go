@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-	"time"
 )
 
 // attack is an independent, brute-force reading of published breakdowns of
@@ -211,24 +210,4 @@ func bounds(b map[string]any) (lo, hi int) {
 		}
 	}
 	return lo, hi
-}
-
-func TestLimiter(t *testing.T) {
-	l := newLimiter(3, 10)
-	now := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
-	for i := range 3 {
-		if _, ok := l.take("a", now); !ok {
-			t.Fatalf("take %d refused within the burst", i)
-		}
-	}
-	wait, ok := l.take("a", now)
-	if ok || wait <= 0 || wait > 10 {
-		t.Fatalf("fourth take: %v %v, want a refusal with a wait up to the interval", wait, ok)
-	}
-	if _, ok := l.take("b", now); !ok {
-		t.Fatal("another key shares the bucket")
-	}
-	if _, ok := l.take("a", now.Add(10)); !ok {
-		t.Fatal("no token after one interval")
-	}
 }

@@ -30,6 +30,7 @@ type serveConf struct {
 	// KeyCheck how often the key maintenance runs (keymaint.go).
 	EpochPeriod time.Duration
 	KeyCheck    time.Duration
+	Limits      limitsConf
 }
 
 // multiFlag is a flag that may repeat.
@@ -68,11 +69,15 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	fs.StringVar(&maxBody, "max-body", maxBody, "largest request body in `BYTES`; larger is 413 (env LIVC_MAX_BODY)")
 	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
+	limits := c.Limits.flags(fs)
 	epoch := envOr("LIVC_EPOCH_PERIOD", "24h")
 	fs.StringVar(&epoch, "epoch-period", epoch, "`DURATION` of a key epoch: an erased person's records become unreadable in old copies of Redis (AOF, RDB, backups) at most this long (plus a few --key-check intervals) after the erasure (env LIVC_EPOCH_PERIOD)")
 	check := envOr("LIVC_KEY_CHECK", "1m")
 	fs.StringVar(&check, "key-check", check, "`DURATION` between key maintenance runs: adopting rotated keys, starting and destroying key epochs (env LIVC_KEY_CHECK)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := limits(); err != nil {
 		return c, err
 	}
 	var err error

@@ -12,12 +12,14 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/config"
 	"github.com/livc/livc-broker/internal/envelope"
 	"github.com/livc/livc-broker/internal/httpapi"
+	"github.com/livc/livc-broker/internal/metrics"
 	"github.com/livc/livc-broker/internal/policy"
 	"github.com/livc/livc-broker/internal/redisconn"
 	"github.com/livc/livc-broker/internal/redisstore"
@@ -56,6 +58,8 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
 	}
+	m := metrics.New()
+	m.SetRevision(engine.Revision())
 	svc, err := broker.New(broker.Conf{
 		Cells:      cells,
 		Auth:       auth,
@@ -63,21 +67,35 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		Pseudonyms: kr,
 		Sealer:     kr,
 		Store:      store,
-		Audit:      audit,
-		Policy:     engine,
+		Audit:      m.Auditor(audit),
+		Prover:     audit,
+		Policy:     m.Decider(engine),
 		Encrypter:  ageEncrypter{},
 		Keys:       broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()},
 		PublicKeysFunc: func() broker.PublicKeys {
 			return broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()}
 		},
 		MaxPlaintext: c.MaxBody,
+		RateLimit:    c.Limits.RateLimit,
 		Logger:       log,
 	})
 	if err != nil {
 		return err
 	}
-	handler := httpapi.New(svc, httpapi.Conf{MaxBody: c.MaxBody, Logger: log})
-	return listenAndServe(ctx, c, handler, log)
+	go reloadOnHUP(ctx, c, svc, engine, m, log)
+	hc := httpapi.Conf{MaxBody: c.MaxBody, Logger: log, Observe: m.ObserveRequest}
+	if c.AdminListen == "" {
+		hc.Extra = func(e *gin.Engine) { e.GET("/metrics", gin.WrapH(m.Handler())) }
+	} else {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		stopAdmin, err := serveAdmin(c, mux, log)
+		if err != nil {
+			return err
+		}
+		defer stopAdmin()
+	}
+	return listenAndServe(ctx, c, httpapi.New(svc, hc), log)
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
@@ -170,14 +188,7 @@ func listenAndServe(ctx context.Context, c serveConf, h http.Handler, log *slog.
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-	}
+	srv := newServer(c.Limits, h)
 	scheme := "https"
 	if c.TLSCert == "" {
 		scheme = "http"
@@ -197,8 +208,8 @@ func listenAndServe(ctx context.Context, c serveConf, h http.Handler, log *slog.
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	log.Info("shutting down: finishing requests in flight", "timeout", c.Limits.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.Limits.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err

@@ -39,6 +39,7 @@ type Broker interface {
 	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
 	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
 	EraseSubject(ctx context.Context, req *broker.Request, ref string) error
+	Refuse(ctx context.Context, req *broker.Request, action string, err error) error
 }
 
 // Conf holds the gateway's settings.
@@ -48,6 +49,9 @@ type Conf struct {
 	Logger  *slog.Logger
 	// Extra registers more routes (metrics, openapi) on the engine.
 	Extra func(*gin.Engine)
+	// Observe, when set, is told of every answered request: its method, its
+	// route template ("" for no route) and status, and how long it took.
+	Observe func(method, route string, status int, took time.Duration)
 }
 
 // Headers of the API.
@@ -77,10 +81,10 @@ func New(b Broker, c Conf) http.Handler {
 	g := &gateway{b: b, c: c}
 	e.Use(g.boundary)
 	e.NoRoute(func(ctx *gin.Context) {
-		g.problem(ctx, broker.Errorf(broker.KindNotFound, "no such endpoint"))
+		g.refuse(ctx, broker.Errorf(broker.KindNotFound, "no such endpoint"))
 	})
 	e.NoMethod(func(ctx *gin.Context) {
-		g.problem(ctx, broker.Errorf(broker.KindMethodNotAllowed, "method not allowed on this endpoint"))
+		g.refuse(ctx, broker.Errorf(broker.KindMethodNotAllowed, "method not allowed on this endpoint"))
 	})
 
 	e.GET("/healthz", func(ctx *gin.Context) { writeJSON(ctx, http.StatusOK, map[string]string{"status": "ok"}) })
@@ -128,6 +132,9 @@ func (g *gateway) boundary(ctx *gin.Context) {
 			"method", ctx.Request.Method, "route", ctx.FullPath(),
 			"status", ctx.Writer.Status(), "actor", req.Principal.Actor,
 			"purpose", req.Purpose, "ms", time.Since(start).Milliseconds())
+		if g.c.Observe != nil {
+			g.c.Observe(ctx.Request.Method, ctx.FullPath(), ctx.Writer.Status(), time.Since(start))
+		}
 	}()
 	ctx.Next()
 }

@@ -1,0 +1,80 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// SetCells replaces the cells' configuration the pipeline reads (actors,
+// tables, purposes, catalogue) after a reload. It refuses a set of cells
+// other than the one in force: adding or removing a cell needs a restart.
+// Requests in flight keep the configuration they started with.
+func (s *Service) SetCells(cells map[string]*Cell) error {
+	old := *s.cells.Load()
+	if !slices.Equal(slices.Sorted(maps.Keys(old)), slices.Sorted(maps.Keys(cells))) {
+		return errors.New("the set of cells changed; adding or removing a cell needs a restart")
+	}
+	s.cells.Store(&cells)
+	return nil
+}
+
+// AuditPolicyReload appends one policy.reload entry to each cell's log: an
+// allow with the new revision when cause is nil, else an error entry that
+// names the revision kept in force and why. It returns the first append
+// failure.
+func (s *Service) AuditPolicyReload(ctx context.Context, revision string, cause error) error {
+	var first error
+	for _, id := range slices.Sorted(maps.Keys(*s.cells.Load())) {
+		e := AuditEntry{
+			ID: NewID("aud"), Time: s.c.Now().UTC(), RequestID: NewID("req"),
+			Livc: id, Actor: "livc-broker", Action: "policy.reload",
+			Decision: DecisionAllow, PolicyRevision: revision,
+			Reason: "policy and configuration reloaded",
+		}
+		if cause != nil {
+			e.Decision = DecisionError
+			e.Reason = "reload failed, previous policy kept: " + clip(cause.Error(), 400)
+		}
+		if err := s.c.Audit.Append(ctx, &e); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// clip shortens s to at most n bytes, on a rune boundary, and keeps it on
+// one line.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// Refuse answers a request the transport cannot route (an unknown endpoint
+// or method under /v1): it authenticates the request, checks its purpose and
+// audits the refusal err under action, like any other refusal. A flood of
+// such requests without a valid token costs one token check and one audit
+// append each, as on any endpoint.
+func (s *Service) Refuse(ctx context.Context, req *Request, action string, err error) error {
+	req.Refuse = err
+	_, berr := s.begin(ctx, req, action)
+	if berr == nil { // begin returns req.Refuse once authenticated; never nil here
+		return err
+	}
+	return berr
+}
+
+// CellIDs returns the ids of the cells in force, sorted.
+func (s *Service) CellIDs() []string {
+	return slices.Sorted(maps.Keys(*s.cells.Load()))
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"flag"
+	"testing"
+	"time"
+
+	"github.com/livc/livc-broker/broker"
+)
+
+func TestParseServeLimits(t *testing.T) {
+	noUsage := func(*flag.FlagSet) {}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		ok   bool
+		want func(limitsConf) bool
+	}{
+		{"defaults", nil, nil, true, func(l limitsConf) bool {
+			return l.ReadHeaderTimeout == 5*time.Second && l.ReadTimeout == 30*time.Second && l.WriteTimeout == 30*time.Second &&
+				l.IdleTimeout == 120*time.Second && l.ShutdownTimeout == 15*time.Second && l.MaxHeaderBytes == 32768 &&
+				l.RateLimit == broker.RateLimit{PerSecond: 100, Burst: 200}
+		}},
+		{"flags", []string{"--read-header-timeout", "2s", "--write-timeout", "1m", "--rate-limit", "0.5", "--rate-burst", "3"}, nil, true, func(l limitsConf) bool {
+			return l.ReadHeaderTimeout == 2*time.Second && l.WriteTimeout == time.Minute && l.RateLimit == broker.RateLimit{PerSecond: 0.5, Burst: 3}
+		}},
+		{"environment", nil, map[string]string{"LIVC_IDLE_TIMEOUT": "10s", "LIVC_RATE_LIMIT": "0", "LIVC_MAX_HEADER_BYTES": "8192"}, true, func(l limitsConf) bool {
+			return l.IdleTimeout == 10*time.Second && l.RateLimit.PerSecond == 0 && l.MaxHeaderBytes == 8192
+		}},
+		{"flag beats environment", []string{"--read-timeout", "3s"}, map[string]string{"LIVC_READ_TIMEOUT": "9s"}, true, func(l limitsConf) bool {
+			return l.ReadTimeout == 3*time.Second
+		}},
+		{"timeout not a duration", []string{"--read-timeout", "soon"}, nil, false, nil},
+		{"timeout too short", []string{"--read-header-timeout", "1ms"}, nil, false, nil},
+		{"timeout too long", []string{"--idle-timeout", "2h"}, nil, false, nil},
+		{"header limit too small", []string{"--max-header-bytes", "100"}, nil, false, nil},
+		{"negative rate", []string{"--rate-limit", "-1"}, nil, false, nil},
+		{"rate without burst", []string{"--rate-burst", "0"}, nil, false, nil},
+		{"rate not a number", []string{"--rate-limit", "fast"}, nil, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			c, err := parseServe(tt.args, noUsage)
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			}
+			if tt.ok && !tt.want(c.Limits) {
+				t.Fatalf("limits %+v", c.Limits)
+			}
+		})
+	}
+}
