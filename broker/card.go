@@ -1,9 +1,7 @@
 package broker
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
 )
@@ -87,15 +85,9 @@ func (s *Service) openRecords(ctx context.Context, livc, ref string) ([]Record, 
 	}
 	out := make([]Record, 0, len(sealed))
 	for _, sr := range sealed {
-		plain, err := s.c.Sealer.Open(wrapped, recordAD(livc, ref, sr.ID), sr.Sealed)
+		rec, err := OpenRecord(s.c.Sealer, wrapped, livc, ref, sr)
 		if err != nil {
-			return nil, Wrap(KindInternal, err, "a record could not be decrypted")
-		}
-		var rec Record
-		dec := json.NewDecoder(bytes.NewReader(plain))
-		dec.UseNumber()
-		if err := dec.Decode(&rec); err != nil {
-			return nil, Wrap(KindInternal, err, "a record could not be decoded")
+			return nil, err
 		}
 		out = append(out, rec)
 	}
