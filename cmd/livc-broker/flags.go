@@ -25,6 +25,7 @@ type serveConf struct {
 	MaxBody     int64
 	DataDir     string
 	LogFormat   string
+	Pprof       string
 }
 
 // multiFlag is a flag that may repeat.
@@ -63,6 +64,7 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	fs.StringVar(&maxBody, "max-body", maxBody, "largest request body in `BYTES`; larger is 413 (env LIVC_MAX_BODY)")
 	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
+	fs.StringVar(&c.Pprof, "pprof", envOr("LIVC_PPROF", ""), "loopback `ADDR` to serve the Go profiler (/debug/pprof/) on; off by default (env LIVC_PPROF)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -67,6 +67,11 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if c.Pprof != "" {
+		if err := startPprof(ctx, c.Pprof, log); err != nil {
+			return err
+		}
+	}
 	handler := httpapi.New(svc, httpapi.Conf{MaxBody: c.MaxBody, Logger: log})
 	return listenAndServe(ctx, c, handler, log)
 }
