@@ -69,19 +69,12 @@ func (s *Service) subjectScope(ctx context.Context, livc, ref, actor string) (Su
 // openRecords reads and decrypts every record of the person. A record that
 // does not open is an error, never silently skipped.
 func (s *Service) openRecords(ctx context.Context, livc, ref string) ([]Record, error) {
-	sealed, err := s.c.Store.Records(ctx, livc, ref)
-	if err != nil && !isNotFound(err) {
-		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
-	}
-	if len(sealed) == 0 {
+	sealed, wrapped, err := s.sealedWithKey(ctx, livc, ref)
+	if isNotFound(err) { // erased: the key is gone
 		return nil, nil
 	}
-	wrapped, err := s.dataKey(ctx, livc, ref, false)
 	if err != nil {
-		if isNotFound(err) { // erased: the key is gone
-			return nil, nil
-		}
-		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+		return nil, err
 	}
 	out := make([]Record, 0, len(sealed))
 	for _, sr := range sealed {
