@@ -148,12 +148,13 @@ func (e *env) sealFor(o options, n int) error {
 func (e *env) measure(ctx context.Context, o options, name string, l load, f op) result {
 	var prof chan error
 	if o.Pprof && e.broker != nil && e.broker.Pprof != "" {
-		prof = make(chan error, 1)
+		prof = make(chan error, 2)
 		secs := max(int(l.Duration.Seconds())-1, 1)
-		go func() { prof <- e.saveProfile(e.broker.Pprof, secs, name) }()
+		go func() { prof <- e.saveProfile(e.broker.Pprof, "profile", secs, name) }()
+		go func() { prof <- e.saveProfile(e.broker.Pprof, "block", secs, name) }()
 	}
 	r := run(ctx, name, l, f)
-	if prof != nil {
+	for range cap(prof) {
 		if err := <-prof; err != nil {
 			fmt.Fprintln(os.Stderr, "profile:", err)
 		}
@@ -164,14 +165,18 @@ func (e *env) measure(ctx context.Context, o options, name string, l load, f op)
 	return r
 }
 
-// saveProfile fetches a CPU profile of secs seconds into the -out folder.
-func (e *env) saveProfile(base string, secs int, name string) error {
-	resp, err := http.Get(fmt.Sprintf("%sprofile?seconds=%d", base, secs))
+// saveProfile fetches a profile of kind (profile: CPU; block: time spent
+// waiting) over secs seconds into the -out folder.
+func (e *env) saveProfile(base, kind string, secs int, name string) error {
+	resp, err := http.Get(fmt.Sprintf("%s%s?seconds=%d", base, kind, secs))
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	path := filepath.Join(e.dir, strings.ReplaceAll(name, " ", "-")+".pprof")
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s profile: %s", kind, resp.Status)
+	}
+	path := filepath.Join(e.dir, strings.ReplaceAll(name, " ", "-")+"."+kind+".pprof")
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -180,7 +185,7 @@ func (e *env) saveProfile(base string, secs int, name string) error {
 	if _, err := io.Copy(f, resp.Body); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "cpu profile of %q: %s (go tool pprof -top %s %s)\n", name, path, "bin/livc-broker", path)
+	fmt.Fprintf(os.Stderr, "%s profile of %q: %s (go tool pprof -top bin/livc-broker %s)\n", kind, name, path, path)
 	return nil
 }
 
