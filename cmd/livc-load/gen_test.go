@@ -88,3 +88,25 @@ func TestPct(t *testing.T) {
 		t.Errorf("p99 of nothing = %v, want 0", got)
 	}
 }
+
+func TestLoopbackURL(t *testing.T) {
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"http://127.0.0.1:8080", true},
+		{"http://localhost:8080", true},
+		{"https://127.0.0.2", true},
+		{"http://10.0.0.1:8080", false},
+		{"http://broker.example.org", false},
+		{"ftp://127.0.0.1", false},
+		{"127.0.0.1:8080", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			if err := loopbackURL(tt.url); (err == nil) != tt.ok {
+				t.Fatalf("loopbackURL(%q) = %v, want ok %v", tt.url, err, tt.ok)
+			}
+		})
+	}
+}

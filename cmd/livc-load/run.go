@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -68,6 +70,9 @@ func setUp(ctx context.Context, o options, dir string, w io.Writer) (*env, error
 	} else {
 		if o.KeysDir == "" || o.TokensDir == "" || o.RedisURL == "" {
 			return nil, errors.New("-url needs -redis-url, -keys and -tokens")
+		}
+		if err := loopbackURL(o.URL); err != nil {
+			return nil, err
 		}
 		if e.kr, err = keys.Load(keysDir); err != nil {
 			return nil, err
@@ -220,6 +225,20 @@ func verdict(w io.Writer, met bool, format string, args ...any) {
 		word = "met"
 	}
 	fmt.Fprintf(w, "  [%s] %s\n", word, fmt.Sprintf(format, args...))
+}
+
+// loopbackURL refuses a broker URL that is not on the loopback interface:
+// the tool generates load, and is not to be pointed at someone's server.
+func loopbackURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("-url %q is not an http(s) URL", raw)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-url must be on the loopback interface, got %q", host)
+	}
+	return nil
 }
 
 func loadAvg() string {
