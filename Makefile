@@ -6,7 +6,7 @@ FUZZTIME ?= 60s
 # Set REDIS_URL to run against a real Redis: make run REDIS_URL=redis://127.0.0.1:6379/0
 REDIS_URL ?=
 
-.PHONY: all build run test lint test-go fuzz bench load clean
+.PHONY: all build run test lint test-go fuzz bench load load-audit clean
 
 all: build
 
@@ -42,12 +42,27 @@ fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 ## load: the audit log's concurrency test at full size (two brokers, 32 clients)
-load:
+load-audit:
 	LIVC_AUDIT_LOAD=$${LIVC_AUDIT_LOAD:-20000} $(GO) test -count=1 -run TestAuditConcurrentAppends -v ./test/e2e/
 
-## bench: every benchmark, with allocations, comparable with benchstat
+## bench: every benchmark, with allocations, BENCHCOUNT runs each, written to
+## BENCHOUT for benchstat (needs Redis on 127.0.0.1:6379 or LIVC_TEST_REDIS)
+BENCHCOUNT ?= 6
+BENCHTIME  ?= 300ms
+BENCHOUT   ?= bench.txt
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) -timeout 20m ./... | tee $(BENCHOUT)
+	@echo "raw results in $(BENCHOUT); compare two runs with: benchstat old.txt $(BENCHOUT)"
+
+## load: the load generator against the real broker and a redis-server of
+## its own: OPA's server vs card reads, age vs submissions, then 1,000 vs
+## 1,000,000 stored records and RSS (see BENCHMARKS.md). LOAD_FLAGS adds flags.
+LOAD_FLAGS ?=
+load: build
+	$(GO) build -o $(BIN)/livc-load ./cmd/livc-load
+	$(BIN)/livc-load -scenario compare -broker $(BIN)/livc-broker $(LOAD_FLAGS)
+	$(BIN)/livc-load -scenario scale -broker $(BIN)/livc-broker $(LOAD_FLAGS)
+	$(MAKE) load-audit
 
 clean:
 	rm -rf $(BIN)

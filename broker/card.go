@@ -1,9 +1,7 @@
 package broker
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
 )
@@ -71,31 +69,18 @@ func (s *Service) subjectScope(ctx context.Context, livc, ref, actor string) (Su
 // openRecords reads and decrypts every record of the person. A record that
 // does not open is an error, never silently skipped.
 func (s *Service) openRecords(ctx context.Context, livc, ref string) ([]Record, error) {
-	sealed, err := s.c.Store.Records(ctx, livc, ref)
-	if err != nil && !isNotFound(err) {
-		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
-	}
-	if len(sealed) == 0 {
+	sealed, wrapped, err := s.sealedWithKey(ctx, livc, ref)
+	if isNotFound(err) { // erased: the key is gone
 		return nil, nil
 	}
-	wrapped, err := s.dataKey(ctx, livc, ref, false)
 	if err != nil {
-		if isNotFound(err) { // erased: the key is gone
-			return nil, nil
-		}
-		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+		return nil, err
 	}
 	out := make([]Record, 0, len(sealed))
 	for _, sr := range sealed {
-		plain, err := s.c.Sealer.Open(wrapped, recordAD(livc, ref, sr.ID), sr.Sealed)
+		rec, err := OpenRecord(s.c.Sealer, wrapped, livc, ref, sr)
 		if err != nil {
-			return nil, Wrap(KindInternal, err, "a record could not be decrypted")
-		}
-		var rec Record
-		dec := json.NewDecoder(bytes.NewReader(plain))
-		dec.UseNumber()
-		if err := dec.Decode(&rec); err != nil {
-			return nil, Wrap(KindInternal, err, "a record could not be decoded")
+			return nil, err
 		}
 		out = append(out, rec)
 	}

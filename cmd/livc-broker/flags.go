@@ -31,6 +31,7 @@ type serveConf struct {
 	EpochPeriod time.Duration
 	KeyCheck    time.Duration
 	Limits      limitsConf
+	Pprof       string
 }
 
 // multiFlag is a flag that may repeat.
@@ -74,6 +75,7 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	fs.StringVar(&epoch, "epoch-period", epoch, "`DURATION` of a key epoch: an erased person's records become unreadable in old copies of Redis (AOF, RDB, backups) at most this long (plus a few --key-check intervals) after the erasure (env LIVC_EPOCH_PERIOD)")
 	check := envOr("LIVC_KEY_CHECK", "1m")
 	fs.StringVar(&check, "key-check", check, "`DURATION` between key maintenance runs: adopting rotated keys, starting and destroying key epochs (env LIVC_KEY_CHECK)")
+	fs.StringVar(&c.Pprof, "pprof", envOr("LIVC_PPROF", ""), "loopback `ADDR` to serve the Go profiler (/debug/pprof/) on; off by default (env LIVC_PPROF)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -82,6 +82,11 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if c.Pprof != "" {
+		if err := startPprof(ctx, c.Pprof, log); err != nil {
+			return err
+		}
+	}
 	go reloadOnHUP(ctx, c, svc, engine, m, log)
 	hc := httpapi.Conf{MaxBody: c.MaxBody, Logger: log, Observe: m.ObserveRequest}
 	if c.AdminListen == "" {

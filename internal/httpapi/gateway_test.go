@@ -51,6 +51,10 @@ func (s *stubBroker) CreateCase(context.Context, *broker.Request) (broker.Case, 
 func (s *stubBroker) SetRoster(context.Context, *broker.Request, string) (broker.Case, error) {
 	return broker.Case{}, s.err
 }
+func (s *stubBroker) Refuse(_ context.Context, req *broker.Request, _ string, err error) error {
+	s.req = req
+	return err
+}
 func (s *stubBroker) ListAudit(context.Context, *broker.Request, broker.AuditQuery) (broker.AuditPage, error) {
 	return broker.AuditPage{}, s.err
 }

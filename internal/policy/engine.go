@@ -72,6 +72,7 @@ type Engine struct {
 type prepared struct {
 	query    rego.PreparedEvalQuery
 	revision string
+	cache    *decisions // remembered decisions of this revision
 }
 
 // New compiles the embedded policy, plus each cell's own rules from its
@@ -145,21 +146,26 @@ func (e *Engine) prepare(ctx context.Context, cells map[string]*broker.Cell) (*p
 		// could let a cell's withholding rule silently not apply.
 		rego.StrictBuiltinErrors(true),
 	}
+	var parsed []*ast.Module
 	for _, name := range sortedKeys(sources) {
 		m, err := ast.ParseModuleWithOpts(name, sources[name], ast.ParserOptions{RegoVersion: ast.RegoV1})
 		if err != nil {
 			return nil, fmt.Errorf("policy: %w", err)
 		}
 		opts = append(opts, rego.ParsedModule(m))
+		parsed = append(parsed, m)
 	}
 	pq, err := rego.New(opts...).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("policy: compile: %w", err)
 	}
-	return &prepared{query: pq, revision: revision(sources, dataJSON)}, nil
+	return &prepared{query: pq, revision: revision(sources, dataJSON), cache: newDecisions(parsed)}, nil
 }
 
-// Decide evaluates the decision for in, once, within Conf.Timeout. The
+// Decide evaluates the decision for in, once, within Conf.Timeout, or
+// answers the decision it evaluated before for the same input under the
+// same revision (see decisions: only for a policy without
+// non-deterministic built-ins; errors are never remembered). The
 // Decision carries the policy revision. Any failure is an error (KindInternal,
 // or KindUnavailable for a timeout) with a client-safe detail, and the
 // pipeline denies.
@@ -172,6 +178,10 @@ func (e *Engine) Decide(ctx context.Context, in broker.DecisionInput) (broker.De
 			fmt.Errorf("policy %s: %w", p.revision, err), "policy decision timed out")
 	}
 
+	key := decisionKey(in)
+	if d, ok := p.cache.get(key); ok {
+		return d, nil
+	}
 	input, err := inputValue(in)
 	if err != nil {
 		return broker.Decision{}, broker.Wrap(broker.KindInternal, err, "policy decision failed")
@@ -191,6 +201,7 @@ func (e *Engine) Decide(ctx context.Context, in broker.DecisionInput) (broker.De
 			fmt.Errorf("policy %s: %w", p.revision, err), "policy decision failed")
 	}
 	d.Revision = p.revision
+	p.cache.put(key, d)
 	return d, nil
 }
 

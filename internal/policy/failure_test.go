@@ -305,17 +305,3 @@ func TestConcurrent(t *testing.T) {
 
 // BenchmarkDecide measures one card.read, the most frequent and the largest
 // decision. Its timeout is generous: it measures speed, not the deadline.
-func BenchmarkDecide(b *testing.B) {
-	e, err := New(context.Background(), demoCells(), Conf{Timeout: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	x := card("case_conference", "pz", true, true)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if d, err := e.Decide(ctx, x); err != nil || len(d.Classes) != 8 {
-			b.Fatalf("Decide: %+v, %v", d, err)
-		}
-	}
-}

@@ -87,6 +87,19 @@ reindex(ARGV[5], ARGV[2], seq, prevdoc, cjson.decode(ARGV[1]))
 return 1
 `)
 
+// casesOfSubjectScript reads a subject's dossiers in one round trip (the
+// card read asks for them on every request). KEYS[1] the subject's set of
+// dossier ids; ARGV[1] the prefix of dossier keys, in the same hash slot. An
+// id whose dossier is gone is skipped.
+var casesOfSubjectScript = redis.NewScript(`
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local doc = redis.call('GET', ARGV[1] .. id)
+  if doc then out[#out + 1] = doc end
+end
+return out
+`)
+
 // caseKeys returns the cell prefix and the dossier key, refusing a dossier
 // without cell, id or subject.
 func caseKeys(c broker.Case) (prefix, key string, err error) {
@@ -172,28 +185,13 @@ func (s *Store) CasesOfSubject(ctx context.Context, livc, ref string) ([]broker.
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.c.SMembers(ctx, p+"cases").Result()
-	if err != nil {
-		return nil, fail("cases of subject", err)
-	}
-	if len(ids) == 0 {
-		return []broker.Case{}, nil
-	}
 	cp, _ := cellPrefix(livc)
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = cp + "case:" + id
-	}
-	docs, err := s.c.MGet(ctx, keys...).Result()
+	docs, err := casesOfSubjectScript.Run(ctx, s.c, []string{p + "cases"}, cp+"case:").StringSlice()
 	if err != nil {
 		return nil, fail("cases of subject", err)
 	}
 	cases := make([]broker.Case, 0, len(docs))
-	for _, d := range docs {
-		doc, ok := d.(string)
-		if !ok {
-			continue // removed since SMEMBERS
-		}
+	for _, doc := range docs {
 		var c broker.Case
 		if err := json.Unmarshal([]byte(doc), &c); err != nil {
 			return nil, fail("cases of subject", errors.New("stored dossier is not valid JSON"))

@@ -79,3 +79,38 @@ func (s *Store) HasRecord(ctx context.Context, livc, ref, id string) (bool, erro
 	}
 	return ok, nil
 }
+
+// RecordsAndDataKey returns the subject's sealed records, as Records does,
+// and its wrapped data key (nil when it has none: erased, or never written),
+// read together in one MULTI, one round trip on the card read's path.
+func (s *Store) RecordsAndDataKey(ctx context.Context, livc, ref string) ([]broker.SealedRecord, []byte, error) {
+	p, err := subjectPrefix(livc, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids *redis.StringSliceCmd
+	var all *redis.MapStringStringCmd
+	var key *redis.StringCmd
+	_, err = s.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		ids = tx.LRange(ctx, p+"record-ids", 0, -1)
+		all = tx.HGetAll(ctx, p+"records")
+		key = tx.Get(ctx, p+"datakey")
+		return nil
+	})
+	if err != nil && !(errors.Is(err, redis.Nil) && errors.Is(key.Err(), redis.Nil) && ids.Err() == nil && all.Err() == nil) {
+		return nil, nil, fail("records", err)
+	}
+	recs := make([]broker.SealedRecord, 0, len(ids.Val()))
+	for _, id := range ids.Val() {
+		sealed, ok := all.Val()[id]
+		if !ok {
+			return nil, nil, fail("records", fmt.Errorf("record listed without payload"))
+		}
+		recs = append(recs, broker.SealedRecord{ID: id, Sealed: []byte(sealed)})
+	}
+	var wrapped []byte
+	if key.Err() == nil {
+		wrapped = []byte(key.Val())
+	}
+	return recs, wrapped, nil
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The generator must stop at its bounds, count answers by status, keep to
+// its schedule in open loop and report percentiles of what it measured.
+func TestRun(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1)%4 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	c := newClient(8)
+	get := func(ctx context.Context, i int) int {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+		return send(c, req)
+	}
+	ctx := context.Background()
+
+	t.Run("closed loop stops at the request bound", func(t *testing.T) {
+		hits.Store(0)
+		r := run(ctx, "t", load{Concurrency: 4, Requests: 200, Duration: time.Minute}, get)
+		if len(r.Lat) != 200 || r.OK != 150 || r.Statuses[503] != 50 {
+			t.Fatalf("%d answers, %d ok, statuses %v; want 200, 150 ok, 50 of 503", len(r.Lat), r.OK, r.Statuses)
+		}
+	})
+	t.Run("closed loop stops at the time bound", func(t *testing.T) {
+		slow := func(ctx context.Context, i int) int {
+			select {
+			case <-time.After(20 * time.Millisecond):
+				return 200
+			case <-ctx.Done():
+				return 0
+			}
+		}
+		r := run(ctx, "t", load{Concurrency: 2, Requests: 1_000_000, Duration: 300 * time.Millisecond}, slow)
+		if r.Elapsed > 5*time.Second || len(r.Lat) == 0 || len(r.Lat) > 100 || r.Statuses[0] != 0 {
+			t.Fatalf("ran %v, %d answers, statuses %v", r.Elapsed, len(r.Lat), r.Statuses)
+		}
+	})
+	t.Run("open loop keeps to its rate", func(t *testing.T) {
+		r := run(ctx, "t", load{Rate: 200, Requests: 100, Duration: time.Minute, MaxInFlight: 16}, get)
+		// 100 requests at 200/s take half a second; generous on a busy machine.
+		if len(r.Lat) != 100 || r.Elapsed < 450*time.Millisecond || r.Elapsed > 5*time.Second {
+			t.Fatalf("%d answers in %v, want 100 in about 500ms", len(r.Lat), r.Elapsed)
+		}
+	})
+	t.Run("a refused connection is a transport error", func(t *testing.T) {
+		dead := httptest.NewServer(http.NotFoundHandler())
+		url := dead.URL
+		dead.Close()
+		r := run(ctx, "t", load{Concurrency: 1, Requests: 3, Duration: time.Minute}, func(ctx context.Context, i int) int {
+			req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+			return send(c, req)
+		})
+		if r.Statuses[0] != 3 || r.OK != 0 {
+			t.Fatalf("statuses %v, ok %d; want 3 transport errors", r.Statuses, r.OK)
+		}
+	})
+}
+
+func TestPct(t *testing.T) {
+	r := result{}
+	for i := 1; i <= 100; i++ {
+		r.Lat = append(r.Lat, time.Duration(i)*time.Millisecond)
+	}
+	tests := []struct {
+		p    float64
+		want time.Duration
+	}{{50, 50 * time.Millisecond}, {90, 90 * time.Millisecond}, {99, 99 * time.Millisecond}, {100, 100 * time.Millisecond}}
+	for _, tt := range tests {
+		if got := r.Pct(tt.p); got != tt.want {
+			t.Errorf("p%v = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+	if got := (result{}).Pct(99); got != 0 {
+		t.Errorf("p99 of nothing = %v, want 0", got)
+	}
+}
+
+func TestLoopbackURL(t *testing.T) {
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"http://127.0.0.1:8080", true},
+		{"http://localhost:8080", true},
+		{"https://127.0.0.2", true},
+		{"http://10.0.0.1:8080", false},
+		{"http://broker.example.org", false},
+		{"ftp://127.0.0.1", false},
+		{"127.0.0.1:8080", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			if err := loopbackURL(tt.url); (err == nil) != tt.ok {
+				t.Fatalf("loopbackURL(%q) = %v, want ok %v", tt.url, err, tt.ok)
+			}
+		})
+	}
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/livc/livc-broker/broker"
+)
+
+// compare is the side-by-side run: OPA's server deciding, the broker's full
+// card read at the same concurrency, card reads at half that rate (open
+// loop) for the p99, bare age decryption on every core and the broker's full
+// submission. It prints every figure, then the targets met or missed.
+func (e *env) compare(ctx context.Context, o options, w io.Writer) error {
+	header(w, "compare")
+	opaBin := o.OPA
+	if opaBin == "" {
+		t0 := time.Now()
+		b, err := buildOPA(e.dir)
+		if err != nil {
+			return err
+		}
+		opaBin = b
+		fmt.Fprintf(w, "built OPA %s from the module cache in %.1fs\n", opaVersion, time.Since(t0).Seconds())
+	}
+	opa, err := startOPA(e.dir, opaBin, o.Rego, map[string]*broker.Cell{e.cell.ID: e.cell})
+	if err != nil {
+		return err
+	}
+	decide, err := opaDecide(ctx, e.t.client, opa.url, cardDecisionInput(e.cell))
+	if err != nil {
+		opa.stop()
+		return err
+	}
+	cl := o.load()
+	cl.Rate = 0
+	e.warm(ctx, decide)
+	rOPA := run(ctx, "opa server decision", cl, decide)
+	rOPA.RSSKB, rOPA.HWMKB = rss(opa.cmd.Process.Pid)
+	rOPA.print(w)
+	opa.stop()
+
+	e.warm(ctx, e.t.card)
+	rCard := e.measure(ctx, o, "broker card read", cl, e.t.card)
+	rCard.print(w)
+
+	half := cl
+	half.Rate = rCard.RPS() / 2
+	rHalf := e.measure(ctx, o, "broker card read at half", half, e.t.card)
+	rHalf.print(w)
+
+	if err := e.sealFor(o, o.Envelopes); err != nil {
+		return err
+	}
+	bare, err := bareDecrypt(e.t.envs[0], e.kr.Identities(), o.Duration)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%-28s %s recipient, %d cores, %.1fs: %.0f envelopes/s\n", "bare age decrypt", o.Recipient, cores(), o.Duration.Seconds(), bare)
+	e.warm(ctx, e.t.submit)
+	rSub := e.measure(ctx, o, "broker submission", cl, e.t.submit)
+	rSub.print(w)
+
+	fmt.Fprintln(w, "targets:")
+	ratio := rCard.RPS() / rOPA.RPS()
+	verdict(w, ratio >= 1.5, "card read %.0f/s vs OPA server %.0f decisions/s at %d clients: %.2fx (target >= 1.5x)",
+		rCard.RPS(), rOPA.RPS(), cl.Concurrency, ratio)
+	share := rSub.RPS() / bare
+	verdict(w, share >= 0.4, "submission %.0f/s vs bare age decrypt %.0f/s: %.0f%% (target >= 40%%)", rSub.RPS(), bare, share*100)
+	p99 := rHalf.Pct(99)
+	verdict(w, p99 < 10*time.Millisecond && rHalf.OK > 0, "card read p99 at %.0f req/s (half of max): %s (target < 10ms)", half.Rate, ms(p99))
+	return nil
+}
+
+// scale measures card reads with 1,000 stored records (o.Persons must be
+// 125), then seeds up to o.BigPersons persons (1,000,000 records at the
+// default 125,000) through the store adapter and measures again, then
+// reads at 64 concurrent clients and reports the broker's RSS.
+func (e *env) scale(ctx context.Context, o options, w io.Writer) error {
+	header(w, "scale")
+	cl := o.load()
+	cl.Rate = 0
+	e.warm(ctx, e.t.card)
+	small := e.measure(ctx, o, fmt.Sprintf("card, %d records", len(e.seeder.refs)*recordsPerPerson), cl, e.t.card)
+	small.print(w)
+
+	from := len(e.seeder.refs)
+	took, err := e.seeder.seed(ctx, from, o.BigPersons, 32)
+	if err != nil {
+		return err
+	}
+	e.t.refs = e.seeder.refs
+	fmt.Fprintf(w, "seeded %d more persons through the store adapter in %.1fs: %d persons, %d records stored\n",
+		o.BigPersons-from, took.Seconds(), len(e.t.refs), len(e.t.refs)*recordsPerPerson)
+	e.warm(ctx, e.t.card)
+	big := e.measure(ctx, o, fmt.Sprintf("card, %d records", len(e.t.refs)*recordsPerPerson), cl, e.t.card)
+	big.print(w)
+
+	c64 := cl
+	c64.Concurrency = 64
+	r64 := e.measure(ctx, o, "card, 64 clients", c64, e.t.card)
+	r64.print(w)
+
+	fmt.Fprintln(w, "targets:")
+	drop := 1 - big.RPS()/small.RPS()
+	verdict(w, drop <= 0.25 && drop >= -0.25, "card read %.0f/s at %d records vs %.0f/s at %d records: %+.0f%% (target within 25%%)",
+		big.RPS(), len(e.t.refs)*recordsPerPerson, small.RPS(), from*recordsPerPerson, -drop*100)
+	if e.broker != nil {
+		verdict(w, r64.HWMKB > 0 && r64.HWMKB < 200*1024, "broker peak RSS %.1f MB (now %.1f MB) with %d persons stored and 64 clients (target < 200 MB)",
+			float64(r64.HWMKB)/1024, float64(r64.RSSKB)/1024, len(e.t.refs))
+	}
+	return nil
+}
+
+func cores() int { return numCPU() }

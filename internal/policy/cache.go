@@ -1,0 +1,103 @@
+package policy
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/livc/livc-broker/broker"
+)
+
+// maxCachedDecisions bounds the decisions one policy revision remembers.
+// The inputs a card read or a submission can give are few (cells × actors ×
+// actions × purposes × a few booleans), but the purpose comes from a request
+// header, so the cache must not grow with what clients send: once full, a
+// decision is evaluated and not stored.
+const maxCachedDecisions = 4096
+
+// decisions memoises the decisions of one prepared revision. A decision is a
+// pure function of its input and of the revision's modules and data, unless
+// a module calls a non-deterministic built-in (time.now_ns, rand.intn,
+// uuid.rfc4122, …), in which case the cache is off for that revision.
+// Reload prepares a new revision with an empty cache, so a changed policy or
+// configuration is never answered from the old one.
+type decisions struct {
+	on bool
+	m  sync.Map // key -> broker.Decision
+	n  atomic.Int64
+}
+
+func newDecisions(modules []*ast.Module) *decisions {
+	return &decisions{on: deterministic(modules)}
+}
+
+// deterministic reports whether no module calls a non-deterministic
+// built-in, so that the same input always gives the same decision.
+func deterministic(modules []*ast.Module) bool {
+	ok := true
+	for _, m := range modules {
+		ast.WalkRefs(m, func(r ast.Ref) bool {
+			if b, found := ast.BuiltinMap[r.String()]; found && b.Nondeterministic {
+				ok = false
+			}
+			return !ok
+		})
+	}
+	return ok
+}
+
+// key is the cache key of in, or "" when in is not cached (a target, such
+// as a roster, is action-specific and not worth remembering).
+func decisionKey(in broker.DecisionInput) string {
+	if len(in.Target) > 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, s := range []string{in.Livc, in.Action, in.Purpose, in.Actor.ID, in.Actor.Type} {
+		b.WriteString(strconv.Quote(s))
+	}
+	for _, t := range in.Actor.Tables {
+		b.WriteString(strconv.Quote(t))
+	}
+	b.WriteString(strconv.FormatBool(in.Actor.Coordinator))
+	if s := in.Subject; s != nil {
+		b.WriteString("|s" + strconv.FormatBool(s.OpenCase) + strconv.FormatBool(s.OnRoster))
+	}
+	if c := in.Case; c != nil {
+		b.WriteString("|c" + strconv.Quote(c.State) + strconv.FormatBool(c.OnRoster))
+	}
+	return b.String()
+}
+
+// get returns a copy of the decision remembered for key.
+func (d *decisions) get(key string) (broker.Decision, bool) {
+	if !d.on || key == "" {
+		return broker.Decision{}, false
+	}
+	v, ok := d.m.Load(key)
+	if !ok {
+		return broker.Decision{}, false
+	}
+	return cloneDecision(v.(broker.Decision)), true
+}
+
+// put remembers a copy of dec for key while there is room.
+func (d *decisions) put(key string, dec broker.Decision) {
+	if !d.on || key == "" || d.n.Load() >= maxCachedDecisions {
+		return
+	}
+	if _, loaded := d.m.LoadOrStore(key, cloneDecision(dec)); !loaded {
+		d.n.Add(1)
+	}
+}
+
+// cloneDecision copies the slices, so that no caller can change what
+// another is answered.
+func cloneDecision(d broker.Decision) broker.Decision {
+	d.Classes, d.Reasons = slices.Clone(d.Classes), slices.Clone(d.Reasons)
+	return d
+}
