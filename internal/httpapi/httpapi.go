@@ -89,6 +89,7 @@ func New(b Broker, c Conf) http.Handler {
 
 	e.GET("/healthz", func(ctx *gin.Context) { writeJSON(ctx, http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", g.ready)
+	e.GET("/openapi.json", g.openapi)
 	e.GET("/v1/keys", func(ctx *gin.Context) { writeJSON(ctx, http.StatusOK, b.PublicKeys()) })
 	e.POST("/v1/signals", g.submitSignal)
 	e.GET("/v1/subjects/:ref/card", g.readCard)

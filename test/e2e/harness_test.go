@@ -54,6 +54,9 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	if testing.Verbose() {
+		fmt.Fprintln(os.Stderr, contractSummary())
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -230,6 +233,7 @@ func startBroker(t testing.TB, redisAddr string, iss *issuerKey, extra ...string
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
+				loadContract(t, b.URL) // do checks every answer against it
 				return b
 			}
 		}
@@ -273,7 +277,9 @@ func do(t testing.TB, method, url string, body []byte, headers ...string) respon
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	r := response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	checkContract(t, req, r)
+	return r
 }
 
 // seal encrypts plaintext with age to recipient, armored or not.
