@@ -12,7 +12,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livc/livc-broker/broker"
@@ -90,7 +89,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	go reloadOnHUP(ctx, c, svc, engine, m, log)
 	hc := httpapi.Conf{MaxBody: c.MaxBody, Logger: log, Observe: m.ObserveRequest}
 	if c.AdminListen == "" {
-		hc.Extra = func(e *gin.Engine) { e.GET("/metrics", gin.WrapH(m.Handler())) }
+		hc.Metrics = m.Handler()
 	} else {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())

@@ -47,8 +47,9 @@ type Conf struct {
 	// MaxBody is the largest request body accepted; larger is 413. Default 1 MiB.
 	MaxBody int64
 	Logger  *slog.Logger
-	// Extra registers more routes (metrics, openapi) on the engine.
-	Extra func(*gin.Engine)
+	// Metrics, when set, is served at GET /metrics (unaudited, no token);
+	// leave it nil when metrics have a listener of their own.
+	Metrics http.Handler
 	// Observe, when set, is told of every answered request: its method, its
 	// route template ("" for no route) and status, and how long it took.
 	Observe func(method, route string, status int, took time.Duration)
@@ -99,8 +100,8 @@ func New(b Broker, c Conf) http.Handler {
 	e.GET("/v1/audit", g.listAudit)
 	g.dossierRoutes(e)
 	g.auditRoutes(e)
-	if c.Extra != nil {
-		c.Extra(e)
+	if c.Metrics != nil {
+		e.GET("/metrics", gin.WrapH(c.Metrics))
 	}
 	return e
 }

@@ -104,11 +104,22 @@ func checkContract(t testing.TB, req *http.Request, r response) {
 		return // not a broker of startBroker (walkthrough's own, say)
 	}
 	c := v.(*contract)
+	if r.Status == http.StatusRequestHeaderFieldsTooLarge {
+		// Go's HTTP server answers 431 before any handler runs; it is
+		// not part of the API's description (README: the promises).
+		noteChecked(req.Method+" (headers too large)", r.Status)
+		return
+	}
 	route, params, err := c.router.FindRoute(req)
 	if err != nil {
 		// A method or path the document does not describe: the broker
-		// must answer the problem of 404 or 405.
-		schema := map[int]string{404: "NotFoundProblem", 405: "MethodNotAllowedProblem"}[r.Status]
+		// must answer the problem of 404 or 405; under /v1 it
+		// authenticates first (the refusal is audited), so 401 too.
+		undescribed := map[int]string{404: "NotFoundProblem", 405: "MethodNotAllowedProblem"}
+		if strings.HasPrefix(req.URL.Path, "/v1/") {
+			undescribed[401] = "UnauthorizedProblem"
+		}
+		schema := undescribed[r.Status]
 		if schema == "" || r.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("contract: %s %s is not described, yet answered %d %s", req.Method, req.URL.Path, r.Status, r.Header.Get("Content-Type"))
 			return
@@ -198,7 +209,8 @@ func TestContract(t *testing.T) {
 		{"alive", "GET", "/healthz", "", nil, 200},
 		{"ready", "GET", "/readyz", "", nil, 200},
 		{"this document", "GET", "/openapi.json", "", nil, 200},
-		{"no such endpoint", "GET", "/v1/nothing", "", nil, 404},
+		{"no such endpoint, no token", "GET", "/v1/nothing", "", nil, 401},
+		{"no such endpoint", "GET", "/v1/nothing", "", withJSON("pz", "case_conference"), 404},
 		{"no such method", "DELETE", "/v1/cases", "", withJSON("preventie", "case_conference"), 405},
 		{"no token", "GET", "/v1/cases", "", nil, 401},
 		{"a forged token", "DELETE", "/v1/subjects/" + w.ref, "", []string{"Authorization", "Bearer x.y.z", "LIVC-Purpose", "case_conference"}, 401},
