@@ -139,4 +139,8 @@ type AuditQuery struct {
 	Cursor     string
 	Limit      int
 	Descending bool
+	// BrokerLog asks, in GET /v1/audit?log=broker, for the broker's own log
+	// (failed logins that name no cell of this broker) instead of the
+	// requester's cell's.
+	BrokerLog bool
 }

@@ -140,6 +140,17 @@ func (w *world) checkFailedLogins(t *testing.T) {
 		t.Fatalf("broker log grew by %d for a token of no cell here", after-before)
 	}
 
+	bl := w.get("dpo", "audit_review", "/v1/audit?log=broker&order=desc&limit=1")
+	var brokerLog broker.AuditPage
+	bl.json(t, &brokerLog)
+	if bl.Status != 200 || len(brokerLog.Items) != 1 || brokerLog.Items[0].Action != "auth.fail" ||
+		brokerLog.Items[0].Livc != "" || brokerLog.Items[0].Unverified {
+		t.Fatalf("the broker log as the privacy officer reads it: %d %s", bl.Status, bl.Body)
+	}
+	if r := w.get("pz", "audit_review", "/v1/audit?log=broker"); r.Status != 403 {
+		t.Fatalf("the police reads the broker log: %d", r.Status)
+	}
+
 	page := w.get("dpo", "audit_review", "/v1/audit?action=auth.fail&order=desc&limit=50")
 	var entries broker.AuditPage
 	page.json(t, &entries)
