@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -33,6 +34,10 @@ const (
 	ProblemSignature = "bad_checkpoint"
 	// ProblemInconsistent: the log does not extend a saved checkpoint.
 	ProblemInconsistent = "inconsistent"
+	// ProblemStoredHash: the tree hashes stored next to the log (from which
+	// checkpoints are signed and proofs made) do not match the entries: the
+	// stored hashes of entry Index were changed, or are missing.
+	ProblemStoredHash = "stored_hash_mismatch"
 )
 
 // Problem says what is wrong with a log and where: Index is the first bad
@@ -60,6 +65,7 @@ type Replayer struct {
 	good    int64        // size of the last checkpoint matched
 	n       int64        // entries replayed
 	stack   []tlog.Hash  // roots of the perfect subtrees, left to right
+	stored  []tlog.Hash  // the stored hashes the last Add added
 	problem *Problem
 }
 
@@ -102,14 +108,43 @@ func (r *Replayer) Add(entry []byte, storedLeaf string) *Problem {
 }
 
 // push adds a leaf to the tree: like a binary counter, equal-sized subtrees
-// merge.
+// merge. The leaf and every merged node are the stored hashes tlog keeps for
+// the record, in tlog's order (tlog.StoredHashesForRecordHash).
 func (r *Replayer) push(h tlog.Hash) {
 	r.stack = append(r.stack, h)
+	r.stored = append(r.stored[:0], h)
 	r.n++
 	for n := r.n; n&1 == 0; n >>= 1 {
 		l := len(r.stack)
 		r.stack = append(r.stack[:l-2], tlog.NodeHash(r.stack[l-2], r.stack[l-1]))
+		r.stored = append(r.stored, r.stack[len(r.stack)-1])
 	}
+}
+
+// CheckStored compares the tree hashes a store keeps for the entry just
+// added (stored, the tlog stored hashes from index tlog.StoredHashCount(i)
+// to tlog.StoredHashCount(i+1), 32 bytes each) with the ones the replay
+// computed from the entries. A difference, or fewer bytes, is a
+// ProblemStoredHash at that entry. Call it after Add returned nil.
+func (r *Replayer) CheckStored(stored []byte) *Problem {
+	if r.problem != nil || r.n == 0 {
+		return r.problem
+	}
+	i := r.n - 1
+	base := tlog.StoredHashCount(i)
+	for j, h := range r.stored {
+		off := j * tlog.HashSize
+		if off+tlog.HashSize > len(stored) {
+			return r.fail(ProblemStoredHash, i, fmt.Sprintf("stored tree hash %d of entry %d is missing", base+int64(j), i))
+		}
+		if !bytes.Equal(stored[off:off+tlog.HashSize], h[:]) {
+			return r.fail(ProblemStoredHash, i, fmt.Sprintf("stored tree hash %d of entry %d does not match the entries: it was changed", base+int64(j), i))
+		}
+	}
+	if len(stored) > len(r.stored)*tlog.HashSize {
+		return r.fail(ProblemStoredHash, i, fmt.Sprintf("entry %d has more stored tree hashes than it should", i))
+	}
+	return nil
 }
 
 // Root returns the tree hash of the entries replayed so far.

@@ -3,6 +3,7 @@ package auditlog
 import (
 	"crypto/rand"
 	"fmt"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -157,4 +158,56 @@ func FuzzParseCheckpoint(f *testing.F) {
 			t.Fatalf("round trip: %+v %v", again, err)
 		}
 	})
+}
+
+func TestReplayerChecksStoredHashes(t *testing.T) {
+	const n = 50
+	m := &memLog{}
+	for i := range int64(n) {
+		m.add(t, i, entryBytes(i))
+	}
+	for _, tc := range []struct {
+		name   string
+		edit   func(h []tlog.Hash) []tlog.Hash
+		bad    int64 // -1: none
+		detail string
+	}{
+		{"intact", func(h []tlog.Hash) []tlog.Hash { return h }, -1, ""},
+		{"leaf hash changed", func(h []tlog.Hash) []tlog.Hash {
+			h[tlog.StoredHashIndex(0, 17)][0] ^= 1
+			return h
+		}, 17, "changed"},
+		{"inner node changed", func(h []tlog.Hash) []tlog.Hash {
+			h[tlog.StoredHashIndex(3, 2)][5] ^= 1 // the node over entries 16..23, stored with entry 23
+			return h
+		}, 23, "changed"},
+		{"tail missing", func(h []tlog.Hash) []tlog.Hash {
+			return h[:tlog.StoredHashCount(40)+1] // entry 40 is a left leaf: one hash; 41 has three
+		}, 41, "missing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hashes := tc.edit(append([]tlog.Hash(nil), m.hashes...))
+			r := NewReplayer(nil)
+			var p *Problem
+			for i := range int64(n) {
+				if p = r.Add(entryBytes(i), ""); p != nil {
+					break
+				}
+				c, end := tlog.StoredHashCount(i), min(tlog.StoredHashCount(i+1), int64(len(hashes)))
+				var stored []byte
+				for _, h := range hashes[min(c, end):end] {
+					stored = append(stored, h[:]...)
+				}
+				if p = r.CheckStored(stored); p != nil {
+					break
+				}
+			}
+			switch {
+			case tc.bad < 0 && p != nil:
+				t.Fatalf("intact stored hashes: %v", p)
+			case tc.bad >= 0 && (p == nil || p.Kind != ProblemStoredHash || p.Index != tc.bad || !strings.Contains(p.Detail, tc.detail)):
+				t.Fatalf("problem %v, want %s at %d (%s)", p, ProblemStoredHash, tc.bad, tc.detail)
+			}
+		})
+	}
 }

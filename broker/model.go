@@ -119,8 +119,11 @@ type AuditEntry struct {
 	Withheld       []string  `json:"withheld"`
 	PolicyRevision string    `json:"policy_revision"`
 	Reason         string    `json:"reason"`
-	Index          int64     `json:"index"`
-	LeafHash       string    `json:"leaf_hash,omitempty"`
+	// Unverified marks a failed login filed under the cell (and actor) its
+	// token claimed without proof (see ClaimPeeker).
+	Unverified bool   `json:"unverified,omitempty"`
+	Index      int64  `json:"index"`
+	LeafHash   string `json:"leaf_hash,omitempty"`
 }
 
 // AuditQuery filters the audit log. Empty fields match everything.
@@ -136,4 +139,8 @@ type AuditQuery struct {
 	Cursor     string
 	Limit      int
 	Descending bool
+	// BrokerLog asks, in GET /v1/audit?log=broker, for the broker's own log
+	// (failed logins that name no cell of this broker) instead of the
+	// requester's cell's.
+	BrokerLog bool
 }

@@ -187,6 +187,7 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	}}
 	p, err := s.c.Auth.Authenticate(ctx, req.Token)
 	if err != nil {
+		c.fileUnverified(req.Token)
 		return nil, c.authFail(ctx, err.Error())
 	}
 	cell, ok := (*s.cells.Load())[p.Livc]

@@ -11,6 +11,7 @@ import (
 
 	"github.com/livc/livc-broker/auditlog"
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/envelope"
 )
 
 // cmdAudit runs the privacy officer's review: list, report, checkpoint,
@@ -34,19 +35,45 @@ func cmdAudit(env *cliEnv, args []string) error {
 	return usageError{fmt.Errorf("unknown audit subcommand %q", args[0])}
 }
 
+// cmdAuditReport prints the per-person report, of a subject ref, or with
+// --subject of an identity (a JSON file) encrypted here to the broker, which
+// turns it into the person's ref; the pages after the first are asked by
+// that ref.
 func cmdAuditReport(env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("audit report", flag.ContinueOnError)
 	var cf clientFlags
 	cf.register(fs, broker.PurposeAuditReview)
+	subject := fs.String("subject", "", "an identity `FILE` (JSON: national_number, or family_name, given_name and birth_date; - for standard input), sent encrypted, instead of a REF")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError{errors.New("report takes one SUBJECT (a subject ref, s_…)")}
+	if (fs.NArg() == 1) == (*subject != "") || fs.NArg() > 1 {
+		return usageError{errors.New("report takes one REF (a subject ref, s_…) or --subject FILE")}
 	}
+	ref, cursor := fs.Arg(0), ""
 	var all []json.RawMessage
-	for cursor := ""; ; {
-		q := url.Values{"subject_ref": {fs.Arg(0)}, "limit": {"1000"}}
+	type page struct {
+		SubjectRef string            `json:"subject_ref"`
+		Items      []json.RawMessage `json:"items"`
+		NextCursor string            `json:"next_cursor"`
+	}
+	if *subject != "" {
+		sealed, err := sealIdentity(env, &cf, *subject)
+		if err != nil {
+			return err
+		}
+		body, _, err := cf.call(env, "POST", "/v1/audit/report?limit=1000", "application/age", sealed, true)
+		if err != nil {
+			return err
+		}
+		var p page
+		if err := json.Unmarshal(body, &p); err != nil {
+			return err
+		}
+		all, ref, cursor = p.Items, p.SubjectRef, p.NextCursor
+	}
+	for first := *subject == ""; first || cursor != ""; first = false {
+		q := url.Values{"subject_ref": {ref}, "limit": {"1000"}}
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
@@ -54,20 +81,38 @@ func cmdAuditReport(env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		var page struct {
-			Items      []json.RawMessage `json:"items"`
-			NextCursor string            `json:"next_cursor"`
-		}
-		if err := json.Unmarshal(body, &page); err != nil {
+		var p page
+		if err := json.Unmarshal(body, &p); err != nil {
 			return err
 		}
-		all = append(all, page.Items...)
-		if cursor = page.NextCursor; cursor == "" {
-			break
-		}
+		all, cursor = append(all, p.Items...), p.NextCursor
 	}
-	out, _ := json.Marshal(map[string]any{"subject_ref": fs.Arg(0), "items": all})
+	if all == nil {
+		all = []json.RawMessage{}
+	}
+	out, _ := json.Marshal(map[string]any{"subject_ref": ref, "items": all})
 	return printJSON(env.stdout, out)
+}
+
+// sealIdentity reads an identity file, a bare identity or {"subject": …},
+// and encrypts {"subject": …} to the broker's post-quantum recipient.
+func sealIdentity(env *cliEnv, cf *clientFlags, name string) ([]byte, error) {
+	b, err := readInput(env, name)
+	if err != nil {
+		return nil, err
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return nil, fmt.Errorf("%s is not a JSON object", name)
+	}
+	if _, ok := top["subject"]; !ok {
+		b, _ = json.Marshal(map[string]json.RawMessage{"subject": b})
+	}
+	recipient, err := brokerRecipient(env, cf, true)
+	if err != nil {
+		return nil, err
+	}
+	return envelope.Seal([]string{recipient}, b, false)
 }
 
 func cmdAuditCheckpoint(env *cliEnv, args []string) error {

@@ -96,7 +96,7 @@ func cmdAuditList(env *cliEnv, args []string) error {
 	var cf clientFlags
 	cf.register(fs, broker.PurposeAuditReview)
 	q := url.Values{}
-	for _, name := range []string{"actor", "sub", "subject_ref", "case_id", "action", "decision", "from", "to", "limit", "cursor", "order"} {
+	for _, name := range []string{"actor", "sub", "subject_ref", "case_id", "action", "decision", "from", "to", "limit", "cursor", "order", "log"} {
 		fs.Func(name, "filter: entries whose "+name+" is `value`", func(v string) error {
 			q.Set(name, v)
 			return nil

@@ -33,12 +33,14 @@ Usage:
   livcctl cases priority [flags] ID 1-5                     set a priority (tactical table)
   livcctl cases task add --actor A --description D --due DATE --scenario S [-q] ID   assign a task (tactical table)
   livcctl cases task report --status S --report TEXT ID TASK   report on it (the assigned actor)
-  livcctl audit list [flags]          list audit entries (privacy officer)
+  livcctl audit list [flags]          list audit entries (privacy officer; --log broker: the broker's own log)
   livcctl audit report [flags] REF    every access to one person's data
+  livcctl audit report --subject FILE the same, of an identity (JSON) sent encrypted
   livcctl audit checkpoint -o FILE    save the latest signed checkpoint
-  livcctl audit verify [--checkpoint FILE] [--key KEY]
+  livcctl audit verify [--checkpoint FILE] [--key KEY] [--log EXPORT]
                                       replay the whole log against the signed checkpoints;
-                                      with FILE, prove today's log extends the saved one
+                                      with FILE, prove today's log extends the saved one;
+                                      with --log, check an export offline (no broker)
   livcctl audit export [--from N] [--to M]  a range as JSON lines with inclusion proofs
 
 Environment:

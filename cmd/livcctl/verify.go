@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -27,8 +28,12 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 	saved := fs.String("checkpoint", "", "a signed checkpoint `FILE` saved earlier (livcctl audit checkpoint -o)")
 	keyFlag := fs.String("key", "", "the checkpoint verifier `KEY` (env LIVC_CHECKPOINT_KEY); default the broker's, from /v1/keys")
 	quiet := fs.Bool("q", false, "no progress")
+	logFile := fs.String("log", "", "verify offline an exported log `FILE` (livcctl audit export, from 0; - for standard input) instead of asking the broker; needs --key")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
+	}
+	if *logFile != "" && *keyFlag == "" && os.Getenv("LIVC_CHECKPOINT_KEY") == "" {
+		return usageError{errors.New("verify --log works offline: give the verifier key (--key or LIVC_CHECKPOINT_KEY)")}
 	}
 	key, err := checkpointKey(env, &cf, *keyFlag)
 	if err != nil {
@@ -49,6 +54,9 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 		}
 		old = &cp
 		cps = append(cps, cp)
+	}
+	if *logFile != "" {
+		return verifyExport(env, *logFile, key, old, cps)
 	}
 	// The latest checkpoint, fresh, and every one kept.
 	note, _, err := cf.call(env, "GET", "/v1/audit/checkpoint?fresh=1", "", nil, true)
@@ -122,12 +130,19 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 	if rp != nil {
 		problem = rp
 	}
+	return verdict(env, problem, r.Size(), len(cps), latest.Origin, old)
+}
+
+// verdict prints the outcome of a verification as one JSON line: ok with
+// the size, the number of checkpoints and what the saved one covers, or the
+// problem (and then returns errNotVerified).
+func verdict(env *cliEnv, problem *auditlog.Problem, size int64, checkpoints int, origin string, old *auditlog.Checkpoint) error {
 	if problem != nil {
 		out, _ := json.Marshal(map[string]any{"ok": false, "problem": problem})
 		fmt.Fprintf(env.stdout, "%s\n", out)
 		return errNotVerified{problem}
 	}
-	msg := map[string]any{"ok": true, "size": r.Size(), "checkpoints": len(cps), "origin": latest.Origin}
+	msg := map[string]any{"ok": true, "size": size, "checkpoints": checkpoints, "origin": origin}
 	if old != nil {
 		msg["extends"] = old.Size
 	}

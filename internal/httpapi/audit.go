@@ -17,6 +17,7 @@ func (g *gateway) auditRoutes(e *gin.Engine) {
 	e.GET("/v1/audit/verify", g.auditVerify)
 	e.GET("/v1/audit/export", g.auditExport)
 	e.GET("/v1/audit/report", g.auditReport)
+	e.POST("/v1/audit/report", g.auditReportByIdentity)
 	e.GET("/v1/audit/alerts", g.auditAlerts)
 }
 
@@ -97,6 +98,17 @@ func (g *gateway) auditReport(ctx *gin.Context) {
 		return
 	}
 	g.answer(ctx, http.StatusOK, page)
+}
+
+// auditReportByIdentity takes the identity age-encrypted, like a lookup;
+// cursor, limit, from and to stay in the query.
+func (g *gateway) auditReportByIdentity(ctx *gin.Context) {
+	q, err := auditQuery(ctx)
+	req := g.withBody(ctx, MediaAge, "application/octet-stream", "text/plain")
+	if err != nil {
+		req.Refuse = err
+	}
+	g.reply(ctx, http.StatusOK)(g.b.AuditReportByIdentity(ctx, req, q))
 }
 
 func (g *gateway) auditAlerts(ctx *gin.Context) {

@@ -85,6 +85,13 @@ func auditQuery(ctx *gin.Context) (broker.AuditQuery, error) {
 	if q.To, err = broker.ParseTime("to", ctx.Query("to")); err != nil {
 		return q, err
 	}
+	switch ctx.DefaultQuery("log", "cell") {
+	case "cell":
+	case "broker":
+		q.BrokerLog = true
+	default:
+		return q, broker.Invalid("log", "must be cell or broker")
+	}
 	switch ctx.DefaultQuery("order", "asc") {
 	case "asc":
 	case "desc":

@@ -37,6 +37,7 @@ type Broker interface {
 	AuditVerify(ctx context.Context, req *broker.Request, since int64) (broker.VerifyReport, error)
 	AuditExport(ctx context.Context, req *broker.Request, from int64, limit int, proofs bool) (broker.Export, error)
 	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
+	AuditReportByIdentity(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.ReportPage, error)
 	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
 	EraseSubject(ctx context.Context, req *broker.Request, ref string) error
 	Refuse(ctx context.Context, req *broker.Request, action string, err error) error

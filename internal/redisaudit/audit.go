@@ -22,8 +22,9 @@
 // log and its data share a Redis Cluster slot. A Redis string holds at most
 // 512 MiB, so one log holds at most about 8 million entries (16 million
 // stored hashes); a longer-lived cell needs the tree split into tiles.
-// The log is never trimmed: nothing here deletes an entry, a hash or a
-// checkpoint.
+// The log is never trimmed: nothing here deletes an entry or a hash. The
+// list of checkpoints is thinned to a bounded density (auditlog.Thin): the
+// latest KeepCheckpoints, and one per size class of older ones.
 //
 // # Entries and leaf hashes
 //
@@ -106,6 +107,10 @@ type Conf struct {
 	// checkpoint, proof and verify operations fail.
 	Signer   note.Signer
 	Verifier note.Verifier
+	// KeepCheckpoints is how many of the latest signed checkpoints are
+	// always kept; older ones are thinned to a bounded density (see
+	// auditlog.Thin). Default 32.
+	KeepCheckpoints int
 	// MaxBatch bounds the entries of one round trip; default 256. 1 turns
 	// batching off (one round trip per entry), for comparison.
 	MaxBatch int
@@ -129,6 +134,9 @@ func NewWith(c redis.UniversalClient, conf Conf) *Log {
 	}
 	if conf.Logger == nil {
 		conf.Logger = slog.Default()
+	}
+	if conf.KeepCheckpoints <= 0 {
+		conf.KeepCheckpoints = 32
 	}
 	b := make([]byte, 8)
 	crand.Read(b)

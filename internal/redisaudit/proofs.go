@@ -20,13 +20,13 @@ var errNoSigner = errors.New("redisaudit: no checkpoint signer configured")
 
 // pushScript appends a signed checkpoint unless one of that size or larger
 // was pushed already (by another process). KEYS: head, checkpoints. ARGV:
-// size, signed note. It returns 1 when pushed.
+// size, signed note. It returns the list's new length when pushed, else 0.
 var pushScript = redis.NewScript(`
 local cp = tonumber(redis.call('HGET', KEYS[1], 'cp') or '-1')
 if cp >= tonumber(ARGV[1]) then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[2])
+local n = redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'cp', ARGV[1])
-return 1
+return n
 `)
 
 // size returns the log's size as its head says.
@@ -109,8 +109,16 @@ func (l *Log) Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, 
 	if err != nil {
 		return nil, broker.Wrap(broker.KindInternal, err, "the checkpoint could not be signed")
 	}
-	if _, err := pushScript.Run(ctx, l.c, []string{key + ":head", key + ":checkpoints"}, n, note).Result(); err != nil {
+	llen, err := pushScript.Run(ctx, l.c, []string{key + ":head", key + ":checkpoints"}, n, note).Int64()
+	if err != nil {
 		return nil, fail("checkpoint", err)
+	}
+	if llen > int64(l.conf.KeepCheckpoints) && llen%thinEvery == 0 {
+		// Every thinEvery-th push thins the list; pushes add one at a time,
+		// so some process always reaches each multiple.
+		if err := l.thin(ctx, key, origin); err != nil {
+			l.conf.Logger.Error("audit checkpoints not thinned", "log", origin, "err", err)
+		}
 	}
 	l.mu.Lock()
 	if l.signed[key].Size <= n {

@@ -2,7 +2,11 @@ package redisaudit
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/livc/livc-broker/auditlog"
 	"github.com/livc/livc-broker/broker"
@@ -12,8 +16,9 @@ import (
 const verifyChunk = 2000
 
 // Verify implements broker.AuditProver: it replays the whole log against
-// every checkpoint kept (each verified with the broker's key) and against
-// the head's size, and names the first bad entry. With since > 0 it adds the
+// every checkpoint kept (each verified with the broker's key), against the
+// head's size and against the stored tree hashes (which checkpoints and
+// proofs are made from), and names the first bad entry. With since > 0 it adds the
 // consistency proof from the checkpoint of that size to a fresh one, and
 // checks it against the checkpoint of that size kept, if any.
 func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.VerifyReport, error) {
@@ -60,10 +65,25 @@ func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.Veri
 		if err != nil {
 			return rep, fail("verify", err)
 		}
+		// The stored tree hashes of the entries this chunk should hold,
+		// compared with the ones the replay computes.
+		n0 := r.Size()
+		base := tlog.StoredHashCount(n0)
+		tree, err := l.c.GetRange(ctx, key+":tree", base*tlog.HashSize,
+			tlog.StoredHashCount(n0+int64(len(msgs)))*tlog.HashSize-1).Bytes()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return rep, fail("verify", err)
+		}
 		for _, m := range msgs {
 			doc, _ := m.Values["entry"].(string)
 			leaf, _ := m.Values["leaf"].(string)
 			if p = r.Add([]byte(doc), leaf); p != nil {
+				break
+			}
+			i := r.Size() - 1
+			lo := min((tlog.StoredHashCount(i)-base)*tlog.HashSize, int64(len(tree)))
+			hi := min((tlog.StoredHashCount(i+1)-base)*tlog.HashSize, int64(len(tree)))
+			if p = r.CheckStored(tree[lo:hi]); p != nil {
 				break
 			}
 		}
@@ -79,6 +99,12 @@ func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.Veri
 	if n, err := l.size(ctx, key); err == nil && p == nil && n > r.Size() {
 		p = &auditlog.Problem{Kind: auditlog.ProblemTruncated, Index: r.Size(),
 			Detail: fmt.Sprintf("the log ends at %d entries; its head counts %d", r.Size(), n)}
+	}
+	if p == nil {
+		if n, err := l.c.StrLen(ctx, key+":tree").Result(); err == nil && n != tlog.StoredHashCount(r.Size())*tlog.HashSize {
+			p = &auditlog.Problem{Kind: auditlog.ProblemStoredHash, Index: r.Size(),
+				Detail: fmt.Sprintf("the stored tree holds %d bytes; %d entries need %d", n, r.Size(), tlog.StoredHashCount(r.Size())*tlog.HashSize)}
+		}
 	}
 	if p == nil && forged != nil {
 		p = forged

@@ -135,6 +135,8 @@ func TestStory(t *testing.T) {
 	t.Run("cards follow the release matrix, roster B", func(t *testing.T) { w.checkAllCards(t, true, roster) })
 	t.Run("privacy officer sees every step", w.checkAudit)
 	t.Run("no value in the clear in Redis", w.scanRedis)
+	t.Run("failed logins are filed under the cell they target", w.checkFailedLogins)
+	t.Run("the privacy officer's report by identity", w.checkIdentityReport)
 	t.Run("the privacy officer's review of the verifiable log", w.checkReview)
 }
 
