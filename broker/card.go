@@ -78,7 +78,7 @@ func (s *Service) openRecords(ctx context.Context, livc, ref string) ([]Record, 
 	if len(sealed) == 0 {
 		return nil, nil
 	}
-	wrapped, err := s.dataKey(ctx, livc, ref, false)
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, livc, ref)
 	if err != nil {
 		if isNotFound(err) { // erased: the key is gone
 			return nil, nil
