@@ -136,6 +136,7 @@ func TestStory(t *testing.T) {
 	t.Run("privacy officer sees every step", w.checkAudit)
 	t.Run("no value in the clear in Redis", w.scanRedis)
 	t.Run("the privacy officer's review of the verifiable log", w.checkReview)
+	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, w.redis.client(t), w.model.Livc) })
 }
 
 func (w *world) submitAll(t *testing.T) {
