@@ -49,11 +49,9 @@ func (s *Service) CreateCase(ctx context.Context, req *Request) (Case, error) {
 	}
 	c.entry.CaseID = k.ID
 	c.entry.Reason = "state registration"
-	if err := c.allow(ctx); err != nil {
+	err = c.write(ctx, 1, func() (Write, error) { return s.c.Store.PlanCreateCase(ctx, k) })
+	if err != nil {
 		return Case{}, err
-	}
-	if err := s.c.Store.CreateCase(ctx, k); err != nil {
-		return Case{}, c.failAfterAllow(ctx, err, "the dossier could not be stored")
 	}
 	return k, nil
 }
@@ -119,15 +117,13 @@ func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (C
 		return Case{}, err
 	}
 	c.entry.Reason = "roster " + joinOrNone(k.Roster) + " -> " + joinOrNone(in.Actors)
-	k.Roster = in.Actors
-	k.UpdatedAt = s.c.Now().UTC()
-	if err := c.allow(ctx); err != nil {
+	next := k
+	next.Roster = in.Actors
+	next.UpdatedAt = s.c.Now().UTC()
+	if err := s.updateCase(ctx, c, k, next, KeyUse{}); err != nil {
 		return Case{}, err
 	}
-	if err := s.c.Store.UpdateCase(ctx, k); err != nil {
-		return Case{}, c.failAfterAllow(ctx, err, "the roster could not be stored")
-	}
-	return k.withoutTexts(), nil
+	return next.withoutTexts(), nil
 }
 
 // loadCase reads a dossier of the requester's cell; a malformed or unknown id

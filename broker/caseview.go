@@ -149,17 +149,19 @@ func (s *Service) view(ctx context.Context, k Case, purpose string) (CaseView, e
 }
 
 // sealText seals a text of dossier k under its person's data key, bound to
-// the dossier and the text's place in it (what).
-func (s *Service) sealText(ctx context.Context, k Case, what, text string) ([]byte, error) {
-	wrapped, err := s.dataKey(ctx, k.Livc, k.SubjectRef, true)
+// the dossier and the text's place in it (what), and returns the key it
+// used, which the write must carry: a fresh one (stored by the write) when
+// the person has none, as after an erasure.
+func (s *Service) sealText(ctx context.Context, k Case, what, text string) ([]byte, KeyUse, error) {
+	key, err := s.keyFor(ctx, k.Livc, k.SubjectRef)
 	if err != nil {
-		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+		return nil, KeyUse{}, err
 	}
-	out, err := s.c.Sealer.Seal(wrapped, textAD(k, what), []byte(text))
+	out, err := s.c.Sealer.Seal(key.Wrapped, textAD(k, what), []byte(text))
 	if err != nil {
-		return nil, Wrap(KindInternal, err, "a text could not be sealed")
+		return nil, KeyUse{}, Wrap(KindInternal, err, "a text could not be sealed")
 	}
-	return out, nil
+	return out, key, nil
 }
 
 // openText reverses sealText; no sealed text is "". A person erased (its
@@ -168,7 +170,7 @@ func (s *Service) openText(ctx context.Context, k Case, what string, sealed []by
 	if len(sealed) == 0 {
 		return "", nil
 	}
-	wrapped, err := s.dataKey(ctx, k.Livc, k.SubjectRef, false)
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, k.Livc, k.SubjectRef)
 	if isNotFound(err) {
 		return "", nil
 	}

@@ -1,6 +1,9 @@
 package broker
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Task scenarios, as the tactical table keeps them per target group.
 var Scenarios = []string{"proactive", "preventive", "curative", "reactive"}
@@ -99,6 +102,16 @@ type Counts struct {
 	ByCategory     map[string]int
 	ByPriority     map[string]int
 	SignalsByMonth map[string]int
+}
+
+// clone returns a copy of the dossier that shares no slice with it, so that
+// a change planned on the copy leaves the loaded dossier as it was.
+func (c Case) clone() Case {
+	c.SignalIDs = slices.Clone(c.SignalIDs)
+	c.Roster = slices.Clone(c.Roster)
+	c.Tasks = slices.Clone(c.Tasks)
+	c.History = slices.Clone(c.History)
+	return c
 }
 
 // withoutTexts returns the dossier with its sealed texts dropped, for

@@ -2,14 +2,6 @@ package broker
 
 import "context"
 
-// SubjectEraser is what a Store implements to erase a person: delete, in
-// one step, the person's data key, sealed records, alias links and dossier
-// links, returning the deleted data key, or ErrNotFound when the person had
-// nothing stored.
-type SubjectEraser interface {
-	EraseSubject(ctx context.Context, livc, ref string) (wrapped []byte, err error)
-}
-
 // KeyForgetter is what a Sealer implements to drop a data key's unwrapped
 // form from memory at once.
 type KeyForgetter interface {
@@ -25,7 +17,7 @@ type KeyForgetter interface {
 // key is destroyed (see keys/epoch.go and the README).
 //
 // Steps: authenticate, decide, check the person exists (404 otherwise,
-// audited), audit, erase, forget.
+// audited), one commit of the allow entry with the erasure, forget.
 func (s *Service) EraseSubject(ctx context.Context, req *Request, ref string) error {
 	c, err := s.begin(ctx, req, "subject.erase")
 	if err != nil {
@@ -38,10 +30,6 @@ func (s *Service) EraseSubject(ctx context.Context, req *Request, ref string) er
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return err
 	}
-	eraser, ok := s.c.Store.(SubjectEraser)
-	if !ok {
-		return c.fail(ctx, Errorf(KindInternal, "this store cannot erase"))
-	}
 	known, err := s.known(ctx, c.cell.ID, ref)
 	if err != nil {
 		return c.fail(ctx, err)
@@ -49,12 +37,20 @@ func (s *Service) EraseSubject(ctx context.Context, req *Request, ref string) er
 	if !known {
 		return c.fail(ctx, ErrNotFoundForRequester)
 	}
-	if err := c.allow(ctx); err != nil {
+	var wrapped []byte
+	err = c.write(ctx, maxReplans, func() (Write, error) {
+		w, dk, err := s.c.Store.PlanErase(ctx, c.cell.ID, ref)
+		if isNotFound(err) { // erased meanwhile
+			return nil, ErrNotFoundForRequester
+		}
+		if err != nil {
+			return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+		}
+		wrapped = dk
+		return w, nil
+	})
+	if err != nil {
 		return err
-	}
-	wrapped, err := eraser.EraseSubject(ctx, c.cell.ID, ref)
-	if err != nil && !isNotFound(err) {
-		return c.failAfterAllow(ctx, err, "the person could not be erased")
 	}
 	if f, ok := s.c.Sealer.(KeyForgetter); ok && len(wrapped) > 0 {
 		f.Forget(wrapped)

@@ -37,8 +37,8 @@ const maxReasonRunes = 1000
 //
 // Steps: authenticate, load the dossier, decide (the coordinator, or an actor
 // on the roster of the open dossier), check the move against the lifecycle
-// (409 naming the allowed moves), audit with the previous and new state,
-// store. The reason is sealed under the person's data key; the audit log
+// (409 naming the allowed moves), then one commit of the allow entry (with
+// the previous and new state) and the dossier. The reason is sealed under the person's data key; the audit log
 // holds the states, never the reason's text. Closing a dossier takes it out
 // of its roster's index: the roster's access under case_conference ends.
 func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (CaseView, error) {
@@ -69,21 +69,19 @@ func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (
 		return CaseView{}, c.fail(ctx, Errorf(KindConflict,
 			"a dossier in state %s can move only to: %s", k.State, orNone(allowed)))
 	}
-	reason, err := s.sealText(ctx, k, fmt.Sprintf("move:%d", len(k.History)), in.Reason)
+	reason, key, err := s.sealText(ctx, k, fmt.Sprintf("move:%d", len(k.History)), in.Reason)
 	if err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
 	now := s.c.Now().UTC()
-	k.History = append(k.History, Move{From: k.State, To: in.To, By: c.actor.ID, At: now, SealedReason: reason})
+	next := k
+	next.History = append(slices.Clip(k.History), Move{From: k.State, To: in.To, By: c.actor.ID, At: now, SealedReason: reason})
 	c.entry.Reason = "state " + k.State + " -> " + in.To
-	k.State, k.UpdatedAt = in.To, now
-	if err := c.allow(ctx); err != nil {
+	next.State, next.UpdatedAt = in.To, now
+	if err := s.updateCase(ctx, c, k, next, key); err != nil {
 		return CaseView{}, err
 	}
-	if err := s.c.Store.UpdateCase(ctx, k); err != nil {
-		return CaseView{}, c.failAfterAllow(ctx, err, "the dossier could not be stored")
-	}
-	return s.view(ctx, k, c.req.Purpose)
+	return s.view(ctx, next, c.req.Purpose)
 }
 
 // decideOnCase asks the policy about an action on dossier k. A dossier the

@@ -2,10 +2,8 @@ package broker
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
-	"time"
 )
 
 // SubmitObservation records what an actor observed about a person the
@@ -15,8 +13,9 @@ import (
 // merged into the card like any record, with its source and record id.
 //
 // Steps: authenticate, check the ref, open the envelope, validate, decide,
-// check that the person is known (the same 404 as everywhere when not),
-// audit, store.
+// then one commit of the allow entry with the record, planned while the
+// person's data key is the one it is sealed under (the same 404 as
+// everywhere when the person is unknown or erased).
 func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref string) (Receipt, error) {
 	c, err := s.begin(ctx, req, "observation.submit")
 	if err != nil {
@@ -41,13 +40,6 @@ func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref strin
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return Receipt{}, err
 	}
-	wrapped, err := s.c.Store.ExistingDataKey(ctx, c.cell.ID, ref)
-	if isNotFound(err) { // never heard of, or erased
-		return Receipt{}, c.fail(ctx, ErrNotFoundForRequester)
-	}
-	if err != nil {
-		return Receipt{}, c.fail(ctx, Wrap(KindUnavailable, err, "the store is unavailable"))
-	}
 	rec := Record{
 		ID: NewID("obs"), Kind: KindObservation, SubjectRef: ref,
 		Source: c.actor.ID, Sub: req.Principal.Sub,
@@ -55,11 +47,23 @@ func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref strin
 	}
 	c.entry.Record = rec.ID
 	c.entry.Released = slices.Sorted(maps.Keys(obs.Fields)) // names, never values
-	if err := c.allow(ctx); err != nil {
+	err = c.write(ctx, maxReplans, func() (Write, error) {
+		wrapped, err := s.c.Store.ExistingDataKey(ctx, c.cell.ID, ref)
+		if isNotFound(err) { // never heard of, or erased
+			return nil, ErrNotFoundForRequester
+		}
+		if err != nil {
+			return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+		}
+		sealed, err := s.sealRecord(c.cell.ID, wrapped, rec)
+		if err != nil {
+			return nil, err
+		}
+		return s.c.Store.PlanRecord(ctx, RecordWrite{Livc: c.cell.ID, Ref: ref,
+			Key: KeyUse{Wrapped: wrapped}, Record: sealed})
+	})
+	if err != nil {
 		return Receipt{}, err
-	}
-	if err := s.putSealed(ctx, c.cell.ID, wrapped, rec); err != nil {
-		return Receipt{}, c.failAfterAllow(ctx, err, "the observation could not be stored")
 	}
 	return Receipt{ID: rec.ID}, nil
 }
@@ -125,26 +129,4 @@ func (s *Service) Lookup(ctx context.Context, req *Request) (LookupAnswer, error
 		return LookupAnswer{}, err
 	}
 	return ans, nil
-}
-
-// countSignal adds a stored signal to its month's count for the strategic
-// table. The signal is stored already; a failure here only makes the count
-// low, so it is logged, not returned.
-func (s *Service) countSignal(ctx context.Context, livc string, at time.Time) {
-	if err := s.c.Store.CountSignal(ctx, livc, at.UTC().Format("2006-01")); err != nil {
-		s.c.Logger.Error("signal not counted", "livc", livc, "err", err)
-	}
-}
-
-// putSealed seals rec under the person's wrapped data key and stores it.
-func (s *Service) putSealed(ctx context.Context, livc string, wrapped []byte, rec Record) error {
-	plain, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	sealed, err := s.c.Sealer.Seal(wrapped, recordAD(livc, rec.SubjectRef, rec.ID), plain)
-	if err != nil {
-		return err
-	}
-	return s.c.Store.PutRecord(ctx, livc, rec.SubjectRef, SealedRecord{ID: rec.ID, Sealed: sealed})
 }

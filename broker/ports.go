@@ -47,31 +47,23 @@ type Sealer interface {
 }
 
 // Store keeps subjects, their sealed records and dossiers. It never sees a
-// plaintext field. Missing items are ErrNotFound.
+// plaintext field. Missing items are ErrNotFound. The pipeline only reads
+// through it: every write is planned (WritePlanner) and committed with its
+// audit entry (Committer), in one step.
 type Store interface {
-	// LinkSubject returns the subject ref already linked to any of aliases, or
-	// links all of them to newRef and returns it. Concurrent callers agree.
-	LinkSubject(ctx context.Context, livc string, aliases []string, newRef string) (string, error)
+	WritePlanner
 	// FindSubject returns the ref linked to any of aliases, or ErrNotFound.
 	FindSubject(ctx context.Context, livc string, aliases []string) (string, error)
-	// DataKey returns the subject's wrapped data key, setting it to wrapped if
-	// it has none (the first writer wins; the winner's key is returned).
-	DataKey(ctx context.Context, livc, ref string, wrapped []byte) ([]byte, error)
 	// ExistingDataKey returns the subject's wrapped data key or ErrNotFound.
 	ExistingDataKey(ctx context.Context, livc, ref string) ([]byte, error)
-	PutRecord(ctx context.Context, livc, ref string, rec SealedRecord) error
 	// Records returns every sealed record of the subject, oldest first.
 	Records(ctx context.Context, livc, ref string) ([]SealedRecord, error)
 	// HasRecord reports whether the subject has a record with that id.
 	HasRecord(ctx context.Context, livc, ref, id string) (bool, error)
 
-	CreateCase(ctx context.Context, c Case) error
 	Case(ctx context.Context, livc, id string) (Case, error)
 	// CasesOfSubject returns every dossier about the subject.
 	CasesOfSubject(ctx context.Context, livc, ref string) ([]Case, error)
-	// UpdateCase replaces a dossier that exists, keeping the per-actor
-	// roster index and the aggregate counts in step.
-	UpdateCase(ctx context.Context, c Case) error
 	// ListCases returns one page of the dossiers in q's scope, in creation
 	// order, and the cursor of the next page ("" on the last). Its cost
 	// depends on the page, never on dossiers outside the scope.
@@ -79,8 +71,6 @@ type Store interface {
 	// CaseCounts returns the cell's aggregate counts, kept as dossiers and
 	// signals are written, without reading any dossier.
 	CaseCounts(ctx context.Context, livc string) (Counts, error)
-	// CountSignal adds one signal to the count of its month (YYYY-MM).
-	CountSignal(ctx context.Context, livc, month string) error
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
@@ -88,6 +78,8 @@ type Store interface {
 
 // Auditor appends to and reads the audit log.
 type Auditor interface {
+	// Commit appends an allow entry with the write it allows (commit.go).
+	Committer
 	// Append writes e to the log and sets e.Index (and e.LeafHash where the
 	// log computes one). It returns only once the entry is in the log; an
 	// error means it is not, and the pipeline then releases and stores

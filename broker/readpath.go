@@ -30,7 +30,7 @@ func (s *Service) sealedWithKey(ctx context.Context, livc, ref string) ([]Sealed
 	if len(sealed) == 0 {
 		return nil, nil, nil
 	}
-	wrapped, err := s.dataKey(ctx, livc, ref, false)
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, livc, ref)
 	if err != nil {
 		if isNotFound(err) {
 			return nil, nil, ErrNotFound

@@ -252,8 +252,9 @@ func (c *call) append(ctx context.Context) error {
 	return nil
 }
 
-// allow audits an allowed request. Only after it returns nil may the caller
-// store or release anything.
+// allow audits an allowed read. Only after it returns nil may the caller
+// release anything. A write is never audited this way: its allow entry is
+// committed with it (call.write, commit.go).
 func (c *call) allow(ctx context.Context) error {
 	c.entry.Decision = DecisionAllow
 	return c.append(ctx)
@@ -271,19 +272,6 @@ func (c *call) fail(ctx context.Context, err error) error {
 	if aerr := c.append(ctx); aerr != nil {
 		return aerr
 	}
-	return err
-}
-
-// failAfterAllow records that a request already audited as allowed failed
-// while storing. The first entry stays; a second one says it failed.
-func (c *call) failAfterAllow(ctx context.Context, cause error, detail string) error {
-	first := c.entry
-	c.entry.ID = NewID("aud")
-	c.entry.Time = c.s.c.Now().UTC()
-	c.entry.Released, c.entry.Withheld = nil, nil
-	err := c.fail(ctx, Wrap(KindUnavailable, cause, detail))
-	c.s.c.Logger.Error("write failed after audit", "request_id", c.req.ID,
-		"audit_id", first.ID, "action", first.Action, "err", cause)
 	return err
 }
 

@@ -17,8 +17,9 @@ type Receipt struct {
 // subject ref and stores it sealed at rest.
 //
 // Steps: authenticate, open the envelope, validate against the catalogue,
-// decide, audit, store. Any failure before the audit stores nothing; a
-// failure after it is audited as an error.
+// decide, then one commit of the allow entry with the write (link the
+// aliases, store a fresh data key if the person has none, the sealed record,
+// the month's count). Any failure stores nothing and is audited.
 func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, error) {
 	c, err := s.begin(ctx, req, "signal.submit")
 	if err != nil {
@@ -56,18 +57,35 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 	}
 	c.entry.SubjectRef, c.entry.Record = ref, rec.ID
 	c.entry.Released = slices.Sorted(maps.Keys(fields)) // the names submitted, never values
-	if err := c.allow(ctx); err != nil {
+	replan := false
+	err = c.write(ctx, maxReplans, func() (Write, error) {
+		if replan { // another submission linked the person or gave it a key
+			r, err := s.subjectRef(ctx, c.cell.ID, aliases)
+			if err != nil {
+				return nil, err
+			}
+			ref, rec.SubjectRef, c.entry.SubjectRef = r, r, r
+		}
+		replan = true
+		key, err := s.keyFor(ctx, c.cell.ID, ref)
+		if err != nil {
+			return nil, err
+		}
+		sealed, err := s.sealRecord(c.cell.ID, key.Wrapped, rec)
+		if err != nil {
+			return nil, err
+		}
+		return s.c.Store.PlanRecord(ctx, RecordWrite{Livc: c.cell.ID, Ref: ref, Aliases: aliases,
+			Key: key, Record: sealed, Month: rec.ReceivedAt.UTC().Format("2006-01")})
+	})
+	if err != nil {
 		return Receipt{}, err
 	}
-	if err := s.store(ctx, c.cell.ID, aliases, rec); err != nil {
-		return Receipt{}, c.failAfterAllow(ctx, err, "the signal could not be stored")
-	}
-	s.countSignal(ctx, c.cell.ID, rec.ReceivedAt)
 	return Receipt{ID: rec.ID, SubjectRef: ref}, nil
 }
 
 // subjectRef returns the ref the person already has, or the one it will get.
-// It only reads: linking is a write and waits for the audit entry.
+// It only reads: linking is part of the write.
 func (s *Service) subjectRef(ctx context.Context, livc string, aliases []string) (string, error) {
 	ref, err := s.c.Store.FindSubject(ctx, livc, aliases)
 	if err == nil {
@@ -79,44 +97,34 @@ func (s *Service) subjectRef(ctx context.Context, livc string, aliases []string)
 	return s.c.Pseudonyms.SubjectRef(livc, aliases[0]), nil
 }
 
-// store links the aliases, makes sure the person has a data key and stores
-// the record sealed under it.
-func (s *Service) store(ctx context.Context, livc string, aliases []string, rec Record) error {
-	ref, err := s.c.Store.LinkSubject(ctx, livc, aliases, rec.SubjectRef)
-	if err != nil {
-		return err
-	}
-	if ref != rec.SubjectRef {
-		// Another submission linked one of these aliases in between; keep
-		// the person whole under the ref that won.
-		rec.SubjectRef = ref
-	}
-	wrapped, err := s.dataKey(ctx, livc, ref, true)
-	if err != nil {
-		return err
-	}
-	plain, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	sealed, err := s.c.Sealer.Seal(wrapped, recordAD(livc, ref, rec.ID), plain)
-	if err != nil {
-		return err
-	}
-	return s.c.Store.PutRecord(ctx, livc, ref, SealedRecord{ID: rec.ID, Sealed: sealed})
-}
-
-// dataKey returns the person's wrapped data key, creating one if asked.
-func (s *Service) dataKey(ctx context.Context, livc, ref string, create bool) ([]byte, error) {
+// keyFor returns the person's wrapped data key to seal under, or a fresh one
+// (Fresh) that the write stores while the person has none. It only reads.
+func (s *Service) keyFor(ctx context.Context, livc, ref string) (KeyUse, error) {
 	wrapped, err := s.c.Store.ExistingDataKey(ctx, livc, ref)
-	if err == nil || !isNotFound(err) || !create {
-		return wrapped, err
+	if err == nil {
+		return KeyUse{Wrapped: wrapped}, nil
+	}
+	if !isNotFound(err) {
+		return KeyUse{}, Wrap(KindUnavailable, err, "the store is unavailable")
 	}
 	fresh, err := s.c.Sealer.NewDataKey()
 	if err != nil {
-		return nil, err
+		return KeyUse{}, Wrap(KindInternal, err, "a data key could not be made")
 	}
-	return s.c.Store.DataKey(ctx, livc, ref, fresh)
+	return KeyUse{Wrapped: fresh, Fresh: true}, nil
+}
+
+// sealRecord seals rec under the wrapped data key, bound to its place.
+func (s *Service) sealRecord(livc string, wrapped []byte, rec Record) (SealedRecord, error) {
+	plain, err := json.Marshal(rec)
+	if err != nil {
+		return SealedRecord{}, Wrap(KindInternal, err, "the record could not be sealed")
+	}
+	sealed, err := s.c.Sealer.Seal(wrapped, recordAD(livc, rec.SubjectRef, rec.ID), plain)
+	if err != nil {
+		return SealedRecord{}, Wrap(KindInternal, err, "the record could not be sealed")
+	}
+	return SealedRecord{ID: rec.ID, Sealed: sealed}, nil
 }
 
 // recordAD binds a sealed record to its place, so that a record moved to

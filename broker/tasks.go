@@ -39,10 +39,11 @@ func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) 
 	if err != nil {
 		return CaseView{}, err
 	}
-	k, err := s.loadCase(ctx, c, caseID)
+	prev, err := s.loadCase(ctx, c, caseID)
 	if err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
+	k := prev.clone()
 	body, err := c.body(ctx)
 	if err != nil {
 		return CaseView{}, err
@@ -59,7 +60,7 @@ func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) 
 	}
 	c.entry.Reason = fmt.Sprintf("priority %s -> %d", priorityName(k.Priority), in.Priority)
 	k.Priority, k.UpdatedAt = in.Priority, s.c.Now().UTC()
-	return s.commitCase(ctx, c, k, "the priority could not be stored")
+	return s.commitCase(ctx, c, prev, k, KeyUse{})
 }
 
 // AssignTask assigns a task on an open dossier to an actor of the
@@ -71,10 +72,11 @@ func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (
 	if err != nil {
 		return CaseView{}, err
 	}
-	k, err := s.loadCase(ctx, c, caseID)
+	prev, err := s.loadCase(ctx, c, caseID)
 	if err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
+	k := prev.clone()
 	body, err := c.body(ctx)
 	if err != nil {
 		return CaseView{}, err
@@ -96,13 +98,14 @@ func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (
 	t := Task{ID: NewID("task"), Actor: in.Actor, Due: in.Due, Scenario: in.Scenario, Status: TaskOpen,
 		AssignedBy: c.actor.ID, CreatedAt: s.c.Now().UTC()}
 	t.UpdatedAt = t.CreatedAt
-	if t.SealedDescription, err = s.sealText(ctx, k, "task:"+t.ID+":description", in.Description); err != nil {
+	var key KeyUse
+	if t.SealedDescription, key, err = s.sealText(ctx, k, "task:"+t.ID+":description", in.Description); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
 	k.Tasks = append(k.Tasks, t)
 	k.UpdatedAt = t.CreatedAt
 	c.entry.Reason = fmt.Sprintf("task %s to %s (%s, due %s)", t.ID, t.Actor, t.Scenario, t.Due)
-	return s.commitCase(ctx, c, k, "the task could not be stored")
+	return s.commitCase(ctx, c, prev, k, key)
 }
 
 // ReportTask reports on a task: only its assigned actor, under
@@ -114,10 +117,11 @@ func (s *Service) ReportTask(ctx context.Context, req *Request, caseID, taskID s
 	if err != nil {
 		return CaseView{}, err
 	}
-	k, err := s.loadCase(ctx, c, caseID)
+	prev, err := s.loadCase(ctx, c, caseID)
 	if err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
+	k := prev.clone()
 	i := slices.IndexFunc(k.Tasks, func(t Task) bool { return t.ID == taskID })
 	if i < 0 || !ValidTaskID(taskID) {
 		return CaseView{}, c.fail(ctx, ErrNotFoundForRequester)
@@ -140,25 +144,31 @@ func (s *Service) ReportTask(ctx context.Context, req *Request, caseID, taskID s
 	if !taskMoves(t.Status, in.Status) {
 		return CaseView{}, c.fail(ctx, Errorf(KindConflict, "a task %s can move only to: %s", t.Status, orNone(nextStatuses(t.Status))))
 	}
-	if t.SealedReport, err = s.sealText(ctx, k, "task:"+t.ID+":report", in.Report); err != nil {
+	var key KeyUse
+	if t.SealedReport, key, err = s.sealText(ctx, k, "task:"+t.ID+":report", in.Report); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
 	c.entry.Reason = fmt.Sprintf("task %s %s -> %s", t.ID, t.Status, in.Status)
 	t.Status, t.UpdatedAt = in.Status, s.c.Now().UTC()
 	k.Tasks[i], k.UpdatedAt = t, t.UpdatedAt
-	return s.commitCase(ctx, c, k, "the report could not be stored")
+	return s.commitCase(ctx, c, prev, k, key)
 }
 
-// commitCase audits the change of k as allowed, stores it and answers its
-// view.
-func (s *Service) commitCase(ctx context.Context, c *call, k Case, failDetail string) (CaseView, error) {
-	if err := c.allow(ctx); err != nil {
+// commitCase commits the change of prev to k with its allow entry and
+// answers k's view.
+func (s *Service) commitCase(ctx context.Context, c *call, prev, k Case, key KeyUse) (CaseView, error) {
+	if err := s.updateCase(ctx, c, prev, k, key); err != nil {
 		return CaseView{}, err
 	}
-	if err := s.c.Store.UpdateCase(ctx, k); err != nil {
-		return CaseView{}, c.failAfterAllow(ctx, err, failDetail)
-	}
 	return s.view(ctx, k, c.req.Purpose)
+}
+
+// updateCase commits the change of a dossier from prev, as loaded, to next,
+// with the request's allow entry, in one step. A dossier changed by another
+// request in between is not overwritten: the answer is 409, and the client
+// reloads and decides again (the policy decided on prev).
+func (s *Service) updateCase(ctx context.Context, c *call, prev, next Case, key KeyUse) error {
+	return c.write(ctx, 1, func() (Write, error) { return s.c.Store.PlanUpdateCase(ctx, prev, next, key) })
 }
 
 func (s *Service) checkTask(cell *Cell, k Case, in *TaskRequest) error {

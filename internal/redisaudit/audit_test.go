@@ -129,27 +129,27 @@ func TestAppendReplayIsIdempotent(t *testing.T) {
 		l := New(c)
 		st := &stream{key: key, cache: map[int64]tlog.Hash{}}
 		batch := []*pending{{ctx: ctx, e: entry(cell, 0)}, {ctx: ctx, e: entry(cell, 1)}}
-		args, _, err := l.prepare(ctx, st, batch)
+		keys, args, _, err := l.prepare(ctx, st, batch)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for range 2 { // the second run is a retried script whose reply was lost
-			ok, _, err := runBatch(ctx, c, key, args)
-			if err != nil || !ok {
-				t.Fatalf("append: %v %v", ok, err)
+			r, err := runBatch(ctx, c, keys, args)
+			if err != nil || r.status != statusDone || r.written != 2 {
+				t.Fatalf("append: %+v %v", r, err)
 			}
 		}
 		if n := len(streamEntries(t, c, cell)); n != 2 {
 			t.Fatalf("replay wrote %d entries", n)
 		}
 		// A different batch at a stale index is a conflict, told the counter.
-		other, _, err := l.prepare(ctx, st, []*pending{{ctx: ctx, e: entry(cell, 5)}})
+		okeys, other, _, err := l.prepare(ctx, st, []*pending{{ctx: ctx, e: entry(cell, 5)}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ok, cur, err := runBatch(ctx, c, key, other)
-		if err != nil || ok || cur != 2 {
-			t.Fatalf("stale append: ok %v cur %d %v", ok, cur, err)
+		r, err := runBatch(ctx, c, okeys, other)
+		if err != nil || r.status != statusConflict || r.base != 2 || r.written != 0 {
+			t.Fatalf("stale append: %+v %v", r, err)
 		}
 		// A fresh Log (another process) starts at 0 and catches up.
 		e2 := entry(cell, 2)

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redisops"
 )
 
 // stream is one log's batcher: Appends queue on reqs and its goroutine
@@ -23,10 +24,11 @@ type stream struct {
 	cache map[int64]tlog.Hash // stored hashes already known, by storage index
 }
 
-// pending is one Append waiting for its batch.
+// pending is one Append (or Commit, with its plan) waiting for its batch.
 type pending struct {
 	ctx  context.Context
 	e    *broker.AuditEntry
+	plan *redisops.Plan // nil for an entry without a write
 	done chan error
 }
 
@@ -41,8 +43,31 @@ const cacheLimit = 1 << 14
 // e.Index and e.LeafHash are left zero. A context canceled before the entry
 // joins a batch withdraws it; once in a batch, Append waits for the batch.
 func (l *Log) Append(ctx context.Context, e *broker.AuditEntry) error {
+	return l.Commit(ctx, e, nil)
+}
+
+// Commit is Append with a write: w, a *redisops.Plan of the entry's cell,
+// is performed in the same script run as the entry is appended, right after
+// its checks, so that both are stored or neither (see the package doc). A
+// failed check leaves neither and fails this entry only: broker.ErrStale
+// (KindConflict) or the check's conflict (KindConflict); a key of the wrong
+// type for the write is KindInternal. A nil w is Append.
+func (l *Log) Commit(ctx context.Context, e *broker.AuditEntry, w broker.Write) error {
 	if e == nil {
 		return errors.New("redisaudit: nil entry")
+	}
+	var plan *redisops.Plan
+	if w != nil {
+		var ok bool
+		if plan, ok = w.(*redisops.Plan); !ok || plan == nil {
+			return errors.New("redisaudit: a write that is not a redisops plan")
+		}
+		if plan.Livc != e.Livc || e.Livc == "" {
+			return errors.New("redisaudit: a write of another cell than its entry")
+		}
+		if err := plan.Validate(); err != nil {
+			return err
+		}
 	}
 	key, err := l.streamKey(e.Livc)
 	if err != nil {
@@ -52,7 +77,7 @@ func (l *Log) Append(ctx context.Context, e *broker.AuditEntry) error {
 		e.Time = time.Now()
 	}
 	e.Time = e.Time.UTC()
-	p := &pending{ctx: ctx, e: e, done: make(chan error, 1)}
+	p := &pending{ctx: ctx, e: e, plan: plan, done: make(chan error, 1)}
 	select {
 	case l.stream(key).reqs <- p:
 	case <-ctx.Done():
@@ -97,145 +122,254 @@ func (l *Log) batcher(st *stream) {
 			live = append(live, q)
 		}
 		if len(live) > 0 {
-			err := l.commit(st, live)
-			for _, q := range live {
-				if err != nil {
-					q.e.Index, q.e.LeafHash = 0, ""
-				}
-				q.done <- err
-			}
+			l.commit(st, live)
 		}
 	}
 }
 
-// commit writes batch in one script run, retrying from the counter Redis
-// reports while another process wins the race.
-func (l *Log) commit(st *stream, batch []*pending) error {
+// finish answers the entries of batch with err.
+func finish(batch []*pending, err error) {
+	for _, q := range batch {
+		if err != nil {
+			q.e.Index, q.e.LeafHash = 0, ""
+		}
+		q.done <- err
+	}
+}
+
+// commit writes batch in as few script runs as it can and answers each
+// entry. A run writes the entries in order and stops at the first whose
+// write's check fails: that entry is answered with the failure, and the
+// rest go on in the next run, numbered and hashed again. While another
+// process wins the counter, it retries from the counter Redis reports.
+func (l *Log) commit(st *stream, batch []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.maxWait+2*time.Second)
 	defer cancel()
 	deadline := time.Now().Add(l.maxWait)
-	for attempt := 0; attempt == 0 || time.Now().Before(deadline); attempt++ {
-		if attempt > 2 {
-			if err := backoff(ctx, attempt); err != nil {
-				return fail("append", err)
+	for conflicts := 0; len(batch) > 0; {
+		if conflicts > 0 && !time.Now().Before(deadline) {
+			finish(batch, fail("append", errors.New("too much contention on the log counter")))
+			return
+		}
+		if conflicts > 2 {
+			if err := backoff(ctx, conflicts); err != nil {
+				finish(batch, fail("append", err))
+				return
 			}
 		}
-		args, hashes, err := l.prepare(ctx, st, batch)
+		want := st.next
+		keys, args, hashes, err := l.prepare(ctx, st, batch)
 		if err != nil {
-			return fail("append", err)
+			finish(batch, fail("append", err))
+			return
 		}
-		ok, cur, err := runBatch(ctx, l.c, st.key, args)
+		r, err := runBatch(ctx, l.c, keys, args)
 		if err != nil {
-			return fail("append", err)
+			finish(batch, fail("append", err))
+			return
 		}
-		if ok {
-			if len(st.cache) > cacheLimit {
-				st.cache = map[int64]tlog.Hash{}
-			}
-			for i, h := range hashes {
+		// The first r.written entries are in the log, from want on.
+		if len(st.cache) > cacheLimit {
+			st.cache = map[int64]tlog.Hash{}
+		}
+		limit := tlog.StoredHashCount(want + int64(r.written))
+		for i, h := range hashes {
+			if i < limit {
 				st.cache[i] = h
 			}
-			st.next += int64(len(batch))
-			return nil
 		}
-		st.next = cur
+		finish(batch[:r.written], nil)
+		batch = batch[r.written:]
+		switch r.status {
+		case statusDone:
+			st.next = want + int64(r.written)
+		case statusCheckFailed:
+			st.next = want + int64(r.written)
+			finish(batch[:1], checkFailed(batch[0].plan, r.code))
+			batch = batch[1:]
+		default:
+			st.next = r.base
+			conflicts++
+		}
 	}
-	return fail("append", errors.New("too much contention on the log counter"))
 }
 
-// prepare numbers the batch from st.next, encodes and hashes each entry, and
-// returns the script's arguments and the new stored hashes by index.
-func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]any, map[int64]tlog.Hash, error) {
+// checkFailed is the error of an entry whose write's check code failed: the
+// 1-based index of the check, or -1 for a key of the wrong type.
+func checkFailed(plan *redisops.Plan, code int64) error {
+	if plan == nil || code < 1 || code > int64(len(plan.Checks)) {
+		return broker.Wrap(broker.KindInternal, errors.New("redisaudit: a key of the write has the wrong type"),
+			"the write could not be performed; nothing was stored")
+	}
+	c := plan.Checks[code-1]
+	if c.OnFail == redisops.Conflict {
+		return broker.Wrap(broker.KindConflict, fmt.Errorf("redisaudit: check %s failed", c.Kind), c.Detail)
+	}
+	return broker.Wrap(broker.KindConflict, fmt.Errorf("redisaudit: check %s failed: %w", c.Kind, broker.ErrStale),
+		"the data changed while this request was handled; try again")
+}
+
+// Fixed KEYS of the batch script, before the plans' keys.
+func auditKeys(key string) []string {
+	return []string{key + ":head", key, key + ":tree", key + ":ids"}
+}
+
+// prepare numbers the batch from st.next, encodes and hashes each entry,
+// encodes its plan, and returns the script's keys and arguments and the new
+// stored hashes by index.
+func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]string, []any, map[int64]tlog.Hash, error) {
 	n := st.next
 	fresh := map[int64]tlog.Hash{}
 	r := &hashReader{ctx: ctx, c: l.c, key: st.key, known: []map[int64]tlog.Hash{fresh, st.cache}}
-	args := make([]any, 0, 6+3*len(batch))
-	args = append(args, n, l.owner, len(batch))
-	tree := make([]byte, 0, 2*tlog.HashSize*len(batch))
-	var leaf string
+	keys := auditKeys(st.key)
+	index := map[string]int{}
+	for i, k := range keys {
+		index[k] = i + 1
+	}
+	keyIndex := func(k string) int {
+		if i, ok := index[k]; ok {
+			return i
+		}
+		keys = append(keys, k)
+		index[k] = len(keys)
+		return len(keys)
+	}
+	args := make([]any, 0, 4+6*len(batch))
+	args = append(args, n, l.owner, len(batch), tlog.StoredHashCount(n)*tlog.HashSize)
 	for i, p := range batch {
 		p.e.Index, p.e.LeafHash = n+int64(i), ""
 		doc, err := Canonical(*p.e)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		h := tlog.RecordHash(doc)
-		leaf = fmt.Sprintf("%x", h[:])
-		p.e.LeafHash = leaf
+		p.e.LeafHash = fmt.Sprintf("%x", h[:])
 		stored, err := tlog.StoredHashesForRecordHash(p.e.Index, h, r)
 		if err != nil {
-			return nil, nil, fmt.Errorf("tree hashes: %w", err)
+			return nil, nil, nil, fmt.Errorf("tree hashes: %w", err)
 		}
 		base := tlog.StoredHashCount(p.e.Index)
+		tree := make([]byte, 0, tlog.HashSize*len(stored))
 		for j, sh := range stored {
 			fresh[base+int64(j)] = sh
 			tree = append(tree, sh[:]...)
 		}
-		args = append(args, doc, leaf, p.e.ID)
+		args = append(args, doc, p.e.LeafHash, p.e.ID, tree)
+		if p.plan == nil {
+			args = append(args, 0)
+			continue
+		}
+		args = append(args, p.plan.EncodedLen())
+		args = p.plan.Encode(args, keyIndex)
 	}
-	args = append(args, tlog.StoredHashCount(n)*tlog.HashSize, tree, leaf)
-	return args, fresh, nil
+	return keys, args, fresh, nil
 }
 
-// batchScript appends a batch if the counter equals the expected index and
-// no other process holds the turn at that index.
-// KEYS: head, stream, tree, ids. ARGV: the expected index n, the owner, the
-// count k, then doc, leaf, id of each entry, then the expected length of
-// the tree string, the new stored hashes and the batch's last leaf.
-// It returns {1, n} once the batch is in the log (also for a replay of the
-// last batch, recognised by its last leaf), {0, counter} on a conflict, and
-// an error when the tree string is out of step with the counter.
-var batchScript = redis.NewScript(`
+// batchScript appends a batch, each entry with its write, if the counter
+// equals the expected index and no other process holds the turn at that
+// index. It begins with the plan functions of internal/redisops.
+//
+// KEYS: head, stream, tree, ids, then the keys of the plans. ARGV: the
+// expected index n, the owner, the count k, the expected length of the tree
+// string at n, then for each entry: doc, leaf, id, its new stored hashes,
+// the length m of its plan, and m plan items (m = 0: no write).
+//
+// It first checks the type of the log's keys (an error, nothing written, if
+// one is wrong). For each entry in order it checks the plan (redisops
+// plan_check), and on success applies it and appends the entry; on a failed
+// check it stops there. It returns {status, base, written, code}: status 1
+// when every entry is in, 2 when the entry after the first written ones
+// failed its check (code: the check, -1 for a type), 0 on a conflict (base:
+// the counter). written counts the entries of the batch in the log on
+// return, from index n; a replay of a run whose reply was lost is
+// recognised by the head's leaf and resumes after what that run wrote.
+var batchScript = redis.NewScript(redisops.Lua + `
+local function has_type(key, t)
+  local got = redis.call('TYPE', key)['ok']
+  return got == 'none' or got == t
+end
+if not (has_type(KEYS[1], 'hash') and has_type(KEYS[2], 'stream') and has_type(KEYS[3], 'string') and has_type(KEYS[4], 'hash')) then
+  return redis.error_reply('audit log keys of the wrong type')
+end
 local n = redis.call('HGET', KEYS[1], 'n') or '0'
 local cur = tonumber(n)
 local want = tonumber(ARGV[1])
 local k = tonumber(ARGV[3])
-local tail = 4 + 3 * k
+local at = {}
+local p = 5
+for i = 1, k do
+  at[i] = p
+  p = p + 5 + tonumber(ARGV[p + 4])
+end
+local done = -1
+if cur == want then
+  done = 0
+elseif cur > want and cur <= want + k and redis.call('HGET', KEYS[1], 'leaf') == ARGV[at[cur - want] + 1] then
+  done = cur - want
+end
+if done == k then return {1, want, k, 0} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local turn = n .. ':'
 local claim = redis.call('HGET', KEYS[1], 'turn')
 local live = claim and now < tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
 local claimed = live and string.sub(claim, 1, #turn) == turn
-if cur == want and not (claimed and claim ~= turn .. ARGV[2]) then
-  if redis.call('STRLEN', KEYS[3]) ~= tonumber(ARGV[tail]) then
-    return redis.error_reply('audit tree out of step with the log')
+if done < 0 or (claimed and claim ~= turn .. ARGV[2]) then
+  if not claimed then
+    redis.call('HSET', KEYS[1], 'turn', turn .. ARGV[2], 'until', now + 200)
   end
-  for i = 0, k - 1 do
-    local b = 4 + 3 * i
-    redis.call('XADD', KEYS[2], '0-' .. (want + i + 1), 'entry', ARGV[b], 'leaf', ARGV[b + 1])
-    redis.call('HSET', KEYS[4], ARGV[b + 2], want + i)
+  return {0, cur, math.max(done, 0), 0}
+end
+local tl = tonumber(ARGV[4])
+for i = 1, done do tl = tl + #ARGV[at[i] + 3] end
+if redis.call('STRLEN', KEYS[3]) ~= tl then
+  return redis.error_reply('audit tree out of step with the log')
+end
+local written, code = done, 0
+for i = done + 1, k do
+  local b = at[i]
+  if tonumber(ARGV[b + 4]) > 0 then
+    code = plan_check(ARGV, b + 5)
+    if code ~= 0 then break end
+    plan_apply(ARGV, b + 5)
   end
-  redis.call('APPEND', KEYS[3], ARGV[tail + 1])
-  redis.call('HSET', KEYS[1], 'n', cur + k, 'leaf', ARGV[tail + 2])
+  redis.call('XADD', KEYS[2], '0-' .. (want + i), 'entry', ARGV[b], 'leaf', ARGV[b + 1])
+  redis.call('HSET', KEYS[4], ARGV[b + 2], want + i - 1)
+  redis.call('APPEND', KEYS[3], ARGV[b + 3])
+  written = i
+end
+if written > done then
+  redis.call('HSET', KEYS[1], 'n', want + written, 'leaf', ARGV[at[written] + 1])
   if claim then redis.call('HDEL', KEYS[1], 'turn', 'until') end
-  return {1, want}
 end
-if cur == want + k and redis.call('HGET', KEYS[1], 'leaf') == ARGV[tail + 2] then
-  return {1, want}
-end
-if not claimed then
-  redis.call('HSET', KEYS[1], 'turn', turn .. ARGV[2], 'until', now + 200)
-end
-return {0, cur}
+if code ~= 0 then return {2, want, written, code} end
+return {1, want, written, 0}
 `)
 
-func runBatch(ctx context.Context, c redis.UniversalClient, key string, args []any) (ok bool, cur int64, err error) {
-	res, err := batchScript.Run(ctx, c, []string{key + ":head", key, key + ":tree", key + ":ids"}, args...).Slice()
+// The statuses of a batch script run.
+const (
+	statusConflict    = 0
+	statusDone        = 1
+	statusCheckFailed = 2
+)
+
+// batchResult is the reply of a batch script run.
+type batchResult struct {
+	status  int64
+	base    int64
+	written int
+	code    int64
+}
+
+func runBatch(ctx context.Context, c redis.UniversalClient, keys []string, args []any) (batchResult, error) {
+	res, err := batchScript.Run(ctx, c, keys, args...).Int64Slice()
 	if err != nil {
-		return false, 0, err
+		return batchResult{}, err
 	}
-	if len(res) != 2 {
-		return false, 0, errors.New("unexpected script reply")
+	if len(res) != 4 || res[2] < 0 || res[0] < 0 || res[0] > 2 {
+		return batchResult{}, errors.New("unexpected script reply")
 	}
-	cur, isInt := res[1].(int64)
-	if !isInt {
-		return false, 0, errors.New("unexpected script reply")
-	}
-	if n, _ := res[0].(int64); n == 1 {
-		return true, cur, nil
-	}
-	return false, cur, nil
+	return batchResult{status: res[0], base: res[1], written: int(res[2]), code: res[3]}, nil
 }
 
 // backoff sleeps a random while, growing with the attempt up to 2ms, so that

@@ -26,8 +26,15 @@
 // and records are sealed. A name or a national number never reaches this
 // package.
 //
-// Writes that touch several keys run as one Lua script, so a crash or a
-// concurrent broker process never sees half of them. Missing items are
+// The broker writes only through plans (plans.go, internal/redisops): the
+// store plans a write without performing it, and the audit log performs it
+// in the same Lua call as the allow entry, so a record never exists without
+// its entry nor an entry without its write. The direct write methods
+// (LinkSubject, DataKey, PutRecord, CreateCase, UpdateCase, CountSignal,
+// EraseSubject) are not part of broker.Store any more; they remain for tests
+// and tools, and write without an audit entry. Writes that touch several
+// keys run as one Lua script, so a crash or a concurrent broker process never
+// sees half of them. Missing items are
 // broker.ErrNotFound (returned as is, not wrapped); a Redis failure is a
 // broker.Error of KindUnavailable whose cause (for the log) names the
 // operation, never a key or a value; an invalid argument (empty or

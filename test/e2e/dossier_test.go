@@ -275,6 +275,7 @@ func TestDossier(t *testing.T) {
 			}
 		}
 	})
+	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, w.redis.client(t), w.model.Livc) })
 }
 
 func (w *world) move(t *testing.T, actor, id, to string) {

@@ -216,6 +216,7 @@ func TestCryptoShredding(t *testing.T) {
 			}
 		}
 	})
+	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, rs.client(t), m.Livc) })
 
 	b.stop(t)
 	_, before, _ := mustLoad(t, keyDir).Epochs()

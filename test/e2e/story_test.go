@@ -138,6 +138,7 @@ func TestStory(t *testing.T) {
 	t.Run("failed logins are filed under the cell they target", w.checkFailedLogins)
 	t.Run("the privacy officer's report by identity", w.checkIdentityReport)
 	t.Run("the privacy officer's review of the verifiable log", w.checkReview)
+	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, w.redis.client(t), w.model.Livc) })
 }
 
 func (w *world) submitAll(t *testing.T) {

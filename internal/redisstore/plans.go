@@ -1,0 +1,261 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redisops"
+	"github.com/redis/go-redis/v9"
+)
+
+// Plans: the writes the broker makes, planned for the audit log to perform
+// with their entries (broker.WritePlanner, internal/redisops). A planner reads
+// what it needs; it writes nothing. Each plan states, as checks, what it was
+// planned from, so that it is performed only if that still holds: the
+// checks and the ops run in one script with the audit entry, and no other
+// client runs in between.
+
+var _ broker.WritePlanner = (*Store)(nil)
+
+// stale is the error of a planner that finds the store changed under the
+// caller's feet.
+func stale(why string) error {
+	return broker.Wrap(broker.KindConflict, fmt.Errorf("redisstore: %s: %w", why, broker.ErrStale), "the data changed; try again")
+}
+
+// PlanRecord plans storing a sealed record: for a signal, linking its
+// aliases (as LinkSubject does) and counting it; storing a fresh data key;
+// the record and its place in the order. It holds while the aliases stand as
+// read, the data key is the one the record is sealed under (or still absent
+// for a fresh one) and the record id is unused (else a conflict).
+func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Write, error) {
+	p, err := cellPrefix(w.Livc)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := subjectPrefix(w.Livc, w.Ref)
+	if err != nil {
+		return nil, err
+	}
+	if w.Record.ID == "" || len(w.Record.Sealed) == 0 || len(w.Key.Wrapped) == 0 || hasEmpty(w.Aliases) {
+		return nil, errors.New("redisstore: plan record: empty id, payload, key or alias")
+	}
+	plan := &redisops.Plan{Livc: w.Livc}
+	if len(w.Aliases) > 0 {
+		if err := s.planLinks(ctx, plan, p, sp, w.Aliases, w.Ref); err != nil {
+			return nil, err
+		}
+	}
+	planKey(plan, sp, w.Key)
+	plan.Check(redisops.Check{Kind: redisops.KindNoField, Key: sp + "records", Field: w.Record.ID,
+		OnFail: redisops.Conflict, Detail: "the record already exists"})
+	plan.Do("HSET", sp+"records", w.Record.ID, string(w.Record.Sealed))
+	plan.Do("RPUSH", sp+"record-ids", w.Record.ID)
+	if w.Month != "" {
+		if len(w.Month) != 7 {
+			return nil, errors.New("redisstore: plan record: month is not YYYY-MM")
+		}
+		plan.Do("HINCRBY", p+"stats:signals", w.Month, "1")
+	}
+	return plan, plan.Validate()
+}
+
+// planLinks adds the links of aliases to ref: the first alias linked (in
+// order) must name ref (else ErrStale now), every linked alias must still
+// name what it names, every unlinked one must be unlinked or linked to ref
+// at commit, and gets linked to ref.
+func (s *Store) planLinks(ctx context.Context, plan *redisops.Plan, p, sp string, aliases []string, ref string) error {
+	vals, err := s.c.HMGet(ctx, p+"aliases", aliases...).Result()
+	if err != nil {
+		return fail("plan record", err)
+	}
+	first := ""
+	for i, v := range vals {
+		linked, _ := v.(string)
+		a := aliases[i]
+		if linked != "" {
+			if first == "" {
+				first = linked
+			}
+			plan.Check(redisops.Check{Kind: redisops.KindField, Key: p + "aliases", Field: a, Values: []string{linked}})
+			continue
+		}
+		plan.Check(redisops.Check{Kind: redisops.KindField, Key: p + "aliases", Field: a, AbsentOK: true, Values: []string{ref}})
+		plan.Do("HSET", p+"aliases", a, ref)
+		plan.Do("SADD", sp+"aliases", a)
+	}
+	if first != "" && first != ref {
+		return stale("the person is linked to another ref")
+	}
+	return nil
+}
+
+// planKey adds the data key a write is sealed under: checked equal to the
+// person's, or, fresh, stored while the person has none.
+func planKey(plan *redisops.Plan, sp string, key broker.KeyUse) {
+	switch {
+	case key.Fresh:
+		plan.Check(redisops.Check{Kind: redisops.KindAbsent, Key: sp + "datakey"})
+		plan.Do("SET", sp+"datakey", string(key.Wrapped))
+	case len(key.Wrapped) > 0:
+		plan.Check(redisops.Check{Kind: redisops.KindEqual, Key: sp + "datakey", Values: []string{string(key.Wrapped)}})
+	}
+}
+
+// PlanCreateCase plans a new dossier: the document, its creation sequence
+// and index entry, its subject's set, its roster index and counts. It holds
+// while the id is unused (else a conflict) and every signal it names is
+// still stored.
+func (s *Store) PlanCreateCase(ctx context.Context, c broker.Case) (broker.Write, error) {
+	p, key, err := caseKeys(c)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: plan case: %w", err)
+	}
+	sp := p + "subject:" + c.SubjectRef + ":"
+	plan := &redisops.Plan{Livc: c.Livc}
+	plan.Check(redisops.Check{Kind: redisops.KindAbsent, Key: key, OnFail: redisops.Conflict, Detail: "case already exists"})
+	for _, id := range c.SignalIDs {
+		plan.Check(redisops.Check{Kind: redisops.KindField, Key: sp + "records", Field: id})
+	}
+	plan.Do("SET", key, string(doc))
+	seq := plan.Do("INCR", p+"cases:seq")
+	plan.DoWithRef(seq, "ZADD", p+"cases", c.ID)
+	plan.Do("SADD", sp+"cases", c.ID)
+	if c.Open() {
+		for _, a := range c.Roster {
+			plan.DoWithRef(seq, "ZADD", p+"actor:"+a+":cases", c.ID)
+		}
+	}
+	for _, f := range countsOf(c) {
+		plan.Do("HINCRBY", p+"stats:cases", f, "1")
+	}
+	return plan, plan.Validate()
+}
+
+// PlanUpdateCase plans replacing prev, as loaded, by next: the document, the
+// roster index (an open dossier is indexed under each actor of its roster, a
+// closed one under none) and the counts. It holds while the stored dossier
+// is byte for byte prev's encoding, and while key is the person's (or, fresh,
+// while the person has none). A dossier does not change cell, id or subject.
+func (s *Store) PlanUpdateCase(ctx context.Context, prev, next broker.Case, key broker.KeyUse) (broker.Write, error) {
+	p, k, err := caseKeys(next)
+	if err != nil {
+		return nil, err
+	}
+	if prev.ID != next.ID || prev.Livc != next.Livc || prev.SubjectRef != next.SubjectRef {
+		return nil, errors.New("redisstore: plan case update: cell, id or subject changed")
+	}
+	was, err := json.Marshal(prev)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: plan case update: %w", err)
+	}
+	doc, err := json.Marshal(next)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: plan case update: %w", err)
+	}
+	score, err := s.c.ZScore(ctx, p+"cases", next.ID).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, broker.ErrNotFound
+	}
+	if err != nil {
+		return nil, fail("plan case update", err)
+	}
+	seq := strconv.FormatInt(int64(score), 10)
+	plan := &redisops.Plan{Livc: next.Livc}
+	plan.Check(redisops.Check{Kind: redisops.KindEqual, Key: k, Values: []string{string(was)}})
+	planKey(plan, p+"subject:"+next.SubjectRef+":", key)
+	plan.Do("SET", k, string(doc))
+	keep := map[string]bool{}
+	if next.Open() {
+		for _, a := range next.Roster {
+			keep[a] = true
+			plan.Do("ZADD", p+"actor:"+a+":cases", seq, next.ID)
+		}
+	}
+	for _, a := range prev.Roster {
+		if !keep[a] {
+			plan.Do("ZREM", p+"actor:"+a+":cases", next.ID)
+		}
+	}
+	before, after := countsOf(prev), countsOf(next)
+	for i := range before {
+		if before[i] != after[i] {
+			plan.Do("HINCRBY", p+"stats:cases", before[i], "-1")
+			plan.Do("HINCRBY", p+"stats:cases", after[i], "1")
+		}
+	}
+	return plan, plan.Validate()
+}
+
+// countsOf returns the count fields a dossier adds one to.
+func countsOf(c broker.Case) [3]string {
+	prio := "none"
+	if c.Priority != 0 {
+		prio = strconv.Itoa(c.Priority)
+	}
+	return [3]string{"state:" + c.State, "category:" + c.Category, "priority:" + prio}
+}
+
+// PlanErase plans erasing a person as EraseSubject does: the data key,
+// records, record order, alias set and dossier set deleted, and every alias
+// still linked to ref unlinked. It holds while the data key and the alias
+// set are as read. It returns the data key the plan deletes, or
+// broker.ErrNotFound when the person has nothing stored.
+func (s *Store) PlanErase(ctx context.Context, livc, ref string) (broker.Write, []byte, error) {
+	p, err := cellPrefix(livc)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp, err := subjectPrefix(livc, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	var dk *redis.StringCmd
+	var members *redis.StringSliceCmd
+	var others *redis.IntCmd
+	_, err = s.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		dk = tx.Get(ctx, sp+"datakey")
+		members = tx.SMembers(ctx, sp+"aliases")
+		others = tx.Exists(ctx, sp+"records", sp+"record-ids", sp+"cases")
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, fail("plan erase", err)
+	}
+	wrapped, _ := dk.Bytes()
+	aliases := members.Val()
+	if len(wrapped) == 0 && len(aliases) == 0 && others.Val() == 0 {
+		return nil, nil, broker.ErrNotFound
+	}
+	plan := &redisops.Plan{Livc: livc}
+	if len(wrapped) > 0 {
+		plan.Check(redisops.Check{Kind: redisops.KindEqual, Key: sp + "datakey", Values: []string{string(wrapped)}})
+	} else {
+		plan.Check(redisops.Check{Kind: redisops.KindAbsent, Key: sp + "datakey"})
+	}
+	plan.Check(redisops.Check{Kind: redisops.KindCount, Key: sp + "aliases", N: int64(len(aliases))})
+	if len(aliases) > 0 {
+		links, err := s.c.HMGet(ctx, p+"aliases", aliases...).Result()
+		if err != nil {
+			return nil, nil, fail("plan erase", err)
+		}
+		for i, v := range links {
+			if linked, _ := v.(string); linked == ref {
+				plan.Check(redisops.Check{Kind: redisops.KindField, Key: p + "aliases", Field: aliases[i], Values: []string{ref}})
+				plan.Do("HDEL", p+"aliases", aliases[i])
+			}
+		}
+	}
+	for _, k := range []string{"datakey", "records", "record-ids", "aliases", "cases"} {
+		plan.Do("DEL", sp+k)
+	}
+	return plan, wrapped, plan.Validate()
+}

@@ -1,0 +1,224 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// TestOneTransactionPerWrite proves, over HTTP against the real binary and a
+// real Redis, that a write and its allow entry are stored together or not at
+// all: a write that fails inside the commit script leaves neither the entry
+// nor any part of the write; an audit log that cannot be written leaves no
+// write; concurrent changes of one dossier lose none (the losers get 409);
+// and, after all that, the store and the log agree (checkInvariants).
+func TestOneTransactionPerWrite(t *testing.T) {
+	m := loadModel(t)
+	iss := newIssuer(t)
+	rs := startRedis(t)
+	b := startBroker(t, rs.Addr, iss, "--config", examplePath)
+	c := rs.client(t)
+	ctx := context.Background()
+	p := "livc:{livc:" + m.Livc + "}:"
+	var keys struct{ Recipients []string }
+	do(t, "GET", b.URL+"/v1/keys", nil).json(t, &keys)
+	submit := func() response {
+		plain, _ := json.Marshal(map[string]any{"subject": map[string]any{"national_number": "05.01.01-001.13"},
+			"observed_at": "2026-11-20T09:30:00Z", "fields": map[string]any{"signal_text": "one transaction"}})
+		return do(t, "POST", b.URL+"/v1/signals", seal(t, keys.Recipients[0], plain),
+			"Authorization", "Bearer "+iss.token(t, m.Livc, "ocmw"), "LIVC-Purpose", "signal", "Content-Type", "application/age")
+	}
+	coord := func(method, path, body string) response {
+		return do(t, method, b.URL+path, []byte(body), "Authorization", "Bearer "+iss.token(t, m.Livc, "preventie"),
+			"LIVC-Purpose", "case_conference", "Content-Type", "application/json")
+	}
+	r := submit()
+	if r.Status != 201 {
+		t.Fatalf("first submission: %d %s", r.Status, r.Body)
+	}
+	ref, sig := jsonField(t, r.Body, "subject_ref"), jsonField(t, r.Body, "id")
+	r = coord("POST", "/v1/cases", fmt.Sprintf(`{"subject_ref":%q,"signal_ids":[%q],"category":"radicalisation"}`, ref, sig))
+	if r.Status != 201 {
+		t.Fatalf("dossier: %d %s", r.Status, r.Body)
+	}
+	caseID := jsonField(t, r.Body, "id")
+
+	// breakKey replaces key by a string, so that a command on it fails with
+	// WRONGTYPE, and returns what puts it back.
+	breakKey := func(t *testing.T, key string) func() {
+		t.Helper()
+		if c.Exists(ctx, key).Val() == 1 {
+			must(t, c.Rename(ctx, key, key+":saved").Err())
+		}
+		must(t, c.Set(ctx, key, "not what you think", 0).Err())
+		return func() {
+			must(t, c.Del(ctx, key).Err())
+			if c.Exists(ctx, key+":saved").Val() == 1 {
+				must(t, c.Rename(ctx, key+":saved", key).Err())
+			}
+		}
+	}
+
+	t.Run("a write that fails in the script stores neither it nor its entry", func(t *testing.T) {
+		sp := p + "subject:" + ref + ":"
+		for _, k := range []string{sp + "records", sp + "record-ids", p + "stats:signals"} {
+			t.Run(strings.TrimPrefix(k, p), func(t *testing.T) {
+				restore := breakKey(t, k)
+				defer restore()
+				before, entries := cellSnapshot(t, c, p), c.XLen(ctx, p+"audit").Val()
+				r := submit()
+				if r.Status != 500 || r.Header.Get("Content-Type") != "application/problem+json" {
+					t.Fatalf("submission onto a broken %s: %d %s", k, r.Status, r.Body)
+				}
+				if after := cellSnapshot(t, c, p); fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Fatalf("part of the write was stored:\nbefore %s\nafter  %s", before, after)
+				}
+				last := lastEntries(t, c, p+"audit", entries)
+				if len(last) != 1 || last[0].Decision != "error" || last[0].Action != "signal.submit" {
+					t.Fatalf("entries after the failed write: %+v (want one error entry, no allow)", last)
+				}
+			})
+		}
+	})
+
+	t.Run("an audit log that cannot be written stores no write", func(t *testing.T) {
+		for _, w := range []struct{ name, method, path, body string }{
+			{"roster", "PUT", "/v1/cases/" + caseID + "/roster", `{"actors":["pz","ocmw"]}`},
+			{"transition", "POST", "/v1/cases/" + caseID + "/transitions", `{"to":"formation","reason":"broken log"}`},
+			{"dossier", "POST", "/v1/cases", fmt.Sprintf(`{"subject_ref":%q,"signal_ids":[%q],"category":"radicalisation"}`, ref, sig)},
+		} {
+			t.Run(w.name, func(t *testing.T) {
+				before := snapshot(t, c)
+				restore := breakKey(t, p+"audit")
+				r := coord(w.method, w.path, w.body)
+				restore()
+				if r.Status != 503 {
+					t.Fatalf("%s with a broken log: %d %s", w.name, r.Status, r.Body)
+				}
+				if after := snapshot(t, c); after != before {
+					t.Fatalf("the store changed although the audit append failed:\nbefore %s\nafter  %s", before, after)
+				}
+			})
+		}
+	})
+
+	t.Run("concurrent changes of one dossier lose none", func(t *testing.T) {
+		rosters := []string{`["pz"]`, `["ocmw"]`, `["clb"]`, `["vsse"]`, `["pz","ocmw"]`, `["clb","vsse"]`, `["ocmw","clb"]`, `["pz","vsse"]`}
+		var wg sync.WaitGroup
+		status := make([]int, len(rosters))
+		for i, ros := range rosters {
+			wg.Go(func() { status[i] = coord("PUT", "/v1/cases/"+caseID+"/roster", `{"actors":`+ros+`}`).Status })
+		}
+		wg.Wait()
+		ok := 0
+		for i, s := range status {
+			switch s {
+			case 200:
+				ok++
+			case 409:
+			default:
+				t.Fatalf("roster %s: %d", rosters[i], s)
+			}
+		}
+		if ok == 0 {
+			t.Fatalf("no roster change went through: %v", status)
+		}
+		t.Logf("%d of %d concurrent roster changes stored, the others refused with 409", ok, len(rosters))
+	})
+
+	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, c, m.Livc) })
+
+	t.Run("the agreement check finds a store that disagrees", func(t *testing.T) {
+		for _, corrupt := range []struct {
+			name string
+			do   func() error
+		}{
+			{"a record without its entry", func() error {
+				return c.HSet(ctx, p+"subject:"+ref+":records", "sig_orphan", "x").Err()
+			}},
+			{"an entry without its record", func() error {
+				return c.HDel(ctx, p+"subject:"+ref+":records", sig).Err()
+			}},
+			{"a roster change without its entry", func() error {
+				doc := c.Get(ctx, p+"case:"+caseID).Val()
+				var d map[string]any
+				must(t, json.Unmarshal([]byte(doc), &d))
+				d["roster"] = []string{"parket"}
+				out, _ := json.Marshal(d)
+				return c.Set(ctx, p+"case:"+caseID, out, 0).Err()
+			}},
+		} {
+			t.Run(corrupt.name, func(t *testing.T) {
+				saved := dumpAll(t, c, p)
+				defer restoreAll(t, c, saved)
+				must(t, corrupt.do())
+				rec := &recorder{}
+				checkInvariants(rec, c, m.Livc)
+				if len(rec.errs) == 0 {
+					t.Fatal("the check found nothing wrong")
+				}
+			})
+		}
+	})
+}
+
+// lastEntries returns the entries of the stream after the first skip.
+func lastEntries(t *testing.T, c *redis.Client, stream string, skip int64) []logEntry {
+	t.Helper()
+	msgs, err := c.XRange(context.Background(), stream, "-", "+").Result()
+	must(t, err)
+	var out []logEntry
+	for _, m := range msgs[skip:] {
+		var e logEntry
+		must(t, json.Unmarshal([]byte(m.Values["entry"].(string)), &e))
+		out = append(out, e)
+	}
+	return out
+}
+
+// cellSnapshot is every key of the cell's store (not its audit log) with
+// its value, as DUMP gives it.
+func cellSnapshot(t *testing.T, c *redis.Client, prefix string) map[string]string {
+	t.Helper()
+	out := dumpAll(t, c, prefix)
+	for k := range out {
+		if strings.HasPrefix(k, prefix+"audit") {
+			delete(out, k)
+		}
+	}
+	return out
+}
+
+// dumpAll saves every non-stream key under prefix; restoreAll puts them back.
+func dumpAll(t *testing.T, c *redis.Client, prefix string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string]string{}
+	for _, k := range c.Keys(ctx, prefix+"*").Val() {
+		if c.Type(ctx, k).Val() == "stream" {
+			continue
+		}
+		v, err := c.Dump(ctx, k).Result()
+		must(t, err)
+		out[k] = v
+	}
+	return out
+}
+
+func restoreAll(t *testing.T, c *redis.Client, saved map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, k := range c.Keys(ctx, "*").Val() {
+		if _, ok := saved[k]; !ok && c.Type(ctx, k).Val() != "stream" {
+			must(t, c.Del(ctx, k).Err())
+		}
+	}
+	for k, v := range saved {
+		must(t, c.RestoreReplace(ctx, k, 0, v).Err())
+	}
+}
