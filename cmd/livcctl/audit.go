@@ -9,8 +9,8 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/livc/livc-broker/auditlog"
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/broker/auditlog"
 	"github.com/livc/livc-broker/internal/envelope"
 )
 

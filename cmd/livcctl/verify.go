@@ -8,8 +8,8 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/livc/livc-broker/auditlog"
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/broker/auditlog"
 )
 
 // errNotVerified is returned when the log does not verify; the problem has

@@ -9,8 +9,8 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/livc/livc-broker/auditlog"
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/broker/auditlog"
 )
 
 // maxExportLine bounds one line of an export file (an entry with its proof).

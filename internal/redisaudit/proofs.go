@@ -10,8 +10,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/livc/livc-broker/auditlog"
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/broker/auditlog"
 )
 
 // errNoSigner is returned by every checkpoint operation of a Log without a

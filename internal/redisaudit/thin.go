@@ -5,7 +5,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/livc/livc-broker/auditlog"
+	"github.com/livc/livc-broker/broker/auditlog"
 )
 
 // thinEvery is how many checkpoints are pushed between two thinnings.

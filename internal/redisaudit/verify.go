@@ -8,8 +8,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/livc/livc-broker/auditlog"
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/broker/auditlog"
 )
 
 // verifyChunk is how many entries Verify reads per round trip.

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/livc/livc-broker/auditlog"
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/broker/auditlog"
 )
 
 // TestAuditConcurrentAppends: two broker processes on one Redis and 32
