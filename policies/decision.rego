@@ -99,8 +99,9 @@ actions := {
 # is for the privacy officer only, under audit_review.
 audit_actions := {"audit.read", "audit.report", "audit.alerts", "audit.checkpoint", "audit.proof", "audit.verify", "audit.export"}
 
-# card.read takes any purpose the actor may use; case.list and case.read the
-# purposes of the operational and tactical tables; the others one purpose.
+# card.read takes any purpose the actor may use but the aggregates-only ones
+# (see aggregate_purposes); case.list and case.read the purposes of the
+# operational and tactical tables; the others one purpose.
 action_purpose := object.union(
 	{a: "audit_review" | some a in audit_actions},
 	{
@@ -121,7 +122,15 @@ case_views := {"case.list", "case.read"}
 
 action_known if input.action in actions
 
-purpose_bound if input.action == "card.read"
+# Under policy the strategic table sees aggregates only, never a person, and
+# audit_review reviews who saw what, not the person: no card is read under
+# either, not even the requester's own submissions.
+aggregate_purposes := {"policy", "audit_review"}
+
+purpose_bound if {
+	input.action == "card.read"
+	not input.purpose in aggregate_purposes
+}
 
 purpose_bound if {
 	input.action in case_views

@@ -85,9 +85,11 @@ type submitted map[string][]string
 
 // expectedCard is the set of field names the card must show to actor under
 // purpose, given the person's records, whether a dossier is open and the
-// roster. It returns ok=false when the request must be refused with 403.
+// roster. It returns ok=false when the request must be refused with 403:
+// a purpose the actor may not use, or an aggregates-only one (policy,
+// audit_review), under which no card is read, not even one's own records.
 func (m *cellModel) expectedCard(actor, purpose string, recs submitted, openCase bool, roster []string) (fields []string, ok bool) {
-	if !m.mayUse(actor, purpose) {
+	if !m.mayUse(actor, purpose) || purpose == "policy" || purpose == "audit_review" {
 		return nil, false
 	}
 	inScope := openCase
