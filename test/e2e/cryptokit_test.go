@@ -3,6 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -72,10 +75,24 @@ func validNN(yymmdd string, seq int) string {
 	return fmt.Sprintf("%s%02d", first, 97-n%97)
 }
 
-// signalJSON is a signal about the person with national number nn.
+// signalJSON is a signal about the person with national number nn, given
+// name givenOf(family) and birth date birthOf(nn), so that every person's
+// identity is its own and a leak of any part of it can be told apart.
 func signalJSON(nn, family, text string) []byte {
-	return fmt.Appendf(nil, `{"subject":{"national_number":%q,"family_name":%q,"given_name":"Testa","birth_date":"19%s-%s-%s"},"observed_at":"2026-01-20T09:30:00Z","fields":{"signal_text":%q,"presence":"absent"}}`,
-		nn, family, nn[0:2], nn[2:4], nn[4:6], text)
+	return fmt.Appendf(nil, `{"subject":{"national_number":%q,"family_name":%q,"given_name":%q,"birth_date":%q},"observed_at":"2026-01-20T09:30:00Z","fields":{"signal_text":%q,"presence":"absent"}}`,
+		nn, family, givenOf(family), birthOf(nn), text)
+}
+
+// givenOf is the given name signalJSON gives the person of family.
+func givenOf(family string) string { return "Gv" + family }
+
+// birthOf is the birth date in national number nn (born before 2000).
+func birthOf(nn string) string { return "19" + nn[0:2] + "-" + nn[2:4] + "-" + nn[4:6] }
+
+// personSecrets is everything of a signalJSON that must never be stored in
+// the clear: the identity, the national number's unkeyed digests and text.
+func personSecrets(nn, family, text string) []string {
+	return append([]string{nn, family, givenOf(family), birthOf(nn), text}, unkeyedDigests(nn)...)
 }
 
 // startRedisAOF starts a redis-server that appends every write to an AOF
@@ -211,4 +228,20 @@ func runBroker(t testing.TB, args ...string) string {
 		t.Fatalf("livc-broker %v: %v\n%s", args, err, out)
 	}
 	return string(out)
+}
+
+// unkeyedDigests returns the SHA-256 of each value in the encodings a store
+// might hold it in (hex, either case; base64, standard and URL, padded or
+// not). An unkeyed hash of a national number is as good as the number: the
+// space of numbers is small enough to hash in full.
+func unkeyedDigests(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		sum := sha256.Sum256([]byte(v))
+		h := hex.EncodeToString(sum[:])
+		out = append(out, h, strings.ToUpper(h),
+			base64.StdEncoding.EncodeToString(sum[:]), base64.RawStdEncoding.EncodeToString(sum[:]),
+			base64.URLEncoding.EncodeToString(sum[:]), base64.RawURLEncoding.EncodeToString(sum[:]))
+	}
+	return out
 }

@@ -50,9 +50,9 @@ func TestEnvelopesAndScan(t *testing.T) {
 	}
 	for i, tc := range accepted {
 		t.Run("accepted/"+tc.name, func(t *testing.T) {
-			nn := validNN("790412", 100+i)
+			nn := validNN(fmt.Sprintf("7904%02d", 12+i), 100+i) // a birth date of its own
 			family, text := fmt.Sprintf("Zzfamily%d", i), fmt.Sprintf("SECRET-text-%d", i)
-			secrets = append(secrets, nn, family, text)
+			secrets = append(secrets, personSecrets(nn, family, text)...)
 			r := post("ocmw", ageEncrypt(t, tc.recipient, signalJSON(nn, family, text), tc.armor))
 			if r.Status != 201 {
 				t.Fatalf("got %d %s", r.Status, r.Body)
@@ -61,7 +61,7 @@ func TestEnvelopesAndScan(t *testing.T) {
 	}
 
 	good := ageEncrypt(t, hybrid, signalJSON(validNN("800101", 7), "Zzrefused", "SECRET-refused"), false)
-	secrets = append(secrets, validNN("800101", 7), "Zzrefused", "SECRET-refused")
+	secrets = append(secrets, personSecrets(validNN("800101", 7), "Zzrefused", "SECRET-refused")...)
 	other := newHybridIdentity(t)
 	flip := func(b []byte, i int) []byte { c := bytes.Clone(b); c[i] ^= 0x01; return c }
 	headerEnd := bytes.Index(good, []byte("\n---")) + 1
@@ -104,7 +104,7 @@ func TestEnvelopesAndScan(t *testing.T) {
 
 	t.Run("answer sealed to the actor", func(t *testing.T) {
 		nn := validNN("910203", 55)
-		secrets = append(secrets, nn, "Zzpolice", "SECRET-police-own")
+		secrets = append(secrets, personSecrets(nn, "Zzpolice", "SECRET-police-own")...)
 		r := post("pz", ageEncrypt(t, hybrid, signalJSON(nn, "Zzpolice", "SECRET-police-own"), false))
 		if r.Status != 201 {
 			t.Fatalf("submit: %d %s", r.Status, r.Body)
