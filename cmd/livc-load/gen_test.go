@@ -110,3 +110,69 @@ func TestLoopbackURL(t *testing.T) {
 		})
 	}
 }
+
+// A request that never answers must not vanish from the result: the ones
+// still in flight when the grace period ends are cut off, the ones due in
+// open loop but never sent (every slot taken) are unsent, and neither is in
+// the latencies. A request that answers within the grace period is an
+// answer.
+func TestRunCountsUnanswered(t *testing.T) {
+	hang := func(ctx context.Context, i int) int { <-ctx.Done(); return 0 }
+	sleep := func(d time.Duration) op {
+		return func(ctx context.Context, i int) int {
+			select {
+			case <-time.After(d):
+				return 200
+			case <-ctx.Done():
+				return 0
+			}
+		}
+	}
+	tests := []struct {
+		name                  string
+		l                     load
+		o                     op
+		answered, cut, unsent int
+	}{
+		// 100/s for 300ms: 30 requests due; 5 slots fill, 25 wait in vain.
+		{"open loop, slots full until the grace ends", load{Rate: 100, Requests: 1000, Duration: 300 * time.Millisecond, MaxInFlight: 5, Grace: 100 * time.Millisecond}, hang, 0, 5, 25},
+		{"open loop, answers slower than the grace", load{Rate: 100, Requests: 1000, Duration: 300 * time.Millisecond, MaxInFlight: 64, Grace: 100 * time.Millisecond}, sleep(2 * time.Second), 0, 30, 0},
+		{"open loop, answers within the grace", load{Rate: 100, Requests: 1000, Duration: 300 * time.Millisecond, MaxInFlight: 64, Grace: 2 * time.Second}, sleep(300 * time.Millisecond), 30, 0, 0},
+		{"open loop, request bound before the deadline", load{Rate: 100, Requests: 10, Duration: time.Minute, MaxInFlight: 64, Grace: 2 * time.Second}, sleep(10 * time.Millisecond), 10, 0, 0},
+		{"closed loop, in flight at the deadline", load{Concurrency: 3, Requests: 1000, Duration: 100 * time.Millisecond, Grace: 50 * time.Millisecond}, hang, 0, 3, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(context.Background(), "t", tt.l, tt.o)
+			if len(r.Lat) != tt.answered || r.CutOff != tt.cut || r.Unsent != tt.unsent {
+				t.Fatalf("%d answered, %d cut off, %d unsent (statuses %v); want %d, %d, %d",
+					len(r.Lat), r.CutOff, r.Unsent, r.Statuses, tt.answered, tt.cut, tt.unsent)
+			}
+			if r.Statuses[0] != 0 {
+				t.Fatalf("a request cut off is counted as a transport error: %v", r.Statuses)
+			}
+		})
+	}
+}
+
+func TestDueBefore(t *testing.T) {
+	tests := []struct {
+		name     string
+		n        int
+		interval time.Duration
+		d        time.Duration
+		want     int
+	}{
+		{"exact multiple", 1000, 5 * time.Millisecond, time.Second, 200},
+		{"a partial interval counts", 1000, 3 * time.Millisecond, 10 * time.Millisecond, 4},
+		{"bounded by n", 10, time.Millisecond, time.Second, 10},
+		{"zero interval", 7, 0, time.Second, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := dueBefore(tt.n, tt.interval, tt.d); got != tt.want {
+				t.Fatalf("dueBefore(%d, %v, %v) = %d, want %d", tt.n, tt.interval, tt.d, got, tt.want)
+			}
+		})
+	}
+}
