@@ -58,13 +58,14 @@
 // Commit is Append with a write: a redisops.Plan of the entry's cell (keys
 // all in its slot, declared in KEYS). The batch script checks the type of
 // the log's keys first (an error there writes nothing), then, for each
-// entry in order, runs the plan's checks (preconditions and the type of
-// every key it writes), and only if they all hold applies its ops and
-// appends the entry: the write and its entry land together or not at all.
-// An entry whose check fails stops the run there; the entries before it are
-// in, it is answered with its failure (broker.ErrStale, a conflict, or
-// KindInternal for a key of the wrong type), and the entries after it are
-// numbered and hashed again and go on in the next run. A replayed run is
+// entry in order, runs the plan's checks (preconditions, the type of every
+// key it writes, the value of every counter it adds to), and only if they
+// all hold applies its ops and appends the entry: the write and its entry
+// land together or not at all. An entry whose check fails stops the run
+// there; the entries before it are in, it is answered with its failure
+// (broker.ErrStale, a conflict, or KindInternal for a key or counter the
+// write cannot use), and the entries after it are numbered and hashed again
+// and go on in the next run. A replayed run is
 // recognised by the head's leaf at any point of the batch and resumes after
 // what was written.
 package redisaudit

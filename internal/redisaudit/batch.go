@@ -51,7 +51,8 @@ func (l *Log) Append(ctx context.Context, e *broker.AuditEntry) error {
 // its checks, so that both are stored or neither (see the package doc). A
 // failed check leaves neither and fails this entry only: broker.ErrStale
 // (KindConflict) or the check's conflict (KindConflict); a key of the wrong
-// type for the write is KindInternal. A nil w is Append.
+// type for the write, or a counter it cannot add to, is KindInternal. A nil
+// w is Append.
 func (l *Log) Commit(ctx context.Context, e *broker.AuditEntry, w broker.Write) error {
 	if e == nil {
 		return errors.New("redisaudit: nil entry")
@@ -195,10 +196,11 @@ func (l *Log) commit(st *stream, batch []*pending) {
 }
 
 // checkFailed is the error of an entry whose write's check code failed: the
-// 1-based index of the check, or -1 for a key of the wrong type.
+// 1-based index of the check, or -1 for a key of the wrong type or a counter
+// that cannot be incremented.
 func checkFailed(plan *redisops.Plan, code int64) error {
 	if plan == nil || code < 1 || code > int64(len(plan.Checks)) {
-		return broker.Wrap(broker.KindInternal, errors.New("redisaudit: a key of the write has the wrong type"),
+		return broker.Wrap(broker.KindInternal, errors.New("redisaudit: a key of the write has a type or value the write cannot use"),
 			"the write could not be performed; nothing was stored")
 	}
 	c := plan.Checks[code-1]
@@ -274,10 +276,14 @@ func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]stri
 // string at n, then for each entry: doc, leaf, id, its new stored hashes,
 // the length m of its plan, and m plan items (m = 0: no write).
 //
-// It first checks the type of the log's keys (an error, nothing written, if
-// one is wrong). For each entry in order it checks the plan (redisops
-// plan_check), and on success applies it and appends the entry; on a failed
-// check it stops there. It returns {status, base, written, code}: status 1
+// It first checks the type of the log's keys and that the tree and the
+// stream are as long as the head says (an error, nothing written, if not:
+// an XADD must not fail half way). For each entry in order it checks the
+// plan (redisops plan_check: everything its ops could fail on), and on
+// success applies it and appends the entry; on a failed check it stops
+// there. A plan is checked right before it is applied, not with the
+// others up front, for its checks must see the writes of the entries
+// before it (two creations of one dossier id in a batch). It returns {status, base, written, code}: status 1
 // when every entry is in, 2 when the entry after the first written ones
 // failed its check (code: the check, -1 for a type), 0 on a conflict (base:
 // the counter). written counts the entries of the batch in the log on
@@ -324,6 +330,9 @@ local tl = tonumber(ARGV[4])
 for i = 1, done do tl = tl + #ARGV[at[i] + 3] end
 if redis.call('STRLEN', KEYS[3]) ~= tl then
   return redis.error_reply('audit tree out of step with the log')
+end
+if redis.call('XLEN', KEYS[2]) ~= want + done then
+  return redis.error_reply('audit stream out of step with the log')
 end
 local written, code = done, 0
 for i = done + 1, k do

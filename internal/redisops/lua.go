@@ -4,14 +4,16 @@ package redisops
 // it reads key names from the script's KEYS.
 //
 // plan_check(A, pos) checks the plan encoded at A[pos…]: it returns 0 when
-// every check holds and every key an op writes is missing or of the type its
-// command needs, i for the first check (1-based) that does not hold, and -1
-// for a key of the wrong type, an unknown check or command. It writes
-// nothing, so a script may stop after it with nothing done.
+// every check holds and no op of the plan can fail, i for the first check
+// (1-based) that does not hold, and -1 when an op would fail on what is
+// stored (a key of the wrong type, a counter INCR or HINCRBY cannot add to)
+// or for an unknown check or command. It writes nothing, so a script may
+// stop after it with nothing done.
 //
 // plan_apply(A, pos) runs the plan's ops, in order. Called only after
-// plan_check returned 0 in the same script run, its commands cannot fail on a
-// key's type.
+// plan_check returned 0 in the same script run, on a plan Validate accepted,
+// none of its commands can fail: Redis does not roll back a script, so an
+// error there would leave the writes before it stored.
 const Lua = `
 local plan_types = {SET='string', INCR='string', HSET='hash', HDEL='hash', HINCRBY='hash',
   RPUSH='list', SADD='set', SREM='set', ZADD='zset', ZREM='zset', DEL='*'}
@@ -23,6 +25,27 @@ local function plan_typeok(key, want)
   if want == '*' then return true end
   local t = plan_type(key)
   return t == 'none' or t == want
+end
+-- plan_int is whether s is an integer as Redis reads one (an optional '-',
+-- no leading zero or space, no exponent, unlike Lua's tonumber) of at most
+-- 15 digits: Validate bounds a plan's increments of a key to 10^15 in all,
+-- so INCR and HINCRBY on it cannot overflow either.
+local function plan_int(s)
+  if s == '0' then return true end
+  local d = string.match(s, '^%-?([1-9]%d*)$')
+  return d ~= nil and #d <= 15
+end
+-- plan_opok is whether op cmd on key, with first argument arg, can run on
+-- what is stored: the key's type, and the value a counter adds to.
+local function plan_opok(cmd, key, arg)
+  if not plan_types[cmd] or not plan_typeok(key, plan_types[cmd]) then return false end
+  local v
+  if cmd == 'INCR' then
+    v = redis.call('GET', key)
+  elseif cmd == 'HINCRBY' then
+    v = redis.call('HGET', key, arg)
+  end
+  return not v or plan_int(v)
 end
 local function plan_check(A, pos)
   local nc, no = tonumber(A[pos]), tonumber(A[pos + 1])
@@ -68,9 +91,8 @@ local function plan_check(A, pos)
   end
   for i = 1, no do
     local cmd, key, na = A[pos], KEYS[tonumber(A[pos + 1])], tonumber(A[pos + 3])
+    if not plan_opok(cmd, key, A[pos + 4]) then return -1 end
     pos = pos + 4 + na
-    if not plan_types[cmd] then return -1 end
-    if not plan_typeok(key, plan_types[cmd]) then return -1 end
   end
   return 0
 end

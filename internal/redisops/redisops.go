@@ -21,9 +21,11 @@
 // "the data key is still the one the record was sealed under"), and a list of
 // Ops, plain Redis write commands from a short list (CmdTypes). The checks
 // also cover every key an op writes: it must not exist or have the type the
-// command needs. Redis does not roll back a script that fails half way, so
-// nothing may fail once the first write is done: every check (types
-// included) runs before the first op of the entry, and an entry whose check
+// command needs, and a counter INCR or HINCRBY adds to must hold an integer
+// (Validate refuses, before anything runs, what else an op could fail on).
+// Redis does not roll back a script that fails half way, so nothing may fail
+// once the first write is done: every check (types and counters included)
+// runs before the first op of the entry, and an entry whose check
 // fails gets no op and no audit entry; the other entries of the batch go on.
 // A failed check has an Outcome: Stale (the data changed since the plan was
 // made: plan again) or Conflict (final, e.g. a duplicate id).
@@ -145,7 +147,10 @@ func (p *Plan) DoWithRef(ref int, cmd, key string, args ...string) {
 func HashTag(livc string) string { return "{livc:" + livc + "}" }
 
 // Validate refuses a plan with no cell, an unknown check kind or command, a
-// ref that does not name an earlier op, or a key outside the cell's slot.
+// ref that does not name an earlier INCR (for a ZADD's score), a key outside
+// the cell's slot, arguments its command would refuse, or ops that would
+// make a later op of the plan fail (validKeyUse): with plan_check, what the
+// script cannot find out until it runs an op.
 func (p *Plan) Validate() error {
 	if p.Livc == "" || strings.ContainsAny(p.Livc, "{}") {
 		return errors.New("redisops: plan without a valid cell")
@@ -176,11 +181,116 @@ func (p *Plan) Validate() error {
 		if o.Ref < 0 || o.Ref > i {
 			return errors.New("redisops: an op's ref does not name an earlier op")
 		}
+		if o.Ref > 0 && (o.Cmd != "ZADD" || p.Ops[o.Ref-1].Cmd != "INCR") {
+			return errors.New("redisops: only a ZADD may take a reply, an INCR's, as its score")
+		}
 		if !inSlot(o.Key) {
 			return errors.New("redisops: an op's key is outside the cell's slot")
 		}
+		if err := o.validArgs(); err != nil {
+			return err
+		}
+	}
+	return p.validKeyUse()
+}
+
+// maxIncrement bounds what a plan adds to one counter, in all: with the
+// stored value at most 15 digits (plan_int), no INCR or HINCRBY overflows.
+const maxIncrement = 1_000_000_000_000_000
+
+// validArgs refuses arguments its command would reject when the script runs
+// it, where an error would come too late (see Lua): the count of arguments,
+// a score or increment that is not an integer as Redis reads one. A DEL takes
+// no argument, for any would be a key not declared to the script.
+func (o Op) validArgs() error {
+	n := len(o.Args)
+	if o.Ref > 0 {
+		n++ // the reply goes first
+	}
+	ok := false
+	switch o.Cmd {
+	case "SET":
+		ok = n == 1
+	case "INCR", "DEL":
+		ok = n == 0
+	case "HSET":
+		ok = n >= 2 && n%2 == 0
+	case "HINCRBY":
+		ok = n == 2 && redisInt(o.Args[1]) && absInt(o.Args[1]) <= maxIncrement
+	case "HDEL", "RPUSH", "SADD", "SREM", "ZREM":
+		ok = n >= 1
+	case "ZADD":
+		ok = n >= 2 && n%2 == 0
+		for j := 0; ok && j < len(o.Args); j++ {
+			// The scores are at even places of the full argument list.
+			if (j+n-len(o.Args))%2 == 0 {
+				ok = redisInt(o.Args[j])
+			}
+		}
+	}
+	if !ok {
+		return fmt.Errorf("redisops: arguments that %s refuses", o.Cmd)
 	}
 	return nil
+}
+
+// validKeyUse refuses a plan whose ops would make an op after them fail
+// although the stored state passed plan_check, which checks the state before
+// the plan's first op: ops on one key needing different types (DEL aside),
+// an INCR of a key the plan also SETs, an HINCRBY of a hash it also HSETs,
+// and more than maxIncrement added to one key.
+func (p *Plan) validKeyUse() error {
+	types := map[string]string{}
+	cmds := map[string]map[string]bool{}
+	added := map[string]int64{}
+	for _, o := range p.Ops {
+		if cmds[o.Key] == nil {
+			cmds[o.Key] = map[string]bool{}
+		}
+		cmds[o.Key][o.Cmd] = true
+		if t := CmdTypes[o.Cmd]; t != "*" {
+			if was, ok := types[o.Key]; ok && was != t {
+				return errors.New("redisops: ops of different types on one key")
+			}
+			types[o.Key] = t
+		}
+		switch o.Cmd {
+		case "INCR":
+			added[o.Key]++
+		case "HINCRBY":
+			added[o.Key] += absInt(o.Args[1])
+		}
+		if added[o.Key] > maxIncrement {
+			return errors.New("redisops: too much added to one counter")
+		}
+	}
+	for _, c := range cmds {
+		if (c["INCR"] && c["SET"]) || (c["HINCRBY"] && c["HSET"]) {
+			return errors.New("redisops: a counter the plan also sets")
+		}
+	}
+	return nil
+}
+
+// redisInt is whether s is an integer as Redis reads one: an optional '-',
+// digits without a leading zero (or "0"), within int64.
+func redisInt(s string) bool {
+	if s == "0" {
+		return true
+	}
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || d[0] < '1' || d[0] > '9' || strings.Trim(d, "0123456789") != "" {
+		return false
+	}
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
+}
+
+// absInt is the absolute value of an integer redisInt accepted, capped at
+// maxIncrement+1.
+func absInt(s string) int64 {
+	v, _ := strconv.ParseInt(strings.TrimPrefix(s, "-"), 10, 64)
+	return min(v, maxIncrement+1)
 }
 
 // Keys returns every key the plan reads or writes, each once, in order.
