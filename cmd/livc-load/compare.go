@@ -22,8 +22,8 @@ import (
 	"github.com/livc/livc-broker/internal/policy"
 )
 
-// opaVersion is the OPA the broker embeds (go.mod); its server is the
-// baseline of the card read.
+// opaVersion is the OPA the broker embeds (go.mod, kept in step by
+// TestOPAVersionFollowsGoMod); its server is the baseline of the card read.
 const opaVersion = "v1.22.3"
 
 // buildOPA builds OPA's own command at opaVersion into dir, from the Go

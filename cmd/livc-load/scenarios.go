@@ -43,8 +43,8 @@ func (t *target) submit(ctx context.Context, i int) int {
 	return send(t.client, req)
 }
 
-// cases lists the dossiers on the officer's rosters (GET /v1/cases, built
-// on another branch: a broker without it answers 404).
+// cases lists the dossiers on the officer's rosters (GET /v1/cases, first
+// page of up to 100).
 func (t *target) cases(ctx context.Context, i int) int {
 	req, _ := http.NewRequestWithContext(ctx, "GET", t.url+"/v1/cases?limit=100", nil)
 	req.Header.Set("Authorization", bearer(t.pz, i))
