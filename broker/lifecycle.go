@@ -25,6 +25,17 @@ var lifecycle = map[string][]string{
 // AllowedMoves returns the states a dossier in state may move to.
 func AllowedMoves(state string) []string { return slices.Clone(lifecycle[state]) }
 
+// checkMove refuses a move the lifecycle does not have with a KindConflict
+// (409) naming the moves the dossier's state allows; the target is not
+// echoed, so that a client's text never reaches the detail.
+func checkMove(from, to string) error {
+	allowed := lifecycle[from]
+	if !slices.Contains(allowed, to) {
+		return Errorf(KindConflict, "a dossier in state %s can move only to: %s", from, orNone(allowed))
+	}
+	return nil
+}
+
 // TransitionRequest moves a dossier (POST /v1/cases/{id}/transitions).
 type TransitionRequest struct {
 	To     string `json:"to"`
@@ -64,10 +75,8 @@ func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (
 	if _, err := c.decideOnCase(ctx, k, nil); err != nil {
 		return CaseView{}, err
 	}
-	allowed := lifecycle[k.State]
-	if !slices.Contains(allowed, in.To) {
-		return CaseView{}, c.fail(ctx, Errorf(KindConflict,
-			"a dossier in state %s can move only to: %s", k.State, orNone(allowed)))
+	if err := checkMove(k.State, in.To); err != nil {
+		return CaseView{}, c.fail(ctx, err)
 	}
 	reason, key, err := s.sealText(ctx, k, fmt.Sprintf("move:%d", len(k.History)), in.Reason)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -85,7 +86,7 @@ func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (
 	if err := decodeBody(body, &in); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
-	if err := s.checkTask(c.cell, k, &in); err != nil {
+	if err := checkTask(c.cell, k, &in); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
 	d, err := c.decideOnCase(ctx, k, map[string]any{"actor": in.Actor})
@@ -110,8 +111,9 @@ func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (
 
 // ReportTask reports on a task: only its assigned actor, under
 // case_conference, while the dossier is open. Status moves open →
-// in_progress → done (a report may repeat a status to add text, never go
-// back). The report is sealed; the audit holds the statuses.
+// in_progress → done, or open → done at once; a report may repeat
+// in_progress to add text, but done is final and nothing goes back (see
+// taskMoves). The report is sealed; the audit holds the statuses.
 func (s *Service) ReportTask(ctx context.Context, req *Request, caseID, taskID string) (CaseView, error) {
 	c, err := s.begin(ctx, req, "task.report")
 	if err != nil {
@@ -141,8 +143,8 @@ func (s *Service) ReportTask(ctx context.Context, req *Request, caseID, taskID s
 	if _, err := c.decideOnCase(ctx, k, map[string]any{"assignee": t.Actor}); err != nil {
 		return CaseView{}, err
 	}
-	if !taskMoves(t.Status, in.Status) {
-		return CaseView{}, c.fail(ctx, Errorf(KindConflict, "a task %s can move only to: %s", t.Status, orNone(nextStatuses(t.Status))))
+	if err := checkTaskMove(t.Status, in.Status); err != nil {
+		return CaseView{}, c.fail(ctx, err)
 	}
 	var key KeyUse
 	if t.SealedReport, key, err = s.sealText(ctx, k, "task:"+t.ID+":report", in.Report); err != nil {
@@ -171,7 +173,12 @@ func (s *Service) updateCase(ctx context.Context, c *call, prev, next Case, key 
 	return c.write(ctx, 1, func() (Write, error) { return s.c.Store.PlanUpdateCase(ctx, prev, next, key) })
 }
 
-func (s *Service) checkTask(cell *Cell, k Case, in *TaskRequest) error {
+// checkTask refuses a task request the policy need not see: an actor
+// unknown to the cell, a missing or oversized description, a due date that
+// is not a calendar date from 2000 to 2200, a scenario outside Scenarios, or
+// a dossier already holding maxTasks tasks (409). Whether the actor sits at
+// the operational table is the policy's decision.
+func checkTask(cell *Cell, k Case, in *TaskRequest) error {
 	if _, ok := cell.Actor(in.Actor); !ok {
 		return Invalid("actor", "names an actor unknown to the cell")
 	}
@@ -193,11 +200,29 @@ func (s *Service) checkTask(cell *Cell, k Case, in *TaskRequest) error {
 
 var taskOrder = []string{TaskOpen, TaskInProgress, TaskDone}
 
-// taskMoves reports whether a task may go from one status to another: ahead,
-// or staying where it is to add a report, but never out of done.
+// taskMoves reports whether a task may go from one status to another: ahead
+// (open → in_progress, open → done, in_progress → done), or staying at
+// in_progress to add a report. Done is final (done → done is refused: a
+// finished task takes no more reports), and a report never reopens a task.
 func taskMoves(from, to string) bool {
 	f, t := slices.Index(taskOrder, from), slices.Index(taskOrder, to)
 	return f >= 0 && t >= 0 && t >= f && !(from == TaskDone) && to != TaskOpen
+}
+
+// checkTaskMove refuses a status change taskMoves does not allow with a
+// KindConflict (409) naming the statuses the task may move to.
+func checkTaskMove(from, to string) error {
+	if !taskMoves(from, to) {
+		return Errorf(KindConflict, "a task %s can move only to: %s", from, orNoStatus(nextStatuses(from)))
+	}
+	return nil
+}
+
+func orNoStatus(statuses []string) string {
+	if len(statuses) == 0 {
+		return "none (the task is done)"
+	}
+	return strings.Join(statuses, ", ")
 }
 
 func nextStatuses(from string) []string {
