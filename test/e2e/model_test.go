@@ -92,6 +92,24 @@ func (m *cellModel) expectedCard(actor, purpose string, recs submitted, openCase
 	if !m.mayUse(actor, purpose) || purpose == "policy" || purpose == "audit_review" {
 		return nil, false
 	}
+	classes := m.releasedClasses(actor, purpose, openCase, roster)
+	set := map[string]bool{}
+	for field, sources := range recs {
+		if classes[m.Fields[field].Class] || slices.Contains(sources, actor) {
+			set[field] = true
+		}
+	}
+	for f := range set {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	return fields, true
+}
+
+// releasedClasses is the set of field classes the release matrix gives actor
+// under purpose: none unless a dossier is open, and for case_conference
+// none unless the actor is also on its roster.
+func (m *cellModel) releasedClasses(actor, purpose string, openCase bool, roster []string) map[string]bool {
 	inScope := openCase
 	if purpose == "case_conference" {
 		inScope = openCase && slices.Contains(roster, actor)
@@ -104,15 +122,24 @@ func (m *cellModel) expectedCard(actor, purpose string, recs submitted, openCase
 			}
 		}
 	}
-	set := map[string]bool{}
+	return classes
+}
+
+// expectedWithheld is the set of field names the audit entry of a card read
+// must list as withheld: the fields of a class not released to actor of
+// which some value came from another actor (a field the actor gave itself
+// comes back to it, the others' values of it do not).
+func (m *cellModel) expectedWithheld(actor, purpose string, recs submitted, openCase bool, roster []string) []string {
+	classes := m.releasedClasses(actor, purpose, openCase, roster)
+	fields := []string{}
 	for field, sources := range recs {
-		if classes[m.Fields[field].Class] || slices.Contains(sources, actor) {
-			set[field] = true
+		if classes[m.Fields[field].Class] {
+			continue
+		}
+		if slices.ContainsFunc(sources, func(s string) bool { return s != actor }) {
+			fields = append(fields, field)
 		}
 	}
-	for f := range set {
-		fields = append(fields, f)
-	}
 	sort.Strings(fields)
-	return fields, true
+	return fields
 }

@@ -38,9 +38,12 @@ var story = []submission{
 	{"preventie", nnSubject, map[string]any{"address": "SECRET-Kerkstraat 1, Zonnedaal"}},
 }
 
-// secretsInTheClear lists every string that must never be found in Redis.
+// secretsInTheClear lists every string that must never be found in Redis:
+// the identity, the unkeyed SHA-256 of the national number (a lookup table
+// of all Belgian numbers would reverse it) and every field value.
 func secretsInTheClear() []string {
 	out := []string{"85073003328", nationalNumber, "Vandenbroeckx", "Yannick", "1985-07-30", "SECRET-"}
+	out = append(out, unkeyedDigests("85073003328", nationalNumber)...)
 	for _, s := range story {
 		for _, v := range s.fields {
 			switch v := v.(type) {
@@ -69,6 +72,14 @@ type world struct {
 	values  int       // number of values stored about the person
 	signals map[string]string
 	audited []string // X-Audit-Id of every answer
+	reads   []cardRead
+}
+
+// cardRead is one card answer of the story and the field names its audit
+// entry must hold.
+type cardRead struct {
+	name, auditID      string
+	released, withheld []string
 }
 
 func (w *world) get(actor, purpose, path string) response {
@@ -220,6 +231,10 @@ func (w *world) checkAllCards(t *testing.T, openCase bool, roster []string) {
 			t.Run(actor+"/"+purpose, func(t *testing.T) {
 				want, ok := w.model.expectedCard(actor, purpose, w.records, openCase, roster)
 				r := w.get(actor, purpose, "/v1/subjects/"+w.ref+"/card")
+				if ok {
+					w.reads = append(w.reads, cardRead{name: t.Name(), auditID: r.Header.Get("X-Audit-Id"),
+						released: cardFieldNames(t, r), withheld: w.model.expectedWithheld(actor, purpose, w.records, openCase, roster)})
+				}
 				switch {
 				case !ok:
 					if r.Status != 403 {
@@ -235,6 +250,21 @@ func (w *world) checkAllCards(t *testing.T, openCase bool, roster []string) {
 			})
 		}
 	}
+}
+
+// cardFieldNames is the sorted set of field names on a card answer; none
+// for a refusal.
+func cardFieldNames(t testing.TB, r response) []string {
+	t.Helper()
+	names := []string{}
+	if r.Status != 200 {
+		return names
+	}
+	var card struct {
+		Fields map[string]json.RawMessage `json:"fields"`
+	}
+	r.json(t, &card)
+	return append(names, slices.Sorted(maps.Keys(card.Fields))...)
 }
 
 func (w *world) checkCard(t *testing.T, r response, want []string) {
@@ -313,6 +343,7 @@ func (w *world) checkAudit(t *testing.T) {
 			t.Errorf("X-Audit-Id %s not in the log", id)
 		}
 	}
+	w.checkCardEntries(t, byID)
 	if count["signal.submit/allow"] != len(story) || count["case.create/allow"] != 1 ||
 		count["roster.change/allow"] != 2 || count["card.read/allow"] == 0 || count["card.read/deny"] == 0 ||
 		count["case.create/deny"] != 2 || count["audit.read/deny"] != 1 {
@@ -325,8 +356,33 @@ func (w *world) checkAudit(t *testing.T) {
 	}
 }
 
-// scanRedis reads every key and value the broker wrote and looks for any
-// value or identity in the clear.
+// checkCardEntries compares the audit entry of every card read of the story
+// with what was answered: released must be the field names on the card,
+// withheld the names the model expects withheld.
+func (w *world) checkCardEntries(t *testing.T, byID map[string]auditEntry) {
+	if len(w.reads) == 0 {
+		t.Fatal("no card reads recorded")
+	}
+	for _, cr := range w.reads {
+		e, ok := byID[cr.auditID]
+		if !ok {
+			t.Errorf("%s: audit entry %s not found", cr.name, cr.auditID)
+			continue
+		}
+		if e.Action != "card.read" || !slices.Equal(orEmpty(e.Released), cr.released) || !slices.Equal(orEmpty(e.Withheld), cr.withheld) {
+			t.Errorf("%s: audit entry %s %s released %v withheld %v, want released %v withheld %v",
+				cr.name, e.Action, e.Decision, e.Released, e.Withheld, cr.released, cr.withheld)
+		}
+	}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 // dumpRedis reads every key and value in the test's Redis as text.
 func (w *world) dumpRedis(t *testing.T) string {
 	ctx := context.Background()
@@ -367,6 +423,8 @@ func (w *world) dumpRedis(t *testing.T) string {
 	return dump.String()
 }
 
+// scanRedis reads every key and value the broker wrote and looks for any
+// value or identity in the clear.
 func (w *world) scanRedis(t *testing.T) {
 	dump := w.dumpRedis(t)
 	for _, s := range secretsInTheClear() {
