@@ -148,8 +148,15 @@ func TestDossier(t *testing.T) {
 			}
 		}
 		// The tactical table wrote the task descriptions; nothing else of
-		// the person, and no report or reason, reaches it.
-		for _, s := range append(secretsInTheClear()[:5], secretReason, secretReport1, secretReport2, "SECRET-signal", "SECRET-police") {
+		// the person (no identity, no field value), and no report or
+		// reason, reaches it.
+		leaks := []string{secretReason, secretReport1, secretReport2}
+		for _, s := range secretsInTheClear() {
+			if s != "SECRET-" { // the bare prefix is in the task descriptions
+				leaks = append(leaks, s)
+			}
+		}
+		for _, s := range leaks {
 			if strings.Contains(string(r.Body), s) {
 				t.Errorf("tactical view holds %q", s)
 			}
@@ -194,20 +201,46 @@ func TestDossier(t *testing.T) {
 	})
 
 	t.Run("the cell's accent: address for the roster's police only", func(t *testing.T) {
-		for _, tc := range []struct {
-			actor string
-			want  bool
-		}{{"pz", true}, {"ocmw", false}, {"clb", false}, {"jeugddienst", false}} {
-			r := w.get(tc.actor, "case_conference", "/v1/subjects/"+w.ref+"/card")
-			var card struct{ Fields map[string]any }
-			r.json(t, &card)
-			if _, got := card.Fields["address"]; got != tc.want {
-				t.Errorf("%s sees the address: %v, want %v", tc.actor, got, tc.want)
-			}
-			if _, id := card.Fields["family_name"]; !id {
-				t.Errorf("%s: identity class no longer released: %s", tc.actor, r.Body)
+		onRoster := slices.Clone(roster)
+		offRoster := []string{"ocmw", "clb", "jeugddienst"} // the police taken off
+		current := onRoster
+		use := func(t *testing.T, r []string) { // a change only when it is one, so the audit counts stay exact
+			if !slices.Equal(r, current) {
+				w.putRoster(t, id, r)
+				current = r
 			}
 		}
+		for _, tc := range []struct {
+			name, actor string
+			roster      []string
+			want        bool
+		}{
+			{"police on the roster", "pz", onRoster, true},
+			{"socio-preventive on the roster", "ocmw", onRoster, false},
+			{"school on the roster", "clb", onRoster, false},
+			{"municipal service on the roster", "jeugddienst", onRoster, false},
+			{"police off the roster", "pz", offRoster, false},
+			{"socio-preventive, roster without police", "ocmw", offRoster, false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				use(t, tc.roster)
+				r := w.get(tc.actor, "case_conference", "/v1/subjects/"+w.ref+"/card")
+				var card struct{ Fields map[string]any }
+				r.json(t, &card)
+				if _, got := card.Fields["address"]; got != tc.want {
+					t.Errorf("%s sees the address: %v, want %v", tc.actor, got, tc.want)
+				}
+				onList := slices.Contains(tc.roster, tc.actor)
+				if _, idc := card.Fields["family_name"]; idc != onList {
+					t.Errorf("%s: identity class released %v, want %v: %s", tc.actor, idc, onList, r.Body)
+				}
+				e := w.auditEntry(t, r.Header.Get("X-Audit-Id"))
+				if slices.Contains(e.Withheld, "address") == tc.want || slices.Contains(e.Released, "address") != tc.want {
+					t.Errorf("%s: audit entry released %v withheld %v, address released should be %v", tc.actor, e.Released, e.Withheld, tc.want)
+				}
+			})
+		}
+		use(t, onRoster)
 	})
 
 	t.Run("lookup: hit, no-hit, refused, rate-limited", func(t *testing.T) {
@@ -245,6 +278,10 @@ func TestDossier(t *testing.T) {
 	})
 
 	t.Run("closing ends the roster's access", func(t *testing.T) {
+		// What ocmw gets only as a member of the roster of an open dossier:
+		// values other actors gave, of classes released to socio_preventive.
+		rosterOnly := []string{"school_absence_days", "indicators", "guidance_trajectory"}
+		w.expectCardFields(t, "ocmw", w.ref, rosterOnly, []string{"address", "police_record"})
 		w.move(t, "jeugddienst", id, "evaluation")
 		w.move(t, "pz", id, "closed")
 		r := w.send("POST", "preventie", "case_conference", path+"/transitions", "application/json", js(map[string]string{"to": "approach", "reason": "reopen"}))
@@ -257,11 +294,17 @@ func TestDossier(t *testing.T) {
 		if r := w.get("pz", "case_conference", path); r.Status != 404 {
 			t.Fatalf("roster member reads a closed dossier: %d", r.Status)
 		}
-		var card struct{ Fields map[string]any }
-		w.get("ocmw", "case_conference", "/v1/subjects/"+w.ref+"/card").json(t, &card)
-		if _, ok := card.Fields["police_record"]; ok {
-			t.Errorf("after closure ocmw still gets more than its own: %v", card.Fields)
+		// ocmw submitted with the full identity, so family_name stays
+		// (its own); the others' values and fields go.
+		w.expectCardFields(t, "ocmw", w.ref, []string{"signal_text", "family_situation", "health_note", "presence"},
+			append(rosterOnly, "address", "police_record"))
+		if want, _ := w.model.expectedCard("ocmw", "case_conference", w.records, false, nil); !slices.Equal(
+			cardFieldNames(t, w.get("ocmw", "case_conference", "/v1/subjects/"+w.ref+"/card")), want) {
+			t.Errorf("after closure ocmw's card is not its own submissions %v", want)
 		}
+	})
+	t.Run("weighing to closed ends the roster's access", func(t *testing.T) { w.closeFromWeighing(t) })
+	t.Run("statistics after the closures", func(t *testing.T) {
 		w.expectStats(t, map[string]any{"closed": "<5", "registration": 0})
 	})
 
@@ -365,7 +408,7 @@ func (w *world) checkDossierAudit(t *testing.T, id string) {
 		t.Errorf("audited moves %q, want %q", moves, want)
 	}
 	for action, n := range map[string]int{"case.priority/allow": 1, "task.assign/allow": 2, "task.report/allow": 3,
-		"case.transition/deny": 3, "task.report/deny": 3, "case.read/allow": 2, "case.read/deny": 2, "roster.change/allow": 1} {
+		"case.transition/deny": 3, "task.report/deny": 3, "case.read/allow": 2, "case.read/deny": 2, "roster.change/allow": 3} {
 		if count[action] != n {
 			t.Errorf("audit %s: %d entries, want %d (all: %v)", action, count[action], n, count)
 		}
