@@ -86,6 +86,50 @@ func TestOneTransactionPerWrite(t *testing.T) {
 		}
 	})
 
+	t.Run("a counter that cannot be incremented fails only its write", func(t *testing.T) {
+		for _, w := range []struct {
+			name, key, field   string // field "": a string key
+			method, path, body string
+		}{
+			{"cases:seq", p + "cases:seq", "", "POST", "/v1/cases",
+				fmt.Sprintf(`{"subject_ref":%q,"signal_ids":[%q],"category":"radicalisation"}`, ref, sig)},
+			{"stats:cases", p + "stats:cases", "state:registration", "POST", "/v1/cases/" + caseID + "/transitions",
+				`{"to":"formation","reason":"a broken count"}`},
+		} {
+			t.Run(w.name, func(t *testing.T) {
+				// Only the counter is put back: the log's own keys move on.
+				if w.field == "" {
+					was := c.Get(ctx, w.key).Val()
+					must(t, c.Set(ctx, w.key, "seven", 0).Err())
+					defer func() { must(t, c.Set(ctx, w.key, was, 0).Err()) }()
+				} else {
+					was := c.HGet(ctx, w.key, w.field).Val()
+					must(t, c.HSet(ctx, w.key, w.field, "seven").Err())
+					defer func() { must(t, c.HSet(ctx, w.key, w.field, was).Err()) }()
+				}
+				before, entries := cellSnapshot(t, c, p), c.XLen(ctx, p+"audit").Val()
+				if r := coord(w.method, w.path, w.body); r.Status != 500 {
+					t.Fatalf("%s onto a broken %s: %d %s", w.name, w.key, r.Status, r.Body)
+				}
+				if after := cellSnapshot(t, c, p); fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Fatalf("part of the write was stored:\nbefore %s\nafter  %s", before, after)
+				}
+				last := lastEntries(t, c, p+"audit", entries)
+				if len(last) != 1 || last[0].Decision != "error" {
+					t.Fatalf("entries after the failed write: %+v (want one error entry, no allow)", last)
+				}
+				// The cell's log is not stuck: a write that needs no broken
+				// counter goes through while the counter is still broken.
+				if r := coord("GET", "/v1/cases/"+caseID, ""); r.Status != 200 {
+					t.Fatalf("read after the failed write: %d %s", r.Status, r.Body)
+				}
+				if n := c.XLen(ctx, p+"audit").Val(); n != entries+2 {
+					t.Fatalf("%d entries after a failed write and a read, want %d", n, entries+2)
+				}
+			})
+		}
+	})
+
 	t.Run("an audit log that cannot be written stores no write", func(t *testing.T) {
 		for _, w := range []struct{ name, method, path, body string }{
 			{"roster", "PUT", "/v1/cases/" + caseID + "/roster", `{"actors":["pz","ocmw"]}`},
