@@ -7,40 +7,66 @@ import (
 	"time"
 )
 
-// RateLimit bounds how many requests one principal (a person of an actor of
-// a cell, as its token names it) may make: a token tokenBucket that holds Burst
-// requests and refills at PerSecond. A request over the limit is refused
-// with KindRateLimited (429 and Retry-After) and audited like any refusal.
-// The zero value disables the limit.
+// RateLimit bounds how many requests a principal may make, in two token
+// buckets checked one after the other: each person of an actor of a cell,
+// as its token names them (livc, actor, sub), holds Burst requests refilled
+// at PerSecond; and all the people of one actor of a cell together (livc,
+// actor) hold ActorBurst refilled at ActorPerSecond, so that an organisation
+// does not get its people's count times the rate. A request over either is
+// refused with KindRateLimited (429 and Retry-After) and audited like any
+// refusal. A request the person's bucket refuses takes nothing from the
+// actor's, so one person over their limit does not starve their colleagues.
+// A zero rate disables its bucket; the zero value disables both.
 type RateLimit struct {
 	PerSecond float64
 	Burst     int
+	// ActorPerSecond and ActorBurst are the bucket of all the people of an
+	// actor together.
+	ActorPerSecond float64
+	ActorBurst     int
 }
 
 // Validate refuses a limit that would refuse everything or makes no sense.
 func (r RateLimit) Validate() error {
-	switch {
-	case r.PerSecond < 0 || math.IsNaN(r.PerSecond) || math.IsInf(r.PerSecond, 0):
-		return fmt.Errorf("rate limit %v per second is not a non-negative number", r.PerSecond)
-	case r.PerSecond > 0 && r.Burst < 1:
-		return fmt.Errorf("rate burst must be at least 1, got %d", r.Burst)
+	if err := validBucket(r.PerSecond, r.Burst); err != nil {
+		return err
+	}
+	if err := validBucket(r.ActorPerSecond, r.ActorBurst); err != nil {
+		return fmt.Errorf("per actor: %w", err)
 	}
 	return nil
 }
 
-// maxBuckets bounds the limiter's memory; when reached, buckets that are
+func validBucket(perSecond float64, burst int) error {
+	switch {
+	case perSecond < 0 || math.IsNaN(perSecond) || math.IsInf(perSecond, 0):
+		return fmt.Errorf("rate limit %v per second is not a non-negative number", perSecond)
+	case perSecond > 0 && burst < 1:
+		return fmt.Errorf("rate burst must be at least 1, got %d", burst)
+	}
+	return nil
+}
+
+// maxBuckets bounds a bucket set's memory; when reached, buckets that are
 // full again (idle principals) are dropped.
 const maxBuckets = 100_000
 
-// limiter keeps one token tokenBucket per principal. Only authenticated
-// principals get a tokenBucket, so its size is bounded by the people who hold a
-// valid token, and by maxBuckets.
+// limiter is the two bucket sets of a RateLimit; a nil set is off.
 type limiter struct {
+	person, actor *buckets
+}
+
+// buckets keeps one token bucket per key. Only authenticated principals get
+// a bucket, so its size is bounded by the people who hold a valid token, and
+// by maxBuckets.
+type buckets struct {
 	rate  float64
 	burst float64
+	// detail is the client-safe detail of a refusal.
+	detail string
 
-	mu      sync.Mutex
-	buckets map[string]*tokenBucket
+	mu sync.Mutex
+	m  map[string]*tokenBucket
 }
 
 type tokenBucket struct {
@@ -48,47 +74,71 @@ type tokenBucket struct {
 	at     time.Time
 }
 
+// newLimiter returns the limiter of r, or nil when both its buckets are off.
 func newLimiter(r RateLimit) *limiter {
-	if r.PerSecond <= 0 {
+	l := &limiter{
+		person: newBuckets(r.PerSecond, r.Burst, "too many requests; try again later"),
+		actor:  newBuckets(r.ActorPerSecond, r.ActorBurst, "too many requests from your organisation; try again later"),
+	}
+	if l.person == nil && l.actor == nil {
 		return nil
 	}
-	return &limiter{rate: r.PerSecond, burst: float64(r.Burst), buckets: map[string]*tokenBucket{}}
+	return l
 }
 
-// allow takes one token from p's tokenBucket, or returns a KindRateLimited error
-// saying when one will be there. A nil limiter allows everything.
+func newBuckets(perSecond float64, burst int, detail string) *buckets {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &buckets{rate: perSecond, burst: float64(burst), detail: detail, m: map[string]*tokenBucket{}}
+}
+
+// allow takes one token from p's bucket, then one from p's actor's, or
+// returns a KindRateLimited error saying when the bucket that refused will
+// have one. A nil limiter allows everything.
 func (l *limiter) allow(p Principal, now time.Time) error {
 	if l == nil {
 		return nil
 	}
-	key := p.Livc + "\x00" + p.Actor + "\x00" + p.Sub
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[key]
+	actor := p.Livc + "\x00" + p.Actor
+	if err := l.person.take(actor+"\x00"+p.Sub, now); err != nil {
+		return err
+	}
+	return l.actor.take(actor, now)
+}
+
+// take takes one token from key's bucket. A nil set allows everything.
+func (s *buckets) take(key string, now time.Time) error {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.m[key]
 	if b == nil {
-		if len(l.buckets) >= maxBuckets {
-			l.sweep(now)
+		if len(s.m) >= maxBuckets {
+			s.sweep(now)
 		}
-		b = &tokenBucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
+		b = &tokenBucket{tokens: s.burst, at: now}
+		s.m[key] = b
 	}
 	if el := now.Sub(b.at).Seconds(); el > 0 {
-		b.tokens = min(l.burst, b.tokens+el*l.rate)
+		b.tokens = min(s.burst, b.tokens+el*s.rate)
 		b.at = now
 	}
 	if b.tokens >= 1 {
 		b.tokens--
 		return nil
 	}
-	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	return &Error{Kind: KindRateLimited, Detail: "too many requests; try again later", RetryAfter: wait}
+	wait := time.Duration((1 - b.tokens) / s.rate * float64(time.Second))
+	return &Error{Kind: KindRateLimited, Detail: s.detail, RetryAfter: wait}
 }
 
 // sweep drops the buckets that would be full by now.
-func (l *limiter) sweep(now time.Time) {
-	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, k)
+func (s *buckets) sweep(now time.Time) {
+	for k, b := range s.m {
+		if b.tokens+now.Sub(b.at).Seconds()*s.rate >= s.burst {
+			delete(s.m, k)
 		}
 	}
 }

@@ -15,17 +15,35 @@ func TestLimiter(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	alice := Principal{Livc: "c", Actor: "ocmw", Sub: "alice"}
 	bob := Principal{Livc: "c", Actor: "ocmw", Sub: "bob"}
+	carol := Principal{Livc: "c", Actor: "pz", Sub: "carol"}
+	dave := Principal{Livc: "d", Actor: "ocmw", Sub: "dave"}
+	person := RateLimit{PerSecond: 2, Burst: 3}
+	both := RateLimit{PerSecond: 2, Burst: 3, ActorPerSecond: 2, ActorBurst: 4}
 	tests := []struct {
 		name  string
+		limit RateLimit
 		steps []step
 	}{
-		{"burst then refused", []step{{alice, 0, true}, {alice, 0, true}, {alice, 0, true}, {alice, 0, false}}},
-		{"refills at the rate", []step{{alice, 0, true}, {alice, 0, true}, {alice, 0, true}, {alice, 400 * time.Millisecond, false}, {alice, 600 * time.Millisecond, true}, {alice, 600 * time.Millisecond, false}}},
-		{"one bucket per principal", []step{{alice, 0, true}, {alice, 0, true}, {alice, 0, true}, {alice, 0, false}, {bob, 0, true}}},
+		{"burst then refused", person, []step{{alice, 0, true}, {alice, 0, true}, {alice, 0, true}, {alice, 0, false}}},
+		{"refills at the rate", person, []step{{alice, 0, true}, {alice, 0, true}, {alice, 0, true}, {alice, 400 * time.Millisecond, false}, {alice, 600 * time.Millisecond, true}, {alice, 600 * time.Millisecond, false}}},
+		{"one bucket per principal", person, []step{{alice, 0, true}, {alice, 0, true}, {alice, 0, true}, {alice, 0, false}, {bob, 0, true}}},
+		{"without an actor limit, people of one actor do not share", person, []step{
+			{alice, 0, true}, {alice, 0, true}, {alice, 0, true}, {bob, 0, true}, {bob, 0, true}, {bob, 0, true}}},
+		{"people of one actor share the actor's bucket", both, []step{
+			{alice, 0, true}, {alice, 0, true}, {bob, 0, true}, {bob, 0, true}, {bob, 0, false}, {alice, 0, false}}},
+		{"other actors and other cells have their own", both, []step{
+			{alice, 0, true}, {alice, 0, true}, {bob, 0, true}, {bob, 0, true}, {bob, 0, false}, {carol, 0, true}, {dave, 0, true}}},
+		{"the actor's bucket refills at its rate", both, []step{
+			{alice, 0, true}, {alice, 0, true}, {bob, 0, true}, {bob, 0, true}, {bob, 400 * time.Millisecond, false},
+			{bob, 600 * time.Millisecond, true}, {alice, 600 * time.Millisecond, false}}},
+		{"a person refused by their own bucket takes nothing from the actor's", both, []step{
+			{alice, 0, true}, {alice, 0, true}, {alice, 0, true}, {alice, 0, false}, {alice, 0, false}, {alice, 0, false}, {bob, 0, true}}},
+		{"the actor's bucket alone", RateLimit{ActorPerSecond: 1, ActorBurst: 2}, []step{
+			{alice, 0, true}, {bob, 0, true}, {alice, 0, false}, {carol, 0, true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := newLimiter(RateLimit{PerSecond: 2, Burst: 3})
+			l := newLimiter(tt.limit)
 			for i, s := range tt.steps {
 				err := l.allow(s.p, t0.Add(s.at))
 				if (err == nil) != s.want {
@@ -33,7 +51,7 @@ func TestLimiter(t *testing.T) {
 				}
 				if err != nil {
 					e := err.(*Error)
-					if e.Kind != KindRateLimited || e.RetryAfter <= 0 || e.RetryAfter > time.Second {
+					if e.Kind != KindRateLimited || e.RetryAfter <= 0 || e.RetryAfter > time.Second || e.Detail == "" {
 						t.Fatalf("step %d: %+v", i, e)
 					}
 				}
@@ -42,6 +60,9 @@ func TestLimiter(t *testing.T) {
 	}
 	t.Run("off", func(t *testing.T) {
 		var l *limiter = newLimiter(RateLimit{})
+		if l != nil {
+			t.Fatal("a limiter with both buckets off")
+		}
 		for range 1000 {
 			if err := l.allow(alice, t0); err != nil {
 				t.Fatal(err)
@@ -49,13 +70,15 @@ func TestLimiter(t *testing.T) {
 		}
 	})
 	t.Run("validate", func(t *testing.T) {
-		for _, r := range []RateLimit{{PerSecond: -1}, {PerSecond: 1, Burst: 0}} {
+		for _, r := range []RateLimit{{PerSecond: -1}, {PerSecond: 1, Burst: 0}, {ActorPerSecond: -1}, {ActorPerSecond: 1, ActorBurst: 0}, {PerSecond: 1, Burst: 1, ActorPerSecond: 1}} {
 			if r.Validate() == nil {
 				t.Errorf("%+v accepted", r)
 			}
 		}
-		if (RateLimit{}).Validate() != nil || (RateLimit{PerSecond: 5, Burst: 10}).Validate() != nil {
-			t.Error("valid limits refused")
+		for _, r := range []RateLimit{{}, {PerSecond: 5, Burst: 10}, {ActorPerSecond: 5, ActorBurst: 10}, {PerSecond: 5, Burst: 10, ActorPerSecond: 50, ActorBurst: 100}} {
+			if r.Validate() != nil {
+				t.Errorf("%+v refused", r)
+			}
 		}
 	})
 }

@@ -46,6 +46,8 @@ func (l *limitsConf) flags(fs *flag.FlagSet) func() error {
 	maxHeader := fs.String("max-header-bytes", envOr("LIVC_MAX_HEADER_BYTES", "32768"), "largest request headers in `BYTES`; larger is 431 (env LIVC_MAX_HEADER_BYTES)")
 	rate := fs.String("rate-limit", envOr("LIVC_RATE_LIMIT", "100"), "requests per second each principal (a person of an actor) may make on average; more is 429 with Retry-After; 0 turns the limit off (env LIVC_RATE_LIMIT)")
 	burst := fs.String("rate-burst", envOr("LIVC_RATE_BURST", "200"), "requests a principal may make at once before --rate-limit applies (env LIVC_RATE_BURST)")
+	actorRate := fs.String("actor-rate-limit", envOr("LIVC_ACTOR_RATE_LIMIT", "1000"), "requests per second all the people of one actor of a cell may make together on average, besides each person's --rate-limit; more is 429 with Retry-After; 0 turns the limit off (env LIVC_ACTOR_RATE_LIMIT)")
+	actorBurst := fs.String("actor-rate-burst", envOr("LIVC_ACTOR_RATE_BURST", "2000"), "requests the people of an actor may make at once before --actor-rate-limit applies (env LIVC_ACTOR_RATE_BURST)")
 	return func() error {
 		for _, d := range durations {
 			v, err := time.ParseDuration(*d.raw)
@@ -59,18 +61,32 @@ func (l *limitsConf) flags(fs *flag.FlagSet) func() error {
 			return fmt.Errorf("--max-header-bytes must be a number of bytes from 4096 to 1048576, got %q", *maxHeader)
 		}
 		l.MaxHeaderBytes = n
-		r, err := strconv.ParseFloat(*rate, 64)
+		r, b, err := parseRate("rate", *rate, *burst)
 		if err != nil {
-			return fmt.Errorf("--rate-limit must be a number of requests per second, got %q", *rate)
+			return err
 		}
-		b, err := strconv.Atoi(*burst)
+		ar, ab, err := parseRate("actor-rate", *actorRate, *actorBurst)
 		if err != nil {
-			return fmt.Errorf("--rate-burst must be a whole number, got %q", *burst)
+			return err
 		}
-		l.RateLimit = broker.RateLimit{PerSecond: r, Burst: b}
-		if err := l.RateLimit.Validate(); err != nil {
-			return fmt.Errorf("--rate-limit: %w", err)
-		}
+		l.RateLimit = broker.RateLimit{PerSecond: r, Burst: b, ActorPerSecond: ar, ActorBurst: ab}
 		return nil
 	}
+}
+
+// parseRate reads the --NAME-limit and --NAME-burst pair of one bucket and
+// validates it.
+func parseRate(name, rate, burst string) (float64, int, error) {
+	r, err := strconv.ParseFloat(rate, 64)
+	if err != nil {
+		return 0, 0, fmt.Errorf("--%s-limit must be a number of requests per second, got %q", name, rate)
+	}
+	b, err := strconv.Atoi(burst)
+	if err != nil {
+		return 0, 0, fmt.Errorf("--%s-burst must be a whole number, got %q", name, burst)
+	}
+	if err := (broker.RateLimit{PerSecond: r, Burst: b}).Validate(); err != nil {
+		return 0, 0, fmt.Errorf("--%s-limit: %w", name, err)
+	}
+	return r, b, nil
 }

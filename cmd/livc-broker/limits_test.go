@@ -20,10 +20,25 @@ func TestParseServeLimits(t *testing.T) {
 		{"defaults", nil, nil, true, func(l limitsConf) bool {
 			return l.ReadHeaderTimeout == 5*time.Second && l.ReadTimeout == 30*time.Second && l.WriteTimeout == 30*time.Second &&
 				l.IdleTimeout == 120*time.Second && l.ShutdownTimeout == 15*time.Second && l.MaxHeaderBytes == 32768 &&
-				l.RateLimit == broker.RateLimit{PerSecond: 100, Burst: 200}
+				l.RateLimit == broker.RateLimit{PerSecond: 100, Burst: 200, ActorPerSecond: 1000, ActorBurst: 2000}
 		}},
 		{"flags", []string{"--read-header-timeout", "2s", "--write-timeout", "1m", "--rate-limit", "0.5", "--rate-burst", "3"}, nil, true, func(l limitsConf) bool {
-			return l.ReadHeaderTimeout == 2*time.Second && l.WriteTimeout == time.Minute && l.RateLimit == broker.RateLimit{PerSecond: 0.5, Burst: 3}
+			return l.ReadHeaderTimeout == 2*time.Second && l.WriteTimeout == time.Minute && l.RateLimit == broker.RateLimit{PerSecond: 0.5, Burst: 3, ActorPerSecond: 1000, ActorBurst: 2000}
+		}},
+		{"actor flags", []string{"--actor-rate-limit", "20", "--actor-rate-burst", "40"}, nil, true, func(l limitsConf) bool {
+			return l.RateLimit == broker.RateLimit{PerSecond: 100, Burst: 200, ActorPerSecond: 20, ActorBurst: 40}
+		}},
+		{"both limits off", []string{"--rate-limit", "0", "--actor-rate-limit", "0"}, nil, true, func(l limitsConf) bool {
+			return l.RateLimit.PerSecond == 0 && l.RateLimit.ActorPerSecond == 0
+		}},
+		{"the person's limit off leaves the actor's", []string{"--rate-limit", "0"}, nil, true, func(l limitsConf) bool {
+			return l.RateLimit.PerSecond == 0 && l.RateLimit.ActorPerSecond == 1000
+		}},
+		{"actor environment", nil, map[string]string{"LIVC_ACTOR_RATE_LIMIT": "0.5", "LIVC_ACTOR_RATE_BURST": "7"}, true, func(l limitsConf) bool {
+			return l.RateLimit.ActorPerSecond == 0.5 && l.RateLimit.ActorBurst == 7
+		}},
+		{"actor flag beats environment", []string{"--actor-rate-limit", "3"}, map[string]string{"LIVC_ACTOR_RATE_LIMIT": "9"}, true, func(l limitsConf) bool {
+			return l.RateLimit.ActorPerSecond == 3
 		}},
 		{"environment", nil, map[string]string{"LIVC_IDLE_TIMEOUT": "10s", "LIVC_RATE_LIMIT": "0", "LIVC_MAX_HEADER_BYTES": "8192"}, true, func(l limitsConf) bool {
 			return l.IdleTimeout == 10*time.Second && l.RateLimit.PerSecond == 0 && l.MaxHeaderBytes == 8192
@@ -38,6 +53,10 @@ func TestParseServeLimits(t *testing.T) {
 		{"negative rate", []string{"--rate-limit", "-1"}, nil, false, nil},
 		{"rate without burst", []string{"--rate-burst", "0"}, nil, false, nil},
 		{"rate not a number", []string{"--rate-limit", "fast"}, nil, false, nil},
+		{"negative actor rate", []string{"--actor-rate-limit", "-1"}, nil, false, nil},
+		{"actor rate without burst", []string{"--actor-rate-burst", "0"}, nil, false, nil},
+		{"actor rate not a number", []string{"--actor-rate-limit", "fast"}, nil, false, nil},
+		{"actor burst not a number", nil, map[string]string{"LIVC_ACTOR_RATE_BURST": "lots"}, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
