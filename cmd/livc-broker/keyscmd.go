@@ -116,14 +116,14 @@ func rotate(ctx context.Context, kc keysConf, kr *keys.Keyring, st *redisstore.S
 	default:
 		return err
 	}
-	visited, changed, err := rewrapAll(ctx, kr, st, rot.Cursor, func(c uint64) error {
+	visited, changed, err := kr.RewrapAll(ctx, st, rot.Cursor, func(c uint64) error {
 		rot.Cursor = c
 		return st.SaveRotation(ctx, rot)
 	})
 	if err != nil {
 		return fmt.Errorf("rotation interrupted (run keys rotate again to resume): %w", err)
 	}
-	_, late, err := rewrapAll(ctx, kr, st, 0, nil)
+	_, late, err := kr.RewrapAll(ctx, st, 0, nil)
 	if err != nil {
 		return fmt.Errorf("rotation verification pass (run keys rotate again to resume): %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livc/livc-broker/internal/redisstore"
 	"github.com/livc/livc-broker/keys"
 )
 
@@ -133,97 +134,139 @@ func TestKeyRotation(t *testing.T) {
 	})
 }
 
-// TestCryptoShredding: submit, copy the AOF, erase, advance the key epoch,
-// then show that neither the live store nor the AOF copy yields the erased
-// person's records, even with every key the broker still holds.
-func TestCryptoShredding(t *testing.T) {
-	m := loadModel(t)
-	iss := newIssuer(t)
-	redisDir := t.TempDir()
-	rs := startRedisAOF(t, redisDir)
-	data := t.TempDir()
-	b := startBroker(t, rs.Addr, iss, "--config", examplePath, "--data", data)
-	a := &person{nn: validNN("880808", 21), family: "Zzerased", text: "SECRET-erased"}
-	keep := &person{nn: validNN("880808", 22), family: "Zzkept", text: "SECRET-kept"}
-	submitPeople(t, b, iss, m.Livc, recipientsOf(t, b)[1], []*person{a, keep})
-	aofCopy := copyTree(t, redisDir)
-	keyDir := filepath.Join(data, "keys")
+// shredding is a broker over a Redis with an AOF, after two people were
+// submitted, a copy of the AOF taken and one of them erased over HTTP.
+type shredding struct {
+	m            *cellModel
+	iss          *issuerKey
+	rs           *redisServer
+	b            *brokerProc
+	data, keyDir string
+	aofCopy      string
+	erased, kept *person
+}
 
-	// openCopy restores a copy of the AOF into a Redis of its own and opens
-	// the person's records in it with every key on disk.
-	openCopy := func(t *testing.T, p *person) (int, error) {
-		restored := startRedis(t, "--dir", copyTree(t, aofCopy), "--appendonly", "yes")
-		c := restored.client(t)
-		ctx := context.Background()
-		prefix := "livc:{livc:" + m.Livc + "}:subject:" + p.ref + ":"
-		wrapped, err := c.Get(ctx, prefix+"datakey").Bytes()
-		must(t, err)
-		recs := c.HGetAll(ctx, prefix+"records").Val()
-		if len(recs) == 0 {
-			t.Fatal("the copy holds no record: the check would prove nothing")
-		}
-		kr, err := keys.Load(keyDir)
-		must(t, err)
-		opened := 0
-		for id, sealed := range recs {
-			plain, err := kr.Open(wrapped, []byte("livc-record-v1\x00"+m.Livc+"\x00"+p.ref+"\x00"+id), []byte(sealed))
-			if err != nil {
-				return opened, err
-			}
-			if !strings.Contains(string(plain), p.text) {
-				t.Fatalf("opened record without its text")
-			}
-			opened++
-		}
-		return opened, nil
-	}
+// newShredding submits two people, copies the AOF, checks that the copy
+// opens, erases one person over HTTP and checks the erasure.
+func newShredding(t *testing.T) *shredding {
+	w := &shredding{m: loadModel(t), iss: newIssuer(t), data: t.TempDir()}
+	redisDir := t.TempDir()
+	w.rs = startRedisAOF(t, redisDir)
+	w.keyDir = filepath.Join(w.data, "keys")
+	w.b = startBroker(t, w.rs.Addr, w.iss, "--config", examplePath, "--data", w.data)
+	w.erased = &person{nn: validNN("880808", 21), family: "Zzerased", text: "SECRET-erased"}
+	w.kept = &person{nn: validNN("880808", 22), family: "Zzkept", text: "SECRET-kept"}
+	submitPeople(t, w.b, w.iss, w.m.Livc, recipientsOf(t, w.b)[1], []*person{w.erased, w.kept})
+	w.aofCopy = copyTree(t, redisDir)
 	t.Run("control: the copy opens before erasure", func(t *testing.T) {
-		if n, err := openCopy(t, a); err != nil || n != 1 {
+		if n, err := w.openCopy(t, w.erased); err != nil || n != 1 {
 			t.Fatalf("copy before erasure: %d records, %v", n, err)
 		}
 	})
+	t.Run("erase", w.erase)
+	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, w.rs.client(t), w.m.Livc) })
+	return w
+}
 
-	unknown := readBack(t, b, iss, m.Livc, &person{ref: "s_aaaaaaaaaaaaaaaaaaaaaaaaaa"})
-	t.Run("erase", func(t *testing.T) {
-		erase := func(actor, purpose string) response {
-			return do(t, "DELETE", b.URL+"/v1/subjects/"+a.ref, nil,
-				"Authorization", "Bearer "+iss.token(t, m.Livc, actor), "LIVC-Purpose", purpose)
+// openCopy restores a copy of the AOF into a Redis of its own and opens the
+// person's records in it with every key on disk.
+func (w *shredding) openCopy(t *testing.T, p *person) (int, error) {
+	restored := startRedis(t, "--dir", copyTree(t, w.aofCopy), "--appendonly", "yes")
+	c := restored.client(t)
+	ctx := context.Background()
+	prefix := "livc:{livc:" + w.m.Livc + "}:subject:" + p.ref + ":"
+	wrapped, err := c.Get(ctx, prefix+"datakey").Bytes()
+	must(t, err)
+	recs := c.HGetAll(ctx, prefix+"records").Val()
+	if len(recs) == 0 {
+		t.Fatal("the copy holds no record: the check would prove nothing")
+	}
+	kr := mustLoad(t, w.keyDir)
+	opened := 0
+	for id, sealed := range recs {
+		plain, err := kr.Open(wrapped, []byte("livc-record-v1\x00"+w.m.Livc+"\x00"+p.ref+"\x00"+id), []byte(sealed))
+		if err != nil {
+			return opened, err
 		}
-		if r := erase("pz", "case_conference"); r.Status != 403 {
-			t.Fatalf("police erases: %d %s", r.Status, r.Body)
+		if !strings.Contains(string(plain), p.text) {
+			t.Fatalf("opened record without its text")
 		}
-		if r := readBack(t, b, iss, m.Livc, a); r.Status != 200 {
-			t.Fatalf("a refused erasure erased: %d", r.Status)
+		opened++
+	}
+	return opened, nil
+}
+
+func (w *shredding) erase(t *testing.T) {
+	b, iss, livc, a := w.b, w.iss, w.m.Livc, w.erased
+	unknown := readBack(t, b, iss, livc, &person{ref: "s_aaaaaaaaaaaaaaaaaaaaaaaaaa"})
+	erase := func(actor, purpose string) response {
+		return do(t, "DELETE", b.URL+"/v1/subjects/"+a.ref, nil,
+			"Authorization", "Bearer "+iss.token(t, livc, actor), "LIVC-Purpose", purpose)
+	}
+	if r := erase("pz", "case_conference"); r.Status != 403 {
+		t.Fatalf("police erases: %d %s", r.Status, r.Body)
+	}
+	if r := readBack(t, b, iss, livc, a); r.Status != 200 {
+		t.Fatalf("a refused erasure erased: %d", r.Status)
+	}
+	r := erase("preventie", "case_conference")
+	if r.Status != 204 || r.Header.Get("X-Audit-Id") == "" {
+		t.Fatalf("coordinator erases: %d %s", r.Status, r.Body)
+	}
+	checkAudited(t, b, iss, livc, r.Header.Get("X-Audit-Id"), "subject.erase", "allow")
+	gone := readBack(t, b, iss, livc, a)
+	if gone.Status != 404 || jsonField(t, gone.Body, "detail") != jsonField(t, unknown.Body, "detail") {
+		t.Fatalf("erased person: %d %s; unknown person: %d %s", gone.Status, gone.Body, unknown.Status, unknown.Body)
+	}
+	if r := erase("dpo", "audit_review"); r.Status != 404 {
+		t.Fatalf("erasing again: %d %s", r.Status, r.Body)
+	}
+	if r := readBack(t, b, iss, livc, w.kept); r.Status != 200 {
+		t.Fatalf("another person after the erasure: %d", r.Status)
+	}
+	w.checkLiveGone(t)
+}
+
+// checkLiveGone checks that the live store holds no key of the erased
+// person, so that nothing of it is there to open with any key.
+func (w *shredding) checkLiveGone(t *testing.T) {
+	t.Helper()
+	for k := range dumpRedis(t, w.rs.client(t), isAudit) {
+		if strings.Contains(k, w.erased.ref) {
+			t.Errorf("live key of the erased person left: %s", k)
 		}
-		r := erase("preventie", "case_conference")
-		if r.Status != 204 || r.Header.Get("X-Audit-Id") == "" {
-			t.Fatalf("coordinator erases: %d %s", r.Status, r.Body)
-		}
-		checkAudited(t, b, iss, m.Livc, r.Header.Get("X-Audit-Id"), "subject.erase", "allow")
-		gone := readBack(t, b, iss, m.Livc, a)
-		if gone.Status != 404 || jsonField(t, gone.Body, "detail") != jsonField(t, unknown.Body, "detail") {
-			t.Fatalf("erased person: %d %s; unknown person: %d %s", gone.Status, gone.Body, unknown.Status, unknown.Body)
-		}
-		if r := erase("dpo", "audit_review"); r.Status != 404 {
-			t.Fatalf("erasing again: %d %s", r.Status, r.Body)
-		}
-		if r := readBack(t, b, iss, m.Livc, keep); r.Status != 200 {
-			t.Fatalf("another person after the erasure: %d", r.Status)
-		}
-		for k := range dumpRedis(t, rs.client(t), isAudit) {
-			if strings.Contains(k, a.ref) {
-				t.Errorf("live key of the erased person left: %s", k)
-			}
+	}
+}
+
+// checkShredded runs once the epochs before the erasure are destroyed, with
+// w.b serving again: the old copy does not open with every key on disk, the
+// live store holds nothing of the erased person, the kept person reads back.
+func (w *shredding) checkShredded(t *testing.T) {
+	t.Run("the old copy no longer opens with every key on disk", func(t *testing.T) {
+		if _, err := w.openCopy(t, w.erased); !errors.Is(err, keys.ErrEpochDestroyed) {
+			t.Fatalf("copy after erasure and epoch destruction: %v", err)
 		}
 	})
-	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, rs.client(t), m.Livc) })
+	t.Run("the live store holds nothing of the erased person", w.checkLiveGone)
+	t.Run("the live person kept is still readable", func(t *testing.T) {
+		if r := readBack(t, w.b, w.iss, w.m.Livc, w.kept); r.Status != 200 {
+			t.Fatalf("card after epoch destruction: %d %s", r.Status, r.Body)
+		}
+	})
+}
 
-	b.stop(t)
-	_, before, _ := mustLoad(t, keyDir).Epochs()
-	b = startBroker(t, rs.Addr, iss, "--config", examplePath, "--data", data, "--epoch-period", "1s", "--key-check", "100ms")
+// TestCryptoShredding: submit, copy the AOF, erase, advance the key epoch
+// with the broker's own schedule (a 1 s epoch, real time), then show that
+// neither the live store nor the AOF copy yields the erased person's
+// records, even with every key the broker still holds.
+func TestCryptoShredding(t *testing.T) {
+	w := newShredding(t)
+	w.b.stop(t)
+	_, before, _ := mustLoad(t, w.keyDir).Epochs()
+	w.b = startBroker(t, w.rs.Addr, w.iss, "--config", examplePath, "--data", w.data, "--epoch-period", "1s", "--key-check", "100ms")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if oldest, _, _ := mustLoad(t, keyDir).Epochs(); oldest > before {
+		if oldest, _, _ := mustLoad(t, w.keyDir).Epochs(); oldest > before {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -231,17 +274,46 @@ func TestCryptoShredding(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	w.checkShredded(t)
+}
 
-	t.Run("the old copy no longer opens with every key on disk", func(t *testing.T) {
-		if _, err := openCopy(t, a); !errors.Is(err, keys.ErrEpochDestroyed) {
-			t.Fatalf("copy after erasure and epoch destruction: %v", err)
+// TestCryptoShreddingInjectedClock is TestCryptoShredding with the epoch
+// advanced by an injected clock instead of waiting: the broker is stopped
+// after the erasure, and the epoch schedule it runs (keys.MaintainEpochs)
+// runs in the test against the same Redis and key directory with a clock
+// moved a day on, then past the settle time; the broker then serves again.
+func TestCryptoShreddingInjectedClock(t *testing.T) {
+	w := newShredding(t)
+	w.b.stop(t)
+	now := time.Now().Add(keys.DefaultEpochPeriod + time.Hour)
+	kr, err := keys.LoadWith(keys.Conf{Dir: w.keyDir, Now: func() time.Time { return now }})
+	must(t, err)
+	_, before, _ := kr.Epochs()
+	st := redisstore.New(w.rs.client(t))
+	const settle = time.Minute
+	ctx := context.Background()
+
+	step, err := kr.MaintainEpochs(ctx, st, settle)
+	must(t, err)
+	if step.Started != before+1 || step.DestroyedBefore != 0 {
+		t.Fatalf("a day on: %+v, want epoch %d started and nothing destroyed before the settle time", step, before+1)
+	}
+	t.Run("the copy still opens before the settle time", func(t *testing.T) {
+		if n, err := w.openCopy(t, w.erased); err != nil || n != 1 {
+			t.Fatalf("copy before destruction: %d records, %v", n, err)
 		}
 	})
-	t.Run("the live person kept is still readable", func(t *testing.T) {
-		if r := readBack(t, b, iss, m.Livc, keep); r.Status != 200 {
-			t.Fatalf("card after epoch destruction: %d %s", r.Status, r.Body)
-		}
-	})
+	now = now.Add(settle)
+	step, err = kr.MaintainEpochs(ctx, st, settle)
+	must(t, err)
+	if step.Started != 0 || step.DestroyedBefore != before+1 || step.Live != 1 || step.Rewrapped != 1 {
+		t.Fatalf("past the settle time: %+v, want epochs before %d destroyed, the one live data key re-wrapped", step, before+1)
+	}
+	if oldest, _, _ := mustLoad(t, w.keyDir).Epochs(); oldest != before+1 {
+		t.Fatalf("epoch.key keeps epoch %d, want %d", oldest, before+1)
+	}
+	w.b = startBroker(t, w.rs.Addr, w.iss, "--config", examplePath, "--data", w.data)
+	w.checkShredded(t)
 }
 
 func mustLoad(t *testing.T, dir string) *keys.Keyring {
