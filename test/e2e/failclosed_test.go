@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -25,6 +27,8 @@ func TestFailsClosed(t *testing.T) {
 	do(t, "GET", b.URL+"/v1/keys", nil).json(t, &keys)
 	signal := seal(t, keys.Recipients[0], []byte(`{"subject":{"national_number":"85073003328"},"observed_at":"2026-11-20T09:30:00Z","fields":{"presence":"absent"}}`))
 	other := newIssuer(t)
+	rc := rs.client(t)
+	refusals := map[string]string{} // X-Audit-Id -> the case refused
 
 	cases := []struct {
 		name    string
@@ -60,12 +64,17 @@ func TestFailsClosed(t *testing.T) {
 			if c.purpose != "" {
 				h = append(h, "LIVC-Purpose", c.purpose)
 			}
+			before := storeSnapshot(t, rc)
 			r := do(t, "POST", b.URL+"/v1/signals", c.body, h...)
 			if r.Status != c.want {
 				t.Fatalf("got %d %s, want %d", r.Status, r.Body, c.want)
 			}
 			if r.Header.Get("X-Audit-Id") == "" || r.Header.Get("Content-Type") != "application/problem+json" {
 				t.Fatalf("refusal not audited or not a problem: %v", r.Header)
+			}
+			refusals[r.Header.Get("X-Audit-Id")] = c.name
+			if after := storeSnapshot(t, rc); !maps.Equal(before, after) {
+				t.Errorf("a refusal changed the store: %s", diffKeys(before, after))
 			}
 			var p map[string]any
 			r.json(t, &p)
@@ -83,6 +92,7 @@ func TestFailsClosed(t *testing.T) {
 		if r.Status != 403 {
 			t.Fatalf("got %d %s", r.Status, r.Body)
 		}
+		refusals[r.Header.Get("X-Audit-Id")] = t.Name()
 	})
 	t.Run("unknown and malformed persons are the same 404", func(t *testing.T) {
 		var bodies []string
@@ -92,6 +102,7 @@ func TestFailsClosed(t *testing.T) {
 			if r.Status != 404 {
 				t.Fatalf("%s: %d %s", ref, r.Status, r.Body)
 			}
+			refusals[r.Header.Get("X-Audit-Id")] = t.Name() + "/" + ref
 			var p map[string]any
 			r.json(t, &p)
 			bodies = append(bodies, p["detail"].(string))
@@ -100,19 +111,53 @@ func TestFailsClosed(t *testing.T) {
 			t.Fatalf("404 details differ: %q", bodies)
 		}
 	})
-	t.Run("every refusal above is in the audit log", func(t *testing.T) {
-		r := do(t, "GET", b.URL+"/v1/audit?limit=1000&decision=deny", nil,
-			"Authorization", "Bearer "+iss.token(t, m.Livc, "dpo"), "LIVC-Purpose", "audit_review")
-		var page struct {
-			Items []auditEntry `json:"items"`
-		}
-		r.json(t, &page)
+	t.Run("every refusal above is in an audit log, never as an allow", func(t *testing.T) {
 		// Failed authentications without a verified cell go to the broker's
-		// own log, not the cell's; the others must all be here.
-		if len(page.Items) < len(cases)-5 {
-			t.Fatalf("only %d denials in the cell's log: %s", len(page.Items), r.Body)
+		// own log, the others to the cell's.
+		logged := loggedDecisions(t, b, iss, m.Livc, rs)
+		if len(refusals) != len(cases)+4 {
+			t.Fatalf("%d refusals with an audit id, want %d", len(refusals), len(cases)+4)
+		}
+		for id, name := range refusals {
+			if d, ok := logged[id]; !ok || d == "allow" {
+				t.Errorf("%s: audit id %s logged %v as %q", name, id, ok, d)
+			}
 		}
 	})
+}
+
+// loggedDecisions maps the id of every entry of the cell's audit log (read
+// as its privacy officer) and of the broker's own log (read raw) to its
+// decision.
+func loggedDecisions(t *testing.T, b *brokerProc, iss *issuerKey, livc string, rs *redisServer) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	cursor := ""
+	for {
+		r := do(t, "GET", b.URL+"/v1/audit?limit=1000&cursor="+url.QueryEscape(cursor), nil,
+			"Authorization", "Bearer "+iss.token(t, livc, "dpo"), "LIVC-Purpose", "audit_review")
+		var page struct {
+			Items      []auditEntry `json:"items"`
+			NextCursor string       `json:"next_cursor"`
+		}
+		r.json(t, &page)
+		for _, e := range page.Items {
+			out[e.ID] = e.Decision
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	msgs, err := rs.client(t).XRange(t.Context(), "livc:{livc:_broker}:audit", "-", "+").Result()
+	must(t, err)
+	for _, msg := range msgs {
+		var e struct{ ID, Decision string }
+		if s, ok := msg.Values["entry"].(string); ok && json.Unmarshal([]byte(s), &e) == nil {
+			out[e.ID] = e.Decision
+		}
+	}
+	return out
 }
 
 // TestAuditFailureStoresNothing breaks the audit stream only (the store still
@@ -169,6 +214,76 @@ func TestAuditFailureStoresNothing(t *testing.T) {
 	}
 	if r := submit(); r.Status != 503 {
 		t.Fatalf("submission with Redis down: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestCardReadAuditFailure reads a card that the requester may see (a
+// person with an open dossier, the requester on its roster) while only the
+// cell's audit log is broken: the read must be refused with 503 as
+// problem+json, release no field and no value, and change nothing; once the
+// log is repaired the same read is answered 200.
+func TestCardReadAuditFailure(t *testing.T) {
+	w := &world{t: t, model: loadModel(t), iss: newIssuer(t), records: submitted{}, signals: map[string]string{}}
+	w.redis = startRedis(t)
+	w.broker = startBroker(t, w.redis.Addr, w.iss, "--config", examplePath)
+	var keys struct{ Recipients []string }
+	do(t, "GET", w.broker.URL+"/v1/keys", nil).json(t, &keys)
+	w.recip = keys.Recipients[0]
+	w.submitAll(t)
+	w.openCase(t, []string{"ocmw", "pz"})
+	c := w.redis.client(t)
+	ctx := t.Context()
+	read := func() response {
+		return do(t, "GET", w.broker.URL+"/v1/subjects/"+w.ref+"/card", nil,
+			"Authorization", "Bearer "+w.iss.token(t, w.model.Livc, "pz"), "LIVC-Purpose", "case_conference")
+	}
+	if r := read(); r.Status != 200 || len(cardFieldNames(t, r)) < 5 {
+		t.Fatalf("the card before the break: %d %s", r.Status, r.Body)
+	}
+	stream := "livc:{livc:" + w.model.Livc + "}:audit"
+	if c.Type(ctx, stream).Val() != "stream" {
+		t.Fatalf("no audit stream %s", stream)
+	}
+	// The keys next to the stream: a script that failed half-way would
+	// leave them ahead of it.
+	logSide := func() string {
+		var b strings.Builder
+		for _, k := range []string{stream + ":head", stream + ":tree", stream + ":ids"} {
+			d, err := c.Dump(ctx, k).Result()
+			must(t, err)
+			fmt.Fprintf(&b, "%s:%x ", k, sha256.Sum256([]byte(d)))
+		}
+		return b.String()
+	}
+	entries, side := c.XLen(ctx, stream).Val(), logSide()
+	before := storeSnapshot(t, c)
+	must(t, c.Rename(ctx, stream, stream+":saved").Err())
+	must(t, c.Set(ctx, stream, "not a stream", 0).Err())
+
+	r := read()
+	if r.Status != 503 || r.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("card read with a broken audit log: %d %s %s", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	var p map[string]any
+	r.json(t, &p)
+	if _, ok := p["fields"]; ok {
+		t.Errorf("the refusal releases fields: %s", r.Body)
+	}
+	for _, s := range append(secretsInTheClear(), w.ref) {
+		if strings.Contains(string(r.Body), s) {
+			t.Errorf("the refusal shows %q", s)
+		}
+	}
+	must(t, c.Del(ctx, stream).Err())
+	must(t, c.Rename(ctx, stream+":saved", stream).Err())
+	if after := storeSnapshot(t, c); !maps.Equal(before, after) {
+		t.Errorf("the store changed on a refused read: %s", diffKeys(before, after))
+	}
+	if n := c.XLen(ctx, stream).Val(); n != entries || logSide() != side {
+		t.Errorf("the audit log changed (%d to %d entries, or its head, tree or ids) on a read it could not log", entries, n)
+	}
+	if r := read(); r.Status != 200 || len(cardFieldNames(t, r)) < 5 {
+		t.Fatalf("the card after the repair: %d %s", r.Status, r.Body)
 	}
 }
 
