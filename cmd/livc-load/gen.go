@@ -209,17 +209,9 @@ func (r result) Pct(p float64) time.Duration {
 }
 
 func (r result) print(w io.Writer) {
-	var st []string
-	for _, code := range slices.Sorted(maps.Keys(r.Statuses)) {
-		label := fmt.Sprint(code)
-		if code == 0 {
-			label = "transport-error"
-		}
-		st = append(st, fmt.Sprintf("%s:%d", label, r.Statuses[code]))
-	}
 	fmt.Fprintf(w, "%-28s %s, %d requests in %.1fs: %.0f ok/s; latency p50 %s p90 %s p99 %s max %s; statuses %s",
 		r.Name, r.Load, len(r.Lat), r.Elapsed.Seconds(), r.RPS(),
-		ms(r.Pct(50)), ms(r.Pct(90)), ms(r.Pct(99)), ms(r.Pct(100)), strings.Join(st, " "))
+		ms(r.Pct(50)), ms(r.Pct(90)), ms(r.Pct(99)), ms(r.Pct(100)), statusList(r.Statuses))
 	if r.CutOff > 0 || r.Unsent > 0 || r.Load.Rate > 0 {
 		fmt.Fprintf(w, "; cut off at the deadline %d, due but unsent %d", r.CutOff, r.Unsent)
 	}
@@ -227,6 +219,20 @@ func (r result) print(w io.Writer) {
 		fmt.Fprintf(w, "; server RSS %.1f MB (peak %.1f MB)", float64(r.RSSKB)/1024, float64(r.HWMKB)/1024)
 	}
 	fmt.Fprintln(w)
+}
+
+// statusList is "200:n 503:m …" in the order of the codes; status 0 is
+// transport-error.
+func statusList(statuses map[int]int) string {
+	var st []string
+	for _, code := range slices.Sorted(maps.Keys(statuses)) {
+		label := fmt.Sprint(code)
+		if code == 0 {
+			label = "transport-error"
+		}
+		st = append(st, fmt.Sprintf("%s:%d", label, statuses[code]))
+	}
+	return strings.Join(st, " ")
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }

@@ -21,6 +21,10 @@
 //	          submissions
 //	scale     card reads with 1,000 then 1,000,000 stored records, and the
 //	          broker's RSS with 125,000 persons and 64 concurrent clients
+//	soak      the mixed workload in open loop at a steady -rate (default 200/s)
+//	          for -d (default 5m), the broker's RSS sampled throughout; then
+//	          every acknowledged submission read back and the audit log
+//	          verified; PASS or FAIL per criterion, exit status 1 on a FAIL
 package main
 
 import (
@@ -59,16 +63,16 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.Scenario, "scenario", "compare", "card, submit, cases, mixed, compare or scale")
+	flag.StringVar(&o.Scenario, "scenario", "compare", "card, submit, cases, mixed, compare, scale or soak")
 	flag.StringVar(&o.Broker, "broker", "bin/livc-broker", "the livc-broker binary to start")
 	flag.StringVar(&o.URL, "url", "", "drive a broker already running at this loopback URL instead (needs -redis-url, -keys and -tokens)")
 	flag.StringVar(&o.RedisURL, "redis-url", "", "Redis of the broker; default a redis-server the tool starts on a spare port")
 	flag.StringVar(&o.KeysDir, "keys", "", "with -url: the broker's --keys folder, to seed persons it can read")
 	flag.StringVar(&o.TokensDir, "tokens", "", "with -url: a folder of <actor>.jwt tokens (livcctl dev) for pz and ocmw")
 	flag.IntVar(&o.Concurrency, "c", 16, "closed loop: concurrent clients")
-	flag.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second (0: closed loop at -c)")
+	flag.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second (0: closed loop at -c; soak default 200)")
 	flag.IntVar(&o.Requests, "n", 1_000_000, "at most this many requests per measured run")
-	flag.DurationVar(&o.Duration, "d", 10*time.Second, "at most this long per measured run")
+	flag.DurationVar(&o.Duration, "d", 10*time.Second, "at most this long per measured run (soak default 5m)")
 	flag.IntVar(&o.Persons, "persons", 125, "persons seeded before the run, 8 records each")
 	flag.IntVar(&o.BigPersons, "big-persons", 125_000, "scale: persons stored for the large case, 8 records each")
 	flag.IntVar(&o.Envelopes, "envelopes", 20_000, "submit: signals sealed before the run (reused in turn)")
@@ -79,6 +83,9 @@ func main() {
 	flag.StringVar(&o.Rego, "rego", "policies/decision.rego", "compare: the decision policy given to OPA's server")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the -out folder")
 	flag.Parse()
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	o.soakDefaults(set)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := runMain(ctx, o, os.Stdout); err != nil {
@@ -93,6 +100,9 @@ func runMain(ctx context.Context, o options, w io.Writer) error {
 	}
 	if o.Recipient != "hybrid" && o.Recipient != "x25519" {
 		return errors.New("-recipient must be hybrid or x25519")
+	}
+	if o.Scenario == "soak" && o.URL != "" {
+		return errors.New("soak starts a broker of its own, to sample its memory: -url is refused")
 	}
 	dir := o.Out
 	if dir == "" {
@@ -119,6 +129,8 @@ func runMain(ctx context.Context, o options, w io.Writer) error {
 		return env.compare(ctx, o, w)
 	case "scale":
 		return env.scale(ctx, o, w)
+	case "soak":
+		return env.soak(ctx, o, w)
 	}
 	return fmt.Errorf("unknown -scenario %q", o.Scenario)
 }

@@ -103,6 +103,9 @@ func setUp(ctx context.Context, o options, dir string, w io.Writer) (*env, error
 		if t.ocmw, err = iss.tokens(e.cell.ID, "ocmw", 64, 2*time.Hour); err != nil {
 			return nil, err
 		}
+		if t.dpo, err = iss.tokens(e.cell.ID, "dpo", 1, 2*time.Hour); err != nil {
+			return nil, err
+		}
 	} else {
 		for _, a := range []struct {
 			name string

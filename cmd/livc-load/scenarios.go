@@ -19,6 +19,7 @@ type target struct {
 	client *http.Client
 	pz     []string // tokens of police officers (on every seeded roster)
 	ocmw   []string // tokens of social workers
+	dpo    []string // a token of the privacy officer (not with -url)
 	refs   []string // seeded persons
 	envs   [][]byte // sealed signals, one new person each
 }
