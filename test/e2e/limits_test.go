@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwt"
 )
 
 // TestLimits checks the server's limits on the real binary: a slowloris
@@ -105,6 +107,57 @@ func TestLimits(t *testing.T) {
 			t.Fatalf("after Retry-After: %d", r.Status)
 		}
 	})
+}
+
+// TestActorRateLimit checks the per-actor limit on the real binary: two
+// people of one actor, each well within their own --rate-limit, exhaust the
+// actor's --actor-rate-burst together and both get 429 with Retry-After,
+// audited; a person of another actor does not; once Retry-After has passed,
+// the actor's people are served again.
+func TestActorRateLimit(t *testing.T) {
+	m := loadModel(t)
+	iss := newIssuer(t)
+	rs := startRedis(t)
+	b := startBroker(t, rs.Addr, iss, "--config", examplePath,
+		"--rate-limit", "100", "--rate-burst", "100", "--actor-rate-limit", "0.25", "--actor-rate-burst", "4")
+	card := b.URL + "/v1/subjects/s_aaaaaaaaaaaaaaaaaaaaaaaaaa/card"
+	person := func(actor, sub string) string {
+		return "Bearer " + iss.token(t, m.Livc, actor, func(b *jwt.Builder) { b.Subject(sub) })
+	}
+	alice, bob, carol := person("ocmw", "alice"), person("ocmw", "bob"), person("pz", "carol")
+	get := func(tok string) response {
+		return do(t, "GET", card, nil, "Authorization", tok, "LIVC-Purpose", "case_conference")
+	}
+	steps := []struct {
+		name string
+		tok  string
+		want int
+	}{
+		{"alice 1", alice, 404}, {"alice 2", alice, 404}, {"bob 1", bob, 404}, {"bob 2", bob, 404},
+		{"bob over the actor's burst", bob, 429}, {"alice over the actor's burst", alice, 429},
+		{"another actor's person", carol, 404},
+	}
+	var last response
+	for _, s := range steps {
+		r := get(s.tok)
+		if r.Status != s.want {
+			t.Fatalf("%s: %d %s, want %d", s.name, r.Status, r.Body, s.want)
+		}
+		if r.Status == 429 {
+			last = r
+			if r.Header.Get("Content-Type") != "application/problem+json" || r.Header.Get("X-Audit-Id") == "" {
+				t.Fatalf("%s: 429 not a problem or not audited: %v", s.name, r.Header)
+			}
+		}
+	}
+	ra, err := strconv.Atoi(last.Header.Get("Retry-After"))
+	if err != nil || ra < 1 || ra > 4 {
+		t.Fatalf("Retry-After %q, want 1 to 4 seconds at 0.25 a second", last.Header.Get("Retry-After"))
+	}
+	time.Sleep(time.Duration(ra)*time.Second + 100*time.Millisecond)
+	if r := get(bob); r.Status != 404 {
+		t.Fatalf("after Retry-After: %d", r.Status)
+	}
 }
 
 // TestGracefulShutdown starts a submission whose body is still on its way,
