@@ -6,7 +6,7 @@ FUZZTIME ?= 60s
 # Set REDIS_URL to run against a real Redis: make run REDIS_URL=redis://127.0.0.1:6379/0
 REDIS_URL ?=
 
-.PHONY: all build run test lint test-go fuzz bench load load-audit clean
+.PHONY: all build run test lint test-go fuzz bench load load-audit soak clean
 
 all: build
 
@@ -63,6 +63,16 @@ load: build
 	$(BIN)/livc-load -scenario compare -broker $(BIN)/livc-broker $(LOAD_FLAGS)
 	$(BIN)/livc-load -scenario scale -broker $(BIN)/livc-broker $(LOAD_FLAGS)
 	$(MAKE) load-audit
+
+## soak: the mixed workload in open loop at SOAK_RATE req/s for SOAK_DURATION
+## against the real broker; then every acknowledged write read back, the audit
+## log verified and the broker's RSS compared, first minute to last. Fails on
+## any error, unsent request, lost write, failed verify or growth over 10%.
+SOAK_RATE     ?= 200
+SOAK_DURATION ?= 5m
+soak: build
+	$(GO) build -o $(BIN)/livc-load ./cmd/livc-load
+	$(BIN)/livc-load -scenario soak -broker $(BIN)/livc-broker -rate $(SOAK_RATE) -d $(SOAK_DURATION) $(LOAD_FLAGS)
 
 clean:
 	rm -rf $(BIN)
