@@ -3,14 +3,17 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/livc/livc-broker/internal/redisstore"
 	"github.com/livc/livc-broker/keys"
+	"github.com/redis/go-redis/v9"
 )
 
 // person is one submitted signal and what the test knows of it.
@@ -118,20 +121,80 @@ func TestKeyRotation(t *testing.T) {
 		}
 	})
 	t.Run("an interrupted rotation resumes", func(t *testing.T) {
-		c := rs.client(t)
-		must(t, c.HSet(context.Background(), "livc:keys:rotation", "target", kr.CurrentKEK(), "cursor", "0", "started", "then").Err())
-		out := runBroker(t, append([]string{"keys", "rotate"}, keyArgs...)...)
-		if !strings.Contains(out, "resuming the rotation to KEK "+kr.CurrentKEK()) {
-			t.Fatalf("did not resume:\n%s", out)
-		}
-		kek, _ := filepath.Glob(filepath.Join(data, "keys", "kek*.key"))
-		if len(kek) != 1 {
-			t.Fatalf("resuming made a new KEK: %v", kek)
-		}
-		if n := c.Exists(context.Background(), "livc:keys:rotation").Val(); n != 0 {
-			t.Fatal("the finished rotation left its cursor")
-		}
+		resumeRotation(t, rs.client(t), filepath.Join(data, "keys"), keyArgs)
 	})
+}
+
+// resumeRotation plays a rotation interrupted mid-walk: a new KEK on disk,
+// the data keys of the first SCAN steps re-wrapped under it, the rest still
+// under the previous KEK, the cursor saved in Redis. keys rotate must resume
+// from there and leave no data key under the previous KEK.
+func resumeRotation(t *testing.T, c *redis.Client, keyDir string, keyArgs []string) {
+	ctx := context.Background()
+	kr := mustLoad(t, keyDir)
+	prev, next, err := kr.RotateKEK()
+	must(t, err)
+	st := redisstore.New(c)
+	var cursor uint64
+	done := 0
+	for {
+		cursor, err = st.ScanDataKeys(ctx, cursor, 1, func(key string, w []byte) error {
+			nw, changed, err := kr.Rewrap(w)
+			if err != nil || !changed {
+				return fmt.Errorf("re-wrap before the interruption: changed=%v, %v", changed, err)
+			}
+			if ok, err := st.ReplaceDataKey(ctx, key, w, nw); !ok || err != nil {
+				return fmt.Errorf("replace before the interruption: %v, %v", ok, err)
+			}
+			done++
+			return nil
+		})
+		must(t, err)
+		if cursor == 0 || done > 0 {
+			break
+		}
+	}
+	underPrev := dataKeysUnder(t, keyArgs, prev)
+	if cursor == 0 || done == 0 || underPrev == 0 {
+		t.Fatalf("no mid-scan interruption to resume from (cursor %d, %d re-wrapped, %d left)", cursor, done, underPrev)
+	}
+	must(t, c.HSet(ctx, "livc:keys:rotation", "target", next, "cursor", strconv.FormatUint(cursor, 10), "started", "then").Err())
+	keks, _ := filepath.Glob(filepath.Join(keyDir, "kek*.key"))
+
+	out := runBroker(t, append([]string{"keys", "rotate"}, keyArgs...)...)
+	if !strings.Contains(out, "resuming the rotation to KEK "+next) {
+		t.Fatalf("did not resume:\n%s", out)
+	}
+	if n := dataKeysUnder(t, keyArgs, prev); n != 0 {
+		t.Fatalf("%d data keys left under the previous KEK %s after the resumed rotation", n, prev)
+	}
+	if n := dataKeysUnder(t, keyArgs, next); n != underPrev+done {
+		t.Fatalf("%d data keys under the new KEK %s, want %d", n, next, underPrev+done)
+	}
+	if now, _ := filepath.Glob(filepath.Join(keyDir, "kek*.key")); len(now) != len(keks) {
+		t.Fatalf("resuming made a new KEK: %v, before %v", now, keks)
+	}
+	if n := c.Exists(ctx, "livc:keys:rotation").Val(); n != 0 {
+		t.Fatal("the finished rotation left its cursor")
+	}
+}
+
+// dataKeysUnder is how many data keys `keys status` counts under KEK kek,
+// whatever their format and epoch.
+func dataKeysUnder(t *testing.T, keyArgs []string, kek string) int {
+	status := runBroker(t, append([]string{"keys", "status"}, keyArgs...)...)
+	total := 0
+	for _, line := range strings.Split(status, "\n") {
+		rest, ok := strings.CutPrefix(line, "data keys ")
+		if !ok || !strings.Contains(rest, ", KEK "+kek+",") {
+			continue
+		}
+		_, n, _ := strings.Cut(rest, ": ")
+		v, err := strconv.Atoi(n)
+		must(t, err)
+		total += v
+	}
+	return total
 }
 
 // shredding is a broker over a Redis with an AOF, after two people were
