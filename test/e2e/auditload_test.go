@@ -35,7 +35,7 @@ func TestAuditConcurrentAppends(t *testing.T) {
 	rs := startRedis(t)
 	// Both processes share one key directory, as in production.
 	shared := t.TempDir()
-	brokers := []*brokerProc{startBroker(t, rs.Addr, iss, "--data", shared, "--rate-limit", "0"), startBroker(t, rs.Addr, iss, "--data", shared, "--rate-limit", "0")}
+	brokers := []*brokerProc{startBroker(t, rs.Addr, iss, "--data", shared, "--rate-limit", "0", "--actor-rate-limit", "0"), startBroker(t, rs.Addr, iss, "--data", shared, "--rate-limit", "0", "--actor-rate-limit", "0")}
 	tok := iss.token(t, "zonnedaal", "pz")
 	ids := make(chan string, total)
 	var next atomic.Int64

@@ -22,7 +22,7 @@ func newBenchBroker(b *testing.B) *benchBroker {
 	m := loadModel(b)
 	iss := newIssuer(b)
 	rs := startRedis(b)
-	br := startBroker(b, rs.Addr, iss, "--config", examplePath, "--rate-limit", "0") // measures the pipeline, not the rate limit
+	br := startBroker(b, rs.Addr, iss, "--config", examplePath, "--rate-limit", "0", "--actor-rate-limit", "0") // measures the pipeline, not the rate limit
 	var keys struct{ Recipients []string }
 	do(b, "GET", br.URL+"/v1/keys", nil).json(b, &keys)
 	bb := &benchBroker{b: br, iss: iss, recip: keys.Recipients[0]}
