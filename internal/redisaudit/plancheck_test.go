@@ -186,3 +186,51 @@ func dumpKey(ctx context.Context, c redis.UniversalClient, key string) string {
 	}
 	return fmt.Sprint(key, "=", c.HGetAll(ctx, key).Val(), ";")
 }
+
+// TestCommitStreamOutOfStep: a stream holding an entry the head does not
+// count (written around the broker) would make the script's XADD fail after
+// the entry's write was applied; the script finds it first, and neither the
+// write nor the entry is stored.
+func TestCommitStreamOutOfStep(t *testing.T) {
+	tests := []struct {
+		name string
+		plan func(cell string) *redisops.Plan
+	}{
+		{"an entry with a write", func(cell string) *redisops.Plan { return recordPlan(cell, "s_a", "sig_1") }},
+		{"an entry without one", func(string) *redisops.Plan { return nil }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+				ctx, cell := context.Background(), newCell(t, c)
+				key, _ := StreamKey(cell)
+				must := func(err error) {
+					t.Helper()
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				must(c.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: "0-5", Values: []string{"entry", "{}", "leaf", "x"}}).Err())
+				l := New(c)
+				var err error
+				if plan := tc.plan(cell); plan != nil {
+					err = l.Commit(ctx, entry(cell, 0), plan)
+				} else {
+					err = l.Append(ctx, entry(cell, 0))
+				}
+				if err == nil {
+					t.Fatal("an append onto a stream out of step succeeded")
+				}
+				p := "livc:{livc:" + cell + "}:"
+				for _, k := range []string{p + "subject:s_a:records", p + "stats:signals", key + ":head", key + ":tree", key + ":ids"} {
+					if c.Exists(ctx, k).Val() != 0 {
+						t.Errorf("%s was written", k)
+					}
+				}
+				if n := c.XLen(ctx, key).Val(); n != 1 {
+					t.Errorf("the stream holds %d entries, want the 1 put there", n)
+				}
+			})
+		})
+	}
+}
