@@ -137,7 +137,11 @@ func cmdSubmit(env *cliEnv, args []string) error {
 	return printJSON(env.stdout, body)
 }
 
-// brokerRecipient fetches the broker's recipients and picks one.
+// brokerRecipient fetches the broker's recipients and picks its
+// post-quantum hybrid one (age1pq1…, ML-KEM-768 + X25519), or with pq false
+// its X25519 one. It never falls back to the other kind: a broker that
+// publishes no post-quantum recipient is an error, not a silent downgrade,
+// and the user opts into X25519 with --x25519.
 func brokerRecipient(env *cliEnv, cf *clientFlags, pq bool) (string, error) {
 	body, _, err := cf.call(env, "GET", "/v1/keys", "", nil, false)
 	if err != nil {
@@ -152,10 +156,10 @@ func brokerRecipient(env *cliEnv, cf *clientFlags, pq bool) (string, error) {
 			return r, nil
 		}
 	}
-	if len(keys.Recipients) > 0 {
-		return keys.Recipients[0], nil
+	if pq {
+		return "", errors.New("the broker publishes no post-quantum (age1pq1) recipient; pass --x25519 to encrypt to its X25519 recipient instead")
 	}
-	return "", errors.New("the broker publishes no recipient")
+	return "", errors.New("the broker publishes no X25519 recipient; drop --x25519 to encrypt to its post-quantum one")
 }
 
 func readInput(env *cliEnv, name string) ([]byte, error) {
