@@ -129,8 +129,9 @@ func (s *Service) AuditVerify(ctx context.Context, req *Request, since int64) (V
 }
 
 // AuditExport answers GET /v1/audit/export: entries from index from, as
-// stored, with their inclusion proofs unless proofs is false.
-func (s *Service) AuditExport(ctx context.Context, req *Request, from int64, limit int, proofs bool) (Export, error) {
+// stored, with their inclusion proofs unless proofs is false; with size > 0
+// pinned to the tree of that size (see AuditProver.Export).
+func (s *Service) AuditExport(ctx context.Context, req *Request, from int64, limit int, size int64, proofs bool) (Export, error) {
 	c, p, err := s.review(ctx, req, ActionAuditExport, func(*AuditEntry) error {
 		if from < 0 {
 			return Invalid("from", "must be 0 or more")
@@ -138,12 +139,15 @@ func (s *Service) AuditExport(ctx context.Context, req *Request, from int64, lim
 		if limit < 1 || limit > MaxLimit {
 			return Invalid("limit", "must be from 1 to %d", MaxLimit)
 		}
+		if size < 0 {
+			return Invalid("size", "must be 0 or more")
+		}
 		return nil
 	})
 	if err != nil {
 		return Export{}, err
 	}
-	x, err := p.Export(ctx, c.cell.ID, from, limit, proofs)
+	x, err := p.Export(ctx, c.cell.ID, from, limit, size, proofs)
 	if err != nil {
 		return Export{}, unavailable(err)
 	}

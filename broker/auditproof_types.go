@@ -28,9 +28,11 @@ type AuditProver interface {
 	// since > 0, proves the latest extends the one of that size.
 	Verify(ctx context.Context, livc string, since int64) (VerifyReport, error)
 	// Export returns up to limit entries from index from, as stored, with
-	// their inclusion proofs in the tree of the returned checkpoint when
-	// proofs is set.
-	Export(ctx context.Context, livc string, from int64, limit int, proofs bool) (Export, error)
+	// their inclusion proofs when proofs is set: with size 0 in the tree of
+	// the returned checkpoint, with size > 0 in the tree of that size (the
+	// checkpoint a caller got with an earlier page), returning no entry at
+	// or past it, so that every page of an export is proved in one tree.
+	Export(ctx context.Context, livc string, from int64, limit int, size int64, proofs bool) (Export, error)
 }
 
 // InclusionProof proves that an entry is leaf Index of the tree of
@@ -78,7 +80,9 @@ type ExportedEntry struct {
 	Proof    []string        `json:"proof,omitempty"`
 }
 
-// Export is one page of GET /v1/audit/export.
+// Export is one page of GET /v1/audit/export. Checkpoint is the signed
+// checkpoint of the tree the proofs are in; with size= it is the kept one
+// of that size, "" when it was thinned away (the caller holds it).
 type Export struct {
 	Checkpoint string          `json:"checkpoint"`
 	Items      []ExportedEntry `json:"items"`

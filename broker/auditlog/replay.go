@@ -38,6 +38,13 @@ const (
 	// checkpoints are signed and proofs made) do not match the entries: the
 	// stored hashes of entry Index were changed, or are missing.
 	ProblemStoredHash = "stored_hash_mismatch"
+	// ProblemUnproven: an export holds entry Index past the checkpoint it
+	// was made under, so no signature covers it.
+	ProblemUnproven = "unproven"
+	// ProblemWitness: the log does not extend the last checkpoint the
+	// broker recorded outside the store (the log was rebuilt and its
+	// checkpoints deleted).
+	ProblemWitness = "witness_mismatch"
 )
 
 // Problem says what is wrong with a log and where: Index is the first bad

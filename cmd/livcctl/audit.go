@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -175,25 +176,35 @@ func checkpointKey(env *cliEnv, cf *clientFlags, given string) (string, error) {
 	return keys.CheckpointKey, nil
 }
 
+// cmdAuditExport prints the log as JSON lines: the checkpoint, then each
+// entry with its inclusion proof. Every page is pinned to the first page's
+// checkpoint (size=), so that every proof is in the one tree the first line
+// signs, however the log grows meanwhile.
 func cmdAuditExport(env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
 	var cf clientFlags
 	cf.register(fs, broker.PurposeAuditReview)
 	from := fs.Int64("from", 0, "the first `index` to export")
-	to := fs.Int64("to", -1, "export up to this `index`, exclusive; default the latest checkpoint")
+	to := fs.Int64("to", -1, "export up to this `index`, exclusive; default the first page's checkpoint")
+	page := fs.Int("page", broker.MaxLimit, "entries per request, from 1 to 1000")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	first := true
+	if *page < 1 || *page > broker.MaxLimit {
+		return usageError{fmt.Errorf("--page must be from 1 to %d", broker.MaxLimit)}
+	}
+	var size int64 // the first page's checkpoint's, which pins the others
 	for next := *from; *to < 0 || next < *to; {
-		x, err := fetchExport(env, &cf, next, true)
+		x, err := fetchExport(env, &cf, next, *page, size, true)
 		if err != nil {
 			return err
 		}
-		if first {
+		if next == *from {
+			if size, err = exportSize(x.Checkpoint); err != nil {
+				return err
+			}
 			line, _ := json.Marshal(map[string]string{"checkpoint": x.Checkpoint})
 			fmt.Fprintf(env.stdout, "%s\n", line)
-			first = false
 		}
 		for _, it := range x.Items {
 			if *to >= 0 && it.Index >= *to {
@@ -210,9 +221,36 @@ func cmdAuditExport(env *cliEnv, args []string) error {
 	return nil
 }
 
-func fetchExport(env *cliEnv, cf *clientFlags, from int64, proofs bool) (broker.Export, error) {
+// exportSize reads the tree size of an export's first checkpoint (its
+// signature is checked by whoever verifies the export). A page with no
+// checkpoint (from past the log's end) has no entries and nothing to pin.
+func exportSize(note string) (int64, error) {
+	if note == "" {
+		return 0, nil
+	}
+	cp, err := auditlog.ParseCheckpoint(noteBody([]byte(note)))
+	if err != nil {
+		return 0, fmt.Errorf("the export's checkpoint: %w", err)
+	}
+	return cp.Size, nil
+}
+
+// noteBody returns the text of a signed note, before its blank line.
+func noteBody(n []byte) []byte {
+	if i := bytes.Index(n, []byte("\n\n")); i >= 0 {
+		return n[:i+1]
+	}
+	return n
+}
+
+// fetchExport asks for one page of the export from index from, pinned to the
+// tree of size when size > 0.
+func fetchExport(env *cliEnv, cf *clientFlags, from int64, limit int, size int64, proofs bool) (broker.Export, error) {
 	var x broker.Export
-	q := url.Values{"from": {strconv.FormatInt(from, 10)}, "limit": {"1000"}, "proofs": {strconv.FormatBool(proofs)}}
+	q := url.Values{"from": {strconv.FormatInt(from, 10)}, "limit": {strconv.Itoa(limit)}, "proofs": {strconv.FormatBool(proofs)}}
+	if size > 0 {
+		q.Set("size", strconv.FormatInt(size, 10))
+	}
 	body, _, err := cf.call(env, "GET", "/v1/audit/export?"+q.Encode(), "", nil, true)
 	if err != nil {
 		return x, err

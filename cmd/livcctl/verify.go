@@ -12,6 +12,13 @@ import (
 	"github.com/livc/livc-broker/broker/auditlog"
 )
 
+// keyWarning is printed when a saved checkpoint is checked with the key the
+// broker itself publishes: a broker that swapped its key could pass.
+const keyWarning = `WARNING: no --key (or LIVC_CHECKPOINT_KEY) given: the checkpoint key is the one
+WARNING: the broker publishes today (GET /v1/keys), so this proof trusts the broker.
+WARNING: pass the key you saved with the checkpoint to check it independently.
+`
+
 // errNotVerified is returned when the log does not verify; the problem has
 // been printed.
 type errNotVerified struct{ p *auditlog.Problem }
@@ -28,6 +35,7 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 	saved := fs.String("checkpoint", "", "a signed checkpoint `FILE` saved earlier (livcctl audit checkpoint -o)")
 	keyFlag := fs.String("key", "", "the checkpoint verifier `KEY` (env LIVC_CHECKPOINT_KEY); default the broker's, from /v1/keys")
 	quiet := fs.Bool("q", false, "no progress")
+	bar := fs.Bool("progress", false, "draw the progress bar even when standard error is not a terminal")
 	logFile := fs.String("log", "", "verify offline an exported log `FILE` (livcctl audit export, from 0; - for standard input) instead of asking the broker; needs --key")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -38,6 +46,9 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 	key, err := checkpointKey(env, &cf, *keyFlag)
 	if err != nil {
 		return err
+	}
+	if *saved != "" && *keyFlag == "" && os.Getenv("LIVC_CHECKPOINT_KEY") == "" {
+		fmt.Fprint(env.stderr, keyWarning)
 	}
 	var cps []auditlog.Checkpoint
 	var problem *auditlog.Problem
@@ -101,10 +112,12 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 		}
 	}
 	// Replay everything: the first bad entry wins over any other finding.
+	// Pinned to latest: entries past it are covered by no signature.
 	r := auditlog.NewReplayer(cps)
+	prog := newProgress(env.stderr, latest.Size, *quiet, *bar)
 	var rp *auditlog.Problem
 	for next := int64(0); rp == nil; {
-		x, err := fetchExport(env, &cf, next, false)
+		x, err := fetchExport(env, &cf, next, broker.MaxLimit, latest.Size, false)
 		if err != nil {
 			return err
 		}
@@ -113,17 +126,13 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 				break
 			}
 		}
-		if !*quiet {
-			fmt.Fprintf(env.stderr, "\rverified %d of %d entries", r.Size(), latest.Size)
-		}
+		prog.show(r.Size())
 		if x.Next == 0 || len(x.Items) == 0 {
 			break
 		}
 		next = x.Next
 	}
-	if !*quiet {
-		fmt.Fprintln(env.stderr)
-	}
+	prog.done()
 	if rp == nil {
 		rp = r.Finish()
 	}

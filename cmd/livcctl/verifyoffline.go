@@ -21,8 +21,10 @@ const maxExportLine = 1 << 20
 // export was made under, then every entry from index 0 with its inclusion
 // proof. It replays every entry (each leaf hash, the order, the tree against
 // the export's checkpoint and against the saved one in cps), checks each
-// proof that is given, and requires the export to reach the checkpoint: so
-// with --checkpoint it proves that the exported log extends the saved one.
+// proof that is given against the export's checkpoint, refuses any entry
+// past that checkpoint (no signature covers it), and requires the export to
+// reach the checkpoint: so with --checkpoint it proves that the exported log
+// extends the saved one.
 func verifyExport(env *cliEnv, name, key string, old *auditlog.Checkpoint, cps []auditlog.Checkpoint) error {
 	var in io.Reader = env.stdin
 	if name != "-" {
@@ -71,6 +73,13 @@ func verifyExport(env *cliEnv, name, key string, old *auditlog.Checkpoint, cps [
 			}
 			problem = &auditlog.Problem{Kind: auditlog.ProblemMissing, Index: r.Size(),
 				Detail: fmt.Sprintf("line %d holds entry %d where entry %d belongs", line, it.Index, r.Size())}
+			break
+		}
+		if it.Index >= latest.Size {
+			// No signature covers it: an edited tail with a recomputed leaf
+			// hash would pass the replay.
+			problem = &auditlog.Problem{Kind: auditlog.ProblemUnproven, Index: it.Index,
+				Detail: fmt.Sprintf("line %d holds entry %d, past the %d entries the export's checkpoint covers", line, it.Index, latest.Size)}
 			break
 		}
 		if problem = r.Add(it.Entry, it.LeafHash); problem != nil {

@@ -78,8 +78,9 @@ func (g *gateway) auditVerify(ctx *gin.Context) {
 func (g *gateway) auditExport(ctx *gin.Context) {
 	from := intParam(ctx, "from", 0)
 	limit := intParam(ctx, "limit", broker.DefaultLimit)
+	size := intParam(ctx, "size", 0)
 	proofs := ctx.DefaultQuery("proofs", "true") != "false"
-	x, err := g.b.AuditExport(ctx, request(ctx), from, int(min(limit, 1<<20)), proofs)
+	x, err := g.b.AuditExport(ctx, request(ctx), from, int(min(limit, 1<<20)), size, proofs)
 	if err != nil {
 		g.problem(ctx, err)
 		return

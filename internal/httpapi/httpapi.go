@@ -35,7 +35,7 @@ type Broker interface {
 	AuditCheckpoints(ctx context.Context, req *broker.Request) ([]string, error)
 	AuditProof(ctx context.Context, req *broker.Request, auditID string, from int64) (any, error)
 	AuditVerify(ctx context.Context, req *broker.Request, since int64) (broker.VerifyReport, error)
-	AuditExport(ctx context.Context, req *broker.Request, from int64, limit int, proofs bool) (broker.Export, error)
+	AuditExport(ctx context.Context, req *broker.Request, from int64, limit int, size int64, proofs bool) (broker.Export, error)
 	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
 	AuditReportByIdentity(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.ReportPage, error)
 	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)

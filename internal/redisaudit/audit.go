@@ -132,6 +132,10 @@ type Conf struct {
 	MaxBatch int
 	// Logger reports checkpoints refused; default slog.Default().
 	Logger *slog.Logger
+	// Witness, when set, keeps the last signed checkpoint of each log
+	// outside Redis (see Witness): a checkpoint is recorded there before it
+	// is pushed, and no tree that does not extend it is signed.
+	Witness Witness
 }
 
 var (

@@ -88,26 +88,20 @@ func (l *Log) Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, 
 		return nil, fail("checkpoint", err)
 	}
 	cp := auditlog.Checkpoint{Origin: origin, Size: n, Hash: root}
-	// Never sign a tree that does not extend what was signed before: not the
-	// last checkpoint kept, not the last one this process signed.
-	l.mu.Lock()
-	mine, hasMine := l.signed[key]
-	l.mu.Unlock()
-	for _, old := range []struct {
-		cp auditlog.Checkpoint
-		ok bool
-	}{{last, ok}, {mine, hasMine}} {
-		if !old.ok || old.cp.Size == 0 {
-			continue
-		}
-		if err := l.extends(ctx, r, old.cp, cp); err != nil {
-			l.conf.Logger.Error("audit log does not extend its last checkpoint: refusing to sign", "log", origin, "size", n, "checkpoint_size", old.cp.Size)
-			return nil, broker.Wrap(broker.KindInternal, err, "the audit log does not extend its last signed checkpoint")
-		}
+	if err := l.mayExtend(ctx, r, key, last, ok, cp); err != nil {
+		return nil, err
 	}
 	note, err := auditlog.Sign(cp, l.conf.Signer)
 	if err != nil {
 		return nil, broker.Wrap(broker.KindInternal, err, "the checkpoint could not be signed")
+	}
+	if w := l.conf.Witness; w != nil {
+		// Recorded before it is published: a checkpoint anyone has seen is
+		// always one the witness holds (or a smaller one).
+		if err := w.Record(cp, note); err != nil {
+			l.conf.Logger.Error("audit checkpoint not recorded by the witness: not published", "log", origin, "err", err)
+			return nil, broker.Wrap(broker.KindInternal, err, "the checkpoint could not be recorded")
+		}
 	}
 	llen, err := pushScript.Run(ctx, l.c, []string{key + ":head", key + ":checkpoints"}, n, note).Int64()
 	if err != nil {
@@ -126,6 +120,43 @@ func (l *Log) Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, 
 	}
 	l.mu.Unlock()
 	return note, nil
+}
+
+// errRebuilt marks a refusal to sign because the log does not extend the
+// checkpoint the witness holds: the log was rebuilt (its checkpoints
+// deleted), which Redis alone cannot show.
+var errRebuilt = errors.New("redisaudit: the log does not extend the checkpoint its witness holds")
+
+// mayExtend refuses (and logs) a tree cp that does not extend what was
+// signed before: the last checkpoint kept in Redis (last, if ok), the last
+// one this process signed, the one the witness holds.
+func (l *Log) mayExtend(ctx context.Context, r tlog.HashReader, key string, last auditlog.Checkpoint, ok bool, cp auditlog.Checkpoint) error {
+	l.mu.Lock()
+	mine, hasMine := l.signed[key]
+	l.mu.Unlock()
+	for _, old := range []struct {
+		cp auditlog.Checkpoint
+		ok bool
+	}{{last, ok}, {mine, hasMine}} {
+		if !old.ok || old.cp.Size == 0 {
+			continue
+		}
+		if err := l.extends(ctx, r, old.cp, cp); err != nil {
+			l.conf.Logger.Error("audit log does not extend its last checkpoint: refusing to sign", "log", cp.Origin, "size", cp.Size, "checkpoint_size", old.cp.Size)
+			return broker.Wrap(broker.KindInternal, err, "the audit log does not extend its last signed checkpoint")
+		}
+	}
+	if l.conf.Witness == nil {
+		return nil
+	}
+	if w, ok := l.conf.Witness.Last(cp.Origin); ok && w.Size > 0 {
+		if err := l.extends(ctx, r, w, cp); err != nil {
+			l.conf.Logger.Error("ALERT: audit log rebuilt: it does not extend the checkpoint recorded outside Redis; refusing to sign",
+				"alert", "audit_log_rebuilt", "log", cp.Origin, "size", cp.Size, "witness_size", w.Size)
+			return broker.Wrap(broker.KindInternal, fmt.Errorf("%w: %v", errRebuilt, err), "the audit log does not extend its last signed checkpoint")
+		}
+	}
+	return nil
 }
 
 // extends checks, from the stored hashes, that cp's tree extends old's.
@@ -259,15 +290,20 @@ func streamIndex(id string) int64 {
 	return seq - 1
 }
 
-// Export implements broker.AuditProver.
-func (l *Log) Export(ctx context.Context, livc string, from int64, limit int, proofs bool) (broker.Export, error) {
+// Export implements broker.AuditProver. With size 0 the page is pinned to
+// the latest signed checkpoint covering from (signed fresh when none does);
+// with size > 0 (the size of a checkpoint the caller holds, such as a first
+// page's) every proof is in the tree of that size, entries at or past it are
+// not returned, and the checkpoint is the kept note of that size, or "" once
+// thinned away. A size past the log's is refused.
+func (l *Log) Export(ctx context.Context, livc string, from int64, limit int, size int64, proofs bool) (broker.Export, error) {
 	var x broker.Export
 	key, err := l.streamKey(livc)
 	if err != nil {
 		return x, err
 	}
-	cp, note, err := l.covering(ctx, livc, max(from, 0))
-	if err != nil && broker.KindOf(err) != broker.KindNotFound {
+	cp, note, err := l.exportTree(ctx, key, livc, from, size)
+	if err != nil {
 		return x, err
 	}
 	x.Checkpoint = string(note)
@@ -298,6 +334,50 @@ func (l *Log) Export(ctx context.Context, livc string, from int64, limit int, pr
 		x.Next = end
 	}
 	return x, nil
+}
+
+// exportTree returns the tree an export page is proved in: of the given
+// size (with its kept note, if any), or the latest checkpoint covering
+// from. Only the size of the result is used for a given size; the caller
+// verifies the proofs against the note it holds.
+func (l *Log) exportTree(ctx context.Context, key, livc string, from, size int64) (auditlog.Checkpoint, []byte, error) {
+	if size <= 0 {
+		cp, note, err := l.covering(ctx, livc, max(from, 0))
+		if err != nil && broker.KindOf(err) != broker.KindNotFound {
+			return cp, nil, err
+		}
+		return cp, note, nil
+	}
+	if l.conf.Verifier == nil {
+		return auditlog.Checkpoint{}, nil, errNoSigner
+	}
+	n, err := l.size(ctx, key)
+	if err != nil {
+		return auditlog.Checkpoint{}, nil, fail("export", err)
+	}
+	if size > n {
+		return auditlog.Checkpoint{}, nil, broker.Invalid("size", "must not exceed the log's size, %d", n)
+	}
+	note, err := l.keptOfSize(ctx, key, auditlog.Origin(livc), size)
+	if err != nil {
+		return auditlog.Checkpoint{}, nil, err
+	}
+	return auditlog.Checkpoint{Origin: auditlog.Origin(livc), Size: size}, note, nil
+}
+
+// keptOfSize returns the newest kept checkpoint of exactly that size that
+// verifies, nil when there is none.
+func (l *Log) keptOfSize(ctx context.Context, key, origin string, size int64) ([]byte, error) {
+	notes, err := l.c.LRange(ctx, key+":checkpoints", 0, -1).Result()
+	if err != nil {
+		return nil, fail("export", err)
+	}
+	for i := len(notes) - 1; i >= 0; i-- {
+		if cp, err := auditlog.OpenWith([]byte(notes[i]), l.conf.Verifier, origin); err == nil && cp.Size == size {
+			return []byte(notes[i]), nil
+		}
+	}
+	return nil, nil
 }
 
 // RunCheckpoints signs a fresh checkpoint of each of the cells' logs (and of

@@ -16,11 +16,15 @@ import (
 const verifyChunk = 2000
 
 // Verify implements broker.AuditProver: it replays the whole log against
-// every checkpoint kept (each verified with the broker's key), against the
-// head's size and against the stored tree hashes (which checkpoints and
-// proofs are made from), and names the first bad entry. With since > 0 it adds the
-// consistency proof from the checkpoint of that size to a fresh one, and
-// checks it against the checkpoint of that size kept, if any.
+// every checkpoint kept (each verified with the broker's key) and the one
+// the witness holds, against the head's size and against the stored tree
+// hashes (which checkpoints and proofs are made from), and names the first
+// bad entry. A log that does not extend the witness's checkpoint fails with
+// auditlog.ProblemWitness even where the replay finds nothing else. With
+// since > 0 it adds the consistency proof from the tree of that size to a
+// fresh checkpoint, for the caller to check against the checkpoint of that
+// size it saved; Verify does not check that proof itself (a kept checkpoint
+// of that size is checked by the replay already).
 func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.VerifyReport, error) {
 	var rep broker.VerifyReport
 	if l.conf.Verifier == nil {
@@ -109,6 +113,13 @@ func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.Veri
 	if p == nil && forged != nil {
 		p = forged
 	}
+	if p == nil {
+		p = l.checkWitness(ctx, key, origin, r.Size(), r.Root())
+	}
+	if p == nil && errors.Is(signErr, errRebuilt) {
+		p = &auditlog.Problem{Kind: auditlog.ProblemWitness, Index: 0, Until: r.Size(),
+			Detail: "the log does not extend the last checkpoint the broker signed, recorded outside Redis: it was rebuilt"}
+	}
 	if p == nil && signErr != nil {
 		p = &auditlog.Problem{Kind: auditlog.ProblemInconsistent, Index: r.Size(), Detail: "the stored tree does not extend the last signed checkpoint"}
 	}
@@ -124,6 +135,29 @@ func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.Veri
 		rep.Problem = &broker.AuditProblem{Kind: p.Kind, Index: p.Index, Until: p.Until, Detail: p.Detail}
 	}
 	return rep, nil
+}
+
+// checkWitness checks that the replayed log (n entries, root) extends the
+// checkpoint the witness holds, with a consistency proof from the stored
+// hashes (already checked against the entries by the replay).
+func (l *Log) checkWitness(ctx context.Context, key, origin string, n int64, root tlog.Hash) *auditlog.Problem {
+	if l.conf.Witness == nil {
+		return nil
+	}
+	w, ok := l.conf.Witness.Last(origin)
+	if !ok || w.Size == 0 {
+		return nil
+	}
+	if n < w.Size {
+		return &auditlog.Problem{Kind: auditlog.ProblemWitness, Index: n,
+			Detail: fmt.Sprintf("the log has %d entries; the broker signed a checkpoint of %d, recorded outside Redis: it was rebuilt shorter", n, w.Size)}
+	}
+	cur := auditlog.Checkpoint{Origin: origin, Size: n, Hash: root}
+	if err := l.extends(ctx, l.reader(ctx, key), w, cur); err != nil {
+		return &auditlog.Problem{Kind: auditlog.ProblemWitness, Index: 0, Until: w.Size,
+			Detail: fmt.Sprintf("the entries do not extend the checkpoint of size %d the broker signed, recorded outside Redis: an entry before it was changed and the log rebuilt", w.Size)}
+	}
+	return nil
 }
 
 // noteText returns the text of a note without checking its signature.
