@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -19,10 +20,15 @@ import (
 // that grew; LIVC_CHECKPOINT_EVERY (a Go duration) overrides it.
 const checkpointEvery = 5 * time.Second
 
+// witnessFile is the file of the key directory where the broker records the
+// last checkpoint it signed of each log (redisaudit.FileWitness): next to
+// the signing key, out of reach of whoever has only Redis.
+const witnessFile = "audit-checkpoints.json"
+
 // newAuditLog wires the verifiable audit log to the broker's checkpoint key
-// and starts signing checkpoints of every cell's log in the background while
-// ctx lasts.
-func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, cells map[string]*broker.Cell, log *slog.Logger) (*redisaudit.Log, error) {
+// and its witness file in keysDir, and starts signing checkpoints of every
+// cell's log in the background while ctx lasts.
+func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, keysDir string, cells map[string]*broker.Cell, log *slog.Logger) (*redisaudit.Log, error) {
 	signer, err := kr.CheckpointSigner()
 	if err != nil {
 		return nil, fmt.Errorf("keys: checkpoint signer: %w", err)
@@ -37,7 +43,11 @@ func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Key
 			return nil, fmt.Errorf("LIVC_CHECKPOINT_EVERY: not a positive duration: %q", v)
 		}
 	}
-	l := redisaudit.NewWith(client, redisaudit.Conf{Signer: signer, Verifier: verifier, Logger: log})
+	witness, err := redisaudit.OpenFileWitness(filepath.Join(keysDir, witnessFile), verifier)
+	if err != nil {
+		return nil, err
+	}
+	l := redisaudit.NewWith(client, redisaudit.Conf{Signer: signer, Verifier: verifier, Logger: log, Witness: witness})
 	go l.RunCheckpoints(ctx, every, sortedIDs(cells))
 	return l, nil
 }

@@ -46,7 +46,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	defer closeRedis()
-	audit, err := newAuditLog(ctx, client, kr, cells, log)
+	audit, err := newAuditLog(ctx, client, kr, keysDir(c), cells, log)
 	if err != nil {
 		return err
 	}
@@ -123,6 +123,14 @@ func loadCells(c serveConf, log *slog.Logger) (map[string]*broker.Cell, error) {
 		log.Warn("configuration", "warning", w)
 	}
 	return cells, nil
+}
+
+// keysDir is the key directory loadKeys uses.
+func keysDir(c serveConf) string {
+	if c.KeysDir != "" {
+		return c.KeysDir
+	}
+	return filepath.Join(c.DataDir, "keys")
 }
 
 func loadKeys(c serveConf, log *slog.Logger) (*keys.Keyring, error) {
