@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/mod/sumdb/note"
@@ -29,13 +30,14 @@ type auditLab struct {
 	broker *brokerProc
 	key    string // the checkpoint verifier key
 	saved  string // path of the saved checkpoint
+	data   string // the broker's --data, kept across restarts
 }
 
 func newAuditLab(t *testing.T) *auditLab {
-	l := &auditLab{t: t, iss: newIssuer(t)}
+	l := &auditLab{t: t, iss: newIssuer(t), data: t.TempDir()}
 	l.redis = startRedis(t)
 	l.rc = l.redis.client(t)
-	l.broker = startBroker(t, l.redis.Addr, l.iss)
+	l.broker = startBroker(t, l.redis.Addr, l.iss, "--data", l.data)
 	var keys struct {
 		CheckpointKey string `json:"checkpoint_key"`
 	}
@@ -286,6 +288,11 @@ func signWithOtherKey(t *testing.T, text string) []byte {
 func rebuildWithHashes(t *testing.T, l *auditLab, k int) {
 	msgs := l.messages()
 	msgs[k].Values["entry"] = editEntry(msgs[k].Values["entry"].(string))
+	rebuildHashed(t, l, msgs)
+}
+
+// rebuildHashed replaces the log with msgs, every hash recomputed.
+func rebuildHashed(t *testing.T, l *auditLab, msgs []redis.XMessage) {
 	var hashes []tlog.Hash
 	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
@@ -322,4 +329,136 @@ func forgeCheckpoint(t *testing.T, l *auditLab) {
 	must(t, err)
 	text := fmt.Sprintf("livc-broker/audit/zonnedaal\n%d\n%s=\n", n+100, strings.Repeat("B", 43))
 	must(t, l.rc.RPush(ctx, demoStream+":checkpoints", signWithOtherKey(t, text)).Err())
+}
+
+// TestAuditExportPinned exports the log in pages of 5 with the real livcctl
+// while reads and fresh checkpoints go on: every page is proved in the tree
+// of the first line's checkpoint, so the export verifies offline; a line
+// added past that checkpoint (an edited entry with its leaf hash
+// recomputed) is refused.
+func TestAuditExportPinned(t *testing.T) {
+	l := newAuditLab(t)
+	l.setup()
+	ctx := context.Background()
+	before, err := l.rc.LLen(ctx, demoStream+":checkpoints").Result()
+	must(t, err)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() { // meanwhile: the log grows and checkpoints are signed
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			l.read()
+			l.checkpoint()
+		}
+	}()
+	out, err := l.livcctl("audit", "export", "--page", "5")
+	close(stop)
+	<-done
+	if err != nil {
+		t.Fatalf("livcctl audit export: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var head struct{ Checkpoint string }
+	must(t, json.Unmarshal([]byte(lines[0]), &head))
+	size, err := tlogSize(head.Checkpoint)
+	must(t, err)
+	after, err := l.rc.LLen(ctx, demoStream+":checkpoints").Result()
+	must(t, err)
+	if after-before < 3 || int64(len(lines)-1) != size {
+		t.Fatalf("export of %d entries under a checkpoint of %d, %d checkpoints signed meanwhile: not the case under test", len(lines)-1, size, after-before)
+	}
+	dir := t.TempDir()
+	offline := func(lines []string) (string, error) {
+		f := filepath.Join(dir, "log.jsonl")
+		must(t, os.WriteFile(f, []byte(strings.Join(lines, "\n")), 0o600))
+		cmd := exec.Command(filepath.Join(binDir, "livcctl"), "audit", "verify", "-q", "--key", l.key, "--log", f)
+		cmd.Env = append(os.Environ(), "LIVC_BROKER=http://127.0.0.1:1", "LIVC_TOKEN=")
+		b, err := cmd.CombinedOutput()
+		return string(b), err
+	}
+	for _, tc := range []struct {
+		name  string
+		lines func() []string
+		want  string // in the verdict
+	}{
+		{"as exported", func() []string { return lines }, `"ok":true`},
+		{"an edited tail past the checkpoint", func() []string {
+			m := l.messages()[size] // logged after the export's checkpoint
+			doc := editEntry(m.Values["entry"].(string))
+			h := tlog.RecordHash([]byte(doc))
+			extra, _ := json.Marshal(map[string]any{"index": size, "entry": json.RawMessage(doc), "leaf_hash": fmt.Sprintf("%x", h[:])})
+			return append(append([]string(nil), lines...), string(extra))
+		}, fmt.Sprintf(`"kind":"unproven","index":%d`, size)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := offline(tc.lines())
+			if strings.Contains(tc.want, `"ok":true`) != (err == nil) || !strings.Contains(got, tc.want) {
+				t.Fatalf("offline verify: %v\n%s", err, got)
+			}
+		})
+	}
+}
+
+// tlogSize reads the size of a signed checkpoint without checking it.
+func tlogSize(signed string) (int64, error) {
+	lines := strings.SplitN(signed, "\n", 3)
+	if len(lines) < 3 {
+		return 0, fmt.Errorf("not a checkpoint: %q", signed)
+	}
+	var n int64
+	_, err := fmt.Sscanf(lines[1], "%d", &n)
+	return n, err
+}
+
+// TestAuditTamperRestart rebuilds the log with recomputed hashes, deletes
+// its checkpoints (and the head's record of them) and restarts the broker,
+// which thus remembers nothing in Redis or in memory: the checkpoint it
+// recorded in its key directory still stops it from signing the rebuilt log,
+// and its verify says so.
+func TestAuditTamperRestart(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tamper func(l *auditLab)
+		kind   string // "" for a log that verifies
+	}{
+		{"intact", func(*auditLab) {}, ""},
+		{"an entry edited", func(l *auditLab) { rebuildWithHashes(t, l, 5) }, "witness_mismatch"},
+		{"tail truncated", func(l *auditLab) { rebuildHashed(t, l, l.messages()[:15]) }, "witness_mismatch"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newAuditLab(t)
+			l.setup()
+			l.broker.stop(t) // no checkpoint signed while the log is rebuilt
+			tc.tamper(l)
+			if tc.kind != "" {
+				ctx := context.Background()
+				must(t, l.rc.Del(ctx, demoStream+":checkpoints").Err())
+				must(t, l.rc.HDel(ctx, demoStream+":head", "cp").Err())
+			}
+			l.broker = startBroker(t, l.redis.Addr, l.iss, "--data", l.data)
+			v := l.verify()
+			switch {
+			case tc.kind == "" && !v.OK:
+				t.Fatalf("intact log after a restart: %+v", v.Problem)
+			case tc.kind != "" && (v.OK || v.Problem == nil || v.Problem.Kind != tc.kind):
+				t.Fatalf("rebuilt log after a restart: ok %v, problem %+v; want %s", v.OK, v.Problem, tc.kind)
+			case tc.kind != "" && !eventually(func() bool { return strings.Contains(l.broker.logs.String(), "audit_log_rebuilt") }):
+				t.Fatalf("no alert in the broker's log")
+			}
+		})
+	}
+}
+
+// eventually polls cond for up to two seconds (the broker's log reaches the
+// test through a pipe).
+func eventually(cond func() bool) bool {
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if cond() || time.Now().After(deadline) {
+			return cond()
+		}
+	}
 }
