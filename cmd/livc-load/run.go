@@ -97,13 +97,16 @@ func setUp(ctx context.Context, o options, dir string, w io.Writer) (*env, error
 		}
 		e.broker, t.url = b, b.URL
 		e.stops = append(e.stops, b.stop)
-		if t.pz, err = iss.tokens(e.cell.ID, "pz", 64, 2*time.Hour); err != nil {
+		// Tokens outlive the longest run: an expired token mid-soak would be
+		// an error of the tool, not of the broker.
+		ttl := max(2*time.Hour, o.Duration+time.Hour)
+		if t.pz, err = iss.tokens(e.cell.ID, "pz", 64, ttl); err != nil {
 			return nil, err
 		}
-		if t.ocmw, err = iss.tokens(e.cell.ID, "ocmw", 64, 2*time.Hour); err != nil {
+		if t.ocmw, err = iss.tokens(e.cell.ID, "ocmw", 64, ttl); err != nil {
 			return nil, err
 		}
-		if t.dpo, err = iss.tokens(e.cell.ID, "dpo", 1, 2*time.Hour); err != nil {
+		if t.dpo, err = iss.tokens(e.cell.ID, "dpo", 1, ttl); err != nil {
 			return nil, err
 		}
 	} else {
