@@ -26,7 +26,7 @@ const checkpointEvery = 5 * time.Second
 const witnessFile = "audit-checkpoints.json"
 
 // newAuditLog wires the verifiable audit log to the broker's checkpoint key
-// and its witness file in keysDir, and starts signing checkpoints of every
+// and its witness file in keysDir (none when ""), and starts signing checkpoints of every
 // cell's log in the background while ctx lasts.
 func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, keysDir string, cells map[string]*broker.Cell, log *slog.Logger) (*redisaudit.Log, error) {
 	signer, err := kr.CheckpointSigner()
@@ -43,11 +43,15 @@ func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Key
 			return nil, fmt.Errorf("LIVC_CHECKPOINT_EVERY: not a positive duration: %q", v)
 		}
 	}
-	witness, err := redisaudit.OpenFileWitness(filepath.Join(keysDir, witnessFile), verifier)
-	if err != nil {
-		return nil, err
+	conf := redisaudit.Conf{Signer: signer, Verifier: verifier, Logger: log}
+	if keysDir != "" {
+		w, err := redisaudit.OpenFileWitness(filepath.Join(keysDir, witnessFile), verifier)
+		if err != nil {
+			return nil, err
+		}
+		conf.Witness = w
 	}
-	l := redisaudit.NewWith(client, redisaudit.Conf{Signer: signer, Verifier: verifier, Logger: log, Witness: witness})
+	l := redisaudit.NewWith(client, conf)
 	go l.RunCheckpoints(ctx, every, sortedIDs(cells))
 	return l, nil
 }

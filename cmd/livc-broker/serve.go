@@ -46,7 +46,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	defer closeRedis()
-	audit, err := newAuditLog(ctx, client, kr, keysDir(c), cells, log)
+	audit, err := newAuditLog(ctx, client, kr, witnessDir(c), cells, log)
 	if err != nil {
 		return err
 	}
@@ -125,9 +125,14 @@ func loadCells(c serveConf, log *slog.Logger) (map[string]*broker.Cell, error) {
 	return cells, nil
 }
 
-// keysDir is the key directory loadKeys uses.
-func keysDir(c serveConf) string {
-	if c.KeysDir != "" {
+// witnessDir is where the audit witness file lives: the key directory
+// loadKeys uses; "" (no witness) on the embedded store, whose logs a restart
+// empties by design.
+func witnessDir(c serveConf) string {
+	switch {
+	case c.RedisURL == "":
+		return ""
+	case c.KeysDir != "":
 		return c.KeysDir
 	}
 	return filepath.Join(c.DataDir, "keys")
