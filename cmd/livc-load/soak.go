@@ -63,48 +63,75 @@ func (e *env) soak(ctx context.Context, o options, w io.Writer) error {
 		return errors.New("soak starts a broker of its own, to sample its memory (no -url)")
 	}
 	header(w, "soak")
+	f, err := e.soakMeasure(ctx, o, w)
+	if err != nil {
+		return err
+	}
+	return judge(w, "soak", f.criteria())
+}
+
+// soakFindings is what a soak measured, for its verdict.
+type soakFindings struct {
+	warm, run   result
+	acks        int // submissions answered 201 with a receipt
+	badReceipts int // answered 201 without one
+	rb          readBackResult
+	av          verifyResult
+	mem         memGrowth
+}
+
+// soakMeasure seals the signals, warms up, runs the open loop while sampling
+// the broker's RSS, reads back and verifies, printing each step.
+func (e *env) soakMeasure(ctx context.Context, o options, w io.Writer) (soakFindings, error) {
+	var f soakFindings
 	s := &soakRun{t: e.t}
 	t0 := time.Now()
 	if err := e.sealFor(o, soakEnvelopes(soakWarm+soakRequests(o))); err != nil {
-		return err
+		return f, err
 	}
 	fmt.Fprintf(w, "sealed %d signals (%s recipient) in %.1fs; 70%% card reads, 20%% submissions, 10%% dossier lists\n",
 		len(e.t.envs), o.Recipient, time.Since(t0).Seconds())
-	warm := run(ctx, "warm-up", load{Concurrency: 8, Requests: soakWarm, Duration: 30 * time.Second}, s.op(0))
-	warm.print(w)
+	f.warm = run(ctx, "warm-up", load{Concurrency: 8, Requests: soakWarm, Duration: 30 * time.Second}, s.op(0))
+	f.warm.print(w)
 
 	every := rssInterval(o.Duration)
 	pid := e.broker.cmd.Process.Pid
 	stop := sampleRSS(pid, every)
-	r := run(ctx, "soak", o.load(), s.op(soakWarm))
+	f.run = run(ctx, "soak", o.load(), s.op(soakWarm))
 	samples := stop()
-	r.RSSKB, r.HWMKB = rss(pid)
-	r.print(w)
-	fmt.Fprintf(w, "requests by status: %s (warm-up: %s)\n", statusList(r.Statuses), statusList(warm.Statuses))
+	f.run.RSSKB, f.run.HWMKB = rss(pid)
+	f.run.print(w)
+	fmt.Fprintf(w, "requests by status: %s (warm-up: %s)\n", statusList(f.run.Statuses), statusList(f.warm.Statuses))
 
-	acks, badReceipts := s.receipts()
+	acks, bad := s.receipts()
+	f.acks, f.badReceipts = len(acks), bad
 	t0 = time.Now()
-	rb := e.t.readBack(ctx, acks, o.Concurrency)
+	f.rb = e.t.readBack(ctx, acks, o.Concurrency)
 	fmt.Fprintf(w, "read back %d acknowledged writes of %d persons in %.1fs: %d lost (%d cards not readable)\n",
-		len(acks), rb.persons, time.Since(t0).Seconds(), rb.lost, rb.unreadable)
+		len(acks), f.rb.persons, time.Since(t0).Seconds(), f.rb.lost, f.rb.unreadable)
 	t0 = time.Now()
-	av := e.t.auditVerify(ctx)
-	fmt.Fprintf(w, "audit verify in %.1fs: %s\n", time.Since(t0).Seconds(), av)
-	mem := rssGrowth(samples, o.Duration)
-	fmt.Fprintf(w, "broker RSS sampled every %v (%d samples): %s; peak %.1f MB\n", every, len(samples), mem, float64(r.HWMKB)/1024)
+	f.av = e.t.auditVerify(ctx)
+	fmt.Fprintf(w, "audit verify in %.1fs: %s\n", time.Since(t0).Seconds(), f.av)
+	f.mem = rssGrowth(samples, o.Duration)
+	fmt.Fprintf(w, "broker RSS sampled every %v (%d samples): %s; peak %.1f MB\n", every, len(samples), f.mem, float64(f.run.HWMKB)/1024)
+	return f, nil
+}
 
+// criteria are the soak's pass-or-fail lines, each failing closed: a
+// criterion that measured nothing fails.
+func (f soakFindings) criteria() []criterion {
 	// Every answered request of the warm-up, the run and the read-back is
 	// in the audit log.
-	answered := len(warm.Lat) + len(r.Lat) + rb.persons - rb.unreadable
-	errs := nonOK(warm.Statuses) + nonOK(r.Statuses) + badReceipts
-	crit := []criterion{
-		{errs == 0, fmt.Sprintf("zero errors: %d answers not 2xx or without a receipt (of %d, warm-up included)", errs, len(warm.Lat)+len(r.Lat))},
-		{r.Unsent+r.CutOff+warm.CutOff == 0, fmt.Sprintf("every due request sent and answered: %d unsent, %d cut off at the deadline", r.Unsent, r.CutOff+warm.CutOff)},
-		{len(acks) > 0 && rb.lost == 0, fmt.Sprintf("zero lost writes: %d of %d acknowledged writes not on their person's card", rb.lost, len(acks))},
-		{av.ok(answered), fmt.Sprintf("audit log verifies and holds every request: %s; %d requests answered", av, answered)},
-		{mem.ok(), fmt.Sprintf("memory growth <= %.0f%%: %s", maxRSSGrowth*100, mem)},
+	answered := len(f.warm.Lat) + len(f.run.Lat) + f.rb.persons - f.rb.unreadable
+	errs := nonOK(f.warm.Statuses) + nonOK(f.run.Statuses) + f.badReceipts
+	unanswered := f.run.Unsent + f.run.CutOff + f.warm.Unsent + f.warm.CutOff
+	return []criterion{
+		{errs == 0 && len(f.run.Lat) > 0, fmt.Sprintf("zero errors: %d answers not 2xx or without a receipt (of %d, warm-up included)", errs, len(f.warm.Lat)+len(f.run.Lat))},
+		{unanswered == 0, fmt.Sprintf("every due request sent and answered: %d unsent, %d cut off at the deadline", f.run.Unsent+f.warm.Unsent, f.run.CutOff+f.warm.CutOff)},
+		{f.acks > 0 && f.rb.lost == 0, fmt.Sprintf("zero lost writes: %d of %d acknowledged writes not on their person's card", f.rb.lost, f.acks)},
+		{f.av.ok(answered), fmt.Sprintf("audit log verifies and holds every request: %s; %d requests answered", f.av, answered)},
+		{f.mem.ok(), fmt.Sprintf("memory growth <= %.0f%%: %s", maxRSSGrowth*100, f.mem)},
 	}
-	return judge(w, "soak", crit)
 }
 
 // soakEnvelopes is how many sealed signals requests [0, n) of soakRun.op

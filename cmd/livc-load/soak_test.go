@@ -156,3 +156,49 @@ func TestReadBack(t *testing.T) {
 		})
 	}
 }
+
+// Each criterion fails on its own fault, and on a run that measured
+// nothing: an unsent or cut-off request, an error, a bad receipt, a lost
+// write, a log that does not verify or is short of entries, grown memory.
+func TestSoakCriteria(t *testing.T) {
+	good := func() soakFindings {
+		return soakFindings{
+			warm: result{Lat: make([]time.Duration, 10), Statuses: map[int]int{200: 8, 201: 2}},
+			run:  result{Lat: make([]time.Duration, 100), Statuses: map[int]int{200: 80, 201: 20}},
+			acks: 22, rb: readBackResult{persons: 22},
+			av:  verifyResult{status: 200, rep: broker.VerifyReport{OK: true, Size: 133}},
+			mem: memGrowth{First: 100, Last: 105, NFirst: 3, NLast: 3},
+		}
+	}
+	tests := []struct {
+		name   string
+		mutate func(*soakFindings)
+		fails  int // index of the criterion that must fail; -1 for none
+	}{
+		{"all good", func(*soakFindings) {}, -1},
+		{"a 503 in the run", func(f *soakFindings) { f.run.Statuses[503] = 1 }, 0},
+		{"a transport error in the warm-up", func(f *soakFindings) { f.warm.Statuses[0] = 1 }, 0},
+		{"a 201 without a receipt", func(f *soakFindings) { f.badReceipts = 1 }, 0},
+		{"no answer at all", func(f *soakFindings) { f.run = result{Statuses: map[int]int{}} }, 0},
+		{"a request due but unsent", func(f *soakFindings) { f.run.Unsent = 1 }, 1},
+		{"a request cut off", func(f *soakFindings) { f.run.CutOff = 1 }, 1},
+		{"a lost write", func(f *soakFindings) { f.rb.lost = 1 }, 2},
+		{"no write acknowledged", func(f *soakFindings) { f.acks = 0 }, 2},
+		{"the log does not verify", func(f *soakFindings) { f.av.rep.OK = false }, 3},
+		{"the log is short of an entry", func(f *soakFindings) { f.av.rep.Size = 131 }, 3},
+		{"verify refused", func(f *soakFindings) { f.av.status = 403 }, 3},
+		{"memory grown by 11%", func(f *soakFindings) { f.mem.Last = 111 }, 4},
+		{"memory not sampled", func(f *soakFindings) { f.mem.NLast = 0 }, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := good()
+			tt.mutate(&f)
+			for i, c := range f.criteria() {
+				if c.ok == (i == tt.fails) {
+					t.Errorf("criterion %d ok = %v: %s", i, c.ok, c.what)
+				}
+			}
+		})
+	}
+}
