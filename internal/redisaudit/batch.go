@@ -188,6 +188,12 @@ func (l *Log) commit(st *stream, batch []*pending) {
 			st.next = want + int64(r.written)
 			finish(batch[:1], checkFailed(batch[0].plan, r.code))
 			batch = batch[1:]
+		case statusRefused:
+			// Every later entry would be refused too: the log needs
+			// repair (its verify says where), not a retry.
+			st.next = want + int64(r.written)
+			finish(batch, fail("append", errors.New("the stream refuses the next entry's id: entries were added around the log")))
+			return
 		default:
 			st.next = r.base
 			conflicts++
@@ -276,19 +282,22 @@ func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]stri
 // string at n, then for each entry: doc, leaf, id, its new stored hashes,
 // the length m of its plan, and m plan items (m = 0: no write).
 //
-// It first checks the type of the log's keys and that the tree and the
-// stream are as long as the head says (an error, nothing written, if not:
-// an XADD must not fail half way). For each entry in order it checks the
-// plan (redisops plan_check: everything its ops could fail on), and on
-// success applies it and appends the entry; on a failed check it stops
-// there. A plan is checked right before it is applied, not with the
-// others up front, for its checks must see the writes of the entries
-// before it (two creations of one dossier id in a batch). It returns {status, base, written, code}: status 1
-// when every entry is in, 2 when the entry after the first written ones
-// failed its check (code: the check, -1 for a type), 0 on a conflict (base:
-// the counter). written counts the entries of the batch in the log on
-// return, from index n; a replay of a run whose reply was lost is
-// recognised by the head's leaf and resumes after what that run wrote.
+// It first checks the type of the log's keys and that the tree is as long
+// as the head says (an error, nothing written, if not). For each entry in
+// order it checks the plan (redisops plan_check: everything its ops could
+// fail on), adds the entry to the stream, and only then applies the plan and
+// stores the entry's id and hashes, which cannot fail; on a failed check, or
+// a stream that refuses the entry's id, it stops there with nothing of that
+// entry written. A plan is checked right before it is applied, not with the
+// others up front, because its checks must see the writes of the entries
+// before it (two creations of one dossier id in a batch).
+//
+// It returns {status, base, written, code}: status 1 when every entry is in,
+// 2 when the entry after the first written ones failed its check (code: the
+// check, -1 for a type or counter), 3 when the stream refused that entry, 0
+// on a conflict (base: the counter). written counts the entries of the batch
+// in the log on return, from index n; a replay of a run whose reply was lost
+// is recognised by the head's leaf and resumes after what that run wrote.
 var batchScript = redis.NewScript(redisops.Lua + `
 local function has_type(key, t)
   local got = redis.call('TYPE', key)['ok']
@@ -331,18 +340,19 @@ for i = 1, done do tl = tl + #ARGV[at[i] + 3] end
 if redis.call('STRLEN', KEYS[3]) ~= tl then
   return redis.error_reply('audit tree out of step with the log')
 end
-if redis.call('XLEN', KEYS[2]) ~= want + done then
-  return redis.error_reply('audit stream out of step with the log')
-end
-local written, code = done, 0
+local written, code, refused = done, 0, false
 for i = done + 1, k do
   local b = at[i]
   if tonumber(ARGV[b + 4]) > 0 then
     code = plan_check(ARGV, b + 5)
     if code ~= 0 then break end
-    plan_apply(ARGV, b + 5)
   end
-  redis.call('XADD', KEYS[2], '0-' .. (want + i), 'entry', ARGV[b], 'leaf', ARGV[b + 1])
+  local added = redis.pcall('XADD', KEYS[2], '0-' .. (want + i), 'entry', ARGV[b], 'leaf', ARGV[b + 1])
+  if type(added) == 'table' and added.err then
+    refused = true
+    break
+  end
+  if tonumber(ARGV[b + 4]) > 0 then plan_apply(ARGV, b + 5) end
   redis.call('HSET', KEYS[4], ARGV[b + 2], want + i - 1)
   redis.call('APPEND', KEYS[3], ARGV[b + 3])
   written = i
@@ -351,6 +361,7 @@ if written > done then
   redis.call('HSET', KEYS[1], 'n', want + written, 'leaf', ARGV[at[written] + 1])
   if claim then redis.call('HDEL', KEYS[1], 'turn', 'until') end
 end
+if refused then return {3, want, written, 0} end
 if code ~= 0 then return {2, want, written, code} end
 return {1, want, written, 0}
 `)
@@ -360,6 +371,10 @@ const (
 	statusConflict    = 0
 	statusDone        = 1
 	statusCheckFailed = 2
+	// statusRefused: the stream refused the entry after the first written
+	// ones (its id not above the stream's last: entries added around the
+	// broker). Nothing of that entry was written.
+	statusRefused = 3
 )
 
 // batchResult is the reply of a batch script run.
@@ -375,7 +390,7 @@ func runBatch(ctx context.Context, c redis.UniversalClient, keys []string, args 
 	if err != nil {
 		return batchResult{}, err
 	}
-	if len(res) != 4 || res[2] < 0 || res[0] < 0 || res[0] > 2 {
+	if len(res) != 4 || res[2] < 0 || res[0] < 0 || res[0] > 3 {
 		return batchResult{}, errors.New("unexpected script reply")
 	}
 	return batchResult{status: res[0], base: res[1], written: int(res[2]), code: res[3]}, nil

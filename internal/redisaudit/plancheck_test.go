@@ -187,10 +187,10 @@ func dumpKey(ctx context.Context, c redis.UniversalClient, key string) string {
 	return fmt.Sprint(key, "=", c.HGetAll(ctx, key).Val(), ";")
 }
 
-// TestCommitStreamOutOfStep: a stream holding an entry the head does not
-// count (written around the broker) would make the script's XADD fail after
-// the entry's write was applied; the script finds it first, and neither the
-// write nor the entry is stored.
+// TestCommitStreamOutOfStep: a stream holding an entry with a higher id
+// than the head counts (written around the broker) refuses the script's
+// XADD; the script adds the entry before applying its write, so neither the
+// write nor the entry is stored, and the append fails.
 func TestCommitStreamOutOfStep(t *testing.T) {
 	tests := []struct {
 		name string
