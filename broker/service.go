@@ -38,8 +38,8 @@ type Conf struct {
 	// Defaults 10 and 6s (ten a minute).
 	LookupBurst int
 	LookupEvery time.Duration
-	// RateLimit bounds the requests of each principal; the zero value
-	// disables it.
+	// RateLimit bounds the requests of each principal and of all the
+	// people of an actor together; the zero value disables it.
 	RateLimit RateLimit
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
