@@ -6,8 +6,9 @@
 // # Key directory
 //
 // A key directory (--keys, LIVC_KEYS) holds these files, each mode 0600 and
-// owned by the broker; Load refuses any that group or others may read or
-// write, and a directory that group or others may write. Lines starting
+// owned by the broker; Load refuses any (the epoch, KEK and retired
+// identity files included) that another uid owns or that group or others
+// may read or write, and a directory that group or others may write. Lines starting
 // with "#" are comments. Create writes them once and never overwrites.
 //
 //	age-x25519.key   an age X25519 identity, "AGE-SECRET-KEY-1…"; its

@@ -60,9 +60,11 @@ func checkDir(dir string) error {
 }
 
 // readKeyFile returns the one non-comment line of a key file. It refuses a
-// file that is not regular, that group or others may read or write, that is
-// too long, or that holds no line or more than one. The mode is checked on
-// the opened file, so it cannot change between check and read.
+// file that is not regular, that is not owned by the user the broker runs as
+// (another user could have planted it, or reads it), that group or others
+// may read or write, that is too long, or that holds no line or more than
+// one. Owner and mode are checked on the opened file, so they cannot change
+// between check and read.
 func readKeyFile(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -79,6 +81,9 @@ func readKeyFile(path string) (string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", fileErr(path, "not a regular file")
 	}
+	if err := checkOwner(path, fi); err != nil {
+		return "", err
+	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		return "", fileErr(path, "key file is accessible by group or others (mode %04o); chmod 600 it", perm)
 	}
@@ -90,6 +95,18 @@ func readKeyFile(path string) (string, error) {
 		return "", fileErr(path, "corrupt key file: too long")
 	}
 	return keyLine(path, b)
+}
+
+// checkOwner refuses a key file owned by another uid than the broker's.
+func checkOwner(path string, fi fs.FileInfo) error {
+	uid, ok := fileOwner(fi)
+	if !ok {
+		return nil
+	}
+	if want := effectiveUID(); want >= 0 && uid != uint32(want) {
+		return fileErr(path, "key file is owned by uid %d, not by the broker's uid %d; chown it", uid, want)
+	}
+	return nil
 }
 
 func keyLine(path string, b []byte) (string, error) {
