@@ -295,14 +295,15 @@ func streamIndex(id string) int64 {
 // with size > 0 (the size of a checkpoint the caller holds, such as a first
 // page's) every proof is in the tree of that size, entries at or past it are
 // not returned, and the checkpoint is the kept note of that size, or "" once
-// thinned away. A size past the log's is refused.
+// thinned away. A size past the log's is refused with proofs; without, it
+// bounds the page only.
 func (l *Log) Export(ctx context.Context, livc string, from int64, limit int, size int64, proofs bool) (broker.Export, error) {
 	var x broker.Export
 	key, err := l.streamKey(livc)
 	if err != nil {
 		return x, err
 	}
-	cp, note, err := l.exportTree(ctx, key, livc, from, size)
+	cp, note, err := l.exportTree(ctx, key, livc, from, size, proofs)
 	if err != nil {
 		return x, err
 	}
@@ -340,7 +341,7 @@ func (l *Log) Export(ctx context.Context, livc string, from int64, limit int, si
 // size (with its kept note, if any), or the latest checkpoint covering
 // from. Only the size of the result is used for a given size; the caller
 // verifies the proofs against the note it holds.
-func (l *Log) exportTree(ctx context.Context, key, livc string, from, size int64) (auditlog.Checkpoint, []byte, error) {
+func (l *Log) exportTree(ctx context.Context, key, livc string, from, size int64, proofs bool) (auditlog.Checkpoint, []byte, error) {
 	if size <= 0 {
 		cp, note, err := l.covering(ctx, livc, max(from, 0))
 		if err != nil && broker.KindOf(err) != broker.KindNotFound {
@@ -355,8 +356,14 @@ func (l *Log) exportTree(ctx context.Context, key, livc string, from, size int64
 	if err != nil {
 		return auditlog.Checkpoint{}, nil, fail("export", err)
 	}
-	if size > n {
+	if size > n && proofs {
 		return auditlog.Checkpoint{}, nil, broker.Invalid("size", "must not exceed the log's size, %d", n)
+	}
+	if size > n {
+		// Without proofs size only bounds the page: a verifier replaying a
+		// log shorter than its checkpoint gets what there is, and reports
+		// the truncation.
+		return auditlog.Checkpoint{Origin: auditlog.Origin(livc), Size: n}, nil, nil
 	}
 	note, err := l.keptOfSize(ctx, key, auditlog.Origin(livc), size)
 	if err != nil {

@@ -147,6 +147,12 @@ func (l *auditLab) setup() {
 
 func editEntry(doc string) string { return strings.Replace(doc, `"actor":"pz"`, `"actor":"ocmw"`, 1) }
 
+// tamperFinding is a problem kind and the range its first bad entry lies in.
+type tamperFinding struct {
+	kind   string
+	lo, hi int64
+}
+
 // TestAuditTamper tampers with a real Redis as someone with full access would
 // and checks that the broker's verify and livcctl audit verify --checkpoint
 // both catch it, pointing at the first bad entry.
@@ -157,31 +163,42 @@ func TestAuditTamper(t *testing.T) {
 		tamper func(l *auditLab)
 		kind   string
 		lo, hi int64 // the first bad entry lies in [lo, hi]
+		// cli, when set, is what livcctl finds instead, when the requests
+		// since (each an entry) changed what there is to find.
+		cli *tamperFinding
 	}{
 		{"edited in place by rebuilding the stream", func(l *auditLab) {
 			msgs := l.messages()
 			msgs[victim].Values["entry"] = editEntry(msgs[victim].Values["entry"].(string))
 			l.rebuild(msgs)
-		}, "leaf_mismatch", victim, victim},
+		}, "leaf_mismatch", victim, victim, nil},
 		{"deleted with XDEL", func(l *auditLab) {
 			must(t, l.rc.XDel(context.Background(), demoStream, l.messages()[victim].ID).Err())
-		}, "missing", victim, victim},
+		}, "missing", victim, victim, nil},
 		{"two swapped", func(l *auditLab) {
 			msgs := l.messages()
 			msgs[victim].Values, msgs[victim+1].Values = msgs[victim+1].Values, msgs[victim].Values
 			l.rebuild(msgs)
-		}, "missing", victim, victim},
+		}, "missing", victim, victim, nil},
 		{"tail truncated", func(l *auditLab) {
+			// Stream, tree and head cut alike, so that the log still takes
+			// entries (verify's own): only the checkpoints show it.
 			msgs := l.messages()
 			l.rebuild(msgs[:15])
-		}, "", 15, 15},
+			ctx := context.Background()
+			tree, err := l.rc.GetRange(ctx, demoStream+":tree", 0, tlog.StoredHashCount(15)*tlog.HashSize-1).Result()
+			must(t, err)
+			must(t, l.rc.Set(ctx, demoStream+":tree", tree, 0).Err())
+			must(t, l.rc.HSet(ctx, demoStream+":head", "n", 15, "leaf", msgs[14].Values["leaf"]).Err())
+		}, "truncated", 15, 16, // 15, or 16 with verify's own entry
+			&tamperFinding{"checkpoint_mismatch", 0, 21}}, // livcctl's requests took the log past 21 again
 		{"rebuilt with recomputed hashes", func(l *auditLab) {
 			// Entry 21 lies between the checkpoints of sizes 21 and 23.
 			rebuildWithHashes(t, l, 21)
-		}, "checkpoint_mismatch", 21, 22},
+		}, "checkpoint_mismatch", 21, 22, nil},
 		{"forged checkpoint", func(l *auditLab) {
 			forgeCheckpoint(t, l)
-		}, "bad_checkpoint", -1, 1 << 40},
+		}, "bad_checkpoint", -1, 1 << 40, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newAuditLab(t)
@@ -189,11 +206,15 @@ func TestAuditTamper(t *testing.T) {
 			tc.tamper(l)
 			check := func(who string, kind string, index, until int64) {
 				t.Helper()
-				if tc.kind != "" && kind != tc.kind {
-					t.Errorf("%s: kind %q, want %q", who, kind, tc.kind)
+				wantKind, lo, hi := tc.kind, tc.lo, tc.hi
+				if tc.cli != nil && strings.HasPrefix(who, "livcctl") {
+					wantKind, lo, hi = tc.cli.kind, tc.cli.lo, tc.cli.hi
 				}
-				if index < tc.lo || index > tc.hi || (until > 0 && until-1 > tc.hi+1) {
-					t.Errorf("%s: first bad entry %d (until %d), want in [%d, %d]", who, index, until, tc.lo, tc.hi)
+				if kind != wantKind {
+					t.Errorf("%s: kind %q, want %q", who, kind, wantKind)
+				}
+				if index < lo || index > hi || (until > 0 && until-1 > hi+1) {
+					t.Errorf("%s: first bad entry %d (until %d), want in [%d, %d]", who, index, until, lo, hi)
 				}
 			}
 			v := l.verify()
