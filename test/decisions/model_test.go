@@ -1,0 +1,243 @@
+package decisions
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"slices"
+	"sort"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The rows of every action but card.read, case.list and case.read are
+// generated from this file's own reading of the cell's YAML and of the rules
+// of the specification and README (who may do what, under which purpose),
+// never from the policy's output. TestGeneratedRows checks that the table
+// holds exactly these rows; `go test ./test/decisions -update` rewrites them.
+
+var update = flag.Bool("update", false, "rewrite the generated rows of testdata/decisions.json")
+
+// states is every state of a dossier.
+var states = []string{"registration", "formation", "weighing", "approach", "evaluation", "closed"}
+
+// generatedActions are the actions whose rows the model writes.
+var generatedActions = []string{
+	"signal.submit", "observation.submit", "case.create", "roster.change", "case.transition",
+	"case.priority", "task.assign", "task.report", "stats.read", "subject.lookup", "subject.erase", "audit.read",
+}
+
+// cellModel is the YAML of the cell, read here without the broker's loader.
+type cellModel struct {
+	Actors []struct {
+		ID          string `yaml:"id"`
+		Type        string `yaml:"type"`
+		Coordinator bool   `yaml:"coordinator"`
+	} `yaml:"actors"`
+	Tables   map[string][]string `yaml:"tables"`
+	Purposes map[string]struct {
+		Table *string `yaml:"table"`
+	} `yaml:"purposes"`
+}
+
+func loadModel(t *testing.T, path string) *cellModel {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m cellModel
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return &m
+}
+
+func (m *cellModel) typeOf(id string) string {
+	for _, a := range m.Actors {
+		if a.ID == id {
+			return a.Type
+		}
+	}
+	return ""
+}
+
+func (m *cellModel) coordinator(id string) bool {
+	for _, a := range m.Actors {
+		if a.ID == id {
+			return a.Coordinator
+		}
+	}
+	return false
+}
+
+// mayUse: the actor sits at the purpose's table; a purpose of no table is
+// any actor's, but audit_review is the privacy officer's only.
+func (m *cellModel) mayUse(id, purpose string) bool {
+	p, ok := m.Purposes[purpose]
+	switch {
+	case !ok:
+		return false
+	case purpose == "audit_review":
+		return m.typeOf(id) == "privacy_officer"
+	case p.Table == nil:
+		return true
+	}
+	return slices.Contains(m.Tables[*p.Table], id)
+}
+
+func (m *cellModel) operational(id string) bool { return slices.Contains(m.Tables["operational"], id) }
+
+// allowed is the model's answer for one row.
+func (m *cellModel) allowed(r row) bool {
+	id, open := r.Actor, r.State != "closed"
+	use := func(purpose string) bool { return r.Purpose == purpose && m.mayUse(id, purpose) }
+	switch r.Action {
+	case "signal.submit", "observation.submit":
+		return use("signal") // any actor records a signal or the person's presence
+	case "case.create":
+		return use("case_conference") && m.coordinator(id)
+	case "roster.change":
+		// The coordinator sets the roster of an open dossier, from the
+		// operational table only.
+		every := !slices.ContainsFunc(r.TargetRoster, func(a string) bool { return !m.operational(a) })
+		return use("case_conference") && m.coordinator(id) && open && every
+	case "case.transition":
+		// Roster members of the open dossier, and the coordinator (which
+		// moves exist is the lifecycle's business, not the policy's).
+		return use("case_conference") && (m.coordinator(id) || (open && slices.Contains(r.Roster, id)))
+	case "case.priority":
+		return use("prioritisation") && open
+	case "task.assign":
+		return use("prioritisation") && open && m.operational(r.TaskActor)
+	case "task.report":
+		return use("case_conference") && open && r.Assignee == id
+	case "stats.read":
+		return use("policy")
+	case "subject.lookup":
+		return use("case_conference")
+	case "subject.erase":
+		return (use("case_conference") && m.coordinator(id)) || use("audit_review")
+	case "audit.read":
+		return use("audit_review")
+	}
+	return false
+}
+
+// someoneElse is an actor of the cell other than id, at the operational table.
+func someoneElse(id string) string {
+	if id == "vsse" {
+		return "clb"
+	}
+	return "vsse"
+}
+
+// variants are the requests of one action by one actor under one purpose.
+func variants(action, id string) []row {
+	var out []row
+	for _, st := range states {
+		base := row{Action: action, State: st}
+		switch action {
+		case "case.transition":
+			on, off := base, base
+			on.Roster, off.Roster = []string{someoneElse(id), id}, []string{someoneElse(id)}
+			out = append(out, on, off)
+		case "roster.change":
+			ok, bad := base, base
+			ok.TargetRoster, bad.TargetRoster = []string{"ocmw", "pz"}, []string{"ocmw", "burgemeester"}
+			out = append(out, ok, bad)
+		case "case.priority":
+			out = append(out, base)
+		case "task.assign":
+			op, notOp := base, base
+			op.TaskActor, notOp.TaskActor = "clb", "burgemeester"
+			out = append(out, op, notOp)
+		case "task.report":
+			mine, other := base, base
+			mine.Assignee, other.Assignee = id, someoneElse(id)
+			out = append(out, mine, other)
+		default:
+			return []row{{Action: action}} // not an action on one dossier
+		}
+	}
+	return out
+}
+
+// generate is every row of the generated actions: every actor at every
+// purpose, every state and variant.
+func generate(m *cellModel) []row {
+	purposes := make([]string, 0, len(m.Purposes))
+	for p := range m.Purposes {
+		purposes = append(purposes, p)
+	}
+	sort.Strings(purposes)
+	var out []row
+	for _, action := range generatedActions {
+		for _, a := range m.Actors {
+			for _, p := range purposes {
+				for _, r := range variants(action, a.ID) {
+					r.Actor, r.Purpose, r.Fields = a.ID, p, []string{}
+					r.Allow = m.allowed(r)
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestGeneratedRows: the table holds, for the generated actions, exactly the
+// rows the model generates (with -update, it is rewritten so).
+func TestGeneratedRows(t *testing.T) {
+	tab := readTable(t)
+	m := loadModel(t, tab.Cell)
+	var kept, have []row
+	for _, r := range tab.Cases {
+		if slices.Contains(generatedActions, r.Action) {
+			have = append(have, r)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	want := generate(m)
+	if *update {
+		tab.Cases = append(kept, want...)
+		writeTable(t, tab)
+		return
+	}
+	if len(have) != len(want) {
+		t.Fatalf("%d generated rows in the table, the model makes %d (go test -update)", len(have), len(want))
+	}
+	for i := range want {
+		a, _ := json.Marshal(have[i])
+		b, _ := json.Marshal(want[i])
+		if !bytes.Equal(a, b) {
+			t.Fatalf("row %d\n got %s\nwant %s", i, a, b)
+		}
+	}
+}
+
+// writeTable writes the table one row a line, so that a change of a row is
+// one line of a diff.
+func writeTable(t *testing.T, tab table) {
+	var buf bytes.Buffer
+	cell, _ := json.Marshal(tab.Cell)
+	buf.WriteString("{\n \"cell\": " + string(cell) + ",\n \"cases\": [\n")
+	for i, r := range tab.Cases {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.WriteString("  " + string(b))
+		if i < len(tab.Cases)-1 {
+			buf.WriteString(",")
+		}
+		buf.WriteString("\n")
+	}
+	buf.WriteString(" ]\n}\n")
+	if err := os.WriteFile(tablePath, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
