@@ -136,6 +136,30 @@ func (s *Service) AuditAlerts(ctx context.Context, req *Request, from, to time.T
 	return page, nil
 }
 
+// ReasonOffRoster is the audit reason of a card read refused because the
+// requester's actor is not on the roster of the person's open dossier. The
+// requester sees ErrNotFoundForRequester, as for an unknown or erased person;
+// only the log tells them apart, and the outside_roster alert keys on it.
+const ReasonOffRoster = "off the roster: a dossier about the person is open, the requester's actor is not on its roster"
+
+// offRoster tells whether a card read that released nothing was refused for
+// the roster: under case_conference (the purpose whose scope is the roster),
+// with a dossier open and the actor on none of the open ones' rosters.
+func offRoster(purpose string, sc SubjectScope) bool {
+	return purpose == PurposeCaseConference && sc.OpenCase && !sc.OnRoster
+}
+
+// failOffRoster audits a card read refused off the roster (ReasonOffRoster)
+// and returns the same 404 as any other refusal.
+func (c *call) failOffRoster(ctx context.Context) error {
+	c.entry.Decision = DecisionDeny
+	c.entry.Reason = ReasonOffRoster
+	if err := c.append(ctx); err != nil {
+		return err
+	}
+	return ErrNotFoundForRequester
+}
+
 // Alerts finds, in entries (in log order), every individual whose reads,
 // denials or failed logins cross the thresholds of conf within its window,
 // and every card read refused off the roster. Each alert is reported once
@@ -154,7 +178,7 @@ func Alerts(entries []AuditEntry, conf AuditConf) []Alert {
 			fails[k] = append(fails[k], e)
 		case e.Decision == DecisionDeny:
 			denials[k] = append(denials[k], e)
-			if e.Action == "card.read" && e.Reason == ErrNotFoundForRequester.Detail {
+			if e.Action == "card.read" && e.Reason == ReasonOffRoster {
 				a := outside[k]
 				if a == nil {
 					a = &Alert{Kind: AlertOutsideRoster, Actor: e.Actor, Sub: e.Sub, From: e.Time}

@@ -15,6 +15,10 @@ func TestAlerts(t *testing.T) {
 	}
 	deny := func(e AuditEntry) AuditEntry { e.Decision = DecisionDeny; return e }
 	offRoster := func(e AuditEntry) AuditEntry {
+		e.Decision, e.Reason = DecisionDeny, ReasonOffRoster
+		return e
+	}
+	notFound := func(e AuditEntry) AuditEntry { // unknown or erased: the same 404
 		e.Decision, e.Reason = DecisionDeny, ErrNotFoundForRequester.Detail
 		return e
 	}
@@ -37,6 +41,8 @@ func TestAlerts(t *testing.T) {
 			read(3, "a", "s_3", 0), read(4, "b", "s_4", 0), read(5, "a", "s_5", 0), read(6, "b", "s_6", 0)}, map[string]int{}, 0},
 		{"off the roster", []AuditEntry{offRoster(read(1, "a", "s_1", 0)), offRoster(read(2, "a", "s_2", time.Minute))},
 			map[string]int{AlertOutsideRoster: 1}, 2},
+		{"unknown or erased persons: the same 404, not off the roster", []AuditEntry{notFound(read(1, "a", "s_1", 0)), notFound(read(2, "a", "s_2", time.Minute))},
+			map[string]int{}, 0},
 		{"repeated denials", []AuditEntry{deny(read(1, "a", "s_1", 0)), deny(read(2, "a", "s_1", time.Minute)), deny(read(3, "a", "s_1", 2*time.Minute))},
 			map[string]int{AlertDenials: 1}, 3},
 		{"failed logins", []AuditEntry{authFail(1, 0), authFail(2, time.Second)}, map[string]int{AlertAuthFailures: 1}, 2},
@@ -52,6 +58,26 @@ func TestAlerts(t *testing.T) {
 			}
 			if len(got) > 0 && len(got[0].Entries) != tc.entries0 {
 				t.Fatalf("first alert links %d entries, want %d", len(got[0].Entries), tc.entries0)
+			}
+		})
+	}
+}
+
+func TestOffRoster(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		purpose string
+		scope   SubjectScope
+		want    bool
+	}{
+		{"open dossier, not on its roster", PurposeCaseConference, SubjectScope{OpenCase: true}, true},
+		{"open dossier, on its roster", PurposeCaseConference, SubjectScope{OpenCase: true, OnRoster: true}, false},
+		{"no open dossier (unknown, erased or closed)", PurposeCaseConference, SubjectScope{}, false},
+		{"another purpose: the roster is not its scope", "signal_intake", SubjectScope{OpenCase: true}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := offRoster(tc.purpose, tc.scope); got != tc.want {
+				t.Fatalf("offRoster = %v, want %v", got, tc.want)
 			}
 		})
 	}

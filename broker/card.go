@@ -37,6 +37,9 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 	card, released, withheld := Release(c.cell, records, d, c.actor.ID)
 	card.SubjectRef = ref
 	c.entry.Released, c.entry.Withheld = released, withheld
+	if len(released) == 0 && offRoster(c.req.Purpose, scope) {
+		return Card{}, c.failOffRoster(ctx)
+	}
 	if len(released) == 0 {
 		return Card{}, c.fail(ctx, ErrNotFoundForRequester)
 	}
