@@ -121,6 +121,7 @@ func (w *world) checkReview(t *testing.T) {
 		}
 	})
 	t.Run("alerts", func(t *testing.T) {
+		w.readOffRoster(t)
 		r := w.get("dpo", "audit_review", "/v1/audit/alerts")
 		var page broker.AlertsPage
 		r.json(t, &page)
@@ -134,9 +135,47 @@ func (w *world) checkReview(t *testing.T) {
 				t.Errorf("alert without entries: %+v", a)
 			}
 		}
-		// Actors off the roster read the card in the story: 404s on record.
-		if kinds[broker.AlertOutsideRoster] == 0 {
-			t.Errorf("no outside-roster alert: %s", r.Body)
+		// One read off the roster (readOffRoster); the story's other 404s
+		// (no dossier open, or a purpose the roster does not scope) are not.
+		if kinds[broker.AlertOutsideRoster] != 1 {
+			t.Errorf("%d outside-roster alerts, want 1: %s", kinds[broker.AlertOutsideRoster], r.Body)
 		}
 	})
+}
+
+// readOffRoster makes the police read, under case_conference, the card of a
+// person with an open dossier whose roster holds only the OCMW, which
+// submitted the one signal: the police see the same 404 as for an unknown
+// person, and the log records why.
+func (w *world) readOffRoster(t *testing.T) {
+	plain, _ := json.Marshal(map[string]any{"observed_at": "2026-11-21T10:00:00Z", "fields": map[string]any{"presence": "absent"},
+		"subject": map[string]any{"family_name": "Offroster", "given_name": "Noa", "birth_date": "1991-02-03"}})
+	r := w.send("POST", "ocmw", "signal", "/v1/signals", "application/age", seal(t, w.recip, plain))
+	if r.Status != 201 {
+		t.Fatalf("signal: %d %s", r.Status, r.Body)
+	}
+	ref, sig := jsonField(t, r.Body, "subject_ref"), jsonField(t, r.Body, "id")
+	body, _ := json.Marshal(map[string]any{"subject_ref": ref, "signal_ids": []string{sig}, "category": "radicalisation"})
+	if r := w.send("POST", "preventie", "case_conference", "/v1/cases", "application/json", body); r.Status != 201 {
+		t.Fatalf("dossier: %d %s", r.Status, r.Body)
+	}
+	unknown := w.get("pz", "case_conference", "/v1/subjects/s_aaaaaaaaaaaaaaaaaaaaaaaaaa/card")
+	off := w.get("pz", "case_conference", "/v1/subjects/"+ref+"/card")
+	if off.Status != 404 || unknown.Status != 404 || !jsonEqualBut(t, off.Body, unknown.Body, "request_id", "audit_id") {
+		t.Fatalf("off the roster %d %s; unknown %d %s: want the same 404", off.Status, off.Body, unknown.Status, unknown.Body)
+	}
+}
+
+// jsonEqualBut compares two JSON objects, leaving out the keys skip.
+func jsonEqualBut(t *testing.T, a, b []byte, skip ...string) bool {
+	var ma, mb map[string]any
+	must(t, json.Unmarshal(a, &ma))
+	must(t, json.Unmarshal(b, &mb))
+	for _, k := range skip {
+		delete(ma, k)
+		delete(mb, k)
+	}
+	ja, _ := json.Marshal(ma)
+	jb, _ := json.Marshal(mb)
+	return string(ja) == string(jb)
 }
