@@ -145,6 +145,13 @@ func TestVerifyOfflineExport(t *testing.T) {
 				ls[1+victim], ls[2+victim] = ls[2+victim], ls[1+victim]
 				return ls
 			}},
+		{name: "entry added past the checkpoint, leaf hash recomputed", kind: auditlog.ProblemUnproven, index: n, exitOK: 1,
+			edit: func(_ *offlineLog, ls []string) []string {
+				doc := fmt.Appendf(nil, `{"id":"aud_x","livc":"zonnedaal","actor":"ocmw","action":"card.read","index":%d}`, n)
+				leaf := auditlog.LeafHash(doc)
+				line, _ := json.Marshal(broker.ExportedEntry{Index: n, Entry: doc, LeafHash: fmt.Sprintf("%x", leaf[:])})
+				return append(ls, string(line))
+			}},
 		{name: "tail cut", kind: auditlog.ProblemTruncated, index: 30, exitOK: 1,
 			edit: func(_ *offlineLog, ls []string) []string { return ls[:1+30] }},
 		{name: "whole log rebuilt and signed with another key", kind: auditlog.ProblemSignature, index: -1, exitOK: 1,

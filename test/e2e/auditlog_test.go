@@ -483,3 +483,32 @@ func eventually(cond func() bool) bool {
 		}
 	}
 }
+
+// TestAuditVerifyKeyWarning: verify --checkpoint without --key takes the key
+// the broker publishes, and says loudly that the proof then trusts the
+// broker; with --key it does not.
+func TestAuditVerifyKeyWarning(t *testing.T) {
+	l := newAuditLab(t)
+	l.setup()
+	for _, tc := range []struct {
+		name string
+		args []string
+		warn bool
+	}{
+		{"without --key", nil, true},
+		{"with --key", []string{"--key", l.key}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(filepath.Join(binDir, "livcctl"), append([]string{"audit", "verify", "-q", "--checkpoint", l.saved}, tc.args...)...)
+			cmd.Env = append(os.Environ(), "LIVC_BROKER="+l.broker.URL, "LIVC_TOKEN="+l.iss.token(t, "zonnedaal", "dpo"), "LIVC_CHECKPOINT_KEY=")
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Run(); err != nil || !strings.Contains(out.String(), `"ok":true`) {
+				t.Fatalf("verify: %v\n%s%s", err, out.String(), errb.String())
+			}
+			if got := strings.Contains(errb.String(), "WARNING") && strings.Contains(errb.String(), "trusts the broker"); got != tc.warn {
+				t.Fatalf("warning %v, want %v: %s", got, tc.warn, errb.String())
+			}
+		})
+	}
+}
