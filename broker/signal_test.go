@@ -16,7 +16,7 @@ import (
 // signalTestNow is the clock of the fixtures in testdata/signals.
 var signalTestNow = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
-// exampleCatalogueCell is the cell of /work/shared/spec/livc-example.yaml,
+// exampleCatalogueCell is the cell of the spec's livc-example.yaml,
 // written out by hand: only what the parsers read (its id and catalogue).
 // Tests of broker do not import the configuration adapter.
 func exampleCatalogueCell() *Cell {
