@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"bytes"
 	"crypto/rand"
 	"fmt"
 	"strings"
@@ -152,6 +153,9 @@ func FuzzParseCheckpoint(f *testing.F) {
 		c, err := ParseCheckpoint(b)
 		if err != nil {
 			return
+		}
+		if c.Size < 0 || c.Origin == "" || !bytes.HasPrefix(b, c.Text()) {
+			t.Fatalf("accepted %q as %+v", b, c)
 		}
 		again, err := ParseCheckpoint(c.Text())
 		if err != nil || again != c {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -281,10 +282,15 @@ func (l *Log) entries(ctx context.Context, key string, from int64, limit int) ([
 }
 
 // streamIndex returns the index a stream id 0-(i+1) stands for, -1 for any
-// other id.
+// other id: the id must be exactly that, in canonical decimal (no sign, no
+// leading zero, nothing after), since Redis never writes it otherwise.
 func streamIndex(id string) int64 {
-	var ms, seq int64
-	if _, err := fmt.Sscanf(id, "%d-%d", &ms, &seq); err != nil || ms != 0 || seq < 1 {
+	rest, ok := strings.CutPrefix(id, "0-")
+	if !ok {
+		return -1
+	}
+	seq, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || seq < 1 || strconv.FormatInt(seq, 10) != rest {
 		return -1
 	}
 	return seq - 1
