@@ -25,7 +25,8 @@ type AuditProver interface {
 	// extends the tree of size from.
 	Consistency(ctx context.Context, livc string, from int64) (ConsistencyProof, error)
 	// Verify replays the whole log against every signed checkpoint and, with
-	// since > 0, proves the latest extends the one of that size.
+	// since > 0, adds the proof that a fresh checkpoint extends the tree of
+	// that size, for the caller to check against the checkpoint it saved.
 	Verify(ctx context.Context, livc string, since int64) (VerifyReport, error)
 	// Export returns up to limit entries from index from, as stored, with
 	// their inclusion proofs when proofs is set: with size 0 in the tree of
