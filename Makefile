@@ -1,4 +1,6 @@
 # livc-broker: the two commands a newcomer needs are `make run` and `make test`.
+# bash, for pipefail: a failing benchmark fails `make bench` despite the tee
+SHELL    := /bin/bash
 GO       ?= go
 BIN      ?= bin
 DATA     ?= .livc
@@ -51,7 +53,7 @@ BENCHCOUNT ?= 6
 BENCHTIME  ?= 300ms
 BENCHOUT   ?= bench.txt
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) -timeout 20m ./... | tee $(BENCHOUT)
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) -timeout 20m ./... | tee $(BENCHOUT)
 	@echo "raw results in $(BENCHOUT); compare two runs with: benchstat old.txt $(BENCHOUT)"
 
 ## load: the load generator against the real broker and a redis-server of

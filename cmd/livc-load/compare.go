@@ -26,10 +26,12 @@ import (
 // TestOPAVersionFollowsGoMod); its server is the baseline of the card read.
 const opaVersion = "v1.22.3"
 
-// buildOPA builds OPA's own command at opaVersion into dir, from the Go
-// module cache only (GOPROXY=off: nothing is downloaded). The broker's
-// module lacks go.sum lines for OPA's command-line packages, so it is built
-// from a scratch module that requires OPA at that version.
+// buildOPA builds OPA's own command at opaVersion into dir, through the Go
+// toolchain's own module settings (the module cache, then GOPROXY, checked
+// against GOSUMDB): a fresh machine lacks the modules of OPA's command-line
+// packages, which the broker does not import. The broker's module lacks
+// go.sum lines for them, so it is built from a scratch module that requires
+// OPA at that version.
 func buildOPA(dir string) (string, error) {
 	mod := filepath.Join(dir, "opabuild")
 	if err := os.MkdirAll(mod, 0o755); err != nil {
@@ -39,7 +41,7 @@ func buildOPA(dir string) (string, error) {
 		return "", err
 	}
 	bin := filepath.Join(dir, "opa")
-	env := append(os.Environ(), "GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=mod")
+	env := append(os.Environ(), "GOFLAGS=-mod=mod")
 	for _, args := range [][]string{
 		{"get", "github.com/open-policy-agent/opa@" + opaVersion},
 		{"build", "-o", bin, "github.com/open-policy-agent/opa"},

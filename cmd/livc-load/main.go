@@ -79,7 +79,7 @@ func main() {
 	flag.StringVar(&o.Recipient, "recipient", "hybrid", "submit: seal to the broker's hybrid (post-quantum, livcctl's default) or x25519 recipient")
 	flag.BoolVar(&o.Pprof, "pprof", false, "start the broker with --pprof and save a CPU profile of each measured broker run in -out")
 	flag.StringVar(&o.Out, "out", "", "folder for logs and profiles; default a temporary one, removed unless -pprof or -keep")
-	flag.StringVar(&o.OPA, "opa", "", "compare: an opa binary; default built from the module cache at "+opaVersion)
+	flag.StringVar(&o.OPA, "opa", "", "compare: an opa binary; default built with the go toolchain (module cache, then GOPROXY) at "+opaVersion)
 	flag.StringVar(&o.Rego, "rego", "policies/decision.rego", "compare: the decision policy given to OPA's server")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the -out folder")
 	flag.Parse()

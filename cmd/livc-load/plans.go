@@ -23,7 +23,7 @@ func (e *env) compare(ctx context.Context, o options, w io.Writer) error {
 			return err
 		}
 		opaBin = b
-		fmt.Fprintf(w, "built OPA %s from the module cache in %.1fs\n", opaVersion, time.Since(t0).Seconds())
+		fmt.Fprintf(w, "built OPA %s with the go toolchain in %.1fs\n", opaVersion, time.Since(t0).Seconds())
 	}
 	opa, err := startOPA(e.dir, opaBin, o.Rego, map[string]*broker.Cell{e.cell.ID: e.cell})
 	if err != nil {

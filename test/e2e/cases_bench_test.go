@@ -31,7 +31,7 @@ import (
 func BenchmarkListCases(b *testing.B) {
 	iss := newIssuer(b)
 	rs := startRedis(b)
-	br := startBroker(b, rs.Addr, iss, "--config", examplePath)
+	br := startBroker(b, rs.Addr, iss, "--config", examplePath, "--rate-limit", "0", "--actor-rate-limit", "0") // measures listing, not the rate limit
 	store := redisstore.New(rs.client(b))
 	seeded := 0
 	for _, n := range []int{100, 10_000, 100_000} {

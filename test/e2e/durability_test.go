@@ -29,7 +29,7 @@ func TestDurability(t *testing.T) {
 	rs := startRedis(t, "--appendonly", "yes", "--appendfsync", "always")
 	data := t.TempDir() // the broker's keys survive its restart
 	start := func() *brokerProc {
-		return startBroker(t, rs.Addr, iss, "--config", examplePath, "--data", data, "--rate-limit", "0")
+		return startBroker(t, rs.Addr, iss, "--config", examplePath, "--data", data, "--rate-limit", "0", "--actor-rate-limit", "0")
 	}
 	var cur atomic.Pointer[brokerProc]
 	cur.Store(start())
