@@ -136,6 +136,11 @@ func (s *Service) ReportTask(ctx context.Context, req *Request, caseID, taskID s
 	if err := decodeBody(body, &in); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
+	if !slices.Contains(taskOrder, in.Status) {
+		// A value no task can hold is bad input (422), not a move refused
+		// by the task's state (409).
+		return CaseView{}, c.fail(ctx, Invalid("status", "must be one of in_progress, done"))
+	}
 	if err := checkFreeText("report", in.Report, maxReportRunes); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}

@@ -122,6 +122,9 @@ func TestDossier(t *testing.T) {
 		if r := rep("clb", "prioritisation", task1, "done", "x"); r.Status != 403 {
 			t.Fatalf("report under prioritisation: %d %s", r.Status, r.Body)
 		}
+		if r := rep("clb", "case_conference", task1, "finished", "x"); r.Status != 422 || !strings.Contains(string(r.Body), "status") {
+			t.Fatalf("a status no task can hold: %d %s (want 422 naming status)", r.Status, r.Body)
+		}
 		for _, s := range []struct{ actor, task, status, text string }{
 			{"clb", task1, "in_progress", "started"}, {"clb", task1, "done", secretReport1}, {"pz", task2, "done", secretReport2},
 		} {
@@ -408,7 +411,7 @@ func (w *world) checkDossierAudit(t *testing.T, id string) {
 		t.Errorf("audited moves %q, want %q", moves, want)
 	}
 	for action, n := range map[string]int{"case.priority/allow": 1, "task.assign/allow": 2, "task.report/allow": 3,
-		"case.transition/deny": 3, "task.report/deny": 3, "case.read/allow": 2, "case.read/deny": 2, "roster.change/allow": 3} {
+		"case.transition/deny": 3, "task.report/deny": 4, "case.read/allow": 2, "case.read/deny": 2, "roster.change/allow": 3} {
 		if count[action] != n {
 			t.Errorf("audit %s: %d entries, want %d (all: %v)", action, count[action], n, count)
 		}
