@@ -20,8 +20,9 @@
 //
 // The hash tag {livc:<cell>} is the one internal/redisstore uses, so a cell's
 // log and its data share a Redis Cluster slot. A Redis string holds at most
-// 512 MiB, so one log holds at most about 8 million entries (16 million
-// stored hashes); a longer-lived cell needs the tree split into tiles.
+// 512 MiB, so one log holds at most Capacity, about 8 million entries (16
+// million stored hashes); each checkpoint signed past Conf.CapacityWarning
+// logs a warning. A longer-lived cell needs the tree split into tiles.
 // The log is never trimmed: nothing here deletes an entry or a hash. The
 // list of checkpoints is thinned to a bounded density (auditlog.Thin): the
 // latest KeepCheckpoints, and one per size class of older ones.
@@ -115,6 +116,11 @@ type Log struct {
 	chunk, scanBudget int
 }
 
+// Capacity is the most entries one log holds: its stored hashes (about two
+// per entry, 32 bytes each) live in one Redis string, which holds at most
+// 512 MiB. An append past it fails, and so its request (fail closed).
+const Capacity = 512 << 20 / 32 / 2
+
 // Conf holds a Log's settings. The zero value appends in batches but cannot
 // sign checkpoints.
 type Conf struct {
@@ -132,6 +138,11 @@ type Conf struct {
 	MaxBatch int
 	// Logger reports checkpoints refused; default slog.Default().
 	Logger *slog.Logger
+	// CapacityWarning is the log size from which each checkpoint signed
+	// also logs a warning that the log nears Capacity (its tree must be
+	// split into tiles, or the cell's log archived and a new one started,
+	// before appends fail closed); default three quarters of Capacity.
+	CapacityWarning int64
 	// Witness, when set, keeps the last signed checkpoint of each log
 	// outside Redis (see Witness): a checkpoint is recorded there before it
 	// is pushed, and no tree that does not extend it is signed.
@@ -157,6 +168,9 @@ func NewWith(c redis.UniversalClient, conf Conf) *Log {
 	}
 	if conf.KeepCheckpoints <= 0 {
 		conf.KeepCheckpoints = 32
+	}
+	if conf.CapacityWarning <= 0 {
+		conf.CapacityWarning = Capacity / 4 * 3
 	}
 	b := make([]byte, 8)
 	crand.Read(b)

@@ -120,6 +120,10 @@ func (l *Log) Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, 
 		l.signed[key] = cp
 	}
 	l.mu.Unlock()
+	if n >= l.conf.CapacityWarning {
+		l.conf.Logger.Warn("audit log nears its capacity: split its tree or archive it before appends fail",
+			"log", origin, "size", n, "capacity", int64(Capacity))
+	}
 	return note, nil
 }
 
