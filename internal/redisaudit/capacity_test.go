@@ -22,16 +22,16 @@ func TestCapacityWarning(t *testing.T) {
 		l := signedLog(t, c, 0)
 		l.conf.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 		l.conf.CapacityWarning = 10
-		ctx := context.Background()
-		appendN(t, l, "capcell", 0, 9)
-		if _, err := l.Checkpoint(ctx, "capcell", true); err != nil {
+		ctx, cell := context.Background(), newCell(t, c)
+		appendN(t, l, cell, 0, 9)
+		if _, err := l.Checkpoint(ctx, cell, true); err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(logged.String(), "nears its capacity") {
 			t.Fatalf("warned at 9 entries of a threshold of 10:\n%s", logged.String())
 		}
-		appendN(t, l, "capcell", 9, 1)
-		if _, err := l.Checkpoint(ctx, "capcell", true); err != nil {
+		appendN(t, l, cell, 9, 1)
+		if _, err := l.Checkpoint(ctx, cell, true); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(logged.String(), "nears its capacity") || !strings.Contains(logged.String(), "size=10") {

@@ -111,6 +111,38 @@ func (r *redisServer) start(t testing.TB) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The port was free when it was picked, but another test package's
+	// server may have taken it since: the one answering must be ours.
+	info, err := c.Info(context.Background(), "server").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("process_id:%d\r\n", r.cmd.Process.Pid); !strings.Contains(info, want) {
+		t.Fatalf("the Redis answering on %s is not the redis-server this test started (pid %d)", r.Addr, r.cmd.Process.Pid)
+	}
+}
+
+// holdPort keeps addr bound while a test's Redis is down, closing every
+// connection at once as a stopped server's port refuses them, so that no
+// server of another test package takes the port meanwhile. release frees it.
+func holdPort(t testing.TB, addr string) (release func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("holding %s while Redis is down: %v", addr, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return func() { ln.Close(); <-done }
 }
 
 func (r *redisServer) stop() {
