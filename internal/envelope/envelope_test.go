@@ -93,6 +93,26 @@ func flip(b []byte, i int) []byte {
 	return c
 }
 
+// replaceAt returns b with the byte at i set to v.
+func replaceAt(b []byte, i int, v byte) []byte {
+	c := bytes.Clone(b)
+	c[i] = v
+	return c
+}
+
+// reencode changes the base64 character at i into another character of the
+// alphabet, so that the header still parses and the change reaches the
+// stanza's unwrap (a flipped bit may leave the alphabet: see flip).
+func reencode(b []byte, i int) []byte {
+	c := bytes.Clone(b)
+	if c[i] == 'A' {
+		c[i] = 'B'
+	} else {
+		c[i] = 'A'
+	}
+	return c
+}
+
 var kinds = []string{"x25519", "hybrid"}
 
 func TestOpenRoundTrip(t *testing.T) {
@@ -171,7 +191,8 @@ func TestOpenRefuses(t *testing.T) {
 		{"wrong recipient hybrid", mustSeal(t, strangerPQ.Recipient().String(), plain, true), 4096, ErrRecipient, broker.KindBadRequest},
 		{"header MAC flipped", flip(bin, hl-3), 4096, ErrHeader, broker.KindBadRequest},
 		{"header MAC flipped hybrid", flip(binPQ, hlPQ-3), 4096, ErrHeader, broker.KindBadRequest},
-		{"stanza body flipped", flip(bin, hl-60), 4096, ErrRecipient, broker.KindBadRequest},
+		{"stanza body changed", reencode(bin, hl-60), 4096, ErrRecipient, broker.KindBadRequest},
+		{"stanza body not base64", replaceAt(bin, hl-60, '@'), 4096, ErrHeader, broker.KindBadRequest},
 		{"payload nonce flipped", flip(bin, hl+3), 4096, ErrPayload, broker.KindBadRequest},
 		{"payload middle flipped", flip(bin, hl+16+1000), 4096, ErrPayload, broker.KindBadRequest},
 		{"payload tag flipped", flip(bin, len(bin)-1), 4096, ErrPayload, broker.KindBadRequest},
