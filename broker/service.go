@@ -242,8 +242,16 @@ func (c *call) authFail(ctx context.Context, reason string) error {
 	return Errorf(KindUnauthenticated, "a valid access token is required")
 }
 
+// auditDetached bounds an append that outlives its request's context.
+const auditDetached = 10 * time.Second
+
 // append writes the entry to the audit log; the request fails if it cannot.
+// The append does not end with the request's context: a client that hangs
+// up (or whose body the server's read timeout cut off) has still made a
+// request the log must account for.
 func (c *call) append(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditDetached)
+	defer cancel()
 	if err := c.s.c.Audit.Append(ctx, &c.entry); err != nil {
 		c.req.AuditID = ""
 		return Wrap(KindUnavailable, err, "the audit log is unavailable; nothing was stored or released")
