@@ -2,12 +2,10 @@ package redisaudit
 
 import (
 	"context"
-	"crypto/rand"
 	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
-	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/livc/livc-broker/broker"
@@ -17,18 +15,7 @@ import (
 // signedLog returns a Log that signs checkpoints with a fresh key.
 func signedLog(t *testing.T, c redis.UniversalClient, keep int) *Log {
 	t.Helper()
-	skey, vkey, err := note.GenerateKey(rand.Reader, "livc-broker")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := note.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, v := testKey(t)
 	return NewWith(c, Conf{Signer: s, Verifier: v, KeepCheckpoints: keep})
 }
 

@@ -182,13 +182,7 @@ func contractSummary() string {
 // against the document too (do checks each one; here each also has its
 // expected status, so that the test cannot pass on answers it never got).
 func TestContract(t *testing.T) {
-	w := &world{t: t, model: loadModel(t), iss: newIssuer(t), records: submitted{}, signals: map[string]string{}}
-	w.redis = startRedis(t)
-	w.broker = startBroker(t, w.redis.Addr, w.iss, "--config", examplePath)
-	var keys struct{ Recipients []string }
-	do(t, "GET", w.broker.URL+"/v1/keys", nil).json(t, &keys)
-	w.recip = keys.Recipients[0]
-	w.submitAll(t)
+	w := submittedWorld(t, examplePath)
 	id := w.openCase(t, []string{"ocmw", "pz"})
 	auditID := do(t, "GET", w.broker.URL+"/v1/subjects/"+w.ref+"/card", nil,
 		"Authorization", "Bearer "+w.iss.token(t, w.model.Livc, "pz"), "LIVC-Purpose", "case_conference").Header.Get("X-Audit-Id")

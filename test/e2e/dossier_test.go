@@ -49,13 +49,7 @@ type casePage struct {
 // the police on the roster, and checks at each step what every table sees
 // and that the audit log holds the step.
 func TestDossier(t *testing.T) {
-	w := &world{t: t, model: loadModel(t), iss: newIssuer(t), records: submitted{}, signals: map[string]string{}}
-	w.redis = startRedis(t)
-	w.broker = startBroker(t, w.redis.Addr, w.iss, "--config", accentsPath)
-	var keys struct{ Recipients []string }
-	do(t, "GET", w.broker.URL+"/v1/keys", nil).json(t, &keys)
-	w.recip = keys.Recipients[0]
-	w.submitAll(t)
+	w := submittedWorld(t, accentsPath)
 
 	roster := []string{"ocmw", "clb", "pz", "jeugddienst"}
 	id := w.openCase(t, roster)

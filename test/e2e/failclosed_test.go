@@ -223,13 +223,7 @@ func TestAuditFailureStoresNothing(t *testing.T) {
 // problem+json, release no field and no value, and change nothing; once the
 // log is repaired the same read is answered 200.
 func TestCardReadAuditFailure(t *testing.T) {
-	w := &world{t: t, model: loadModel(t), iss: newIssuer(t), records: submitted{}, signals: map[string]string{}}
-	w.redis = startRedis(t)
-	w.broker = startBroker(t, w.redis.Addr, w.iss, "--config", examplePath)
-	var keys struct{ Recipients []string }
-	do(t, "GET", w.broker.URL+"/v1/keys", nil).json(t, &keys)
-	w.recip = keys.Recipients[0]
-	w.submitAll(t)
+	w := submittedWorld(t, examplePath)
 	w.openCase(t, []string{"ocmw", "pz"})
 	c := w.redis.client(t)
 	ctx := t.Context()

@@ -75,6 +75,20 @@ type world struct {
 	reads   []cardRead
 }
 
+// submittedWorld starts a Redis and a broker on config and submits every
+// actor's signal about one person, ready for a dossier to be opened.
+func submittedWorld(t *testing.T, config string) *world {
+	t.Helper()
+	w := &world{t: t, model: loadModel(t), iss: newIssuer(t), records: submitted{}, signals: map[string]string{}}
+	w.redis = startRedis(t)
+	w.broker = startBroker(t, w.redis.Addr, w.iss, "--config", config)
+	var keys struct{ Recipients []string }
+	do(t, "GET", w.broker.URL+"/v1/keys", nil).json(t, &keys)
+	w.recip = keys.Recipients[0]
+	w.submitAll(t)
+	return w
+}
+
 // cardRead is one card answer of the story and the field names its audit
 // entry must hold.
 type cardRead struct {
