@@ -13,10 +13,9 @@ import (
 // oversized headers answered 431 by net/http before any handler runs.
 //
 // Shutdown (SIGTERM) stops accepting, lets requests in flight finish within
-// --shutdown-timeout, then closes Redis. Each audit append is synchronous,
-// so a finished request has its entry in the log; once appends are batched
-// (issue 5), the batcher must be flushed after the server has shut down and
-// before Redis is closed.
+// --shutdown-timeout, then closes Redis. Appends are batched, but every
+// handler waits for its own entry to be in the log (or to have failed), so
+// once the server has shut down no append is pending and Redis may close.
 func newServer(l limitsConf, h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
