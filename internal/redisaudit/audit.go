@@ -114,12 +114,23 @@ type Log struct {
 	maxWait time.Duration
 	// chunk and scanBudget bound the work of one List page (see List).
 	chunk, scanBudget int
+	// maxTree is maxTree; tests make it small.
+	maxTree int64
 }
 
 // Capacity is the most entries one log holds: its stored hashes (about two
 // per entry, 32 bytes each) live in one Redis string, which holds at most
 // 512 MiB. An append past it fails, and so its request (fail closed).
 const Capacity = 512 << 20 / 32 / 2
+
+// maxTree is the most bytes of stored hashes one log's tree string holds:
+// Redis's largest string (proto-max-bulk-len, 512 MiB by default; it must not
+// be set lower).
+const maxTree = 512 << 20
+
+// ErrLogFull refuses an append that would take a log past Capacity: nothing
+// of it is written.
+var ErrLogFull = errors.New("redisaudit: the audit log is full")
 
 // Conf holds a Log's settings. The zero value appends in batches but cannot
 // sign checkpoints.
@@ -176,7 +187,7 @@ func NewWith(c redis.UniversalClient, conf Conf) *Log {
 	crand.Read(b)
 	return &Log{c: c, conf: conf, owner: hex.EncodeToString(b), brokerStream: BrokerStream,
 		streams: map[string]*stream{}, signed: map[string]auditlog.Checkpoint{},
-		maxWait: 2 * time.Second, chunk: 500, scanBudget: 10_000}
+		maxWait: 2 * time.Second, chunk: 500, scanBudget: 10_000, maxTree: maxTree}
 }
 
 // StreamKey returns the stream of a cell, or BrokerStream for "". It refuses

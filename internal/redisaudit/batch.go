@@ -227,6 +227,13 @@ func auditKeys(key string) []string {
 // stored hashes by index.
 func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]string, []any, map[int64]tlog.Hash, error) {
 	n := st.next
+	// Redis refuses an APPEND past its largest string only after the
+	// script has written the entry and its write, so a batch that would
+	// pass it is refused here, before anything is sent: the script writes
+	// only on top of a head of n, and then the tree holds exactly this.
+	if tlog.StoredHashCount(n+int64(len(batch)))*tlog.HashSize > l.maxTree {
+		return nil, nil, nil, ErrLogFull
+	}
 	fresh := map[int64]tlog.Hash{}
 	r := &hashReader{ctx: ctx, c: l.c, key: st.key, known: []map[int64]tlog.Hash{fresh, st.cache}}
 	keys := auditKeys(st.key)

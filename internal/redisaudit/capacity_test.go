@@ -3,11 +3,15 @@ package redisaudit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/livc/livc-broker/broker"
 )
 
 // TestCapacityWarning checks that a checkpoint signed once the log has
@@ -41,4 +45,32 @@ func TestCapacityWarning(t *testing.T) {
 	if got := NewWith(nil, Conf{}).conf.CapacityWarning; got != Capacity/4*3 {
 		t.Fatalf("default CapacityWarning = %d, want %d", got, Capacity/4*3)
 	}
+}
+
+// TestFullLogRefusesWholly fills a log whose tree is made small and checks
+// that the entry that would pass it is refused with ErrLogFull (503) with
+// nothing of it or its write stored, the head where it was, and the log
+// still verifying: Redis's own refusal of a string past its largest would
+// come only after the script had written the entry and its write.
+func TestFullLogRefusesWholly(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell := context.Background(), newCell(t, c)
+		l := signedLog(t, c, 0)
+		l.maxTree = tlog.StoredHashCount(10) * tlog.HashSize
+		appendN(t, l, cell, 0, 10)
+		err := l.Commit(ctx, entry(cell, 10), createPlan(cell, "c1"))
+		if !errors.Is(err, ErrLogFull) || broker.KindOf(err) != broker.KindUnavailable {
+			t.Fatalf("an append past the tree's size: %v, want ErrLogFull as KindUnavailable", err)
+		}
+		if n := len(streamEntries(t, c, cell)); n != 10 {
+			t.Fatalf("the stream holds %d entries, want 10", n)
+		}
+		p := "livc:{livc:" + cell + "}:"
+		if k := c.Exists(ctx, p+"case:c1", p+"cases:seq").Val(); k != 0 {
+			t.Fatalf("%d keys of the refused write exist", k)
+		}
+		if rep := mustVerify(t, l, cell); !rep.OK || rep.Size != 10 {
+			t.Fatalf("the full log does not verify at 10 entries: %+v", rep)
+		}
+	})
 }
