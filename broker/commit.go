@@ -98,7 +98,12 @@ func (c *call) write(ctx context.Context, replans int, plan func() (Write, error
 			return c.fail(ctx, err)
 		}
 		c.entry.Decision = DecisionAllow
-		err = c.s.c.Audit.Commit(ctx, &c.entry, w)
+		// Like an append (see call.append), a write with its entry does not
+		// end with the request's context: begun, it is committed and
+		// audited, or refused and audited, even if the client has gone.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditDetached)
+		err = c.s.c.Audit.Commit(cctx, &c.entry, w)
+		cancel()
 		switch {
 		case err == nil:
 			c.req.AuditID = c.entry.ID
