@@ -107,6 +107,7 @@ type Log struct {
 	mu      sync.Mutex
 	streams map[string]*stream             // by stream key
 	signed  map[string]auditlog.Checkpoint // the last checkpoint this process signed, by stream key
+	signMu  sync.Mutex                     // held while a checkpoint is signed and pushed
 
 	// maxWait bounds the time one batch spends losing the counter to other
 	// processes; with turn claims (200ms) it is reached only if Redis

@@ -76,6 +76,14 @@ func (l *Log) Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, 
 	if ok && !fresh {
 		return signed, nil
 	}
+	// One signing at a time in this process: otherwise one that read a
+	// smaller size than another had already signed (and recorded with the
+	// witness) would take the log for rebuilt. Read again under the lock.
+	l.signMu.Lock()
+	defer l.signMu.Unlock()
+	if last, signed, ok, err = l.latest(ctx, key, origin); err != nil {
+		return nil, fail("checkpoint", err)
+	}
 	n, err := l.size(ctx, key)
 	if err != nil {
 		return nil, fail("checkpoint", err)

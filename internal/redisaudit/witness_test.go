@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/livc/livc-broker/broker/auditlog"
 )
@@ -185,5 +186,39 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWitnessAheadOfReplay checks the race of a verify whose replay read
+// fewer entries than a checkpoint signed meanwhile: a witness ahead of the
+// replay is no problem when the log's head has reached it and it extends
+// the replayed tree, and is one when the replayed entries differ from what
+// it signed.
+func TestWitnessAheadOfReplay(t *testing.T) {
+	c, ctx := openReal(t), context.Background()
+	s, v := testKey(t)
+	cell := newCell(t, c)
+	w, err := OpenFileWitness(filepath.Join(t.TempDir(), "w.json"), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewWith(c, Conf{Signer: s, Verifier: v, Witness: w})
+	appendN(t, l, cell, 0, 10)
+	if _, err := l.Checkpoint(ctx, cell, true); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := StreamKey(cell)
+	origin := auditlog.Origin(cell)
+	root5, err := tlog.TreeHash(5, l.reader(ctx, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := l.checkWitness(ctx, key, origin, 5, root5); p != nil {
+		t.Fatalf("a replay of 5 entries behind a witness of 10 the head has reached: %+v", p)
+	}
+	other := root5
+	other[0] ^= 1
+	if p := l.checkWitness(ctx, key, origin, 5, other); p == nil || p.Kind != auditlog.ProblemWitness {
+		t.Fatalf("a replay of 5 other entries behind a witness of 10: %+v, want %s", p, auditlog.ProblemWitness)
 	}
 }
