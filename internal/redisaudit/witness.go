@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -86,12 +87,46 @@ func (w *FileWitness) read() (map[string]witnessed, error) {
 	return out, nil
 }
 
-// Last implements Witness.
+// Last implements Witness. It reads the file again, so that a checkpoint
+// another process recorded counts too; a file that cannot be read leaves
+// what this process knew (and its next Record fails, loudly).
 func (w *FileWitness) Last(origin string) (auditlog.Checkpoint, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if unlock, err := w.lock(syscall.LOCK_SH); err == nil {
+		onDisk, err := w.read()
+		unlock()
+		if err == nil {
+			w.merge(onDisk)
+		}
+	}
 	x, ok := w.last[origin]
 	return x.cp, ok
+}
+
+// merge keeps, of each log, the larger of what w knows and onDisk holds.
+func (w *FileWitness) merge(onDisk map[string]witnessed) {
+	for origin, x := range onDisk {
+		if x.cp.Size > w.last[origin].cp.Size {
+			w.last[origin] = x
+		}
+	}
+}
+
+// lock takes an advisory lock (how: syscall.LOCK_SH or LOCK_EX) on the file
+// next to the witness's, so that processes sharing it neither lose each
+// other's checkpoints (read, merge and write under LOCK_EX) nor read a
+// half-merged view.
+func (w *FileWitness) lock(how int) (unlock func(), err error) {
+	f, err := os.OpenFile(w.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit witness: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("audit witness: %w", err)
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
 // Record implements Witness: it merges the file's current content (another
@@ -103,15 +138,16 @@ func (w *FileWitness) Record(cp auditlog.Checkpoint, signed []byte) error {
 	if x, ok := w.last[cp.Origin]; ok && x.cp.Size >= cp.Size {
 		return nil
 	}
+	unlock, err := w.lock(syscall.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	onDisk, err := w.read()
 	if err != nil {
 		return err
 	}
-	for origin, x := range onDisk {
-		if x.cp.Size > w.last[origin].cp.Size {
-			w.last[origin] = x
-		}
-	}
+	w.merge(onDisk)
 	if x, ok := w.last[cp.Origin]; !ok || x.cp.Size < cp.Size {
 		w.last[cp.Origin] = witnessed{cp: cp, signed: string(signed)}
 	}

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -93,6 +95,47 @@ func TestFileWitness(t *testing.T) {
 		cb, okB := w3.Last(b)
 		if !okA || ca.Size != 10 || !okB || cb.Size != 3 {
 			t.Fatalf("merged file: a %v %d, b %v %d", okA, ca.Size, okB, cb.Size)
+		}
+	})
+	t.Run("another process's record counts at once", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "w.json")
+		w1, _ := OpenFileWitness(path, v)
+		w2, _ := OpenFileWitness(path, v)
+		cp, n := signedCP(t, s, a, 7)
+		must(t, w1.Record(cp, n))
+		if got, ok := w2.Last(a); !ok || got.Size != 7 {
+			t.Fatalf("the other process sees %v %d, want the checkpoint of 7 recorded meanwhile", ok, got.Size)
+		}
+	})
+	t.Run("processes recording at once lose nothing", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "w.json")
+		const logs = 16
+		notes := make([][]byte, logs)
+		cps := make([]auditlog.Checkpoint, logs)
+		for i := range logs {
+			cps[i], notes[i] = signedCP(t, s, auditlog.Origin(fmt.Sprintf("cell%d", i)), int64(i+1))
+		}
+		var wg sync.WaitGroup
+		for i := range logs {
+			w, err := OpenFileWitness(path, v) // a process of its own, knowing nothing of the others
+			if err != nil {
+				t.Fatal(err)
+			}
+			wg.Go(func() {
+				if err := w.Record(cps[i], notes[i]); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		all, err := OpenFileWitness(path, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range logs {
+			if got, ok := all.Last(cps[i].Origin); !ok || got.Size != cps[i].Size {
+				t.Errorf("log %d: %v %d in the file, want %d", i, ok, got.Size, cps[i].Size)
+			}
 		}
 	})
 	for _, tc := range []struct {
