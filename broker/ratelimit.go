@@ -101,10 +101,27 @@ func (l *limiter) allow(p Principal, now time.Time) error {
 		return nil
 	}
 	actor := p.Livc + "\x00" + p.Actor
-	if err := l.person.take(actor+"\x00"+p.Sub, now); err != nil {
+	person := actor + "\x00" + p.Sub
+	if err := l.person.take(person, now); err != nil {
 		return err
 	}
-	return l.actor.take(actor, now)
+	if err := l.actor.take(actor, now); err != nil {
+		l.person.give(person) // a refused request costs the person nothing
+		return err
+	}
+	return nil
+}
+
+// give puts back the token take took from key's bucket.
+func (s *buckets) give(key string) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.m[key]; b != nil {
+		b.tokens = min(s.burst, b.tokens+1)
+	}
 }
 
 // take takes one token from key's bucket. A nil set allows everything.
@@ -134,11 +151,21 @@ func (s *buckets) take(key string, now time.Time) error {
 	return &Error{Kind: KindRateLimited, Detail: s.detail, RetryAfter: wait}
 }
 
-// sweep drops the buckets that would be full by now.
+// sweep drops the buckets that would be full by now. If that frees too
+// little (many principals all busy), it drops buckets at random down to
+// three quarters of maxBuckets: memory stays bounded, and the cost of a
+// sweep is paid once per quarter of maxBuckets new principals, not per new
+// one. A dropped principal starts again with a full bucket.
 func (s *buckets) sweep(now time.Time) {
 	for k, b := range s.m {
 		if b.tokens+now.Sub(b.at).Seconds()*s.rate >= s.burst {
 			delete(s.m, k)
 		}
+	}
+	for k := range s.m { // map order is random
+		if len(s.m) < maxBuckets/4*3 {
+			break
+		}
+		delete(s.m, k)
 	}
 }

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -38,6 +39,8 @@ func TestLimiter(t *testing.T) {
 			{bob, 600 * time.Millisecond, true}, {alice, 600 * time.Millisecond, false}}},
 		{"a person refused by their own bucket takes nothing from the actor's", both, []step{
 			{alice, 0, true}, {alice, 0, true}, {alice, 0, true}, {alice, 0, false}, {alice, 0, false}, {alice, 0, false}, {bob, 0, true}}},
+		{"a request the actor's bucket refuses costs the person nothing", RateLimit{PerSecond: 0.001, Burst: 2, ActorPerSecond: 1, ActorBurst: 1}, []step{
+			{alice, 0, true}, {bob, 0, false}, {bob, 0, false}, {bob, time.Second, true}, {bob, 2 * time.Second, true}}},
 		{"the actor's bucket alone", RateLimit{ActorPerSecond: 1, ActorBurst: 2}, []step{
 			{alice, 0, true}, {bob, 0, true}, {alice, 0, false}, {carol, 0, true}}},
 	}
@@ -81,4 +84,18 @@ func TestLimiter(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestLimiterMemoryBounded fills the limiter with more busy principals than
+// maxBuckets (none of them idle enough to be swept as full): the map stays
+// bounded.
+func TestLimiterMemoryBounded(t *testing.T) {
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	l := newLimiter(RateLimit{PerSecond: 0.001, Burst: 1})
+	for i := range maxBuckets + maxBuckets/2 {
+		l.allow(Principal{Livc: "c", Actor: "ocmw", Sub: strconv.Itoa(i)}, t0)
+	}
+	if n := len(l.person.m); n > maxBuckets {
+		t.Fatalf("%d buckets, more than maxBuckets %d", n, maxBuckets)
+	}
 }
