@@ -144,6 +144,34 @@ func (kr *Keyring) loadEpoch() error {
 	return nil
 }
 
+// catchUpEpoch adopts epoch.key's state when another process has moved it
+// past this one's: a newer current epoch, or older epochs destroyed (their
+// keys, and the data keys unwrapped under them, are forgotten here too).
+func (kr *Keyring) catchUpEpoch() error {
+	path := filepath.Join(kr.conf.Dir, FileEpoch)
+	line, err := readKeyFile(path)
+	if err != nil {
+		return err
+	}
+	st, err := parseEpochLine(line)
+	if err != nil {
+		return &fileError{path: path, err: fmt.Errorf("corrupt key file: %w", err)}
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	if st.current <= kr.epoch.current && st.oldest <= kr.epoch.oldest {
+		return nil
+	}
+	for n, k := range kr.epoch.keys {
+		if n < st.oldest {
+			clear(k)
+		}
+	}
+	kr.epoch = st
+	kr.cache.forgetEpochsBefore(st.oldest)
+	return nil
+}
+
 // Epochs returns the oldest epoch whose key is kept, the current epoch (new
 // data keys are wrapped under it) and when it started.
 func (kr *Keyring) Epochs() (oldest, current uint32, started time.Time) {

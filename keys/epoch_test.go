@@ -214,3 +214,39 @@ func TestRetiredIdentities(t *testing.T) {
 		t.Fatalf("%d retired files left", n)
 	}
 }
+
+// TestNewDataKeyCatchesUpEpoch has two processes share a key directory:
+// one starts a new epoch and destroys the old one while the other still
+// holds the old epoch in memory. The lagging one's next data key must be
+// wrapped under the new epoch, so that both can open it, and not under the
+// destroyed one, which nothing could open again.
+func TestNewDataKeyCatchesUpEpoch(t *testing.T) {
+	dir := fixtureDir(t)
+	c := &clock{time.Unix(1_800_000_000, 0)}
+	ahead, lagging := loadAt(t, dir, c), loadAt(t, dir, c)
+	e, err := ahead.AdvanceEpoch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ahead.DestroyEpochsBefore(e); err != nil {
+		t.Fatal(err)
+	}
+	w, err := lagging.NewDataKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := Inspect(w)
+	if err != nil || info.Epoch != e {
+		t.Fatalf("the lagging process wrapped a new data key under epoch %d (%v), want the current %d", info.Epoch, err, e)
+	}
+	sealed, err := lagging.Seal(w, []byte("ad"), []byte("record"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ahead.Open(w, []byte("ad"), sealed); err != nil || string(got) != "record" {
+		t.Fatalf("the other process opens it: %q, %v", got, err)
+	}
+	if oldest, current, _ := lagging.Epochs(); oldest != e || current != e {
+		t.Fatalf("the lagging process's epochs: oldest %d current %d, want %d and %d", oldest, current, e, e)
+	}
+}

@@ -111,7 +111,10 @@ func TestMaintainEpochs(t *testing.T) {
 		scans := 0
 		st.onScan = func() {
 			if scans++; scans == 2 { // after the first walk, before the check
-				w, _ := stale.NewDataKey()
+				// A process that read epoch.key just before epoch 2 began
+				// (NewDataKey reads it again each time, so only a race
+				// leaves a data key under the old epoch now).
+				w, _ := stale.wrap(make([]byte, secretSize), stale.kekID, 1)
 				st.keys["late"] = w
 			}
 		}

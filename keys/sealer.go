@@ -48,8 +48,14 @@ var (
 )
 
 // NewDataKey returns a fresh random 32-byte data key, wrapped under the
-// current key-encryption key and the current epoch.
+// current key-encryption key and the current epoch. It first reads epoch.key
+// again (catchUpEpoch): another process sharing the key directory may have
+// started a newer epoch and destroyed this one, and a data key wrapped
+// under a destroyed epoch could never be opened.
 func (kr *Keyring) NewDataKey() ([]byte, error) {
+	if err := kr.catchUpEpoch(); err != nil {
+		return nil, err
+	}
 	dk := make([]byte, secretSize)
 	rand.Read(dk)
 	defer clear(dk)
