@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -181,20 +182,13 @@ func TestWitnessStopsRebuiltLog(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cell := newCell(t, c)
 			path := filepath.Join(t.TempDir(), "w.json")
-			w, err := OpenFileWitness(path, v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l := NewWith(c, Conf{Signer: s, Verifier: v, Witness: w})
-			appendN(t, l, cell, 0, 20)
-			if _, err := l.Checkpoint(ctx, cell, true); err != nil {
-				t.Fatal(err)
-			}
+			witnessedLog(t, c, s, v, path, cell, 20)
 			rewrite(t, c, cell, 3)
 			key, _ := StreamKey(cell)
 			must(t, c.Del(ctx, key+":checkpoints").Err())
 			must(t, c.HDel(ctx, key+":head", "cp").Err())
 
+			var err error
 			conf := Conf{Signer: s, Verifier: v}
 			if tc.witness {
 				if conf.Witness, err = OpenFileWitness(path, v); err != nil {
@@ -241,15 +235,7 @@ func TestWitnessAheadOfReplay(t *testing.T) {
 	c, ctx := openReal(t), context.Background()
 	s, v := testKey(t)
 	cell := newCell(t, c)
-	w, err := OpenFileWitness(filepath.Join(t.TempDir(), "w.json"), v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := NewWith(c, Conf{Signer: s, Verifier: v, Witness: w})
-	appendN(t, l, cell, 0, 10)
-	if _, err := l.Checkpoint(ctx, cell, true); err != nil {
-		t.Fatal(err)
-	}
+	l := witnessedLog(t, c, s, v, filepath.Join(t.TempDir(), "w.json"), cell, 10)
 	key, _ := StreamKey(cell)
 	origin := auditlog.Origin(cell)
 	root5, err := tlog.TreeHash(5, l.reader(ctx, key))
@@ -264,4 +250,20 @@ func TestWitnessAheadOfReplay(t *testing.T) {
 	if p := l.checkWitness(ctx, key, origin, 5, other); p == nil || p.Kind != auditlog.ProblemWitness {
 		t.Fatalf("a replay of 5 other entries behind a witness of 10: %+v, want %s", p, auditlog.ProblemWitness)
 	}
+}
+
+// witnessedLog returns a Log with a file witness at path, holding n entries
+// of cell and a checkpoint of them recorded by the witness.
+func witnessedLog(t *testing.T, c redis.UniversalClient, s note.Signer, v note.Verifier, path, cell string, n int) *Log {
+	t.Helper()
+	w, err := OpenFileWitness(path, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewWith(c, Conf{Signer: s, Verifier: v, Witness: w})
+	appendN(t, l, cell, 0, n)
+	if _, err := l.Checkpoint(context.Background(), cell, true); err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
