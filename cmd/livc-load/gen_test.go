@@ -176,3 +176,34 @@ func TestDueBefore(t *testing.T) {
 		})
 	}
 }
+
+func TestParseStatCPU(t *testing.T) {
+	for _, tc := range []struct {
+		name, stat string
+		want       time.Duration
+	}{
+		{"plain", "4242 (livc-broker) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 31 0 0 20 0 9 0", 2810 * time.Millisecond},
+		{"name with spaces and parentheses", "7 (a) b) (c) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0", 70 * time.Millisecond},
+		{"truncated", "7 (x) R 1 7", 0},
+		{"no name", "garbage", 0},
+		{"not a number", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 a 4 0 0", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := parseStatCPU(tc.stat); got != tc.want {
+				t.Errorf("parseStatCPU = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCPUPerRequest(t *testing.T) {
+	r := result{Lat: make([]time.Duration, 1000), CPU: map[string]time.Duration{
+		"tool": 50 * time.Millisecond, "server": 180 * time.Millisecond, "redis": 40 * time.Millisecond,
+	}}
+	if got, want := r.cpuPerRequest(), "server 180µs redis 40µs tool 50µs"; got != want {
+		t.Errorf("cpuPerRequest = %q, want %q", got, want)
+	}
+	if got := (result{CPU: r.CPU}).cpuPerRequest(); got != "" {
+		t.Errorf("no answers: %q, want nothing", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/livc/livc-broker/broker"
@@ -37,7 +38,9 @@ func (e *env) compare(ctx context.Context, o options, w io.Writer) error {
 	cl := o.load()
 	cl.Rate = 0
 	e.warm(ctx, decide)
+	meter := newCPUMeter(map[string]int{"server": opa.cmd.Process.Pid, "tool": os.Getpid()})
 	rOPA := run(ctx, "opa server decision", cl, decide)
+	rOPA.CPU = meter.stop()
 	rOPA.RSSKB, rOPA.HWMKB = rss(opa.cmd.Process.Pid)
 	rOPA.print(w)
 	opa.stop()

@@ -164,7 +164,16 @@ func (e *env) measure(ctx context.Context, o options, name string, l load, f op)
 		go func() { prof <- e.saveProfile(e.broker.Pprof, "profile", secs, name) }()
 		go func() { prof <- e.saveProfile(e.broker.Pprof, "block", secs, name) }()
 	}
+	pids := map[string]int{"tool": os.Getpid()}
+	if e.broker != nil {
+		pids["server"] = e.broker.cmd.Process.Pid
+	}
+	if e.redis != nil {
+		pids["redis"] = e.redis.cmd.Process.Pid
+	}
+	meter := newCPUMeter(pids)
 	r := run(ctx, name, l, f)
+	r.CPU = meter.stop()
 	for range cap(prof) {
 		if err := <-prof; err != nil {
 			fmt.Fprintln(os.Stderr, "profile:", err)
