@@ -1,16 +1,11 @@
 package broker
 
-import (
-	"bytes"
-	"encoding/json"
-)
-
 // SealRecord seals rec for the store under the person's wrapped data key,
 // bound to its cell, person and id (see recordAD). The submission pipeline
 // stores records this way; tools that seed a store directly (the load
 // generator) must too, or the broker will refuse to open what they wrote.
 func SealRecord(s Sealer, wrapped []byte, livc string, rec Record) (SealedRecord, error) {
-	plain, err := json.Marshal(rec)
+	plain, err := encodeRecord(rec)
 	if err != nil {
 		return SealedRecord{}, err
 	}
@@ -22,17 +17,15 @@ func SealRecord(s Sealer, wrapped []byte, livc string, rec Record) (SealedRecord
 }
 
 // OpenRecord opens one sealed record of person ref in cell livc and decodes
-// it, numbers kept as json.Number. A record that does not open or decode is
+// it (either form, see recordcodec.go), numbers kept as json.Number. A record that does not open or decode is
 // an error, never an empty record.
 func OpenRecord(s Sealer, wrapped []byte, livc, ref string, sr SealedRecord) (Record, error) {
 	plain, err := s.Open(wrapped, recordAD(livc, ref, sr.ID), sr.Sealed)
 	if err != nil {
 		return Record{}, Wrap(KindInternal, err, "a record could not be decrypted")
 	}
-	var rec Record
-	dec := json.NewDecoder(bytes.NewReader(plain))
-	dec.UseNumber()
-	if err := dec.Decode(&rec); err != nil {
+	rec, err := decodeRecord(plain)
+	if err != nil {
 		return Record{}, Wrap(KindInternal, err, "a record could not be decoded")
 	}
 	return rec, nil

@@ -2,7 +2,6 @@ package broker
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
 )
@@ -116,15 +115,11 @@ func (s *Service) keyFor(ctx context.Context, livc, ref string) (KeyUse, error) 
 
 // sealRecord seals rec under the wrapped data key, bound to its place.
 func (s *Service) sealRecord(livc string, wrapped []byte, rec Record) (SealedRecord, error) {
-	plain, err := json.Marshal(rec)
+	sealed, err := SealRecord(s.c.Sealer, wrapped, livc, rec)
 	if err != nil {
 		return SealedRecord{}, Wrap(KindInternal, err, "the record could not be sealed")
 	}
-	sealed, err := s.c.Sealer.Seal(wrapped, recordAD(livc, rec.SubjectRef, rec.ID), plain)
-	if err != nil {
-		return SealedRecord{}, Wrap(KindInternal, err, "the record could not be sealed")
-	}
-	return SealedRecord{ID: rec.ID, Sealed: sealed}, nil
+	return sealed, nil
 }
 
 // recordAD binds a sealed record to its place, so that a record moved to
