@@ -10,8 +10,9 @@ import (
 // merged into one card, holding only what the policy releases to the
 // requester under the declared purpose.
 //
-// Steps: authenticate, decide (one evaluation: the released classes), open
-// the records, release (a pure filter), audit, answer. A person the requester
+// Steps: authenticate, read the person's dossiers, records and key (one
+// read), decide (one evaluation: the released classes), open the records,
+// release (a pure filter), audit, answer. A person the requester
 // may see nothing of is the same 404 whatever the reason.
 func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card, error) {
 	c, err := s.begin(ctx, req, "card.read")
@@ -22,15 +23,16 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 		return Card{}, c.fail(ctx, ErrNotFoundForRequester)
 	}
 	c.entry.SubjectRef = ref
-	scope, err := s.subjectScope(ctx, c.cell.ID, ref, c.actor.ID)
+	data, err := s.readSubject(ctx, c.cell.ID, ref)
 	if err != nil {
 		return Card{}, c.fail(ctx, err)
 	}
+	scope := scopeOf(data.Cases, c.actor.ID)
 	d, err := c.decide(ctx, DecisionInput{Subject: &scope})
 	if err != nil {
 		return Card{}, err
 	}
-	records, err := s.openRecords(ctx, c.cell.ID, ref)
+	records, err := s.openRecords(c.cell.ID, ref, data)
 	if err != nil {
 		return Card{}, c.fail(ctx, err)
 	}
@@ -49,13 +51,9 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 	return card, nil
 }
 
-// subjectScope tells how the actor stands to the person: whether a dossier
-// about it is open, and whether the actor is on the roster of an open one.
-func (s *Service) subjectScope(ctx context.Context, livc, ref, actor string) (SubjectScope, error) {
-	cases, err := s.c.Store.CasesOfSubject(ctx, livc, ref)
-	if err != nil && !isNotFound(err) {
-		return SubjectScope{}, Wrap(KindUnavailable, err, "the store is unavailable")
-	}
+// scopeOf tells how the actor stands to the person from its dossiers:
+// whether one is open, and whether the actor is on the roster of an open one.
+func scopeOf(cases []Case, actor string) SubjectScope {
 	var sc SubjectScope
 	for _, k := range cases {
 		if !k.Open() {
@@ -66,22 +64,19 @@ func (s *Service) subjectScope(ctx context.Context, livc, ref, actor string) (Su
 			sc.OnRoster = true
 		}
 	}
-	return sc, nil
+	return sc
 }
 
-// openRecords reads and decrypts every record of the person. A record that
-// does not open is an error, never silently skipped.
-func (s *Service) openRecords(ctx context.Context, livc, ref string) ([]Record, error) {
-	sealed, wrapped, err := s.sealedWithKey(ctx, livc, ref)
-	if isNotFound(err) { // erased: the key is gone
+// openRecords decrypts every record of the person. A record that does not
+// open is an error, never silently skipped; a person whose key is gone
+// (erased) has no records to show.
+func (s *Service) openRecords(livc, ref string, d SubjectData) ([]Record, error) {
+	if len(d.Sealed) == 0 || d.Wrapped == nil {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Record, 0, len(sealed))
-	for _, sr := range sealed {
-		rec, err := OpenRecord(s.c.Sealer, wrapped, livc, ref, sr)
+	out := make([]Record, 0, len(d.Sealed))
+	for _, sr := range d.Sealed {
+		rec, err := OpenRecord(s.c.Sealer, d.Wrapped, livc, ref, sr)
 		if err != nil {
 			return nil, err
 		}

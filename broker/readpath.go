@@ -2,40 +2,48 @@ package broker
 
 import "context"
 
-// RecordsKeyReader is an optional capability of a Store: a person's sealed
-// records and wrapped data key in one read (one round trip for a networked
-// store). The card read uses it when the Store has it; wrapped is nil when
-// the person has no data key (erased).
-type RecordsKeyReader interface {
-	RecordsAndDataKey(ctx context.Context, livc, ref string) (sealed []SealedRecord, wrapped []byte, err error)
+// SubjectData is everything the card read needs from the store about one
+// person: its dossiers (oldest first), its sealed records in the order they
+// were stored, and its wrapped data key (nil when it has none: erased, or
+// never written).
+type SubjectData struct {
+	Cases   []Case
+	Sealed  []SealedRecord
+	Wrapped []byte
 }
 
-// sealedWithKey reads the person's sealed records and data key, in one read
-// when the store can; ErrNotFound for a person without a data key.
-func (s *Service) sealedWithKey(ctx context.Context, livc, ref string) ([]SealedRecord, []byte, error) {
-	if r, ok := s.c.Store.(RecordsKeyReader); ok {
-		sealed, wrapped, err := r.RecordsAndDataKey(ctx, livc, ref)
+// SubjectReader is an optional capability of a Store: SubjectData in one
+// read that sees the store at one moment (one round trip for a networked
+// store, where the card read would otherwise take two). The card read uses
+// it when the Store has it.
+type SubjectReader interface {
+	ReadSubject(ctx context.Context, livc, ref string) (SubjectData, error)
+}
+
+// readSubject reads what the card read needs about the person, in one read
+// when the store can. A store failure is KindUnavailable.
+func (s *Service) readSubject(ctx context.Context, livc, ref string) (SubjectData, error) {
+	if r, ok := s.c.Store.(SubjectReader); ok {
+		d, err := r.ReadSubject(ctx, livc, ref)
 		if err != nil {
-			return nil, nil, Wrap(KindUnavailable, err, "the store is unavailable")
+			return SubjectData{}, Wrap(KindUnavailable, err, "the store is unavailable")
 		}
-		if len(sealed) > 0 && wrapped == nil {
-			return nil, nil, ErrNotFound
-		}
-		return sealed, wrapped, nil
+		return d, nil
 	}
-	sealed, err := s.c.Store.Records(ctx, livc, ref)
+	var d SubjectData
+	var err error
+	if d.Cases, err = s.c.Store.CasesOfSubject(ctx, livc, ref); err != nil && !isNotFound(err) {
+		return SubjectData{}, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	if d.Sealed, err = s.c.Store.Records(ctx, livc, ref); err != nil && !isNotFound(err) {
+		return SubjectData{}, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	if len(d.Sealed) == 0 {
+		return d, nil
+	}
+	d.Wrapped, err = s.c.Store.ExistingDataKey(ctx, livc, ref)
 	if err != nil && !isNotFound(err) {
-		return nil, nil, Wrap(KindUnavailable, err, "the store is unavailable")
+		return SubjectData{}, Wrap(KindUnavailable, err, "the store is unavailable")
 	}
-	if len(sealed) == 0 {
-		return nil, nil, nil
-	}
-	wrapped, err := s.c.Store.ExistingDataKey(ctx, livc, ref)
-	if err != nil {
-		if isNotFound(err) {
-			return nil, nil, ErrNotFound
-		}
-		return nil, nil, Wrap(KindUnavailable, err, "the store is unavailable")
-	}
-	return sealed, wrapped, nil
+	return d, nil
 }

@@ -190,11 +190,21 @@ func (s *Store) CasesOfSubject(ctx context.Context, livc, ref string) ([]broker.
 	if err != nil {
 		return nil, fail("cases of subject", err)
 	}
+	cases, err := decodeCases(docs)
+	if err != nil {
+		return nil, fail("cases of subject", err)
+	}
+	return cases, nil
+}
+
+// decodeCases decodes stored dossiers, oldest first (by creation time, then
+// id).
+func decodeCases(docs []string) ([]broker.Case, error) {
 	cases := make([]broker.Case, 0, len(docs))
 	for _, doc := range docs {
 		var c broker.Case
 		if err := json.Unmarshal([]byte(doc), &c); err != nil {
-			return nil, fail("cases of subject", errors.New("stored dossier is not valid JSON"))
+			return nil, errors.New("stored dossier is not valid JSON")
 		}
 		cases = append(cases, c)
 	}

@@ -4,60 +4,118 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/redis/go-redis/v9"
 )
 
-// RecordsAndDataKey must give what Records and ExistingDataKey give, in one
-// read, for a subject with records and a key, without a key, and unknown.
-func TestRecordsAndDataKey(t *testing.T) {
+// ReadSubject must give, in one read, what CasesOfSubject, Records and
+// ExistingDataKey give: for a subject with dossiers, records and a key,
+// without a key (erased), without dossiers, and unknown.
+func TestReadSubject(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		ctx, s, cell := context.Background(), New(c), newCell(t, c)
-		for _, id := range []string{"sig_1", "sig_2"} {
-			if err := s.PutRecord(ctx, cell, "s_a", broker.SealedRecord{ID: id, Sealed: []byte("sealed-" + id)}); err != nil {
+		for _, w := range []struct{ ref, id string }{{"s_a", "sig_2"}, {"s_a", "sig_1"}, {"s_nokey", "sig_3"}, {"s_nocase", "sig_4"}} {
+			if err := s.PutRecord(ctx, cell, w.ref, broker.SealedRecord{ID: w.id, Sealed: []byte("sealed-" + w.id)}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := s.PutRecord(ctx, cell, "s_nokey", broker.SealedRecord{ID: "sig_3", Sealed: []byte("x")}); err != nil {
-			t.Fatal(err)
+		for _, ref := range []string{"s_a", "s_nocase"} {
+			if _, err := s.DataKey(ctx, cell, ref, []byte("wrapped-"+ref)); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if _, err := s.DataKey(ctx, cell, "s_a", []byte("wrapped-a")); err != nil {
-			t.Fatal(err)
+		t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+		for _, cs := range []broker.Case{
+			testCase(cell, "case_2", "s_a", t0.Add(time.Hour)), testCase(cell, "case_1", "s_a", t0),
+			testCase(cell, "case_3", "s_nokey", t0),
+		} {
+			if err := s.CreateCase(ctx, cs); err != nil {
+				t.Fatal(err)
+			}
 		}
 		tests := []struct {
-			name    string
-			ref     string
-			ids     []string
-			wrapped []byte
+			name, ref string
+			cases     []string
+			ids       []string
+			wrapped   []byte
 		}{
-			{"records and key", "s_a", []string{"sig_1", "sig_2"}, []byte("wrapped-a")},
-			{"records without key", "s_nokey", []string{"sig_3"}, nil},
-			{"unknown subject", "s_unknown", nil, nil},
+			{"dossiers, records and key", "s_a", []string{"case_1", "case_2"}, []string{"sig_2", "sig_1"}, []byte("wrapped-s_a")},
+			{"records without key", "s_nokey", []string{"case_3"}, []string{"sig_3"}, nil},
+			{"no dossier", "s_nocase", nil, []string{"sig_4"}, []byte("wrapped-s_nocase")},
+			{"unknown subject", "s_unknown", nil, nil, nil},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				recs, wrapped, err := s.RecordsAndDataKey(ctx, cell, tt.ref)
+				d, err := s.ReadSubject(ctx, cell, tt.ref)
 				if err != nil {
 					t.Fatal(err)
 				}
-				var ids []string
-				for _, r := range recs {
+				var cases, ids []string
+				for _, k := range d.Cases {
+					cases = append(cases, k.ID)
+				}
+				for _, r := range d.Sealed {
 					ids = append(ids, r.ID)
-					if string(r.Sealed) == "" {
-						t.Errorf("record %s without payload", r.ID)
+					if string(r.Sealed) != "sealed-"+r.ID {
+						t.Errorf("record %s holds %q", r.ID, r.Sealed)
 					}
 				}
-				if !slices.Equal(ids, tt.ids) || string(wrapped) != string(tt.wrapped) || (tt.wrapped == nil) != (wrapped == nil) {
-					t.Fatalf("got %v %q, want %v %q", ids, wrapped, tt.ids, tt.wrapped)
+				if !slices.Equal(cases, tt.cases) || !slices.Equal(ids, tt.ids) ||
+					string(d.Wrapped) != string(tt.wrapped) || (tt.wrapped == nil) != (d.Wrapped == nil) {
+					t.Fatalf("got %v %v %q, want %v %v %q", cases, ids, d.Wrapped, tt.cases, tt.ids, tt.wrapped)
 				}
-				old, err := s.Records(ctx, cell, tt.ref)
-				if err != nil || len(old) != len(recs) {
-					t.Fatalf("Records gives %d records (%v), RecordsAndDataKey %d", len(old), err, len(recs))
+				old, err := s.CasesOfSubject(ctx, cell, tt.ref)
+				if err != nil || len(old) != len(d.Cases) || (len(old) > 0 && !equalCase(old[0], d.Cases[0])) {
+					t.Fatalf("CasesOfSubject gives %+v (%v), ReadSubject %+v", old, err, d.Cases)
+				}
+				recs, err := s.Records(ctx, cell, tt.ref)
+				if err != nil || len(recs) != len(d.Sealed) {
+					t.Fatalf("Records gives %d records (%v), ReadSubject %d", len(recs), err, len(d.Sealed))
 				}
 			})
 		}
+		t.Run("record listed without payload", func(t *testing.T) {
+			p, _ := subjectPrefix(cell, "s_a")
+			if err := c.RPush(ctx, p+"record-ids", "sig_lost").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if d, err := s.ReadSubject(ctx, cell, "s_a"); err == nil || broker.KindOf(err) != broker.KindUnavailable {
+				t.Fatalf("got %+v, %v; want an unavailable store", d, err)
+			}
+		})
+		t.Run("bad ref", func(t *testing.T) {
+			if _, err := s.ReadSubject(ctx, cell, ""); err == nil {
+				t.Fatal("an empty ref was read")
+			}
+		})
 	})
 }
 
-var _ broker.RecordsKeyReader = (*Store)(nil)
+func TestSubjectReply(t *testing.T) {
+	k := "key"
+	for _, tc := range []struct {
+		name  string
+		reply []any
+		ok    bool
+	}{
+		{"full", []any{[]any{"doc"}, []any{"id"}, []any{"sealed"}, "key"}, true},
+		{"empty, no key", []any{[]any{}, []any{}, []any{}, nil}, true},
+		{"missing record", []any{[]any{}, []any{"id"}, []any{nil}, k}, true},
+		{"three parts", []any{[]any{}, []any{}, []any{}}, false},
+		{"ids and records differ", []any{[]any{}, []any{"a", "b"}, []any{"x"}, nil}, false},
+		{"nil id", []any{[]any{}, []any{nil}, []any{"x"}, nil}, false},
+		{"number item", []any{[]any{int64(1)}, []any{}, []any{}, nil}, false},
+		{"part not a list", []any{"x", []any{}, []any{}, nil}, false},
+		{"key not a string", []any{[]any{}, []any{}, []any{}, int64(3)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, _, _, err := subjectReply(tc.reply); (err == nil) != tc.ok {
+				t.Errorf("err %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+}
+
+var _ broker.SubjectReader = (*Store)(nil)

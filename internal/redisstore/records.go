@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/redis/go-redis/v9"
@@ -80,37 +81,110 @@ func (s *Store) HasRecord(ctx context.Context, livc, ref, id string) (bool, erro
 	return ok, nil
 }
 
-// RecordsAndDataKey returns the subject's sealed records, as Records does,
-// and its wrapped data key (nil when it has none: erased, or never written),
-// read together in one MULTI, one round trip on the card read's path.
-func (s *Store) RecordsAndDataKey(ctx context.Context, livc, ref string) ([]broker.SealedRecord, []byte, error) {
+// readSubjectScript reads what a card read needs about a subject, at one
+// moment: its dossiers, its record ids in order with each record, and its
+// data key. KEYS[1] the subject's set of dossier ids, KEYS[2] its record id
+// list, KEYS[3] its records hash, KEYS[4] its data key; ARGV[1] the prefix
+// of dossier keys, in the same hash slot. A dossier id whose dossier is gone
+// is skipped; a record id without its record is returned as false, for the
+// caller to refuse.
+var readSubjectScript = redis.NewScript(`
+local docs = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local doc = redis.call('GET', ARGV[1] .. id)
+  if doc then docs[#docs + 1] = doc end
+end
+local ids = redis.call('LRANGE', KEYS[2], 0, -1)
+local sealed = {}
+for i, id in ipairs(ids) do sealed[i] = redis.call('HGET', KEYS[3], id) end
+return {docs, ids, sealed, redis.call('GET', KEYS[4])}
+`)
+
+// ReadSubject returns the subject's dossiers (as CasesOfSubject), sealed
+// records (as Records) and wrapped data key (nil when it has none), read in
+// one script run: one round trip, and one moment of the store.
+func (s *Store) ReadSubject(ctx context.Context, livc, ref string) (broker.SubjectData, error) {
 	p, err := subjectPrefix(livc, ref)
 	if err != nil {
-		return nil, nil, err
+		return broker.SubjectData{}, err
 	}
-	var ids *redis.StringSliceCmd
-	var all *redis.MapStringStringCmd
-	var key *redis.StringCmd
-	_, err = s.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		ids = tx.LRange(ctx, p+"record-ids", 0, -1)
-		all = tx.HGetAll(ctx, p+"records")
-		key = tx.Get(ctx, p+"datakey")
-		return nil
-	})
-	if err != nil && !(errors.Is(err, redis.Nil) && errors.Is(key.Err(), redis.Nil) && ids.Err() == nil && all.Err() == nil) {
-		return nil, nil, fail("records", err)
+	cp, _ := cellPrefix(livc)
+	keys := []string{p + "cases", p + "record-ids", p + "records", p + "datakey"}
+	reply, err := readSubjectScript.Run(ctx, s.c, keys, cp+"case:").Slice()
+	if err != nil {
+		return broker.SubjectData{}, fail("read subject", err)
 	}
-	recs := make([]broker.SealedRecord, 0, len(ids.Val()))
-	for _, id := range ids.Val() {
-		sealed, ok := all.Val()[id]
-		if !ok {
-			return nil, nil, fail("records", fmt.Errorf("record listed without payload"))
+	docs, ids, sealed, key, err := subjectReply(reply)
+	if err != nil {
+		return broker.SubjectData{}, fail("read subject", err)
+	}
+	var d broker.SubjectData
+	if d.Cases, err = decodeCases(docs); err != nil {
+		return broker.SubjectData{}, fail("read subject", err)
+	}
+	d.Sealed = make([]broker.SealedRecord, 0, len(ids))
+	for i, id := range ids {
+		if sealed[i] == nil {
+			return broker.SubjectData{}, fail("read subject", errors.New("record listed without payload"))
 		}
-		recs = append(recs, broker.SealedRecord{ID: id, Sealed: []byte(sealed)})
+		d.Sealed = append(d.Sealed, broker.SealedRecord{ID: id, Sealed: []byte(*sealed[i])})
 	}
-	var wrapped []byte
-	if key.Err() == nil {
-		wrapped = []byte(key.Val())
+	if key != nil {
+		d.Wrapped = []byte(*key)
 	}
-	return recs, wrapped, nil
+	return d, nil
+}
+
+// subjectReply takes readSubjectScript's reply apart: nil stands for what
+// Redis answered as nil (a missing record, no data key).
+func subjectReply(reply []any) (docs, ids []string, sealed []*string, key *string, err error) {
+	if len(reply) != 4 {
+		return nil, nil, nil, nil, fmt.Errorf("a reply of %d parts", len(reply))
+	}
+	strs := func(v any) ([]*string, error) {
+		arr, ok := v.([]any)
+		if !ok && v != nil {
+			return nil, fmt.Errorf("a reply part of type %T", v)
+		}
+		out := make([]*string, len(arr))
+		for i, x := range arr {
+			switch x := x.(type) {
+			case string:
+				out[i] = &x
+			case nil:
+			default:
+				return nil, fmt.Errorf("a reply item of type %T", x)
+			}
+		}
+		return out, nil
+	}
+	var parts [3][]*string
+	for i := range parts {
+		if parts[i], err = strs(reply[i]); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	for _, part := range [][]*string{parts[0], parts[1]} {
+		if slices.Contains(part, nil) {
+			return nil, nil, nil, nil, errors.New("a nil dossier or record id")
+		}
+	}
+	if len(parts[2]) != len(parts[1]) {
+		return nil, nil, nil, nil, errors.New("records and ids do not match")
+	}
+	switch k := reply[3].(type) {
+	case string:
+		key = &k
+	case nil:
+	default:
+		return nil, nil, nil, nil, fmt.Errorf("a data key of type %T", k)
+	}
+	deref := func(ps []*string) []string {
+		out := make([]string, len(ps))
+		for i, p := range ps {
+			out[i] = *p
+		}
+		return out
+	}
+	return deref(parts[0]), deref(parts[1]), parts[2], key, nil
 }
