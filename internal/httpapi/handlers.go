@@ -33,7 +33,8 @@ func (g *gateway) readCard(ctx *gin.Context) {
 		g.problem(ctx, err)
 		return
 	}
-	g.answer(ctx, http.StatusOK, card)
+	body, err := appendCard(make([]byte, 0, 2048), card)
+	g.answerJSON(ctx, http.StatusOK, body, err)
 }
 
 func (g *gateway) createCase(ctx *gin.Context) {

@@ -188,11 +188,17 @@ func (g *gateway) problem(ctx *gin.Context, err error) {
 
 // answer writes v as JSON, or encrypted to the actor when it asked so.
 func (g *gateway) answer(ctx *gin.Context, status int, v any) {
+	body, err := json.Marshal(v)
+	g.answerJSON(ctx, status, body, err)
+}
+
+// answerJSON writes body, v as JSON, or encrypted to the actor when it asked
+// so; err is the error encoding v, for a 500 instead.
+func (g *gateway) answerJSON(ctx *gin.Context, status int, body []byte, err error) {
 	req := request(ctx)
 	if req.AuditID != "" {
 		ctx.Header(HeaderAuditID, req.AuditID)
 	}
-	body, err := json.Marshal(v)
 	if err != nil {
 		g.problem(ctx, broker.Wrap(broker.KindInternal, err, ""))
 		return
