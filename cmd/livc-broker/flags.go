@@ -32,7 +32,17 @@ type serveConf struct {
 	KeyCheck    time.Duration
 	Limits      limitsConf
 	Pprof       string
+	// GCPercent is the Go collector's target (GOGC), set at start unless
+	// GOGC is in the environment.
+	GCPercent int
 }
+
+// defaultGCPercent: the broker's live heap is a few tens of MB and every
+// request allocates, so at Go's default of 100 the collector runs several
+// times a second under load and took a tenth of the card read's CPU; at 400
+// the heap may grow to five times what is live, still far under the 200 MB
+// a cell's broker is allowed (BENCHMARKS.md).
+const defaultGCPercent = 400
 
 // multiFlag is a flag that may repeat.
 type multiFlag []string
@@ -53,6 +63,7 @@ func envOr(key, def string) string {
 // parseServe reads the flags of serve, with the environment as defaults.
 func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	var c serveConf
+	var err error
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.Usage = func() { usage(fs) }
 	var configs multiFlag
@@ -76,13 +87,17 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	check := envOr("LIVC_KEY_CHECK", "1m")
 	fs.StringVar(&check, "key-check", check, "`DURATION` between key maintenance runs: adopting rotated keys, starting and destroying key epochs (env LIVC_KEY_CHECK)")
 	fs.StringVar(&c.Pprof, "pprof", envOr("LIVC_PPROF", ""), "loopback `ADDR` to serve the Go profiler (/debug/pprof/) on; off by default (env LIVC_PPROF)")
+	gcPercent := envOr("LIVC_GC_PERCENT", strconv.Itoa(defaultGCPercent))
+	fs.StringVar(&gcPercent, "gc-percent", gcPercent, "the Go collector's target `PERCENT` (GOGC) from 25 to 1000: the heap may grow to 1+PERCENT/100 times what is live before a collection; higher spends memory to save CPU. GOGC in the environment, when set, wins (env LIVC_GC_PERCENT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.GCPercent, err = strconv.Atoi(gcPercent); err != nil || c.GCPercent < 25 || c.GCPercent > 1000 {
+		return c, fmt.Errorf("--gc-percent must be a whole number from 25 to 1000, got %q", gcPercent)
 	}
 	if err := limits(); err != nil {
 		return c, err
 	}
-	var err error
 	if c.EpochPeriod, err = time.ParseDuration(epoch); err != nil || c.EpochPeriod < time.Second || c.EpochPeriod > 90*24*time.Hour {
 		return c, fmt.Errorf("--epoch-period must be a duration from 1s to 2160h, got %q", epoch)
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"flag"
+	"log/slog"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -14,7 +16,8 @@ func TestParseServe(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.Listen != "127.0.0.1:8080" || c.Issuer != "livc-dev" || c.Audience != "livc-broker" ||
-			c.MaxBody != 1<<20 || c.RedisURL != "" || c.JWKS != "" || c.KeysDir != "" || len(c.Configs) != 0 {
+			c.MaxBody != 1<<20 || c.RedisURL != "" || c.JWKS != "" || c.KeysDir != "" || len(c.Configs) != 0 ||
+			c.GCPercent != defaultGCPercent {
 			t.Fatalf("%+v", c)
 		}
 	})
@@ -23,6 +26,7 @@ func TestParseServe(t *testing.T) {
 			"LIVC_CONFIG": "a.yaml,b.yaml", "LIVC_LISTEN": "127.0.0.1:9", "LIVC_TLS_CERT": "c.pem", "LIVC_TLS_KEY": "k.pem",
 			"LIVC_REDIS_URL": "redis://r:6379/1", "LIVC_KEYS": "/k", "LIVC_JWKS": "j.json", "LIVC_ISSUER": "iss",
 			"LIVC_AUDIENCE": "aud", "LIVC_MAX_BODY": "2048", "LIVC_ADMIN_LISTEN": "127.0.0.1:10", "LIVC_DATA": "/d",
+			"LIVC_GC_PERCENT": "150",
 		}
 		for k, v := range env {
 			t.Setenv(k, v)
@@ -33,7 +37,7 @@ func TestParseServe(t *testing.T) {
 		}
 		got := []string{strings.Join(c.Configs, ","), c.Listen, c.TLSCert, c.TLSKey, c.RedisURL, c.KeysDir, c.JWKS, c.Issuer, c.Audience, c.AdminListen, c.DataDir}
 		want := []string{"a.yaml,b.yaml", "127.0.0.1:9", "c.pem", "k.pem", "redis://r:6379/1", "/k", "j.json", "iss", "aud", "127.0.0.1:10", "/d"}
-		if strings.Join(got, " ") != strings.Join(want, " ") || c.MaxBody != 2048 {
+		if strings.Join(got, " ") != strings.Join(want, " ") || c.MaxBody != 2048 || c.GCPercent != 150 {
 			t.Fatalf("got %v %d", got, c.MaxBody)
 		}
 	})
@@ -53,6 +57,9 @@ func TestParseServe(t *testing.T) {
 		{"max body too small", []string{"--max-body", "10"}, "--max-body"},
 		{"tls cert without key", []string{"--tls-cert", "c.pem"}, "go together"},
 		{"unknown log format", []string{"--log-format", "xml"}, "--log-format"},
+		{"gc percent not a number", []string{"--gc-percent", "off"}, "--gc-percent"},
+		{"gc percent too low", []string{"--gc-percent", "10"}, "--gc-percent"},
+		{"gc percent too high", []string{"--gc-percent", "5000"}, "--gc-percent"},
 		{"stray argument", []string{"extra"}, "no arguments"},
 		{"unknown flag", []string{"--nope"}, "nope"},
 	}
@@ -63,5 +70,23 @@ func TestParseServe(t *testing.T) {
 				t.Fatalf("err %v, want one saying %q", err, r.says)
 			}
 		})
+	}
+}
+
+// The flag's target is applied, unless the operator's GOGC is set.
+func TestSetGCPercent(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig) })
+	log := slog.New(slog.DiscardHandler)
+
+	t.Setenv("GOGC", "")
+	setGCPercent(250, log)
+	if got := debug.SetGCPercent(100); got != 250 {
+		t.Errorf("without GOGC: the target is %d, want 250", got)
+	}
+	t.Setenv("GOGC", "50")
+	setGCPercent(250, log)
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set: the target was changed to %d", got)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -81,6 +83,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	setGCPercent(c.GCPercent, log)
 	if c.Pprof != "" {
 		if err := startPprof(ctx, c.Pprof, log); err != nil {
 			return err
@@ -268,4 +271,14 @@ type keyringOpener struct{ kr *keys.Keyring }
 
 func (o keyringOpener) Open(env []byte, limit int64) ([]byte, error) {
 	return envelope.NewOpener(o.kr.Identities()...).Open(env, limit)
+}
+
+// setGCPercent sets the collector's target, unless GOGC is in the
+// environment: an operator's GOGC wins over the flag's default.
+func setGCPercent(percent int, log *slog.Logger) {
+	if v, ok := os.LookupEnv("GOGC"); ok && v != "" {
+		log.Info("GOGC is set in the environment; --gc-percent is not applied", "gogc", v)
+		return
+	}
+	debug.SetGCPercent(percent)
 }
