@@ -103,7 +103,9 @@ func Release(cell *Cell, records []Record, d Decision, actor string) (Card, []st
 	card := Card{Fields: map[string][]CardValue{}}
 	released, withheld := map[string]bool{}, map[string]bool{}
 	for _, rec := range records {
-		for _, name := range slices.Sorted(maps.Keys(rec.Fields)) {
+		// A record holds a name once, so the card's values of a name are in
+		// record order whatever the order of the names within a record.
+		for name, value := range rec.Fields {
 			spec, known := cell.Fields[name]
 			ok := d.Allow && ((known && classes[spec.Class] && !denied[name]) || (d.Own && rec.Source == actor))
 			if !ok {
@@ -113,7 +115,7 @@ func Release(cell *Cell, records []Record, d Decision, actor string) (Card, []st
 			}
 			released[name] = true
 			card.Fields[name] = append(card.Fields[name], CardValue{
-				Value: rec.Fields[name], Source: rec.Source, Record: rec.ID, At: rec.ObservedAt,
+				Value: value, Source: rec.Source, Record: rec.ID, At: rec.ObservedAt,
 			})
 		}
 	}

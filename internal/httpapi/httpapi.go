@@ -130,11 +130,11 @@ func (g *gateway) boundary(ctx *gin.Context) {
 			g.c.Logger.Error("panic", "request_id", req.ID, "panic", r)
 			g.problem(ctx, broker.Errorf(broker.KindInternal, ""))
 		}
-		g.c.Logger.Info("request",
-			"request_id", req.ID, "audit_id", req.AuditID,
-			"method", ctx.Request.Method, "route", ctx.FullPath(),
-			"status", ctx.Writer.Status(), "actor", req.Principal.Actor,
-			"purpose", req.Purpose, "ms", time.Since(start).Milliseconds())
+		g.c.Logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("request_id", req.ID), slog.String("audit_id", req.AuditID),
+			slog.String("method", ctx.Request.Method), slog.String("route", ctx.FullPath()),
+			slog.Int("status", ctx.Writer.Status()), slog.String("actor", req.Principal.Actor),
+			slog.String("purpose", req.Purpose), slog.Int64("ms", time.Since(start).Milliseconds()))
 		if g.c.Observe != nil {
 			g.c.Observe(ctx.Request.Method, ctx.FullPath(), ctx.Writer.Status(), time.Since(start))
 		}
