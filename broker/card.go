@@ -27,7 +27,7 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 	if err != nil {
 		return Card{}, c.fail(ctx, err)
 	}
-	scope := scopeOf(data.Cases, c.actor.ID)
+	scope := scopeOf(data.Dossiers, c.actor.ID)
 	d, err := c.decide(ctx, DecisionInput{Subject: &scope})
 	if err != nil {
 		return Card{}, err
@@ -53,7 +53,7 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 
 // scopeOf tells how the actor stands to the person from its dossiers:
 // whether one is open, and whether the actor is on the roster of an open one.
-func scopeOf(cases []Case, actor string) SubjectScope {
+func scopeOf(cases []DossierRoster, actor string) SubjectScope {
 	var sc SubjectScope
 	for _, k := range cases {
 		if !k.Open() {

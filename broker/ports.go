@@ -64,6 +64,11 @@ type Store interface {
 	Case(ctx context.Context, livc, id string) (Case, error)
 	// CasesOfSubject returns every dossier about the subject.
 	CasesOfSubject(ctx context.Context, livc, ref string) ([]Case, error)
+	// ReadSubject returns what the card read needs about the subject (its
+	// dossiers' states and rosters, its records, its data key) in one read
+	// that sees the store at one moment: one round trip for a networked
+	// store. An unknown subject is an empty SubjectData, not an error.
+	ReadSubject(ctx context.Context, livc, ref string) (SubjectData, error)
 	// ListCases returns one page of the dossiers in q's scope, in creation
 	// order, and the cursor of the next page ("" on the last). Its cost
 	// depends on the page, never on dossiers outside the scope.

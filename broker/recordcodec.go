@@ -150,7 +150,9 @@ func decodeRecord(plain []byte) (Record, error) {
 }
 
 func decodeRecordV1(b []byte) (Record, error) {
-	d := recordDecoder{b: b}
+	// One string of the whole plaintext, which every string of the record
+	// slices: one allocation instead of one per string.
+	d := recordDecoder{s: string(b)}
 	var rec Record
 	for _, s := range []*string{&rec.ID, &rec.Kind, &rec.SubjectRef, &rec.Source, &rec.Sub} {
 		*s = d.string()
@@ -176,16 +178,16 @@ func decodeRecordV1(b []byte) (Record, error) {
 		}
 		rec.Fields[name] = v
 	}
-	if len(d.b) != 0 {
+	if len(d.s) != 0 {
 		return Record{}, errors.New("record: data after the last field")
 	}
 	return rec, nil
 }
 
-// recordDecoder reads recordV1; after the first error every read returns a
-// zero value and err keeps that error.
+// recordDecoder reads recordV1 from s, what is left of it; after the first
+// error every read returns a zero value and err keeps that error.
 type recordDecoder struct {
-	b   []byte
+	s   string
 	err error
 }
 
@@ -193,27 +195,34 @@ func (d *recordDecoder) fail(what string) {
 	if d.err == nil {
 		d.err = errors.New("record: " + what)
 	}
-	d.b = nil
+	d.s = ""
 }
 
 func (d *recordDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("bad length")
-		return 0
+	var v uint64
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if i == binary.MaxVarintLen64-1 && c > 1 {
+			break // past 64 bits
+		}
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			d.s = d.s[i+1:]
+			return v
+		}
 	}
-	d.b = d.b[n:]
-	return v
+	d.fail("bad length")
+	return 0
 }
 
 func (d *recordDecoder) string() string {
 	n := d.uvarint()
-	if n > uint64(len(d.b)) {
+	if n > uint64(len(d.s)) {
 		d.fail("truncated")
 		return ""
 	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
+	s := d.s[:n]
+	d.s = d.s[n:]
 	return s
 }
 
@@ -228,12 +237,12 @@ func (d *recordDecoder) time(t *time.Time) {
 }
 
 func (d *recordDecoder) value() any {
-	if len(d.b) == 0 {
+	if len(d.s) == 0 {
 		d.fail("truncated")
 		return nil
 	}
-	tag := d.b[0]
-	d.b = d.b[1:]
+	tag := d.s[0]
+	d.s = d.s[1:]
 	switch tag {
 	case tagString:
 		return d.string()
@@ -245,7 +254,7 @@ func (d *recordDecoder) value() any {
 		return json.Number(s)
 	case tagList:
 		n := d.uvarint()
-		if n > uint64(len(d.b)) { // every string takes a byte at least
+		if n > uint64(len(d.s)) { // every string takes a byte at least
 			d.fail("truncated")
 			return nil
 		}

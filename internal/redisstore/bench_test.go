@@ -31,8 +31,8 @@ func BenchmarkReadSubject(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d, err := s.ReadSubject(ctx, cell, ref)
-		if err != nil || len(d.Sealed) != 8 || len(d.Cases) != 1 || d.Wrapped == nil {
-			b.Fatalf("%d records, %d dossiers, %v", len(d.Sealed), len(d.Cases), err)
+		if err != nil || len(d.Sealed) != 8 || len(d.Dossiers) != 1 || d.Wrapped == nil {
+			b.Fatalf("%d records, %d dossiers, %v", len(d.Sealed), len(d.Dossiers), err)
 		}
 	}
 }

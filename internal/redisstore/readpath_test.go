@@ -53,9 +53,10 @@ func TestReadSubject(t *testing.T) {
 					t.Fatal(err)
 				}
 				var cases, ids []string
-				for _, k := range d.Cases {
+				for _, k := range d.Dossiers {
 					cases = append(cases, k.ID)
 				}
+				slices.Sort(cases)
 				for _, r := range d.Sealed {
 					ids = append(ids, r.ID)
 					if string(r.Sealed) != "sealed-"+r.ID {
@@ -67,8 +68,14 @@ func TestReadSubject(t *testing.T) {
 					t.Fatalf("got %v %v %q, want %v %v %q", cases, ids, d.Wrapped, tt.cases, tt.ids, tt.wrapped)
 				}
 				old, err := s.CasesOfSubject(ctx, cell, tt.ref)
-				if err != nil || len(old) != len(d.Cases) || (len(old) > 0 && !equalCase(old[0], d.Cases[0])) {
-					t.Fatalf("CasesOfSubject gives %+v (%v), ReadSubject %+v", old, err, d.Cases)
+				if err != nil || len(old) != len(d.Dossiers) {
+					t.Fatalf("CasesOfSubject gives %+v (%v), ReadSubject %+v", old, err, d.Dossiers)
+				}
+				for _, k := range old {
+					i := slices.IndexFunc(d.Dossiers, func(r broker.DossierRoster) bool { return r.ID == k.ID })
+					if i < 0 || d.Dossiers[i].State != k.State || !slices.Equal(d.Dossiers[i].Roster, k.Roster) {
+						t.Errorf("dossier %s: CasesOfSubject %+v, ReadSubject %+v", k.ID, k, d.Dossiers)
+					}
 				}
 				recs, err := s.Records(ctx, cell, tt.ref)
 				if err != nil || len(recs) != len(d.Sealed) {
@@ -117,5 +124,3 @@ func TestSubjectReply(t *testing.T) {
 		})
 	}
 }
-
-var _ broker.SubjectReader = (*Store)(nil)

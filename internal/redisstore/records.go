@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -100,7 +101,8 @@ for i, id in ipairs(ids) do sealed[i] = redis.call('HGET', KEYS[3], id) end
 return {docs, ids, sealed, redis.call('GET', KEYS[4])}
 `)
 
-// ReadSubject returns the subject's dossiers (as CasesOfSubject), sealed
+// ReadSubject returns the state and roster of the subject's dossiers (those
+// of CasesOfSubject, in no order), its sealed
 // records (as Records) and wrapped data key (nil when it has none), read in
 // one script run: one round trip, and one moment of the store.
 func (s *Store) ReadSubject(ctx context.Context, livc, ref string) (broker.SubjectData, error) {
@@ -119,8 +121,11 @@ func (s *Store) ReadSubject(ctx context.Context, livc, ref string) (broker.Subje
 		return broker.SubjectData{}, fail("read subject", err)
 	}
 	var d broker.SubjectData
-	if d.Cases, err = decodeCases(docs); err != nil {
-		return broker.SubjectData{}, fail("read subject", err)
+	d.Dossiers = make([]broker.DossierRoster, len(docs))
+	for i, doc := range docs {
+		if err := json.Unmarshal([]byte(doc), &d.Dossiers[i]); err != nil {
+			return broker.SubjectData{}, fail("read subject", errors.New("stored dossier is not valid JSON"))
+		}
 	}
 	d.Sealed = make([]broker.SealedRecord, 0, len(ids))
 	for i, id := range ids {
