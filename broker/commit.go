@@ -46,6 +46,10 @@ type RecordWrite struct {
 	// they stand as the planner read them, the first linked one (in order)
 	// linked to Ref; the unlinked ones get linked to Ref.
 	Aliases []string
+	// Links, when set, is what each alias was linked to ("" for none) as
+	// LookupSubject read it; the planner then plans from it instead of
+	// reading the links again. The plan's checks hold it at commit.
+	Links []string
 	// Key is the data key Record is sealed under.
 	Key    KeyUse
 	Record SealedRecord

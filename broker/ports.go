@@ -56,6 +56,10 @@ type Store interface {
 	FindSubject(ctx context.Context, livc string, aliases []string) (string, error)
 	// ExistingDataKey returns the subject's wrapped data key or ErrNotFound.
 	ExistingDataKey(ctx context.Context, livc, ref string) ([]byte, error)
+	// LookupSubject reads in one read what a submission about the person
+	// named by aliases needs (SubjectLookup); newRef is the ref the person
+	// gets when none of its aliases is linked yet. It writes nothing.
+	LookupSubject(ctx context.Context, livc string, aliases []string, newRef string) (SubjectLookup, error)
 	// Records returns every sealed record of the subject, oldest first.
 	Records(ctx context.Context, livc, ref string) ([]SealedRecord, error)
 	// HasRecord reports whether the subject has a record with that id.

@@ -24,6 +24,16 @@ type DossierRoster struct {
 // Open reports whether the dossier is still being worked.
 func (d DossierRoster) Open() bool { return d.State != StateClosed }
 
+// SubjectLookup is what a submission needs of the store about a person:
+// its ref (the ref of the first linked alias, or the new ref), what each of
+// its aliases is linked to ("" for none), and the ref's wrapped data key
+// (nil when it has none).
+type SubjectLookup struct {
+	Ref     string
+	Links   []string
+	Wrapped []byte
+}
+
 // readSubject reads what the card read needs about the person in one read
 // (Store.ReadSubject). A store failure is KindUnavailable.
 func (s *Service) readSubject(ctx context.Context, livc, ref string) (SubjectData, error) {

@@ -43,10 +43,11 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 	if len(aliases) == 0 {
 		return Receipt{}, c.fail(ctx, Invalid("subject", "does not name a person"))
 	}
-	ref, err := s.subjectRef(ctx, c.cell.ID, aliases)
+	look, err := s.lookupSubject(ctx, c.cell.ID, aliases)
 	if err != nil {
 		return Receipt{}, c.fail(ctx, err)
 	}
+	ref := look.Ref
 	fields := sig.IdentityFields()
 	maps.Copy(fields, sig.Fields)
 	rec := Record{
@@ -59,14 +60,13 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 	replan := false
 	err = c.write(ctx, maxReplans, func() (Write, error) {
 		if replan { // another submission linked the person or gave it a key
-			r, err := s.subjectRef(ctx, c.cell.ID, aliases)
-			if err != nil {
+			if look, err = s.lookupSubject(ctx, c.cell.ID, aliases); err != nil {
 				return nil, err
 			}
-			ref, rec.SubjectRef, c.entry.SubjectRef = r, r, r
+			ref, rec.SubjectRef, c.entry.SubjectRef = look.Ref, look.Ref, look.Ref
 		}
 		replan = true
-		key, err := s.keyFor(ctx, c.cell.ID, ref)
+		key, err := s.keyOrFresh(look.Wrapped)
 		if err != nil {
 			return nil, err
 		}
@@ -74,7 +74,7 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 		if err != nil {
 			return nil, err
 		}
-		return s.c.Store.PlanRecord(ctx, RecordWrite{Livc: c.cell.ID, Ref: ref, Aliases: aliases,
+		return s.c.Store.PlanRecord(ctx, RecordWrite{Livc: c.cell.ID, Ref: ref, Aliases: aliases, Links: look.Links,
 			Key: key, Record: sealed, Month: rec.ReceivedAt.UTC().Format("2006-01")})
 	})
 	if err != nil {
@@ -83,34 +83,38 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 	return Receipt{ID: rec.ID, SubjectRef: ref}, nil
 }
 
-// subjectRef returns the ref the person already has, or the one it will get.
-// It only reads: linking is part of the write.
-func (s *Service) subjectRef(ctx context.Context, livc string, aliases []string) (string, error) {
-	ref, err := s.c.Store.FindSubject(ctx, livc, aliases)
-	if err == nil {
-		return ref, nil
+// lookupSubject reads the ref the person already has (or the one it will
+// get), its aliases' links and its data key, in one read. It only reads:
+// linking is part of the write.
+func (s *Service) lookupSubject(ctx context.Context, livc string, aliases []string) (SubjectLookup, error) {
+	look, err := s.c.Store.LookupSubject(ctx, livc, aliases, s.c.Pseudonyms.SubjectRef(livc, aliases[0]))
+	if err != nil {
+		return SubjectLookup{}, Wrap(KindUnavailable, err, "the store is unavailable")
 	}
-	if !isNotFound(err) {
-		return "", Wrap(KindUnavailable, err, "the store is unavailable")
-	}
-	return s.c.Pseudonyms.SubjectRef(livc, aliases[0]), nil
+	return look, nil
 }
 
-// keyFor returns the person's wrapped data key to seal under, or a fresh one
-// (Fresh) that the write stores while the person has none. It only reads.
-func (s *Service) keyFor(ctx context.Context, livc, ref string) (KeyUse, error) {
-	wrapped, err := s.c.Store.ExistingDataKey(ctx, livc, ref)
-	if err == nil {
+// keyOrFresh is the data key to seal under: the person's wrapped key, or a
+// fresh one (Fresh) that the write stores while the person has none.
+func (s *Service) keyOrFresh(wrapped []byte) (KeyUse, error) {
+	if wrapped != nil {
 		return KeyUse{Wrapped: wrapped}, nil
-	}
-	if !isNotFound(err) {
-		return KeyUse{}, Wrap(KindUnavailable, err, "the store is unavailable")
 	}
 	fresh, err := s.c.Sealer.NewDataKey()
 	if err != nil {
 		return KeyUse{}, Wrap(KindInternal, err, "a data key could not be made")
 	}
 	return KeyUse{Wrapped: fresh, Fresh: true}, nil
+}
+
+// keyFor returns the person's wrapped data key to seal under, or a fresh one
+// (Fresh) that the write stores while the person has none. It only reads.
+func (s *Service) keyFor(ctx context.Context, livc, ref string) (KeyUse, error) {
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, livc, ref)
+	if err != nil && !isNotFound(err) {
+		return KeyUse{}, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	return s.keyOrFresh(wrapped)
 }
 
 // sealRecord seals rec under the wrapped data key, bound to its place.

@@ -46,7 +46,7 @@ func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Wr
 	}
 	plan := &redisops.Plan{Livc: w.Livc}
 	if len(w.Aliases) > 0 {
-		if err := s.planLinks(ctx, plan, p, sp, w.Aliases, w.Ref); err != nil {
+		if err := s.planLinks(ctx, plan, p, sp, w.Aliases, w.Links, w.Ref); err != nil {
 			return nil, err
 		}
 	}
@@ -67,15 +67,22 @@ func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Wr
 // planLinks adds the links of aliases to ref: the first alias linked (in
 // order) must name ref (else ErrStale now), every linked alias must still
 // name what it names, every unlinked one must be unlinked or linked to ref
-// at commit, and gets linked to ref.
-func (s *Store) planLinks(ctx context.Context, plan *redisops.Plan, p, sp string, aliases []string, ref string) error {
-	vals, err := s.c.HMGet(ctx, p+"aliases", aliases...).Result()
-	if err != nil {
-		return fail("plan record", err)
+// at commit, and gets linked to ref. links is what the aliases were linked
+// to when read (LookupSubject); when it does not match aliases, planLinks
+// reads them. The checks hold whatever it was planned from at commit.
+func (s *Store) planLinks(ctx context.Context, plan *redisops.Plan, p, sp string, aliases, links []string, ref string) error {
+	if len(links) != len(aliases) {
+		vals, err := s.c.HMGet(ctx, p+"aliases", aliases...).Result()
+		if err != nil {
+			return fail("plan record", err)
+		}
+		links = make([]string, len(vals))
+		for i, v := range vals {
+			links[i], _ = v.(string)
+		}
 	}
 	first := ""
-	for i, v := range vals {
-		linked, _ := v.(string)
+	for i, linked := range links {
 		a := aliases[i]
 		if linked != "" {
 			if first == "" {

@@ -124,3 +124,80 @@ func TestSubjectReply(t *testing.T) {
 		})
 	}
 }
+
+// LookupSubject must find the ref as FindSubject does, give each alias's link
+// and that ref's data key, in one read.
+func TestLookupSubject(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+		if _, err := s.LinkSubject(ctx, cell, []string{"a1", "a2"}, "s_a"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.LinkSubject(ctx, cell, []string{"b1"}, "s_b"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DataKey(ctx, cell, "s_a", []byte("wrapped-a")); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name    string
+			aliases []string
+			ref     string
+			links   []string
+			wrapped []byte
+		}{
+			{"new person", []string{"x1", "x2"}, "s_new", []string{"", ""}, nil},
+			{"linked, with a key", []string{"a1"}, "s_a", []string{"s_a"}, []byte("wrapped-a")},
+			{"a later alias linked", []string{"x1", "a2"}, "s_a", []string{"", "s_a"}, []byte("wrapped-a")},
+			{"the first linked wins", []string{"b1", "a1"}, "s_b", []string{"s_b", "s_a"}, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				look, err := s.LookupSubject(ctx, cell, tt.aliases, "s_new")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if look.Ref != tt.ref || !slices.Equal(look.Links, tt.links) ||
+					string(look.Wrapped) != string(tt.wrapped) || (tt.wrapped == nil) != (look.Wrapped == nil) {
+					t.Fatalf("got %+v, want %s %v %q", look, tt.ref, tt.links, tt.wrapped)
+				}
+				if found, err := s.FindSubject(ctx, cell, tt.aliases); tt.ref != "s_new" && (err != nil || found != tt.ref) {
+					t.Errorf("FindSubject says %q (%v)", found, err)
+				}
+			})
+		}
+		if look, err := s.LookupSubject(ctx, cell, []string{"x1"}, "s_new"); err != nil || look.Ref != "s_new" {
+			t.Fatalf("a lookup linked something: %+v %v", look, err)
+		}
+		for name, args := range map[string][]string{"no alias": nil, "empty alias": {""}} {
+			if _, err := s.LookupSubject(ctx, cell, args, "s_new"); err == nil {
+				t.Errorf("%s: no error", name)
+			}
+		}
+		if _, err := s.LookupSubject(ctx, cell, []string{"a1"}, ""); err == nil {
+			t.Error("empty new ref: no error")
+		}
+	})
+}
+
+func TestLookupReply(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reply []any
+		ok    bool
+	}{
+		{"full", []any{"s_a", []any{"s_a", ""}, "key"}, true},
+		{"no key", []any{"s_a", []any{"", ""}, nil}, true},
+		{"two parts", []any{"s_a", []any{"", ""}}, false},
+		{"empty ref", []any{"", []any{"", ""}, nil}, false},
+		{"links short", []any{"s_a", []any{""}, nil}, false},
+		{"link not a string", []any{"s_a", []any{"", int64(1)}, nil}, false},
+		{"key not a string", []any{"s_a", []any{"", ""}, int64(1)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := lookupReply(tc.reply, 2); (err == nil) != tc.ok {
+				t.Errorf("err %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/redis/go-redis/v9"
@@ -75,6 +76,77 @@ func (s *Store) FindSubject(ctx context.Context, livc string, aliases []string) 
 		}
 	}
 	return "", broker.ErrNotFound
+}
+
+// lookupScript reads what a submission needs about a person, at one moment.
+// KEYS[1] the cell's alias hash; ARGV[1] the subject key prefix, ARGV[2] the
+// new ref, ARGV[3..] the aliases. It returns the ref of the first linked
+// alias (else the new ref), what each alias is linked to ('' for none), and
+// that ref's data key (false for none). The data key is addressed from
+// ARGV[1], in the same slot as KEYS[1], as in linkScript.
+var lookupScript = redis.NewScript(`
+local ref, links = false, {}
+for i = 3, #ARGV do
+  local v = redis.call('HGET', KEYS[1], ARGV[i])
+  links[i - 2] = v or ''
+  if v and not ref then ref = v end
+end
+if not ref then ref = ARGV[2] end
+return {ref, links, redis.call('GET', ARGV[1] .. ref .. ':datakey')}
+`)
+
+// LookupSubject returns, read in one script run, the ref of the first linked
+// alias in the caller's order (newRef when none is), what each alias is
+// linked to ("" for none), and that ref's wrapped data key (nil for none).
+// It writes nothing. It refuses an empty alias list, alias or newRef.
+func (s *Store) LookupSubject(ctx context.Context, livc string, aliases []string, newRef string) (broker.SubjectLookup, error) {
+	p, err := cellPrefix(livc)
+	if err != nil {
+		return broker.SubjectLookup{}, err
+	}
+	if newRef == "" || len(aliases) == 0 || hasEmpty(aliases) {
+		return broker.SubjectLookup{}, errors.New("redisstore: lookup subject: empty ref or alias")
+	}
+	args := make([]any, 0, len(aliases)+2)
+	args = append(args, p+"subject:", newRef)
+	for _, a := range aliases {
+		args = append(args, a)
+	}
+	reply, err := lookupScript.Run(ctx, s.c, []string{p + "aliases"}, args...).Slice()
+	if err != nil {
+		return broker.SubjectLookup{}, fail("lookup subject", err)
+	}
+	look, err := lookupReply(reply, len(aliases))
+	if err != nil {
+		return broker.SubjectLookup{}, fail("lookup subject", err)
+	}
+	return look, nil
+}
+
+// lookupReply takes lookupScript's reply apart.
+func lookupReply(reply []any, aliases int) (broker.SubjectLookup, error) {
+	if len(reply) != 3 {
+		return broker.SubjectLookup{}, fmt.Errorf("a reply of %d parts", len(reply))
+	}
+	ref, ok := reply[0].(string)
+	links, ok2 := reply[1].([]any)
+	if !ok || !ok2 || ref == "" || len(links) != aliases {
+		return broker.SubjectLookup{}, errors.New("a malformed reply")
+	}
+	look := broker.SubjectLookup{Ref: ref, Links: make([]string, len(links))}
+	for i, l := range links {
+		if look.Links[i], ok = l.(string); !ok {
+			return broker.SubjectLookup{}, errors.New("a malformed link")
+		}
+	}
+	switch k := reply[2].(type) {
+	case string:
+		look.Wrapped = []byte(k)
+	case nil:
+	default:
+		return broker.SubjectLookup{}, fmt.Errorf("a data key of type %T", k)
+	}
+	return look, nil
 }
 
 // dataKeyScript is SET NX that returns the winner. KEYS[1] the data key,

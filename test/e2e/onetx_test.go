@@ -175,6 +175,47 @@ func TestOneTransactionPerWrite(t *testing.T) {
 		t.Logf("%d of %d concurrent roster changes stored, the others refused with 409", ok, len(rosters))
 	})
 
+	t.Run("concurrent first signals about one person make one ref and one key", func(t *testing.T) {
+		// Each submission plans from one read of the aliases' links and the
+		// data key; all but the first to commit find them changed, plan
+		// again and join the first's ref and key.
+		const n = 12
+		subject := map[string]any{"national_number": "05.01.01-002.12"}
+		named := map[string]any{"national_number": "05.01.01-002.12", "family_name": "Janssens", "given_name": "An", "birth_date": "2005-01-01"}
+		var wg sync.WaitGroup
+		refs, status := make([]string, n), make([]int, n)
+		for i := range n {
+			who := subject
+			if i%2 == 1 {
+				who = named
+			}
+			plain, _ := json.Marshal(map[string]any{"subject": who, "observed_at": "2026-11-20T09:30:00Z",
+				"fields": map[string]any{"signal_text": fmt.Sprintf("concurrent %d", i)}})
+			env := seal(t, keys.Recipients[0], plain)
+			wg.Go(func() {
+				r := do(t, "POST", b.URL+"/v1/signals", env, "Authorization", "Bearer "+iss.token(t, m.Livc, "ocmw"),
+					"LIVC-Purpose", "signal", "Content-Type", "application/age")
+				status[i], refs[i] = r.Status, jsonField(t, r.Body, "subject_ref")
+			})
+		}
+		wg.Wait()
+		for i := range n {
+			if status[i] != 201 || refs[i] != refs[0] || refs[i] == "" {
+				t.Fatalf("submission %d: %d about %q; all: %v %v", i, status[i], refs[i], status, refs)
+			}
+		}
+		sp := p + "subject:" + refs[0] + ":"
+		if got := c.LLen(ctx, sp+"record-ids").Val(); got != n {
+			t.Errorf("%d records under %s, want %d", got, refs[0], n)
+		}
+		if c.Exists(ctx, sp+"datakey").Val() != 1 {
+			t.Errorf("no data key under %s", refs[0])
+		}
+		if got := c.SCard(ctx, sp+"aliases").Val(); got != 2 {
+			t.Errorf("%d aliases linked to %s, want 2 (national number; name and birth date)", got, refs[0])
+		}
+	})
+
 	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, c, m.Livc) })
 
 	t.Run("the agreement check finds a store that disagrees", func(t *testing.T) {
