@@ -81,7 +81,7 @@ func (s *Store) FindSubject(ctx context.Context, livc string, aliases []string) 
 // lookupScript reads what a submission needs about a person, at one moment.
 // KEYS[1] the cell's alias hash; ARGV[1] the subject key prefix, ARGV[2] the
 // new ref, ARGV[3..] the aliases. It returns the ref of the first linked
-// alias (else the new ref), what each alias is linked to ('' for none), and
+// alias (else the new ref), what each alias is linked to (” for none), and
 // that ref's data key (false for none). The data key is addressed from
 // ARGV[1], in the same slot as KEYS[1], as in linkScript.
 var lookupScript = redis.NewScript(`
