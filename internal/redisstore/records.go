@@ -112,7 +112,7 @@ func (s *Store) ReadSubject(ctx context.Context, livc, ref string) (broker.Subje
 	}
 	cp, _ := cellPrefix(livc)
 	keys := []string{p + "cases", p + "record-ids", p + "records", p + "datakey"}
-	reply, err := readSubjectScript.Run(ctx, s.c, keys, cp+"case:").Slice()
+	reply, err := s.reads.run(ctx, readSubjectScript, keys, cp+"case:").Slice()
 	if err != nil {
 		return broker.SubjectData{}, fail("read subject", err)
 	}

@@ -53,15 +53,18 @@ import (
 )
 
 // Store is a broker.Store on Redis. It is safe for concurrent use and keeps no
-// state of its own: several broker processes may share one Redis.
+// state of its own: several broker processes may share one Redis. The reads
+// of the hot path go through a pipeline of its own (pipe.go), whose
+// goroutine starts with the first of them.
 type Store struct {
-	c redis.UniversalClient
+	c     redis.UniversalClient
+	reads *readPipe
 }
 
 var _ broker.Store = (*Store)(nil)
 
 // New returns a Store on c. Closing c is the caller's business.
-func New(c redis.UniversalClient) *Store { return &Store{c: c} }
+func New(c redis.UniversalClient) *Store { return &Store{c: c, reads: newReadPipe(c)} }
 
 // ErrExists is the cause of the error CreateCase returns for an id in use.
 var ErrExists = errors.New("redisstore: already exists")

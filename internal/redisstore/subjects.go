@@ -112,7 +112,7 @@ func (s *Store) LookupSubject(ctx context.Context, livc string, aliases []string
 	for _, a := range aliases {
 		args = append(args, a)
 	}
-	reply, err := lookupScript.Run(ctx, s.c, []string{p + "aliases"}, args...).Slice()
+	reply, err := s.reads.run(ctx, lookupScript, []string{p + "aliases"}, args...).Slice()
 	if err != nil {
 		return broker.SubjectLookup{}, fail("lookup subject", err)
 	}

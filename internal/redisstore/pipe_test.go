@@ -1,0 +1,92 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/livc/livc-broker/broker"
+	"github.com/redis/go-redis/v9"
+)
+
+// Concurrent reads through the pipe each get their own reply.
+func TestReadPipeConcurrent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+		const n = 40
+		for i := range n {
+			ref := fmt.Sprintf("s_%02d", i)
+			for j := range i % 4 {
+				id := fmt.Sprintf("sig_%d", j)
+				if err := s.PutRecord(ctx, cell, ref, broker.SealedRecord{ID: id, Sealed: []byte(ref + id)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*n)
+		for i := range n {
+			ref := fmt.Sprintf("s_%02d", i)
+			wg.Go(func() {
+				d, err := s.ReadSubject(ctx, cell, ref)
+				if err != nil || len(d.Sealed) != i%4 {
+					errs <- fmt.Errorf("%s: %d records, %v", ref, len(d.Sealed), err)
+					return
+				}
+				for _, r := range d.Sealed {
+					if string(r.Sealed) != ref+r.ID {
+						errs <- fmt.Errorf("%s: record %s holds %q", ref, r.ID, r.Sealed)
+					}
+				}
+			})
+			wg.Go(func() {
+				look, err := s.LookupSubject(ctx, cell, []string{"alias-" + ref}, ref)
+				if err != nil || look.Ref != ref {
+					errs <- fmt.Errorf("lookup %s: %+v, %v", ref, look, err)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	})
+}
+
+// A script Redis has dropped from its cache (a restart, a failover, SCRIPT
+// FLUSH) is loaded again: the read still answers.
+func TestReadPipeAfterScriptFlush(t *testing.T) {
+	c := openReal(t)
+	ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	if err := s.PutRecord(ctx, cell, "s_a", broker.SealedRecord{ID: "sig_1", Sealed: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		if err := c.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := s.ReadSubject(ctx, cell, "s_a"); err != nil || len(d.Sealed) != 1 {
+			t.Fatalf("round %d: %+v, %v", round, d, err)
+		}
+	}
+}
+
+// A caller whose context ends gets its error at once, whatever the pipe is
+// doing; an unreachable Redis is an unavailable store.
+func TestReadPipeFailures(t *testing.T) {
+	c := openReal(t)
+	s, cell := New(c), newCell(t, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.ReadSubject(ctx, cell, "s_a"); err == nil {
+		t.Error("a canceled read answered")
+	}
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer dead.Close()
+	if _, err := New(dead).ReadSubject(context.Background(), cell, "s_a"); broker.KindOf(err) != broker.KindUnavailable {
+		t.Errorf("unreachable Redis: %v, want an unavailable store", err)
+	}
+}
