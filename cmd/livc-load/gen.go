@@ -199,6 +199,35 @@ func closedLoop(ctx context.Context, l load, o op, t *tally, end time.Time) {
 	wg.Wait()
 }
 
+// merge is runs taken as one run named name: their requests, answers and
+// CPU added up, their time end to end, their latencies together; the
+// memory is the last run's.
+func merge(name string, runs []result) result {
+	m := result{Name: name, Statuses: map[int]int{}, CPU: map[string]time.Duration{}}
+	for i, r := range runs {
+		if i == 0 {
+			m.Load = r.Load
+		}
+		m.Elapsed += r.Elapsed
+		m.Lat = append(m.Lat, r.Lat...)
+		for code, n := range r.Statuses {
+			m.Statuses[code] += n
+		}
+		for label, d := range r.CPU {
+			m.CPU[label] += d
+		}
+		m.OK += r.OK
+		m.CutOff += r.CutOff
+		m.Unsent += r.Unsent
+		m.RSSKB, m.HWMKB = r.RSSKB, r.HWMKB
+	}
+	slices.Sort(m.Lat)
+	if len(runs) > 1 {
+		m.Name = fmt.Sprintf("%s, %d rounds", name, len(runs))
+	}
+	return m
+}
+
 // RPS is successful answers per second.
 func (r result) RPS() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
 

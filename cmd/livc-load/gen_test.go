@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -205,5 +206,25 @@ func TestCPUPerRequest(t *testing.T) {
 	}
 	if got := (result{CPU: r.CPU}).cpuPerRequest(); got != "" {
 		t.Errorf("no answers: %q, want nothing", got)
+	}
+}
+
+func TestMerge(t *testing.T) {
+	a := result{Elapsed: time.Second, Lat: []time.Duration{3, 1}, Statuses: map[int]int{200: 2}, OK: 2,
+		CPU: map[string]time.Duration{"server": 10}, RSSKB: 1}
+	b := result{Elapsed: 3 * time.Second, Lat: []time.Duration{2, 4}, Statuses: map[int]int{200: 1, 503: 1}, OK: 1,
+		CutOff: 1, CPU: map[string]time.Duration{"server": 5, "tool": 1}, RSSKB: 7, HWMKB: 9}
+	m := merge("card", []result{a, b})
+	if m.RPS() != 0.75 || m.Elapsed != 4*time.Second || m.OK != 3 || m.CutOff != 1 {
+		t.Errorf("merged %+v: %.2f/s", m, m.RPS())
+	}
+	if fmt.Sprint(m.Lat) != "[1ns 2ns 3ns 4ns]" || m.Statuses[200] != 3 || m.Statuses[503] != 1 {
+		t.Errorf("latencies %v, statuses %v", m.Lat, m.Statuses)
+	}
+	if m.CPU["server"] != 15 || m.CPU["tool"] != 1 || m.RSSKB != 7 || m.HWMKB != 9 || m.Name != "card, 2 rounds" {
+		t.Errorf("CPU %v, memory %d/%d, name %q", m.CPU, m.RSSKB, m.HWMKB, m.Name)
+	}
+	if one := merge("card", []result{a}); one.Name != "card" || one.RPS() != 2 {
+		t.Errorf("one run: %q %.1f/s", one.Name, one.RPS())
 	}
 }

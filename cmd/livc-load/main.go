@@ -18,7 +18,7 @@
 //	mixed     70% card, 20% submit, 10% cases
 //	compare   the side-by-side run of BENCHMARKS.md: OPA server decisions vs
 //	          card reads, p99 at half the card rate, bare age decryption vs
-//	          submissions
+//	          submissions; each pair in -rounds rounds taken in turn
 //	scale     card reads with 1,000 then 1,000,000 stored records, and the
 //	          broker's RSS with 125,000 persons and 64 concurrent clients
 //	soak      the mixed workload in open loop at a steady -rate (default 200/s)
@@ -59,6 +59,7 @@ type options struct {
 	OPA         string
 	Rego        string
 	Keep        bool
+	Rounds      int
 }
 
 func main() {
@@ -82,6 +83,7 @@ func main() {
 	flag.StringVar(&o.OPA, "opa", "", "compare: an opa binary; default built with the go toolchain (module cache, then GOPROXY) at "+opaVersion)
 	flag.StringVar(&o.Rego, "rego", "policies/decision.rego", "compare: the decision policy given to OPA's server")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the -out folder")
+	flag.IntVar(&o.Rounds, "rounds", 3, "compare: rounds of each pair of measured runs, taken in turn (OPA, broker, OPA, broker…) so that a machine whose speed drifts weighs on both sides alike")
 	flag.Parse()
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -97,6 +99,9 @@ func main() {
 func runMain(ctx context.Context, o options, w io.Writer) error {
 	if o.Concurrency < 1 || o.Requests < 1 || o.Duration <= 0 || o.Persons < 1 {
 		return errors.New("-c, -n, -d and -persons must be positive")
+	}
+	if o.Scenario == "compare" && o.Rounds < 1 {
+		return errors.New("-rounds must be positive")
 	}
 	if o.Recipient != "hybrid" && o.Recipient != "x25519" {
 		return errors.New("-recipient must be hybrid or x25519")

@@ -13,7 +13,9 @@ import (
 // compare is the side-by-side run: OPA's server deciding, the broker's full
 // card read at the same concurrency, card reads at half that rate (open
 // loop) for the p99, bare age decryption on every core and the broker's full
-// submission. It prints every figure, then the targets met or missed.
+// submission. Each pair is measured in o.Rounds rounds taken in turn, and
+// compared over all of them. It prints every figure, then the targets met or
+// missed.
 func (e *env) compare(ctx context.Context, o options, w io.Writer) error {
 	header(w, "compare")
 	opaBin := o.OPA
@@ -30,23 +32,29 @@ func (e *env) compare(ctx context.Context, o options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer opa.stop()
 	decide, err := opaDecide(ctx, e.t.client, opa.url, cardDecisionInput(e.cell))
 	if err != nil {
-		opa.stop()
 		return err
 	}
 	cl := o.load()
 	cl.Rate = 0
 	e.warm(ctx, decide)
-	meter := newCPUMeter(map[string]int{"server": opa.cmd.Process.Pid, "tool": os.Getpid()})
-	rOPA := run(ctx, "opa server decision", cl, decide)
-	rOPA.CPU = meter.stop()
-	rOPA.RSSKB, rOPA.HWMKB = rss(opa.cmd.Process.Pid)
-	rOPA.print(w)
-	opa.stop()
-
 	e.warm(ctx, e.t.card)
-	rCard := e.measure(ctx, o, "broker card read", cl, e.t.card)
+	var opaRuns, cardRuns []result
+	for round := 1; round <= o.Rounds; round++ {
+		meter := newCPUMeter(map[string]int{"server": opa.cmd.Process.Pid, "tool": os.Getpid()})
+		r := run(ctx, fmt.Sprintf("opa server decision %d", round), cl, decide)
+		r.CPU = meter.stop()
+		r.RSSKB, r.HWMKB = rss(opa.cmd.Process.Pid)
+		r.print(w)
+		opaRuns = append(opaRuns, r)
+		r = e.measure(ctx, o, fmt.Sprintf("broker card read %d", round), cl, e.t.card)
+		r.print(w)
+		cardRuns = append(cardRuns, r)
+	}
+	rOPA, rCard := merge("opa server decision", opaRuns), merge("broker card read", cardRuns)
+	rOPA.print(w)
 	rCard.print(w)
 
 	half := cl
@@ -57,13 +65,23 @@ func (e *env) compare(ctx context.Context, o options, w io.Writer) error {
 	if err := e.sealFor(o, o.Envelopes); err != nil {
 		return err
 	}
-	bare, err := bareDecrypt(e.t.envs[0], e.kr.Identities(), o.Duration)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "%-28s %s recipient, %d cores, %.1fs: %.0f envelopes/s\n", "bare age decrypt", o.Recipient, cores(), o.Duration.Seconds(), bare)
 	e.warm(ctx, e.t.submit)
-	rSub := e.measure(ctx, o, "broker submission", cl, e.t.submit)
+	var bares []float64
+	var subRuns []result
+	for round := 1; round <= o.Rounds; round++ {
+		bare, err := bareDecrypt(e.t.envs[0], e.kr.Identities(), o.Duration)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%-28s %s recipient, %d cores, %.1fs: %.0f envelopes/s\n", fmt.Sprintf("bare age decrypt %d", round), o.Recipient, cores(), o.Duration.Seconds(), bare)
+		bares = append(bares, bare)
+		r := e.measure(ctx, o, fmt.Sprintf("broker submission %d", round), cl, e.t.submit)
+		r.print(w)
+		subRuns = append(subRuns, r)
+	}
+	bare := mean(bares)
+	fmt.Fprintf(w, "%-28s %s recipient, %d cores, %d rounds: %.0f envelopes/s\n", "bare age decrypt", o.Recipient, cores(), len(bares), bare)
+	rSub := merge("broker submission", subRuns)
 	rSub.print(w)
 
 	fmt.Fprintln(w, "targets:")
@@ -75,6 +93,14 @@ func (e *env) compare(ctx context.Context, o options, w io.Writer) error {
 	p99 := rHalf.Pct(99)
 	verdict(w, p99 < 10*time.Millisecond && rHalf.OK > 0, "card read p99 at %.0f req/s (half of max): %s (target < 10ms)", half.Rate, ms(p99))
 	return nil
+}
+
+func mean(xs []float64) float64 {
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
 }
 
 // scale measures card reads with 1,000 stored records (o.Persons must be
