@@ -223,3 +223,26 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeRecord decodes one record of six fields in either form.
+func BenchmarkDecodeRecord(b *testing.B) {
+	rec := codecRecord()
+	v1, err := encodeRecord(rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	legacy, err := json.Marshal(rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, plain := range map[string][]byte{"recordV1": v1, "JSON": legacy} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := decodeRecord(plain); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -99,3 +99,27 @@ func FuzzCardJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCardJSON encodes the card the load tool reads (eight records'
+// fields, police on the roster), by hand and with encoding/json.
+func BenchmarkCardJSON(b *testing.B) {
+	c := cardOf("Peeters", json.Number("37"), []string{"one", "two"}, "a signal of about a hundred characters, as a social worker would type it in a hurry",
+		"absent", "Kerkstraat 1", json.Number("3"), "record", "measure", "present", "weekly", "single parent")
+	b.Run("appendCard", func(b *testing.B) {
+		b.ReportAllocs()
+		buf := make([]byte, 0, 2048)
+		for b.Loop() {
+			if _, err := appendCard(buf[:0], c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
