@@ -14,23 +14,20 @@ import (
 // together, in one pipeline. Each round trip costs Redis and the broker
 // system calls that, on a busy two-core machine, cost more than the scripts
 // themselves: four reads pipelined take Redis about half the CPU each that
-// four round trips take (BENCHMARKS.md). A read is sent at once while fewer
-// than pipeSlots pipelines are in flight; past that, reads queue and go
-// together in the next one. A read waits for no write: the audit log's
-// batches have connections of their own.
+// four round trips take (BENCHMARKS.md). While no pipeline is in flight, a
+// read is sent at once by its own goroutine; reads that arrive while one is
+// in flight queue, and go together in the next, sent when it returns. A
+// read waits for no write: the audit log's batches have connections of
+// their own.
 type readPipe struct {
-	c     redis.UniversalClient
-	once  sync.Once
-	reqs  chan *pipeRead
-	slots chan struct{}
+	c        redis.UniversalClient
+	mu       sync.Mutex
+	inFlight bool        // a pipeline is out
+	queue    []*pipeRead // reads waiting for the next one
 }
 
-// pipeSlots bounds the pipelines in flight; maxPipeBatch the reads of one.
-// With one, reads that arrive while a pipeline is out go together in the
-// next (four on average under the load tool's card reads at 16 clients);
-// with two, hardly any did, and nothing was saved.
+// maxPipeBatch bounds the reads of one pipeline.
 const (
-	pipeSlots    = 1
 	maxPipeBatch = 64
 	// pipeTimeout bounds one pipeline, whose reads outlive the requests
 	// that asked for them: a read already sent is not withdrawn.
@@ -46,24 +43,26 @@ type pipeRead struct {
 	done   chan struct{}
 }
 
-func newReadPipe(c redis.UniversalClient) *readPipe {
-	return &readPipe{c: c, reqs: make(chan *pipeRead, maxPipeBatch), slots: make(chan struct{}, pipeSlots)}
-}
+func newReadPipe(c redis.UniversalClient) *readPipe { return &readPipe{c: c} }
 
-// run runs script with keys and args in the next pipeline and returns its
-// reply, as script.Run would. A ctx that ends first returns ctx's error;
-// the read may still be sent, and its reply is dropped.
+// run runs script with keys and args, at once or in the next pipeline, and
+// returns its reply, as script.Run would. A ctx that ends first returns
+// ctx's error; the read may still be sent, and its reply is dropped.
 func (p *readPipe) run(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
 	if err := ctx.Err(); err != nil {
 		return failedCmd(ctx, err)
 	}
-	p.once.Do(func() { go p.dispatch() })
 	r := &pipeRead{script: script, keys: keys, args: args, done: make(chan struct{})}
-	select {
-	case p.reqs <- r:
-	case <-ctx.Done():
-		return failedCmd(ctx, ctx.Err())
+	p.mu.Lock()
+	if !p.inFlight {
+		p.inFlight = true
+		p.mu.Unlock()
+		p.send([]*pipeRead{r})
+		p.next()
+		return r.cmd
 	}
+	p.queue = append(p.queue, r)
+	p.mu.Unlock()
 	select {
 	case <-r.done:
 		return r.cmd
@@ -72,27 +71,26 @@ func (p *readPipe) run(ctx context.Context, script *redis.Script, keys []string,
 	}
 }
 
-// dispatch takes the reads waiting, up to maxPipeBatch, once a slot is
-// free, and sends them. It lives as long as the process, like the audit
-// log's batchers.
-func (p *readPipe) dispatch() {
-	for r := range p.reqs {
-		p.slots <- struct{}{}
-		batch := []*pipeRead{r}
-	more:
-		for len(batch) < maxPipeBatch {
-			select {
-			case q := <-p.reqs:
-				batch = append(batch, q)
-			default:
-				break more
-			}
-		}
-		go func() {
-			defer func() { <-p.slots }()
-			p.send(batch)
-		}()
+// next sends the reads that queued while a pipeline was out, up to
+// maxPipeBatch, in a goroutine that goes on while more queue; with none
+// queued, the pipe is idle again.
+func (p *readPipe) next() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.queue) == 0 {
+		p.inFlight = false
+		return
 	}
+	n := min(len(p.queue), maxPipeBatch)
+	batch := p.queue[:n:n]
+	p.queue = p.queue[n:]
+	if len(p.queue) == 0 {
+		p.queue = nil
+	}
+	go func() {
+		p.send(batch)
+		p.next()
+	}()
 }
 
 // send runs batch in one pipeline and answers each read. A script Redis does
@@ -101,6 +99,12 @@ func (p *readPipe) dispatch() {
 func (p *readPipe) send(batch []*pipeRead) {
 	ctx, cancel := context.WithTimeout(context.Background(), pipeTimeout)
 	defer cancel()
+	if len(batch) == 1 { // no pipeline to build: the read as it comes
+		r := batch[0]
+		r.cmd = r.script.Run(ctx, p.c, r.keys, r.args...)
+		close(r.done)
+		return
+	}
 	pipe := p.c.Pipeline()
 	for _, r := range batch {
 		r.cmd = r.script.EvalSha(ctx, pipe, r.keys, r.args...)
