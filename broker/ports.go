@@ -66,8 +66,6 @@ type Store interface {
 	HasRecord(ctx context.Context, livc, ref, id string) (bool, error)
 
 	Case(ctx context.Context, livc, id string) (Case, error)
-	// CasesOfSubject returns every dossier about the subject.
-	CasesOfSubject(ctx context.Context, livc, ref string) ([]Case, error)
 	// ReadSubject returns what the card read needs about the subject (its
 	// dossiers' states and rosters, its records, its data key) in one read
 	// that sees the store at one moment: one round trip for a networked

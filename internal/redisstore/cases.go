@@ -87,18 +87,24 @@ reindex(ARGV[5], ARGV[2], seq, prevdoc, cjson.decode(ARGV[1]))
 return 1
 `)
 
-// casesOfSubjectScript reads a subject's dossiers in one round trip (the
-// card read asks for them on every request). KEYS[1] the subject's set of
-// dossier ids; ARGV[1] the prefix of dossier keys, in the same hash slot. An
-// id whose dossier is gone is skipped.
-var casesOfSubjectScript = redis.NewScript(`
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local doc = redis.call('GET', ARGV[1] .. id)
-  if doc then out[#out + 1] = doc end
+// luaCaseDocs defines case_docs(set, prefix) for a script: the documents of
+// the dossiers whose ids are in set, each at prefix..id (the same hash
+// slot), skipping an id whose dossier is gone.
+const luaCaseDocs = `
+local function case_docs(set, prefix)
+  local docs = {}
+  for _, id in ipairs(redis.call('SMEMBERS', set)) do
+    local doc = redis.call('GET', prefix .. id)
+    if doc then docs[#docs + 1] = doc end
+  end
+  return docs
 end
-return out
-`)
+`
+
+// casesOfSubjectScript reads a subject's dossiers in one round trip.
+// KEYS[1] the subject's set of dossier ids; ARGV[1] the prefix of dossier
+// keys.
+var casesOfSubjectScript = redis.NewScript(luaCaseDocs + `return case_docs(KEYS[1], ARGV[1])`)
 
 // caseKeys returns the cell prefix and the dossier key, refusing a dossier
 // without cell, id or subject.
@@ -180,6 +186,8 @@ func (s *Store) Case(ctx context.Context, livc, id string) (broker.Case, error) 
 
 // CasesOfSubject returns every dossier about the subject, oldest first (by
 // creation time, then id); none, and no error, for a subject without any.
+// The broker reads them through ReadSubject; this remains for tests and
+// tools.
 func (s *Store) CasesOfSubject(ctx context.Context, livc, ref string) ([]broker.Case, error) {
 	p, err := subjectPrefix(livc, ref)
 	if err != nil {

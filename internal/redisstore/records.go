@@ -89,12 +89,8 @@ func (s *Store) HasRecord(ctx context.Context, livc, ref, id string) (bool, erro
 // of dossier keys, in the same hash slot. A dossier id whose dossier is gone
 // is skipped; a record id without its record is returned as false, for the
 // caller to refuse.
-var readSubjectScript = redis.NewScript(`
-local docs = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local doc = redis.call('GET', ARGV[1] .. id)
-  if doc then docs[#docs + 1] = doc end
-end
+var readSubjectScript = redis.NewScript(luaCaseDocs + `
+local docs = case_docs(KEYS[1], ARGV[1])
 local ids = redis.call('LRANGE', KEYS[2], 0, -1)
 local sealed = {}
 for i, id in ipairs(ids) do sealed[i] = redis.call('HGET', KEYS[3], id) end
