@@ -59,8 +59,10 @@ func ParseCheckpoint(text []byte) (Checkpoint, error) {
 	if err != nil || n < 0 || strconv.FormatInt(n, 10) != lines[1] {
 		return c, errors.New("auditlog: checkpoint: bad size")
 	}
+	// Strict still skips \r and \n inside the base64: only the one text that
+	// encodes the hash is the hash line, so that no two texts parse alike.
 	h, err := base64.StdEncoding.Strict().DecodeString(lines[2])
-	if err != nil || len(h) != tlog.HashSize {
+	if err != nil || len(h) != tlog.HashSize || base64.StdEncoding.EncodeToString(h) != lines[2] {
 		return c, errors.New("auditlog: checkpoint: bad root hash")
 	}
 	c.Origin, c.Size = lines[0], n

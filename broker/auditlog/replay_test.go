@@ -215,3 +215,26 @@ func TestReplayerChecksStoredHashes(t *testing.T) {
 		})
 	}
 }
+
+// A checkpoint's text parses only in the one form Text writes: base64 that
+// skips line breaks would let two texts stand for one checkpoint.
+func TestParseCheckpointCanonical(t *testing.T) {
+	cp := Checkpoint{Origin: Origin("zonnedaal"), Size: 7, Hash: tlog.RecordHash([]byte("x"))}
+	good := cp.Text()
+	if got, err := ParseCheckpoint(good); err != nil || got != cp {
+		t.Fatalf("its own text: %+v %v", got, err)
+	}
+	lines := strings.SplitN(string(good), "\n", 4)
+	for name, hash := range map[string]string{
+		"carriage return in the hash": lines[2][:10] + "\r" + lines[2][10:],
+		"hash without padding":        strings.TrimRight(lines[2], "="),
+		"hash with a space":           " " + lines[2],
+	} {
+		t.Run(name, func(t *testing.T) {
+			text := lines[0] + "\n" + lines[1] + "\n" + hash + "\n"
+			if got, err := ParseCheckpoint([]byte(text)); err == nil {
+				t.Errorf("accepted %q as %+v", text, got)
+			}
+		})
+	}
+}
