@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -57,8 +58,7 @@ func (p *readPipe) run(ctx context.Context, script *redis.Script, keys []string,
 	if !p.inFlight {
 		p.inFlight = true
 		p.mu.Unlock()
-		p.send([]*pipeRead{r})
-		p.next()
+		p.lead([]*pipeRead{r})
 		return r.cmd
 	}
 	p.queue = append(p.queue, r)
@@ -87,10 +87,29 @@ func (p *readPipe) next() {
 	if len(p.queue) == 0 {
 		p.queue = nil
 	}
-	go func() {
-		p.send(batch)
-		p.next()
+	go p.lead(batch)
+}
+
+// errPipeBroken answers the reads of a pipeline whose sending panicked.
+var errPipeBroken = errors.New("redisstore: the read pipeline failed")
+
+// lead sends batch, then hands the pipe on (next). Even if sending panics
+// (a driver's bug; the gateway recovers the request as a 500) the pipe is
+// handed on and every read of batch is answered, with errPipeBroken: a
+// panic fails its own reads, never every read after it.
+func (p *readPipe) lead(batch []*pipeRead) {
+	defer p.next()
+	defer func() {
+		for _, r := range batch {
+			select {
+			case <-r.done:
+			default:
+				r.cmd = failedCmd(context.Background(), errPipeBroken)
+				close(r.done)
+			}
+		}
 	}()
+	p.send(batch)
 }
 
 // send runs batch in one pipeline and answers each read. A script Redis does

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,5 +89,48 @@ func TestReadPipeFailures(t *testing.T) {
 	defer dead.Close()
 	if _, err := New(dead).ReadSubject(context.Background(), cell, "s_a"); broker.KindOf(err) != broker.KindUnavailable {
 		t.Errorf("unreachable Redis: %v, want an unavailable store", err)
+	}
+}
+
+// panicOnce is a client hook whose next command panics once, as a bug in a
+// driver would.
+type panicOnce struct{ armed atomic.Bool }
+
+func (h *panicOnce) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *panicOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.armed.CompareAndSwap(true, false) {
+			panic("injected")
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *panicOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// A read whose send panics (the gateway recovers the request as a 500) must
+// not leave the pipe stuck: the next read is answered, not queued forever.
+func TestReadPipeAfterPanic(t *testing.T) {
+	c := openReal(t).(*redis.Client)
+	ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	if err := s.PutRecord(ctx, cell, "s_a", broker.SealedRecord{ID: "sig_1", Sealed: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	hook := &panicOnce{}
+	c.AddHook(hook)
+	hook.armed.Store(true)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the injected panic did not reach the reader")
+			}
+		}()
+		s.ReadSubject(ctx, cell, "s_a")
+	}()
+	tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if d, err := s.ReadSubject(tctx, cell, "s_a"); err != nil || len(d.Sealed) != 1 {
+		t.Fatalf("the read after a panic: %+v, %v", d, err)
 	}
 }
