@@ -93,7 +93,10 @@ var readSubjectScript = redis.NewScript(luaCaseDocs + `
 local docs = case_docs(KEYS[1], ARGV[1])
 local ids = redis.call('LRANGE', KEYS[2], 0, -1)
 local sealed = {}
-for i, id in ipairs(ids) do sealed[i] = redis.call('HGET', KEYS[3], id) end
+for i = 1, #ids, 1000 do
+  local got = redis.call('HMGET', KEYS[3], unpack(ids, i, math.min(i + 999, #ids)))
+  for j, v in ipairs(got) do sealed[i + j - 1] = v end
+end
 return {docs, ids, sealed, redis.call('GET', KEYS[4])}
 `)
 
