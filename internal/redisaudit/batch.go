@@ -292,8 +292,10 @@ func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]stri
 // It first checks the type of the log's keys and that the tree is as long
 // as the head says (an error, nothing written, if not). For each entry in
 // order it checks the plan (redisops plan_check: everything its ops could
-// fail on), adds the entry to the stream, and only then applies the plan and
-// stores the entry's id and hashes, which cannot fail; on a failed check, or
+// fail on), adds the entry to the stream, and only then applies the plan;
+// after the last entry it stores the written entries' ids and hashes, in
+// one HSET and one APPEND (fewer calls: each costs Redis more than the
+// command itself), which cannot fail; on a failed check, or
 // a stream that refuses the entry's id, it stops there with nothing of that
 // entry written. A plan is checked right before it is applied, not with the
 // others up front, because its checks must see the writes of the entries
@@ -330,10 +332,13 @@ elseif cur > want and cur <= want + k and redis.call('HGET', KEYS[1], 'leaf') ==
   done = cur - want
 end
 if done == k then return {1, want, k, 0} end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local turn = n .. ':'
 local claim = redis.call('HGET', KEYS[1], 'turn')
+local now = 0
+if claim or done < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local live = claim and now < tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
 local claimed = live and string.sub(claim, 1, #turn) == turn
 if done < 0 or (claimed and claim ~= turn .. ARGV[2]) then
@@ -348,6 +353,7 @@ if redis.call('STRLEN', KEYS[3]) ~= tl then
   return redis.error_reply('audit tree out of step with the log')
 end
 local written, code, refused = done, 0, false
+local ids, tree = {}, {}
 for i = done + 1, k do
   local b = at[i]
   if tonumber(ARGV[b + 4]) > 0 then
@@ -360,11 +366,16 @@ for i = done + 1, k do
     break
   end
   if tonumber(ARGV[b + 4]) > 0 then plan_apply(ARGV, b + 5) end
-  redis.call('HSET', KEYS[4], ARGV[b + 2], want + i - 1)
-  redis.call('APPEND', KEYS[3], ARGV[b + 3])
+  ids[#ids + 1] = ARGV[b + 2]
+  ids[#ids + 1] = want + i - 1
+  tree[#tree + 1] = ARGV[b + 3]
   written = i
 end
 if written > done then
+  for j = 1, #ids, 1000 do
+    redis.call('HSET', KEYS[4], unpack(ids, j, math.min(j + 999, #ids)))
+  end
+  redis.call('APPEND', KEYS[3], table.concat(tree))
   redis.call('HSET', KEYS[1], 'n', want + written, 'leaf', ARGV[at[written] + 1])
   if claim then redis.call('HDEL', KEYS[1], 'turn', 'until') end
 end
