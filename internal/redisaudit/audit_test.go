@@ -128,7 +128,7 @@ func TestAppendReplayIsIdempotent(t *testing.T) {
 		key, _ := StreamKey(cell)
 		l := New(c)
 		st := &stream{key: key, cache: map[int64]tlog.Hash{}}
-		batch := []*pending{{ctx: ctx, e: entry(cell, 0)}, {ctx: ctx, e: entry(cell, 1)}}
+		batch := []*pending{mustPending(t, ctx, entry(cell, 0), nil), mustPending(t, ctx, entry(cell, 1), nil)}
 		keys, args, _, err := l.prepare(ctx, st, batch)
 		if err != nil {
 			t.Fatal(err)
@@ -143,7 +143,7 @@ func TestAppendReplayIsIdempotent(t *testing.T) {
 			t.Fatalf("replay wrote %d entries", n)
 		}
 		// A different batch at a stale index is a conflict, told the counter.
-		okeys, other, _, err := l.prepare(ctx, st, []*pending{{ctx: ctx, e: entry(cell, 5)}})
+		okeys, other, _, err := l.prepare(ctx, st, []*pending{mustPending(t, ctx, entry(cell, 5), nil)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -28,6 +28,7 @@ type stream struct {
 type pending struct {
 	ctx  context.Context
 	e    *broker.AuditEntry
+	head []byte         // canonicalHead(*e)
 	plan *redisops.Plan // nil for an entry without a write
 	done chan error
 }
@@ -78,13 +79,26 @@ func (l *Log) Commit(ctx context.Context, e *broker.AuditEntry, w broker.Write) 
 		e.Time = time.Now()
 	}
 	e.Time = e.Time.UTC()
-	p := &pending{ctx: ctx, e: e, plan: plan, done: make(chan error, 1)}
+	p, err := newPending(ctx, e, plan)
+	if err != nil {
+		return err
+	}
 	select {
 	case l.stream(key).reqs <- p:
 	case <-ctx.Done():
 		return fail("append", ctx.Err())
 	}
 	return <-p.done
+}
+
+// newPending is e, with plan, ready for its batch: its JSON but for the
+// index (canonicalHead) already encoded.
+func newPending(ctx context.Context, e *broker.AuditEntry, plan *redisops.Plan) (*pending, error) {
+	head, err := canonicalHead(*e)
+	if err != nil {
+		return nil, err
+	}
+	return &pending{ctx: ctx, e: e, head: head, plan: plan, done: make(chan error, 1)}, nil
 }
 
 // stream returns the batcher of key, starting it on first use. Batchers live
@@ -253,10 +267,7 @@ func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]stri
 	args = append(args, n, l.owner, len(batch), tlog.StoredHashCount(n)*tlog.HashSize)
 	for i, p := range batch {
 		p.e.Index, p.e.LeafHash = n+int64(i), ""
-		doc, err := Canonical(*p.e)
-		if err != nil {
-			return nil, nil, nil, err
-		}
+		doc := canonicalAt(p.head, p.e.Index)
 		h := tlog.RecordHash(doc)
 		p.e.LeafHash = fmt.Sprintf("%x", h[:])
 		stored, err := tlog.StoredHashesForRecordHash(p.e.Index, h, r)

@@ -131,7 +131,7 @@ func TestCommitOneBatch(t *testing.T) {
 				for i, it := range tc.items {
 					e := entry(cell, i)
 					e.ID, e.Action = "aud_"+it.id, "case.create"
-					p := &pending{ctx: ctx, e: e, done: make(chan error, 1)}
+					p := mustPending(t, ctx, e, nil)
 					if it.plan != nil {
 						p.plan = it.plan(cell)
 					}

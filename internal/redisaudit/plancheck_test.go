@@ -104,7 +104,7 @@ func TestCommitValueThatBreaksAnOp(t *testing.T) {
 				var batch []*pending
 				for i, plan := range plans {
 					e := entry(cell, i)
-					p := &pending{ctx: ctx, e: e, plan: plan, done: make(chan error, 1)}
+					p := mustPending(t, ctx, e, plan)
 					batch = append(batch, p)
 				}
 				l.commit(st, batch) // one batch, as the batcher would run it
