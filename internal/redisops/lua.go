@@ -18,8 +18,17 @@ const Lua = `
 local plan_types = {SET='string', INCR='string', HSET='hash', HDEL='hash', HINCRBY='hash',
   RPUSH='list', SADD='set', SREM='set', ZADD='zset', ZREM='zset', DEL='*'}
 local plan_cards = {set='SCARD', hash='HLEN', list='LLEN', zset='ZCARD'}
+-- plan_seen holds the types plan_check has read, by key: it writes nothing,
+-- so a key's type stays what it read until it returns (TYPE once a key, not
+-- once a check or op: each call costs Redis more than the command itself).
+local plan_seen = {}
 local function plan_type(key)
-  return redis.call('TYPE', key)['ok']
+  local t = plan_seen[key]
+  if not t then
+    t = redis.call('TYPE', key)['ok']
+    plan_seen[key] = t
+  end
+  return t
 end
 local function plan_typeok(key, want)
   if want == '*' then return true end
@@ -48,6 +57,7 @@ local function plan_opok(cmd, key, arg)
   return not v or plan_int(v)
 end
 local function plan_check(A, pos)
+  plan_seen = {}
   local nc, no = tonumber(A[pos]), tonumber(A[pos + 1])
   pos = pos + 2
   for i = 1, nc do
