@@ -62,7 +62,7 @@ func (s *Service) checkCaseRequest(ctx context.Context, livc string, in *CaseReq
 	if !ValidSubjectRef(in.SubjectRef) {
 		return Invalid("subject_ref", "must be a subject ref (s_…)")
 	}
-	if !categoryPattern.MatchString(in.Category) {
+	if !validCategory(in.Category) {
 		return Invalid("category", "must be a lower-case identifier of at most 64 characters")
 	}
 	if len(in.SignalIDs) == 0 || len(in.SignalIDs) > 100 {
