@@ -10,9 +10,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// readPipe sends the read scripts of the hot path (ReadSubject on every card
-// read, LookupSubject on every submission) of concurrent requests to Redis
-// together, in one pipeline. Each round trip costs Redis and the broker
+// readPipe sends the reads of the hot path (ReadSubject on every card read,
+// LookupSubject on every submission) of concurrent requests to Redis
+// together, in one pipeline: one MULTI, so each read sees one moment of the
+// store. A Store has one readPipe per cell, so that a MULTI stays within
+// the cell's hash slot on a Redis Cluster. Each round trip costs Redis and the broker
 // system calls that, on a busy two-core machine, cost more than the scripts
 // themselves: four reads pipelined take Redis about half the CPU each that
 // four round trips take (BENCHMARKS.md). While no pipeline is in flight, a
@@ -35,39 +37,45 @@ const (
 	pipeTimeout = 10 * time.Second
 )
 
-// pipeRead is one script run waiting for its pipeline.
+// pipeRead is one read waiting for its pipeline. queue adds its commands
+// to the pipeline and returns them; it may be called again, alone, when a
+// script it runs had to be loaded first (scripts).
 type pipeRead struct {
-	script *redis.Script
-	keys   []string
-	args   []any
-	cmd    *redis.Cmd
-	done   chan struct{}
+	queue   func(ctx context.Context, p redis.Pipeliner) []redis.Cmder
+	scripts []*redis.Script
+	err     error // set before done is closed
+	done    chan struct{}
 }
 
 func newReadPipe(c redis.UniversalClient) *readPipe { return &readPipe{c: c} }
 
-// run runs script with keys and args, at once or in the next pipeline, and
-// returns its reply, as script.Run would. A ctx that ends first returns
-// ctx's error; the read may still be sent, and its reply is dropped.
-func (p *readPipe) run(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+// run sends the commands queue adds (to a pipeline, within a MULTI), at
+// once or with the next pipeline, and returns once they are answered: nil
+// when Redis answered them all (each command then holds its reply or its
+// own error), else the error of the round trip. scripts are those queue
+// runs with EvalSha, loaded again when Redis has dropped them (NOSCRIPT,
+// after a restart or a failover). A ctx that ends first returns ctx's
+// error; the read may still be sent, and its replies are dropped: the
+// caller must not look at its commands then.
+func (p *readPipe) run(ctx context.Context, scripts []*redis.Script, queue func(ctx context.Context, p redis.Pipeliner) []redis.Cmder) error {
 	if err := ctx.Err(); err != nil {
-		return failedCmd(ctx, err)
+		return err
 	}
-	r := &pipeRead{script: script, keys: keys, args: args, done: make(chan struct{})}
+	r := &pipeRead{queue: queue, scripts: scripts, done: make(chan struct{})}
 	p.mu.Lock()
 	if !p.inFlight {
 		p.inFlight = true
 		p.mu.Unlock()
 		p.lead([]*pipeRead{r})
-		return r.cmd
+		return r.err
 	}
 	p.queue = append(p.queue, r)
 	p.mu.Unlock()
 	select {
 	case <-r.done:
-		return r.cmd
+		return r.err
 	case <-ctx.Done():
-		return failedCmd(ctx, ctx.Err())
+		return ctx.Err()
 	}
 }
 
@@ -104,7 +112,7 @@ func (p *readPipe) lead(batch []*pipeRead) {
 			select {
 			case <-r.done:
 			default:
-				r.cmd = failedCmd(context.Background(), errPipeBroken)
+				r.err = errPipeBroken
 				close(r.done)
 			}
 		}
@@ -112,33 +120,68 @@ func (p *readPipe) lead(batch []*pipeRead) {
 	p.send(batch)
 }
 
-// send runs batch in one pipeline and answers each read. A script Redis does
-// not have cached yet (NOSCRIPT, after a restart or a failover) is run again
-// alone with script.Run, which loads it.
+// send runs batch in one pipeline, within one MULTI, and answers each read.
+// A read whose script Redis does not have cached (NOSCRIPT) is run again
+// alone once its scripts are loaded.
 func (p *readPipe) send(batch []*pipeRead) {
 	ctx, cancel := context.WithTimeout(context.Background(), pipeTimeout)
 	defer cancel()
-	if len(batch) == 1 { // no pipeline to build: the read as it comes
-		r := batch[0]
-		r.cmd = r.script.Run(ctx, p.c, r.keys, r.args...)
-		close(r.done)
+	cmds := make([][]redis.Cmder, len(batch))
+	_, err := p.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		for i, r := range batch {
+			cmds[i] = r.queue(ctx, tx)
+		}
+		return nil
+	})
+	if roundTripFailed(err) {
+		for _, r := range batch {
+			r.err = err
+			close(r.done)
+		}
 		return
 	}
-	pipe := p.c.Pipeline()
-	for _, r := range batch {
-		r.cmd = r.script.EvalSha(ctx, pipe, r.keys, r.args...)
-	}
-	pipe.Exec(ctx) // each command holds its own reply or error
-	for _, r := range batch {
-		if err := r.cmd.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-			r.cmd = r.script.Run(ctx, p.c, r.keys, r.args...)
+	for i, r := range batch {
+		if anyNoScript(cmds[i]) {
+			r.err = p.again(ctx, r)
 		}
 		close(r.done)
 	}
 }
 
-func failedCmd(ctx context.Context, err error) *redis.Cmd {
-	cmd := redis.NewCmd(ctx)
-	cmd.SetErr(err)
-	return cmd
+// again loads r's scripts and runs r alone.
+func (p *readPipe) again(ctx context.Context, r *pipeRead) error {
+	for _, s := range r.scripts {
+		if err := s.Load(ctx, p.c).Err(); err != nil {
+			return err
+		}
+	}
+	_, err := p.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		r.queue(ctx, tx)
+		return nil
+	})
+	if roundTripFailed(err) {
+		return err
+	}
+	return nil
+}
+
+// roundTripFailed reports whether err, the error of a pipeline, is its own
+// (Redis did not answer) rather than one of its commands' (an error reply,
+// or redis.Nil for a missing key), which each command holds for its reader.
+func roundTripFailed(err error) bool {
+	var reply redis.Error
+	return err != nil && !errors.As(err, &reply)
+}
+
+// anyNoScript reports whether a command failed for a script Redis does not
+// have.
+func anyNoScript(groups ...[]redis.Cmder) bool {
+	for _, cmds := range groups {
+		for _, c := range cmds {
+			if err := c.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+				return true
+			}
+		}
+	}
+	return false
 }

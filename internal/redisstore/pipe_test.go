@@ -92,7 +92,7 @@ func TestReadPipeFailures(t *testing.T) {
 	}
 }
 
-// panicOnce is a client hook whose next command panics once, as a bug in a
+// panicOnce is a client hook whose next command or pipeline panics once, as a bug in a
 // driver would.
 type panicOnce struct{ armed atomic.Bool }
 
@@ -106,7 +106,12 @@ func (h *panicOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	}
 }
 func (h *panicOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.armed.CompareAndSwap(true, false) {
+			panic("injected")
+		}
+		return next(ctx, cmds)
+	}
 }
 
 // A read whose send panics (the gateway recovers the request as a 500) must
@@ -132,5 +137,18 @@ func TestReadPipeAfterPanic(t *testing.T) {
 	defer cancel()
 	if d, err := s.ReadSubject(tctx, cell, "s_a"); err != nil || len(d.Sealed) != 1 {
 		t.Fatalf("the read after a panic: %+v, %v", d, err)
+	}
+}
+
+// Each cell has a read pipeline of its own, so that the MULTI a pipeline
+// sends never spans two cells' hash slots on a Redis Cluster.
+func TestReadPipePerCell(t *testing.T) {
+	s := New(openReal(t))
+	a, b := s.reads("livc:{livc:a}:"), s.reads("livc:{livc:b}:")
+	if a == b {
+		t.Fatal("two cells share a read pipeline")
+	}
+	if s.reads("livc:{livc:a}:") != a {
+		t.Fatal("one cell has two read pipelines")
 	}
 }

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -100,26 +101,59 @@ func TestReadSubject(t *testing.T) {
 	})
 }
 
-func TestSubjectReply(t *testing.T) {
-	k := "key"
+// subjectData takes ReadSubject's replies apart, refusing what the store
+// should never hold and any command's error, but a missing data key.
+func TestSubjectData(t *testing.T) {
+	replyErr := errors.New("ERR injected")
+	ok := func() (*redis.Cmd, *redis.StringSliceCmd, *redis.MapStringStringCmd, *redis.StringCmd) {
+		return redis.NewCmdResult([]any{`{"id":"case_1","state":"open","roster":["pz"]}`}, nil),
+			redis.NewStringSliceResult([]string{"sig_1"}, nil),
+			redis.NewMapStringStringResult(map[string]string{"sig_1": "sealed", "sig_other": "x"}, nil),
+			redis.NewStringResult("key", nil)
+	}
 	for _, tc := range []struct {
-		name  string
-		reply []any
-		ok    bool
+		name   string
+		change func(d **redis.Cmd, i **redis.StringSliceCmd, a **redis.MapStringStringCmd, k **redis.StringCmd)
+		ok     bool
 	}{
-		{"full", []any{[]any{"doc"}, []any{"id"}, []any{"sealed"}, "key"}, true},
-		{"empty, no key", []any{[]any{}, []any{}, []any{}, nil}, true},
-		{"missing record", []any{[]any{}, []any{"id"}, []any{nil}, k}, true},
-		{"three parts", []any{[]any{}, []any{}, []any{}}, false},
-		{"ids and records differ", []any{[]any{}, []any{"a", "b"}, []any{"x"}, nil}, false},
-		{"nil id", []any{[]any{}, []any{nil}, []any{"x"}, nil}, false},
-		{"number item", []any{[]any{int64(1)}, []any{}, []any{}, nil}, false},
-		{"part not a list", []any{"x", []any{}, []any{}, nil}, false},
-		{"key not a string", []any{[]any{}, []any{}, []any{}, int64(3)}, false},
+		{"full", func(**redis.Cmd, **redis.StringSliceCmd, **redis.MapStringStringCmd, **redis.StringCmd) {}, true},
+		{"no key", func(_ **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, k **redis.StringCmd) {
+			*k = redis.NewStringResult("", redis.Nil)
+		}, true},
+		{"missing record", func(_ **redis.Cmd, i **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
+			*i = redis.NewStringSliceResult([]string{"sig_1", "sig_lost"}, nil)
+		}, false},
+		{"dossier not JSON", func(d **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
+			*d = redis.NewCmdResult([]any{"{"}, nil)
+		}, false},
+		{"dossiers not a list", func(d **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
+			*d = redis.NewCmdResult("x", nil)
+		}, false},
+		{"dossier script error", func(d **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
+			*d = redis.NewCmdResult(nil, replyErr)
+		}, false},
+		{"ids error", func(_ **redis.Cmd, i **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
+			*i = redis.NewStringSliceResult(nil, replyErr)
+		}, false},
+		{"records error", func(_ **redis.Cmd, _ **redis.StringSliceCmd, a **redis.MapStringStringCmd, _ **redis.StringCmd) {
+			*a = redis.NewMapStringStringResult(nil, replyErr)
+		}, false},
+		{"key error", func(_ **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, k **redis.StringCmd) {
+			*k = redis.NewStringResult("", replyErr)
+		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, _, _, err := subjectReply(tc.reply); (err == nil) != tc.ok {
-				t.Errorf("err %v, want ok %v", err, tc.ok)
+			d, i, a, k := ok()
+			tc.change(&d, &i, &a, &k)
+			got, err := subjectData(d, i, a, k)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err %v, want ok %v", err, tc.ok)
+			}
+			if err != nil && broker.KindOf(err) != broker.KindUnavailable {
+				t.Errorf("err %v, want an unavailable store", err)
+			}
+			if err == nil && (len(got.Sealed) != 1 || len(got.Dossiers) != 1 || got.Dossiers[0].Roster[0] != "pz") {
+				t.Errorf("got %+v", got)
 			}
 		})
 	}

@@ -1,11 +1,11 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/redis/go-redis/v9"
@@ -82,113 +82,68 @@ func (s *Store) HasRecord(ctx context.Context, livc, ref, id string) (bool, erro
 	return ok, nil
 }
 
-// readSubjectScript reads what a card read needs about a subject, at one
-// moment: its dossiers, its record ids in order with each record, and its
-// data key. KEYS[1] the subject's set of dossier ids, KEYS[2] its record id
-// list, KEYS[3] its records hash, KEYS[4] its data key; ARGV[1] the prefix
-// of dossier keys, in the same hash slot. A dossier id whose dossier is gone
-// is skipped; a record id without its record is returned as false, for the
-// caller to refuse.
-var readSubjectScript = redis.NewScript(luaCaseDocs + `
-local docs = case_docs(KEYS[1], ARGV[1])
-local ids = redis.call('LRANGE', KEYS[2], 0, -1)
-local sealed = {}
-for i = 1, #ids, 1000 do
-  local got = redis.call('HMGET', KEYS[3], unpack(ids, i, math.min(i + 999, #ids)))
-  for j, v in ipairs(got) do sealed[i + j - 1] = v end
-end
-return {docs, ids, sealed, redis.call('GET', KEYS[4])}
-`)
-
 // ReadSubject returns the state and roster of the subject's dossiers (those
-// of CasesOfSubject, in no order), its sealed
-// records (as Records) and wrapped data key (nil when it has none), read in
-// one script run: one round trip, and one moment of the store.
+// of CasesOfSubject, in no order), its sealed records (as Records) and its
+// wrapped data key (nil when it has none), read in one MULTI: one round
+// trip, and one moment of the store. Only the dossiers go through a script
+// (casesOfSubjectScript: their keys are known only from the set); the
+// records and the key are plain commands, which cost Redis a fraction of
+// what a script's calls and its strings cost.
 func (s *Store) ReadSubject(ctx context.Context, livc, ref string) (broker.SubjectData, error) {
 	p, err := subjectPrefix(livc, ref)
 	if err != nil {
 		return broker.SubjectData{}, err
 	}
 	cp, _ := cellPrefix(livc)
-	keys := []string{p + "cases", p + "record-ids", p + "records", p + "datakey"}
-	reply, err := s.reads.run(ctx, readSubjectScript, keys, cp+"case:").Slice()
+	var (
+		docs *redis.Cmd
+		ids  *redis.StringSliceCmd
+		all  *redis.MapStringStringCmd
+		key  *redis.StringCmd
+	)
+	err = s.reads(cp).run(ctx, []*redis.Script{casesOfSubjectScript}, func(ctx context.Context, tx redis.Pipeliner) []redis.Cmder {
+		docs = casesOfSubjectScript.EvalSha(ctx, tx, []string{p + "cases"}, cp+"case:")
+		ids = tx.LRange(ctx, p+"record-ids", 0, -1)
+		all = tx.HGetAll(ctx, p+"records")
+		key = tx.Get(ctx, p+"datakey")
+		return []redis.Cmder{docs, ids, all, key}
+	})
 	if err != nil {
 		return broker.SubjectData{}, fail("read subject", err)
 	}
-	docs, ids, sealed, key, err := subjectReply(reply)
+	return subjectData(docs, ids, all, key)
+}
+
+// subjectData is ReadSubject's answer from its commands' replies.
+func subjectData(docs *redis.Cmd, ids *redis.StringSliceCmd, all *redis.MapStringStringCmd, key *redis.StringCmd) (broker.SubjectData, error) {
+	ds, err := docs.StringSlice()
 	if err != nil {
+		return broker.SubjectData{}, fail("read subject", err)
+	}
+	if err := cmp.Or(ids.Err(), all.Err()); err != nil {
 		return broker.SubjectData{}, fail("read subject", err)
 	}
 	var d broker.SubjectData
-	d.Dossiers = make([]broker.DossierRoster, len(docs))
-	for i, doc := range docs {
+	d.Dossiers = make([]broker.DossierRoster, len(ds))
+	for i, doc := range ds {
 		if err := json.Unmarshal([]byte(doc), &d.Dossiers[i]); err != nil {
 			return broker.SubjectData{}, fail("read subject", errors.New("stored dossier is not valid JSON"))
 		}
 	}
-	d.Sealed = make([]broker.SealedRecord, 0, len(ids))
-	for i, id := range ids {
-		if sealed[i] == nil {
+	records := all.Val()
+	d.Sealed = make([]broker.SealedRecord, 0, len(ids.Val()))
+	for _, id := range ids.Val() {
+		sealed, ok := records[id]
+		if !ok {
 			return broker.SubjectData{}, fail("read subject", errors.New("record listed without payload"))
 		}
-		d.Sealed = append(d.Sealed, broker.SealedRecord{ID: id, Sealed: []byte(*sealed[i])})
+		d.Sealed = append(d.Sealed, broker.SealedRecord{ID: id, Sealed: []byte(sealed)})
 	}
-	if key != nil {
-		d.Wrapped = []byte(*key)
+	switch k, err := key.Bytes(); {
+	case err == nil:
+		d.Wrapped = k
+	case !errors.Is(err, redis.Nil):
+		return broker.SubjectData{}, fail("read subject", err)
 	}
 	return d, nil
-}
-
-// subjectReply takes readSubjectScript's reply apart: nil stands for what
-// Redis answered as nil (a missing record, no data key).
-func subjectReply(reply []any) (docs, ids []string, sealed []*string, key *string, err error) {
-	if len(reply) != 4 {
-		return nil, nil, nil, nil, fmt.Errorf("a reply of %d parts", len(reply))
-	}
-	strs := func(v any) ([]*string, error) {
-		arr, ok := v.([]any)
-		if !ok && v != nil {
-			return nil, fmt.Errorf("a reply part of type %T", v)
-		}
-		out := make([]*string, len(arr))
-		for i, x := range arr {
-			switch x := x.(type) {
-			case string:
-				out[i] = &x
-			case nil:
-			default:
-				return nil, fmt.Errorf("a reply item of type %T", x)
-			}
-		}
-		return out, nil
-	}
-	var parts [3][]*string
-	for i := range parts {
-		if parts[i], err = strs(reply[i]); err != nil {
-			return nil, nil, nil, nil, err
-		}
-	}
-	for _, part := range [][]*string{parts[0], parts[1]} {
-		if slices.Contains(part, nil) {
-			return nil, nil, nil, nil, errors.New("a nil dossier or record id")
-		}
-	}
-	if len(parts[2]) != len(parts[1]) {
-		return nil, nil, nil, nil, errors.New("records and ids do not match")
-	}
-	switch k := reply[3].(type) {
-	case string:
-		key = &k
-	case nil:
-	default:
-		return nil, nil, nil, nil, fmt.Errorf("a data key of type %T", k)
-	}
-	deref := func(ps []*string) []string {
-		out := make([]string, len(ps))
-		for i, p := range ps {
-			out[i] = *p
-		}
-		return out
-	}
-	return deref(parts[0]), deref(parts[1]), parts[2], key, nil
 }

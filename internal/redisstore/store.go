@@ -47,6 +47,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/redis/go-redis/v9"
@@ -54,17 +55,25 @@ import (
 
 // Store is a broker.Store on Redis. It is safe for concurrent use and keeps no
 // state of its own: several broker processes may share one Redis. The reads
-// of the hot path go through a pipeline of its own (pipe.go), whose
-// goroutine starts with the first of them.
+// of the hot path go through a pipeline of their cell's (pipe.go).
 type Store struct {
 	c     redis.UniversalClient
-	reads *readPipe
+	pipes sync.Map // cell key prefix -> *readPipe
 }
 
 var _ broker.Store = (*Store)(nil)
 
 // New returns a Store on c. Closing c is the caller's business.
-func New(c redis.UniversalClient) *Store { return &Store{c: c, reads: newReadPipe(c)} }
+func New(c redis.UniversalClient) *Store { return &Store{c: c} }
+
+// reads returns the read pipeline of the cell whose keys start with prefix.
+func (s *Store) reads(prefix string) *readPipe {
+	if p, ok := s.pipes.Load(prefix); ok {
+		return p.(*readPipe)
+	}
+	p, _ := s.pipes.LoadOrStore(prefix, newReadPipe(s.c))
+	return p.(*readPipe)
+}
 
 // ErrExists is the cause of the error CreateCase returns for an id in use.
 var ErrExists = errors.New("redisstore: already exists")

@@ -112,7 +112,15 @@ func (s *Store) LookupSubject(ctx context.Context, livc string, aliases []string
 	for _, a := range aliases {
 		args = append(args, a)
 	}
-	reply, err := s.reads.run(ctx, lookupScript, []string{p + "aliases"}, args...).Slice()
+	var cmd *redis.Cmd
+	err = s.reads(p).run(ctx, []*redis.Script{lookupScript}, func(ctx context.Context, tx redis.Pipeliner) []redis.Cmder {
+		cmd = lookupScript.EvalSha(ctx, tx, []string{p + "aliases"}, args...)
+		return []redis.Cmder{cmd}
+	})
+	if err != nil {
+		return broker.SubjectLookup{}, fail("lookup subject", err)
+	}
+	reply, err := cmd.Slice()
 	if err != nil {
 		return broker.SubjectLookup{}, fail("lookup subject", err)
 	}
