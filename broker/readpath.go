@@ -14,7 +14,8 @@ type SubjectData struct {
 
 // DossierRoster is what the card read needs of a dossier about the person:
 // whether it is open, and who is on its roster. A store may decode only
-// these fields of a stored dossier.
+// these fields of a stored dossier, and may share Roster between answers:
+// callers must not modify it.
 type DossierRoster struct {
 	ID     string   `json:"id"`
 	State  string   `json:"state"`

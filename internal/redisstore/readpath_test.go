@@ -145,7 +145,7 @@ func TestSubjectData(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d, i, a, k := ok()
 			tc.change(&d, &i, &a, &k)
-			got, err := subjectData(d, i, a, k)
+			got, err := subjectData(&rosterCache{}, d, i, a, k)
 			if (err == nil) != tc.ok {
 				t.Fatalf("err %v, want ok %v", err, tc.ok)
 			}

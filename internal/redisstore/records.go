@@ -3,7 +3,6 @@ package redisstore
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -111,11 +110,12 @@ func (s *Store) ReadSubject(ctx context.Context, livc, ref string) (broker.Subje
 	if err != nil {
 		return broker.SubjectData{}, fail("read subject", err)
 	}
-	return subjectData(docs, ids, all, key)
+	return subjectData(&s.rosters, docs, ids, all, key)
 }
 
-// subjectData is ReadSubject's answer from its commands' replies.
-func subjectData(docs *redis.Cmd, ids *redis.StringSliceCmd, all *redis.MapStringStringCmd, key *redis.StringCmd) (broker.SubjectData, error) {
+// subjectData is ReadSubject's answer from its commands' replies, its
+// dossiers decoded through rosters.
+func subjectData(rosters *rosterCache, docs *redis.Cmd, ids *redis.StringSliceCmd, all *redis.MapStringStringCmd, key *redis.StringCmd) (broker.SubjectData, error) {
 	ds, err := docs.StringSlice()
 	if err != nil {
 		return broker.SubjectData{}, fail("read subject", err)
@@ -126,8 +126,8 @@ func subjectData(docs *redis.Cmd, ids *redis.StringSliceCmd, all *redis.MapStrin
 	var d broker.SubjectData
 	d.Dossiers = make([]broker.DossierRoster, len(ds))
 	for i, doc := range ds {
-		if err := json.Unmarshal([]byte(doc), &d.Dossiers[i]); err != nil {
-			return broker.SubjectData{}, fail("read subject", errors.New("stored dossier is not valid JSON"))
+		if d.Dossiers[i], err = rosters.decode(doc); err != nil {
+			return broker.SubjectData{}, fail("read subject", err)
 		}
 	}
 	records := all.Val()

@@ -57,8 +57,9 @@ import (
 // state of its own: several broker processes may share one Redis. The reads
 // of the hot path go through a pipeline of their cell's (pipe.go).
 type Store struct {
-	c     redis.UniversalClient
-	pipes sync.Map // cell key prefix -> *readPipe
+	c       redis.UniversalClient
+	pipes   sync.Map // cell key prefix -> *readPipe
+	rosters rosterCache
 }
 
 var _ broker.Store = (*Store)(nil)
