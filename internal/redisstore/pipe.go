@@ -13,11 +13,11 @@ import (
 // readPipe sends the reads of the hot path (ReadSubject on every card read,
 // LookupSubject on every submission) of concurrent requests to Redis
 // together, in one pipeline: one MULTI, so each read sees one moment of the
-// store. A Store has one readPipe per cell, so that a MULTI stays within
-// the cell's hash slot on a Redis Cluster. Each round trip costs Redis and the broker
-// system calls that, on a busy two-core machine, cost more than the scripts
-// themselves: four reads pipelined take Redis about half the CPU each that
-// four round trips take (BENCHMARKS.md). While no pipeline is in flight, a
+// store. A Store has one readPipe per cell, so that a MULTI stays within the
+// cell's hash slot on a Redis Cluster. Each round trip costs Redis and the
+// broker system calls that, on a busy two-core machine, cost more than the
+// reads themselves: four reads pipelined take Redis about half the CPU each
+// that four round trips take (BENCHMARKS.md). While no pipeline is in flight, a
 // read is sent at once by its own goroutine; reads that arrive while one is
 // in flight queue, and go together in the next, sent when it returns. A
 // read waits for no write: the audit log's batches have connections of
