@@ -35,20 +35,8 @@ var canonicalCases = []struct {
 func TestCanonicalAt(t *testing.T) {
 	for _, tc := range canonicalCases {
 		t.Run(tc.name, func(t *testing.T) {
-			head, err := canonicalHead(tc.e)
-			if err != nil {
-				t.Fatal(err)
-			}
 			for _, i := range []int64{0, 1, 9, 10, 12345, math.MaxInt64} {
-				e := tc.e
-				e.Index = i
-				want, err := Canonical(e)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := canonicalAt(head, i); !bytes.Equal(got, want) {
-					t.Fatalf("index %d:\n got %s\nwant %s", i, got, want)
-				}
+				checkCanonicalAt(t, tc.e, i)
 			}
 		})
 	}
@@ -64,21 +52,27 @@ func FuzzCanonicalAt(f *testing.F) {
 		if i < 0 {
 			i = -(i + 1)
 		}
-		e := broker.AuditEntry{Actor: actor, Reason: reason, Record: record, Unverified: unverified,
-			Released: []string{reason}, LeafHash: record}
-		head, err := canonicalHead(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.Index = i
-		want, err := Canonical(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := canonicalAt(head, i); !bytes.Equal(got, want) {
-			t.Fatalf("index %d:\n got %s\nwant %s", i, got, want)
-		}
+		checkCanonicalAt(t, broker.AuditEntry{Actor: actor, Reason: reason, Record: record, Unverified: unverified,
+			Released: []string{reason}, LeafHash: record}, i)
 	})
+}
+
+// checkCanonicalAt fails t unless e's head completed with index i is
+// Canonical of e at index i.
+func checkCanonicalAt(t *testing.T, e broker.AuditEntry, i int64) {
+	t.Helper()
+	head, err := canonicalHead(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Index = i
+	want, err := Canonical(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := canonicalAt(head, i); !bytes.Equal(got, want) {
+		t.Fatalf("index %d:\n got %s\nwant %s", i, got, want)
+	}
 }
 
 // mustPending is newPending for a test that builds a batch by hand.

@@ -104,48 +104,37 @@ func TestReadSubject(t *testing.T) {
 // subjectData takes ReadSubject's replies apart, refusing what the store
 // should never hold and any command's error, but a missing data key.
 func TestSubjectData(t *testing.T) {
-	replyErr := errors.New("ERR injected")
-	ok := func() (*redis.Cmd, *redis.StringSliceCmd, *redis.MapStringStringCmd, *redis.StringCmd) {
-		return redis.NewCmdResult([]any{`{"id":"case_1","state":"open","roster":["pz"]}`}, nil),
-			redis.NewStringSliceResult([]string{"sig_1"}, nil),
-			redis.NewMapStringStringResult(map[string]string{"sig_1": "sealed", "sig_other": "x"}, nil),
-			redis.NewStringResult("key", nil)
+	type replies struct {
+		docs *redis.Cmd
+		ids  *redis.StringSliceCmd
+		all  *redis.MapStringStringCmd
+		key  *redis.StringCmd
 	}
+	replyErr := errors.New("ERR injected")
 	for _, tc := range []struct {
 		name   string
-		change func(d **redis.Cmd, i **redis.StringSliceCmd, a **redis.MapStringStringCmd, k **redis.StringCmd)
+		change func(r *replies)
 		ok     bool
 	}{
-		{"full", func(**redis.Cmd, **redis.StringSliceCmd, **redis.MapStringStringCmd, **redis.StringCmd) {}, true},
-		{"no key", func(_ **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, k **redis.StringCmd) {
-			*k = redis.NewStringResult("", redis.Nil)
-		}, true},
-		{"missing record", func(_ **redis.Cmd, i **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
-			*i = redis.NewStringSliceResult([]string{"sig_1", "sig_lost"}, nil)
-		}, false},
-		{"dossier not JSON", func(d **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
-			*d = redis.NewCmdResult([]any{"{"}, nil)
-		}, false},
-		{"dossiers not a list", func(d **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
-			*d = redis.NewCmdResult("x", nil)
-		}, false},
-		{"dossier script error", func(d **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
-			*d = redis.NewCmdResult(nil, replyErr)
-		}, false},
-		{"ids error", func(_ **redis.Cmd, i **redis.StringSliceCmd, _ **redis.MapStringStringCmd, _ **redis.StringCmd) {
-			*i = redis.NewStringSliceResult(nil, replyErr)
-		}, false},
-		{"records error", func(_ **redis.Cmd, _ **redis.StringSliceCmd, a **redis.MapStringStringCmd, _ **redis.StringCmd) {
-			*a = redis.NewMapStringStringResult(nil, replyErr)
-		}, false},
-		{"key error", func(_ **redis.Cmd, _ **redis.StringSliceCmd, _ **redis.MapStringStringCmd, k **redis.StringCmd) {
-			*k = redis.NewStringResult("", replyErr)
-		}, false},
+		{"full", func(*replies) {}, true},
+		{"no key", func(r *replies) { r.key = redis.NewStringResult("", redis.Nil) }, true},
+		{"missing record", func(r *replies) { r.ids = redis.NewStringSliceResult([]string{"sig_1", "sig_lost"}, nil) }, false},
+		{"dossier not JSON", func(r *replies) { r.docs = redis.NewCmdResult([]any{"{"}, nil) }, false},
+		{"dossiers not a list", func(r *replies) { r.docs = redis.NewCmdResult("x", nil) }, false},
+		{"dossier script error", func(r *replies) { r.docs = redis.NewCmdResult(nil, replyErr) }, false},
+		{"ids error", func(r *replies) { r.ids = redis.NewStringSliceResult(nil, replyErr) }, false},
+		{"records error", func(r *replies) { r.all = redis.NewMapStringStringResult(nil, replyErr) }, false},
+		{"key error", func(r *replies) { r.key = redis.NewStringResult("", replyErr) }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, i, a, k := ok()
-			tc.change(&d, &i, &a, &k)
-			got, err := subjectData(&rosterCache{}, d, i, a, k)
+			r := replies{
+				docs: redis.NewCmdResult([]any{`{"id":"case_1","state":"open","roster":["pz"]}`}, nil),
+				ids:  redis.NewStringSliceResult([]string{"sig_1"}, nil),
+				all:  redis.NewMapStringStringResult(map[string]string{"sig_1": "sealed", "sig_other": "x"}, nil),
+				key:  redis.NewStringResult("key", nil),
+			}
+			tc.change(&r)
+			got, err := subjectData(&rosterCache{}, r.docs, r.ids, r.all, r.key)
 			if (err == nil) != tc.ok {
 				t.Fatalf("err %v, want ok %v", err, tc.ok)
 			}
