@@ -116,6 +116,29 @@ func TestCommitOneBatch(t *testing.T) {
 			fail: 0, kind: broker.KindInternal,
 			absentOf: []string{"subject:s_a:records"},
 		},
+		{
+			// plan_check reads a key's type once per plan: the entry
+			// after must see the hash the entry before made, not the
+			// type the entry before read.
+			name: "key made another type by the entry before in the batch",
+			items: []item{
+				{"a", func(cell string) *redisops.Plan {
+					plan := &redisops.Plan{Livc: cell}
+					plan.Do("HSET", "livc:{livc:"+cell+"}:subject:s_a:record-ids", "f", "v")
+					return plan
+				}},
+				{"b", func(cell string) *redisops.Plan {
+					p := "livc:{livc:" + cell + "}:subject:"
+					plan := &redisops.Plan{Livc: cell}
+					plan.Do("HSET", p+"s_b:records", "sig_1", "sealed")
+					plan.Do("RPUSH", p+"s_a:record-ids", "sig_1")
+					return plan
+				}},
+				{"c", func(cell string) *redisops.Plan { return createPlan(cell, "y") }},
+			},
+			fail: 1, kind: broker.KindInternal,
+			absentOf: []string{"subject:s_b:records"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
