@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/redis/go-redis/v9"
@@ -57,11 +56,21 @@ func (s *Store) Records(ctx context.Context, livc, ref string) ([]broker.SealedR
 	if err != nil {
 		return nil, fail("records", err)
 	}
-	recs := make([]broker.SealedRecord, 0, len(ids.Val()))
-	for _, id := range ids.Val() {
-		sealed, ok := all.Val()[id]
+	recs, err := inOrder(ids.Val(), all.Val())
+	if err != nil {
+		return nil, fail("records", err)
+	}
+	return recs, nil
+}
+
+// inOrder returns the records of all (id -> sealed bytes) in the order of
+// ids, refusing an id without its record.
+func inOrder(ids []string, all map[string]string) ([]broker.SealedRecord, error) {
+	recs := make([]broker.SealedRecord, 0, len(ids))
+	for _, id := range ids {
+		sealed, ok := all[id]
 		if !ok {
-			return nil, fail("records", fmt.Errorf("record listed without payload"))
+			return nil, errors.New("record listed without payload")
 		}
 		recs = append(recs, broker.SealedRecord{ID: id, Sealed: []byte(sealed)})
 	}
@@ -130,14 +139,8 @@ func subjectData(rosters *rosterCache, docs *redis.Cmd, ids *redis.StringSliceCm
 			return broker.SubjectData{}, fail("read subject", err)
 		}
 	}
-	records := all.Val()
-	d.Sealed = make([]broker.SealedRecord, 0, len(ids.Val()))
-	for _, id := range ids.Val() {
-		sealed, ok := records[id]
-		if !ok {
-			return broker.SubjectData{}, fail("read subject", errors.New("record listed without payload"))
-		}
-		d.Sealed = append(d.Sealed, broker.SealedRecord{ID: id, Sealed: []byte(sealed)})
+	if d.Sealed, err = inOrder(ids.Val(), all.Val()); err != nil {
+		return broker.SubjectData{}, fail("read subject", err)
 	}
 	switch k, err := key.Bytes(); {
 	case err == nil:
