@@ -3,7 +3,6 @@ package policy
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -56,21 +55,26 @@ func decisionKey(in broker.DecisionInput) string {
 	if len(in.Target) > 0 {
 		return ""
 	}
-	var b strings.Builder
+	// One buffer, on the stack for the usual input, and one string: the
+	// key is built for every decision, cached or not.
+	var buf [256]byte
+	b := buf[:0]
 	for _, s := range []string{in.Livc, in.Action, in.Purpose, in.Actor.ID, in.Actor.Type} {
-		b.WriteString(strconv.Quote(s))
+		b = strconv.AppendQuote(b, s)
 	}
 	for _, t := range in.Actor.Tables {
-		b.WriteString(strconv.Quote(t))
+		b = strconv.AppendQuote(b, t)
 	}
-	b.WriteString(strconv.FormatBool(in.Actor.Coordinator))
+	b = strconv.AppendBool(b, in.Actor.Coordinator)
 	if s := in.Subject; s != nil {
-		b.WriteString("|s" + strconv.FormatBool(s.OpenCase) + strconv.FormatBool(s.OnRoster))
+		b = append(b, "|s"...)
+		b = strconv.AppendBool(strconv.AppendBool(b, s.OpenCase), s.OnRoster)
 	}
 	if c := in.Case; c != nil {
-		b.WriteString("|c" + strconv.Quote(c.State) + strconv.FormatBool(c.OnRoster))
+		b = append(b, "|c"...)
+		b = strconv.AppendBool(strconv.AppendQuote(b, c.State), c.OnRoster)
 	}
-	return b.String()
+	return string(b)
 }
 
 // get returns a copy of the decision remembered for key.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/livc/livc-broker/broker"
 )
 
 // The decision cache must answer what an evaluation would, never let one
@@ -110,5 +112,69 @@ func TestDeterministic(t *testing.T) {
 				t.Fatalf("deterministic = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// Two inputs get one key only when the policy cannot tell them apart: every
+// field the decision reads changes the key, and no run of strings can pass
+// for another split differently.
+func TestDecisionKey(t *testing.T) {
+	base := func() broker.DecisionInput {
+		x := card("case_conference", "pz", true, true)
+		x.Livc = "zonnedaal"
+		x.Actor.Type = "police"
+		x.Actor.Tables = []string{"case", "strategic"}
+		return x
+	}
+	variants := map[string]func(*broker.DecisionInput){
+		"base":                  func(*broker.DecisionInput) {},
+		"cell":                  func(x *broker.DecisionInput) { x.Livc = "other" },
+		"action":                func(x *broker.DecisionInput) { x.Action = "cases.list" },
+		"purpose":               func(x *broker.DecisionInput) { x.Purpose = "strategic_analysis" },
+		"actor id":              func(x *broker.DecisionInput) { x.Actor.ID = "ocmw" },
+		"actor type":            func(x *broker.DecisionInput) { x.Actor.Type = "social" },
+		"one table fewer":       func(x *broker.DecisionInput) { x.Actor.Tables = x.Actor.Tables[:1] },
+		"tables split again":    func(x *broker.DecisionInput) { x.Actor.Tables = []string{"casestrategic"} },
+		"coordinator":           func(x *broker.DecisionInput) { x.Actor.Coordinator = true },
+		"no subject":            func(x *broker.DecisionInput) { x.Subject = nil },
+		"no open case":          func(x *broker.DecisionInput) { x.Subject = &broker.SubjectScope{OnRoster: true} },
+		"off the roster":        func(x *broker.DecisionInput) { x.Subject = &broker.SubjectScope{OpenCase: true} },
+		"a case":                func(x *broker.DecisionInput) { x.Case = &broker.CaseScope{State: "open"} },
+		"a case, on its roster": func(x *broker.DecisionInput) { x.Case = &broker.CaseScope{State: "open", OnRoster: true} },
+		"quote moved between fields": func(x *broker.DecisionInput) {
+			x.Purpose, x.Actor.ID = `case_conference"`, `"pz`
+		},
+	}
+	seen := map[string]string{}
+	for name, change := range variants {
+		x := base()
+		change(&x)
+		key := decisionKey(x)
+		if again := decisionKey(x); again != key {
+			t.Errorf("%s: two keys for one input", name)
+		}
+		if other, dup := seen[key]; dup {
+			t.Errorf("%s and %s share the key %q", name, other, key)
+		}
+		seen[key] = name
+	}
+	x := base()
+	x.Target = map[string]any{"roster": []string{"pz"}}
+	if k := decisionKey(x); k != "" {
+		t.Errorf("an input with a target has the key %q, want none", k)
+	}
+}
+
+// A caller that gave up gets no decision, remembered or not.
+func TestDecideCanceled(t *testing.T) {
+	e := newTestEngine(t, demoCells())
+	x := card("case_conference", "pz", true, true)
+	if _, err := e.Decide(context.Background(), x); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.Decide(ctx, x); broker.KindOf(err) != broker.KindUnavailable {
+		t.Fatalf("a canceled caller got %v, want KindUnavailable", err)
 	}
 }

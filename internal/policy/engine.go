@@ -171,17 +171,18 @@ func (e *Engine) prepare(ctx context.Context, cells map[string]*broker.Cell) (*p
 // pipeline denies.
 func (e *Engine) Decide(ctx context.Context, in broker.DecisionInput) (broker.Decision, error) {
 	p := e.cur.Load()
-	ctx, cancel := context.WithTimeout(ctx, e.conf.Timeout)
-	defer cancel()
 	if err := ctx.Err(); err != nil { // the caller gave up already
 		return broker.Decision{}, broker.Wrap(broker.KindUnavailable,
 			fmt.Errorf("policy %s: %w", p.revision, err), "policy decision timed out")
 	}
-
 	key := decisionKey(in)
 	if d, ok := p.cache.get(key); ok {
 		return d, nil
 	}
+	// The timer only for an evaluation: a remembered decision needs none,
+	// and arming one was a tenth of a cached decision's cost.
+	ctx, cancel := context.WithTimeout(ctx, e.conf.Timeout)
+	defer cancel()
 	input, err := inputValue(in)
 	if err != nil {
 		return broker.Decision{}, broker.Wrap(broker.KindInternal, err, "policy decision failed")
