@@ -2,7 +2,6 @@ package broker
 
 import (
 	"context"
-	"maps"
 	"slices"
 )
 
@@ -92,40 +91,36 @@ func (s *Service) openRecords(livc, ref string, d SubjectData) ([]Record, error)
 // back. Everything else is withheld and counted. It returns the card and the sorted names of the
 // released and withheld fields, for the audit log.
 func Release(cell *Cell, records []Record, d Decision, actor string) (Card, []string, []string) {
-	classes := make(map[string]bool, len(d.Classes))
-	for _, cl := range d.Classes {
-		classes[cl] = true
-	}
-	denied := make(map[string]bool, len(d.WithheldFields))
-	for _, f := range d.WithheldFields {
-		denied[f] = true
-	}
 	card := Card{Fields: map[string][]CardValue{}}
-	released, withheld := map[string]bool{}, map[string]bool{}
+	// Names are collected with repeats and sorted once: a card has tens of
+	// names, and a set per call cost more than the filter itself.
+	var released, withheld []string
 	for _, rec := range records {
 		// A record holds a name once, so the card's values of a name are in
 		// record order whatever the order of the names within a record.
 		for name, value := range rec.Fields {
 			spec, known := cell.Fields[name]
-			ok := d.Allow && ((known && classes[spec.Class] && !denied[name]) || (d.Own && rec.Source == actor))
+			ok := d.Allow && ((known && slices.Contains(d.Classes, spec.Class) && !slices.Contains(d.WithheldFields, name)) ||
+				(d.Own && rec.Source == actor))
 			if !ok {
 				card.Withheld++
-				withheld[name] = true
+				withheld = append(withheld, name)
 				continue
 			}
-			released[name] = true
+			released = append(released, name)
 			card.Fields[name] = append(card.Fields[name], CardValue{
 				Value: value, Source: rec.Source, Record: rec.ID, At: rec.ObservedAt,
 			})
 		}
 	}
-	return card, sortedKeys(released), sortedKeys(withheld)
+	return card, sortedSet(released), sortedSet(withheld)
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := slices.Sorted(maps.Keys(m))
-	if out == nil {
-		out = []string{}
+// sortedSet sorts names and drops repeats, in place; never nil.
+func sortedSet(names []string) []string {
+	if names == nil {
+		return []string{}
 	}
-	return out
+	slices.Sort(names)
+	return slices.Compact(names)
 }

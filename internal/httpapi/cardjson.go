@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"maps"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -23,7 +22,12 @@ func appendCard(b []byte, c broker.Card) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '{')
-		for i, name := range slices.Sorted(maps.Keys(c.Fields)) {
+		names := make([]string, 0, len(c.Fields))
+		for name := range c.Fields {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for i, name := range names {
 			if i > 0 {
 				b = append(b, ',')
 			}
