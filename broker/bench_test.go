@@ -80,13 +80,9 @@ func BenchmarkCardAssembly(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		recs := make([]broker.Record, 0, len(sealed))
-		for _, sr := range sealed {
-			r, err := broker.OpenRecord(kr, wrapped, cell.ID, ref, sr)
-			if err != nil {
-				b.Fatal(err)
-			}
-			recs = append(recs, r)
+		recs, err := broker.OpenRecords(kr, wrapped, cell.ID, ref, sealed)
+		if err != nil {
+			b.Fatal(err)
 		}
 		if _, released, _ := broker.Release(cell, recs, policeOnRoster, "pz"); len(released) == 0 {
 			b.Fatal("nothing released")

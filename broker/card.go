@@ -66,22 +66,13 @@ func scopeOf(cases []DossierRoster, actor string) SubjectScope {
 	return sc
 }
 
-// openRecords decrypts every record of the person. A record that does not
-// open is an error, never silently skipped; a person whose key is gone
-// (erased) has no records to show.
+// openRecords decrypts every record of the person (OpenRecords). A person
+// whose key is gone (erased) has no records to show.
 func (s *Service) openRecords(livc, ref string, d SubjectData) ([]Record, error) {
 	if len(d.Sealed) == 0 || d.Wrapped == nil {
 		return nil, nil
 	}
-	out := make([]Record, 0, len(d.Sealed))
-	for _, sr := range d.Sealed {
-		rec, err := OpenRecord(s.c.Sealer, d.Wrapped, livc, ref, sr)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rec)
-	}
-	return out, nil
+	return OpenRecords(s.c.Sealer, d.Wrapped, livc, ref, d.Sealed)
 }
 
 // Release is the pure filter of the card: a value is released when the

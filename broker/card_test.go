@@ -1,11 +1,13 @@
 package broker_test
 
 import (
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/config"
+	"github.com/livc/livc-broker/keys"
 )
 
 // Release is the last gate before a value leaves: a value goes out only when
@@ -86,6 +88,65 @@ func TestRelease(t *testing.T) {
 			}
 			if _, on := card.Fields[tt.notOnCard]; on && tt.notOnCard != "" {
 				t.Errorf("%s is on the card", tt.notOnCard)
+			}
+		})
+	}
+}
+
+// OpenRecords opens a person's records in order, or none: a record that was
+// tampered with, moved to another person, or sealed under another key fails
+// the whole read, and a wrong data key fails it before any record.
+func TestOpenRecords(t *testing.T) {
+	cell := config.Demo()
+	kr, err := keys.Create(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ref = "s_open"
+	wrapped, _ := kr.NewDataKey()
+	other, _ := kr.NewDataKey()
+	var sealed []broker.SealedRecord
+	for _, r := range benchRecords(ref) {
+		sr, err := broker.SealRecord(kr, wrapped, cell.ID, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed = append(sealed, sr)
+	}
+	recs, err := broker.OpenRecords(kr, wrapped, cell.ID, ref, sealed)
+	if err != nil || len(recs) != len(sealed) {
+		t.Fatalf("OpenRecords = %d records, %v", len(recs), err)
+	}
+	for i, r := range recs {
+		if r.ID != sealed[i].ID {
+			t.Fatalf("record %d is %s, want %s (stored order)", i, r.ID, sealed[i].ID)
+		}
+	}
+	tampered := slices.Clone(sealed)
+	tampered[5].Sealed = slices.Clone(tampered[5].Sealed)
+	tampered[5].Sealed[30] ^= 1
+	swapped := slices.Clone(sealed)
+	swapped[2].ID, swapped[3].ID = swapped[3].ID, swapped[2].ID
+	foreign := slices.Clone(sealed)
+	foreign[7], _ = broker.SealRecord(kr, other, cell.ID, benchRecords(ref)[7])
+	tests := []struct {
+		name    string
+		wrapped []byte
+		ref     string
+		sealed  []broker.SealedRecord
+	}{
+		{"one record tampered", wrapped, ref, tampered},
+		{"two records' ids swapped", wrapped, ref, swapped},
+		{"the records of another person", wrapped, "s_other", sealed},
+		{"one record under another person's key", wrapped, ref, foreign},
+		{"another person's key", other, ref, sealed},
+		{"a tampered key", append(slices.Clone(wrapped[:len(wrapped)-1]), wrapped[len(wrapped)-1]^1), ref, sealed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, err := broker.OpenRecords(kr, tt.wrapped, cell.ID, tt.ref, tt.sealed)
+			if broker.KindOf(err) != broker.KindInternal || recs != nil {
+				t.Fatalf("OpenRecords = %d records, %v; want none and KindInternal", len(recs), err)
 			}
 		})
 	}

@@ -44,6 +44,9 @@ type Sealer interface {
 	Seal(wrapped, additional, plaintext []byte) ([]byte, error)
 	// Open reverses Seal; any tampering or a wrong key is an error.
 	Open(wrapped, additional, sealed []byte) ([]byte, error)
+	// Opener is Open bound to one wrapped data key, unwrapped (or found)
+	// once, for the records of one person; a wrong key is its error.
+	Opener(wrapped []byte) (func(additional, sealed []byte) ([]byte, error), error)
 }
 
 // Store keeps subjects, their sealed records and dossiers. It never sees a

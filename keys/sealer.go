@@ -121,18 +121,32 @@ func (kr *Keyring) Seal(wrapped, additional, plaintext []byte) ([]byte, error) {
 // data. A wrong or tampered wrapped key, a tampered or truncated record, or
 // different additional data is an error, and no plaintext is returned.
 func (kr *Keyring) Open(wrapped, additional, sealed []byte) ([]byte, error) {
+	open, err := kr.Opener(wrapped)
+	if err != nil {
+		return nil, err
+	}
+	return open(additional, sealed)
+}
+
+// Opener returns Open bound to the data key wrapped unwraps, looked up once:
+// a card opens every record of one person, all under one data key. It fails
+// as Open does for a wrong or tampered wrapped key; the function it returns
+// fails as Open does for a record.
+func (kr *Keyring) Opener(wrapped []byte) (func(additional, sealed []byte) ([]byte, error), error) {
 	aead, err := kr.dataKey(wrapped)
 	if err != nil {
 		return nil, err
 	}
-	if len(sealed) < 1+nonceSize+overhead || sealed[0] != recordVersion {
-		return nil, ErrSealed
-	}
-	plain, err := aead.Open(nil, sealed[1:1+nonceSize], sealed[1+nonceSize:], recordAD(additional))
-	if err != nil {
-		return nil, ErrSealed
-	}
-	return plain, nil
+	return func(additional, sealed []byte) ([]byte, error) {
+		if len(sealed) < 1+nonceSize+overhead || sealed[0] != recordVersion {
+			return nil, ErrSealed
+		}
+		plain, err := aead.Open(nil, sealed[1:1+nonceSize], sealed[1+nonceSize:], recordAD(additional))
+		if err != nil {
+			return nil, ErrSealed
+		}
+		return plain, nil
+	}, nil
 }
 
 func recordAD(additional []byte) []byte {

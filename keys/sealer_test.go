@@ -97,6 +97,20 @@ func TestSealOpenRefuses(t *testing.T) {
 			if !errors.Is(err, tc.want) || got != nil {
 				t.Fatalf("Open = %q, %v; want %v", got, err, tc.want)
 			}
+			// The opener of a person's key refuses alike, whether at
+			// the key or at the record; it first opens a good record.
+			open, err := kr.Opener(tc.wrapped)
+			if err == nil {
+				if bytes.Equal(tc.wrapped, wrapped) {
+					if good, err := open(ad, sealed); err != nil || string(good) != "the record" {
+						t.Fatalf("the opener does not open the untampered record: %v", err)
+					}
+				}
+				got, err = open(tc.ad, tc.sealed)
+			}
+			if !errors.Is(err, tc.want) || got != nil {
+				t.Fatalf("Opener = %q, %v; want %v", got, err, tc.want)
+			}
 		})
 	}
 	if got, err := kr.Open(wrapped, ad, sealed); err != nil || string(got) != "the record" {
