@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/jsonenc"
 )
 
 // appendCard appends the card as JSON, byte for byte what json.Marshal
@@ -16,7 +16,7 @@ import (
 // of a type the record codec does not produce is left to json.Marshal.
 func appendCard(b []byte, c broker.Card) ([]byte, error) {
 	b = append(b, `{"subject_ref":`...)
-	b = appendJSONString(b, c.SubjectRef)
+	b = jsonenc.AppendString(b, c.SubjectRef)
 	b = append(b, `,"fields":`...)
 	if c.Fields == nil {
 		b = append(b, "null"...)
@@ -31,7 +31,7 @@ func appendCard(b []byte, c broker.Card) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(appendJSONString(b, name), ':')
+			b = append(jsonenc.AppendString(b, name), ':')
 			var err error
 			if b, err = appendCardValues(b, c.Fields[name]); err != nil {
 				return nil, err
@@ -59,9 +59,9 @@ func appendCardValues(b []byte, vs []broker.CardValue) ([]byte, error) {
 			return nil, err
 		}
 		b = append(b, `,"source":`...)
-		b = appendJSONString(b, v.Source)
+		b = jsonenc.AppendString(b, v.Source)
 		b = append(b, `,"record":`...)
-		b = appendJSONString(b, v.Record)
+		b = jsonenc.AppendString(b, v.Record)
 		b = append(b, `,"at":"`...)
 		if b, err = v.At.AppendText(b); err != nil { // what Time.MarshalJSON writes, unquoted
 			return nil, err
@@ -76,24 +76,14 @@ func appendCardValues(b []byte, vs []broker.CardValue) ([]byte, error) {
 func appendValue(b []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case string:
-		return appendJSONString(b, v), nil
+		return jsonenc.AppendString(b, v), nil
 	case json.Number:
 		if !isJSONNumber(string(v)) {
 			break // json.Marshal refuses it, with its own error
 		}
 		return append(b, v...), nil
 	case []string:
-		if v == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, s := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, s)
-		}
-		return append(b, ']'), nil
+		return jsonenc.AppendStrings(b, v), nil
 	}
 	js, err := json.Marshal(v)
 	if err != nil {
@@ -142,55 +132,4 @@ func isJSONNumber(s string) bool {
 		}
 	}
 	return i == len(s)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s quoted as json.Marshal quotes it: HTML
-// characters, control characters, U+2028 and U+2029 escaped, invalid UTF-8
-// replaced by U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(append(b, s[start:i]...), `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(append(b, s[start:]...), '"')
 }

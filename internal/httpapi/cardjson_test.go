@@ -9,7 +9,7 @@ import (
 	"github.com/livc/livc-broker/broker"
 )
 
-// tricky holds every kind of character appendJSONString treats apart.
+// tricky holds every kind of character jsonenc.AppendString treats apart.
 var tricky = []string{
 	"", "plain", `quote " and \ backslash`, "<script>&amp;</script>", "\b\f\n\r\t\x00\x01\x1f\x7f",
 	"é ü ß 漢字 🙂", "line\u2028para\u2029", "bad \xff utf-8 \xc3", "\xed\xa0\x80 surrogate", "é\xe2\x82",

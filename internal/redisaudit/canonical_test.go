@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -43,18 +44,64 @@ func TestCanonicalAt(t *testing.T) {
 }
 
 // FuzzCanonicalAt checks TestCanonicalAt's property on entries of any
-// strings (invalid UTF-8 included) and any index.
+// strings (invalid UTF-8 included), lists, times and index.
 func FuzzCanonicalAt(f *testing.F) {
 	for _, tc := range canonicalCases {
-		f.Add(tc.e.Actor, tc.e.Reason, tc.e.Record, tc.e.Unverified, tc.e.Index)
+		f.Add(tc.e.Actor, tc.e.Reason, tc.e.Record, tc.e.Unverified, tc.e.Time.UnixNano(), int16(0), uint8(3), tc.e.Index)
 	}
-	f.Fuzz(func(t *testing.T, actor, reason, record string, unverified bool, i int64) {
+	f.Fuzz(func(t *testing.T, actor, reason, record string, unverified bool, unixNano int64, zoneMinutes int16, lists uint8, i int64) {
 		if i < 0 {
 			i = -(i + 1)
 		}
-		checkCanonicalAt(t, broker.AuditEntry{Actor: actor, Reason: reason, Record: record, Unverified: unverified,
-			Released: []string{reason}, LeafHash: record}, i)
+		e := broker.AuditEntry{ID: record, Time: time.Unix(0, unixNano).In(time.FixedZone("", int(zoneMinutes)*60)),
+			RequestID: reason, Livc: actor, Actor: actor, Sub: reason, Action: record, Purpose: actor, SubjectRef: record,
+			CaseID: reason, Record: record, Decision: actor, PolicyRevision: record, Reason: reason, Unverified: unverified,
+			LeafHash: record}
+		// lists: bits 0-1 the shape of Released, 2-3 of Withheld: nil, empty, one, three.
+		shape := func(k uint8) []string {
+			return [][]string{nil, {}, {reason}, {actor, reason, record}}[k&3]
+		}
+		e.Released, e.Withheld = shape(lists), shape(lists>>2)
+		checkCanonicalAt(t, e, i)
 	})
+}
+
+// TestCanonicalEveryField sets every field of AuditEntry, found by
+// reflection, so that a field added later is in the comparison even when it
+// is omitted while empty.
+func TestCanonicalEveryField(t *testing.T) {
+	var e broker.AuditEntry
+	v := reflect.ValueOf(&e).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch {
+		case f.Type() == reflect.TypeFor[time.Time]():
+			f.Set(reflect.ValueOf(time.Date(2026, 12, 2, 7, 8, 9, 10, time.UTC)))
+		case f.Kind() == reflect.String:
+			f.SetString("<" + v.Type().Field(i).Name + ">")
+		case f.Kind() == reflect.Bool:
+			f.SetBool(true)
+		case f.Kind() == reflect.Int64:
+			f.SetInt(42)
+		case f.Type() == reflect.TypeFor[[]string]():
+			f.Set(reflect.ValueOf([]string{"a", v.Type().Field(i).Name}))
+		default:
+			t.Fatalf("AuditEntry.%s is a %s, which this test cannot set: teach it, and canonicalHead", v.Type().Field(i).Name, f.Type())
+		}
+	}
+	checkCanonicalAt(t, e, 42)
+}
+
+// An entry whose time JSON cannot write is refused, as json.Marshal
+// refuses it, not stored with a time of another form.
+func TestCanonicalHeadRefusesTime(t *testing.T) {
+	e := broker.AuditEntry{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := Canonical(e); err == nil {
+		t.Fatal("json.Marshal wrote a year past 9999")
+	}
+	if head, err := canonicalHead(e); err == nil {
+		t.Fatalf("canonicalHead wrote %s", head)
+	}
 }
 
 // checkCanonicalAt fails t unless e's head completed with index i is

@@ -1,0 +1,52 @@
+package jsonenc
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// tricky holds every kind of character AppendString treats apart.
+var tricky = []string{
+	"", "plain", `quote " and \ backslash`, "<script>&amp;</script>", "\b\f\n\r\t\x00\x01\x1f\x7f",
+	"é ü ß 漢字 🙂", "line\u2028para\u2029", "bad \xff utf-8 \xc3", "\xed\xa0\x80 surrogate", "é\xe2\x82",
+}
+
+func TestAppendString(t *testing.T) {
+	for _, s := range tricky {
+		t.Run(s, func(t *testing.T) { checkString(t, s) })
+	}
+}
+
+func TestAppendStrings(t *testing.T) {
+	for name, ss := range map[string][]string{"nil": nil, "empty": {}, "one": {"a"}, "tricky": tricky} {
+		t.Run(name, func(t *testing.T) {
+			want, err := json.Marshal(ss)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := AppendStrings([]byte("x"), ss); !bytes.Equal(got, append([]byte("x"), want...)) {
+				t.Fatalf("AppendStrings = %s, json.Marshal = %s", got[1:], want)
+			}
+		})
+	}
+}
+
+// FuzzAppendString: any string, invalid UTF-8 included, is quoted byte for
+// byte as json.Marshal quotes it.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range tricky {
+		f.Add(s)
+	}
+	f.Fuzz(checkString)
+}
+
+func checkString(t *testing.T, s string) {
+	want, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := AppendString(nil, s); !bytes.Equal(got, want) {
+		t.Fatalf("AppendString(%q) = %s, json.Marshal = %s", s, got, want)
+	}
+}
