@@ -50,3 +50,19 @@ func checkString(t *testing.T, s string) {
 		t.Fatalf("AppendString(%q) = %s, json.Marshal = %s", s, got, want)
 	}
 }
+
+// Every single byte, alone and between plain ones, as json.Marshal has it.
+func TestAppendStringEveryByte(t *testing.T) {
+	for c := range 256 {
+		checkString(t, string([]byte{byte(c)}))
+		checkString(t, "a"+string([]byte{byte(c)})+"b")
+	}
+}
+
+func BenchmarkAppendString(b *testing.B) {
+	s := "a signal of about a hundred characters, as a social worker would type it in a hurry, été"
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		buf = AppendString(buf[:0], s)
+	}
+}
