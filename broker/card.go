@@ -82,10 +82,14 @@ func (s *Service) openRecords(livc, ref string, d SubjectData) ([]Record, error)
 // back. Everything else is withheld and counted. It returns the card and the sorted names of the
 // released and withheld fields, for the audit log.
 func Release(cell *Cell, records []Record, d Decision, actor string) (Card, []string, []string) {
-	card := Card{Fields: map[string][]CardValue{}}
+	n := 0
+	for _, rec := range records {
+		n += len(rec.Fields)
+	}
+	card := Card{Fields: make(map[string][]CardValue, n)}
 	// Names are collected with repeats and sorted once: a card has tens of
 	// names, and a set per call cost more than the filter itself.
-	var released, withheld []string
+	released, withheld := make([]string, 0, n), []string(nil)
 	for _, rec := range records {
 		// A record holds a name once, so the card's values of a name are in
 		// record order whatever the order of the names within a record.
