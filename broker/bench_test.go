@@ -61,23 +61,8 @@ func BenchmarkRelease(b *testing.B) {
 // the card read minus the network, the token and the policy.
 func BenchmarkCardAssembly(b *testing.B) {
 	cell := config.Demo()
-	kr, err := keys.Create(filepath.Join(b.TempDir(), "keys"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	const ref = "s_bench"
-	wrapped, err := kr.NewDataKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var sealed []broker.SealedRecord
-	for _, r := range benchRecords(ref) {
-		sr, err := broker.SealRecord(kr, wrapped, cell.ID, r)
-		if err != nil {
-			b.Fatal(err)
-		}
-		sealed = append(sealed, sr)
-	}
+	kr, wrapped, sealed := sealedPerson(b, cell, ref)
 	b.ReportAllocs()
 	for b.Loop() {
 		recs, err := broker.OpenRecords(kr, wrapped, cell.ID, ref, sealed)
@@ -88,4 +73,27 @@ func BenchmarkCardAssembly(b *testing.B) {
 			b.Fatal("nothing released")
 		}
 	}
+}
+
+// sealedPerson is a new key ring and benchRecords(ref), sealed under a new
+// data key of the person, as the store would hold them.
+func sealedPerson(t testing.TB, cell *broker.Cell, ref string) (*keys.Keyring, []byte, []broker.SealedRecord) {
+	t.Helper()
+	kr, err := keys.Create(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped, err := kr.NewDataKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sealed []broker.SealedRecord
+	for _, r := range benchRecords(ref) {
+		sr, err := broker.SealRecord(kr, wrapped, cell.ID, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed = append(sealed, sr)
+	}
+	return kr, wrapped, sealed
 }

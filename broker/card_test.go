@@ -1,13 +1,11 @@
 package broker_test
 
 import (
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/config"
-	"github.com/livc/livc-broker/keys"
 )
 
 // Release is the last gate before a value leaves: a value goes out only when
@@ -98,21 +96,9 @@ func TestRelease(t *testing.T) {
 // the whole read, and a wrong data key fails it before any record.
 func TestOpenRecords(t *testing.T) {
 	cell := config.Demo()
-	kr, err := keys.Create(filepath.Join(t.TempDir(), "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	const ref = "s_open"
-	wrapped, _ := kr.NewDataKey()
+	kr, wrapped, sealed := sealedPerson(t, cell, ref)
 	other, _ := kr.NewDataKey()
-	var sealed []broker.SealedRecord
-	for _, r := range benchRecords(ref) {
-		sr, err := broker.SealRecord(kr, wrapped, cell.ID, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sealed = append(sealed, sr)
-	}
 	recs, err := broker.OpenRecords(kr, wrapped, cell.ID, ref, sealed)
 	if err != nil || len(recs) != len(sealed) {
 		t.Fatalf("OpenRecords = %d records, %v", len(recs), err)
