@@ -42,10 +42,19 @@ func parseStatCPU(stat string) time.Duration {
 	return time.Duration(ut+st) * clockTick
 }
 
+// Labels of cpuMeter's readings of the whole machine (/proc/stat): the
+// time its cores were busy, and all their time.
+const (
+	machineBusy = "machine busy"
+	machineAll  = "machine all"
+)
+
 // cpuMeter measures the CPU time processes use during a run: the server
 // under load, Redis behind it and the tool itself. On two cores shared by
 // all three, CPU per request is steadier from run to run than throughput,
-// and it tells which process a change moved.
+// and it tells which process a change moved. It also reads how busy the
+// whole machine was: a run whose answers cost less CPU but which leaves the
+// cores idle, waiting on its own hops, shows it there.
 type cpuMeter struct {
 	pids  map[string]int // by label: "server", "redis", "tool"
 	start map[string]time.Duration
@@ -59,10 +68,12 @@ func newCPUMeter(pids map[string]int) *cpuMeter {
 			m.start[label] = cpuTime(pid)
 		}
 	}
+	m.start[machineBusy], m.start[machineAll] = machineTicks()
 	return m
 }
 
-// stop returns the CPU time each process used since newCPUMeter.
+// stop returns the CPU time each process used since newCPUMeter, and the
+// machine's busy and total core time (machineBusy, machineAll).
 func (m *cpuMeter) stop() map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for label, pid := range m.pids {
@@ -70,5 +81,44 @@ func (m *cpuMeter) stop() map[string]time.Duration {
 			out[label] = d
 		}
 	}
+	busy, all := machineTicks()
+	if d := all - m.start[machineAll]; d > 0 && m.start[machineAll] > 0 {
+		out[machineBusy], out[machineAll] = busy-m.start[machineBusy], d
+	}
 	return out
+}
+
+// machineTicks reads the time all cores have been busy and the time they
+// have had in all, from /proc/stat; zeros when it cannot be read.
+func machineTicks() (busy, all time.Duration) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	return parseProcStat(string(b))
+}
+
+// parseProcStat reads the first line of /proc/stat, "cpu" and the cores'
+// time in user, nice, system, idle, iowait, irq, softirq, steal (guest
+// time, after them, is already counted in user and nice). Busy is all but
+// idle, iowait and steal: time stolen by the host is the machine's, not
+// the run's.
+func parseProcStat(stat string) (busy, all time.Duration) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0
+	}
+	for i, field := range f[1:9] {
+		n, err := strconv.ParseInt(field, 10, 64)
+		if err != nil || n < 0 {
+			return 0, 0
+		}
+		d := time.Duration(n) * clockTick
+		all += d
+		if i != 3 && i != 4 && i != 7 {
+			busy += d
+		}
+	}
+	return busy, all
 }

@@ -253,7 +253,20 @@ func (r result) print(w io.Writer) {
 	if s := r.cpuPerRequest(); s != "" {
 		fmt.Fprintf(w, "; CPU per answer %s", s)
 	}
+	if s := r.machineBusy(); s != "" {
+		fmt.Fprintf(w, "; machine busy %s", s)
+	}
 	fmt.Fprintln(w)
+}
+
+// machineBusy is the share of the machine's core time that was busy during
+// the run, "81%"; "" when not measured.
+func (r result) machineBusy() string {
+	all := r.CPU[machineAll]
+	if all <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.0f%%", 100*float64(r.CPU[machineBusy])/float64(all))
 }
 
 // cpuPerRequest is the CPU time of each measured process per answer,

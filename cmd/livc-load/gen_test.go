@@ -197,6 +197,40 @@ func TestParseStatCPU(t *testing.T) {
 	}
 }
 
+func TestParseProcStat(t *testing.T) {
+	for _, tc := range []struct {
+		name, stat string
+		busy, all  time.Duration
+	}{
+		{"with guest time", "cpu  100 5 20 300 10 1 4 10 7 0\ncpu0 50 2 10 150 5 0 2 5 3 0\n", 1300 * time.Millisecond, 4500 * time.Millisecond},
+		{"first line only", "cpu  1 0 1 2 0 0 0 0\nintr 1 2 3", 20 * time.Millisecond, 40 * time.Millisecond},
+		{"too few fields", "cpu  1 2 3 4", 0, 0},
+		{"a core's line", "cpu0 1 2 3 4 5 6 7 8 9 10", 0, 0},
+		{"not a number", "cpu  1 2 x 4 5 6 7 8 9 10", 0, 0},
+		{"negative", "cpu  1 2 -3 4 5 6 7 8 9 10", 0, 0},
+		{"empty", "", 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if busy, all := parseProcStat(tc.stat); busy != tc.busy || all != tc.all {
+				t.Errorf("parseProcStat = %v, %v; want %v, %v", busy, all, tc.busy, tc.all)
+			}
+		})
+	}
+}
+
+func TestMachineBusy(t *testing.T) {
+	r := merge("card", []result{
+		{CPU: map[string]time.Duration{machineBusy: 3 * time.Second, machineAll: 4 * time.Second}},
+		{CPU: map[string]time.Duration{machineBusy: 5 * time.Second, machineAll: 6 * time.Second}},
+	})
+	if got := r.machineBusy(); got != "80%" {
+		t.Errorf("two rounds: machine busy %q, want 80%%", got)
+	}
+	if got := (result{CPU: map[string]time.Duration{"server": time.Second}}).machineBusy(); got != "" {
+		t.Errorf("not measured: %q, want nothing", got)
+	}
+}
+
 func TestCPUPerRequest(t *testing.T) {
 	r := result{Lat: make([]time.Duration, 1000), CPU: map[string]time.Duration{
 		"tool": 50 * time.Millisecond, "server": 180 * time.Millisecond, "redis": 40 * time.Millisecond,
