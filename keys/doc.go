@@ -11,10 +11,10 @@
 // may read or write, and a directory that group or others may write. Lines starting
 // with "#" are comments. Create writes them once and never overwrites.
 //
-//	age-x25519.key   an age X25519 identity, "AGE-SECRET-KEY-1…"; its
+//	age-x25519.key   an age X25519 identity, as age-keygen writes one; its
 //	                 recipient age1… is published by GET /v1/keys.
-//	age-pq.key       an age hybrid ML-KEM-768+X25519 identity,
-//	                 "AGE-SECRET-KEY-PQ-1…"; recipient age1pq1….
+//	age-pq.key       an age hybrid ML-KEM-768+X25519 identity, as
+//	                 age-keygen -pq writes one; recipient age1pq1….
 //	pseudonym.key    "LIVC-PSEUDONYM-KEY-1 <id> <key>": the 32-byte HMAC
 //	                 secret of every alias and subject ref. Losing or changing
 //	                 it unlinks every person from their records.

@@ -200,6 +200,8 @@ func (b *builder) recipients(n *yaml.Node, what string) []string {
 func checkRecipient(s string) string {
 	var err error
 	switch {
+	// Only the human-readable part every age identity's encoding starts
+	// with, to tell an operator who pasted one: no key is in this file.
 	case strings.HasPrefix(strings.ToUpper(s), "AGE-SECRET-KEY-"):
 		return "is an age secret key, not a recipient: remove it from this file and replace that key"
 	case strings.HasPrefix(s, "age1pq1"):

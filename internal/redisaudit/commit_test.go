@@ -27,6 +27,18 @@ func createPlan(cell, id string) *redisops.Plan {
 	return plan
 }
 
+// bareRecordPlan is recordPlan (plancheck_test.go) without its check and
+// its count, and with the record's ids list of person idsOf, which may be
+// another person than recordsOf: the second op then meets a key the first
+// did not write.
+func bareRecordPlan(cell, recordsOf, idsOf string) *redisops.Plan {
+	p := "livc:{livc:" + cell + "}:subject:"
+	plan := &redisops.Plan{Livc: cell}
+	plan.Do("HSET", p+recordsOf+":records", "sig_1", "sealed")
+	plan.Do("RPUSH", p+idsOf+":record-ids", "sig_1")
+	return plan
+}
+
 // verifier returns a Log that can verify, on c.
 func verifyingLog(t *testing.T, c redis.UniversalClient) *Log {
 	skey, vkey, err := note.GenerateKey(rand.Reader, "livc-broker")
@@ -104,13 +116,7 @@ func TestCommitOneBatch(t *testing.T) {
 				c.Set(ctx, "livc:{livc:"+cell+"}:subject:s_a:record-ids", "not a list", 0)
 			},
 			items: []item{
-				{"a", func(cell string) *redisops.Plan {
-					p := "livc:{livc:" + cell + "}:subject:s_a:"
-					plan := &redisops.Plan{Livc: cell}
-					plan.Do("HSET", p+"records", "sig_1", "sealed")
-					plan.Do("RPUSH", p+"record-ids", "sig_1")
-					return plan
-				}},
+				{"a", func(cell string) *redisops.Plan { return bareRecordPlan(cell, "s_a", "s_a") }},
 				{"b", func(cell string) *redisops.Plan { return createPlan(cell, "y") }},
 			},
 			fail: 0, kind: broker.KindInternal,
@@ -127,13 +133,7 @@ func TestCommitOneBatch(t *testing.T) {
 					plan.Do("HSET", "livc:{livc:"+cell+"}:subject:s_a:record-ids", "f", "v")
 					return plan
 				}},
-				{"b", func(cell string) *redisops.Plan {
-					p := "livc:{livc:" + cell + "}:subject:"
-					plan := &redisops.Plan{Livc: cell}
-					plan.Do("HSET", p+"s_b:records", "sig_1", "sealed")
-					plan.Do("RPUSH", p+"s_a:record-ids", "sig_1")
-					return plan
-				}},
+				{"b", func(cell string) *redisops.Plan { return bareRecordPlan(cell, "s_b", "s_a") }},
 				{"c", func(cell string) *redisops.Plan { return createPlan(cell, "y") }},
 			},
 			fail: 1, kind: broker.KindInternal,
