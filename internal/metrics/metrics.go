@@ -136,7 +136,10 @@ func (d decider) Decide(ctx context.Context, in broker.DecisionInput) (broker.De
 	return dec, err
 }
 
-// Auditor counts the appends of a, failures apart.
+// Auditor counts the entries a writes, failures apart: the refusals and
+// reads it appends, and the allow entries it commits with their writes.
+// Every method of broker.Auditor that writes an entry must be counted here:
+// an embedded interface passes any other through uncounted.
 func (m *Metrics) Auditor(a broker.Auditor) broker.Auditor { return auditor{a, m} }
 
 type auditor struct {
@@ -145,11 +148,18 @@ type auditor struct {
 }
 
 func (a auditor) Append(ctx context.Context, e *broker.AuditEntry) error {
-	err := a.Auditor.Append(ctx, e)
+	return a.count(a.Auditor.Append(ctx, e))
+}
+
+func (a auditor) Commit(ctx context.Context, e *broker.AuditEntry, w broker.Write) error {
+	return a.count(a.Auditor.Commit(ctx, e, w))
+}
+
+func (a auditor) count(err error) error {
+	result := "ok"
 	if err != nil {
-		a.m.auditAppends.WithLabelValues("failure").Inc()
-	} else {
-		a.m.auditAppends.WithLabelValues("ok").Inc()
+		result = "failure"
 	}
+	a.m.auditAppends.WithLabelValues(result).Inc()
 	return err
 }

@@ -28,6 +28,8 @@ type fakeAuditor struct {
 
 func (f fakeAuditor) Append(context.Context, *broker.AuditEntry) error { return f.err }
 
+func (f fakeAuditor) Commit(context.Context, *broker.AuditEntry, broker.Write) error { return f.err }
+
 func scrape(t *testing.T, m *Metrics) string {
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -45,6 +47,10 @@ func TestMetrics(t *testing.T) {
 	}
 	m.Auditor(fakeAuditor{}).Append(ctx, &broker.AuditEntry{})
 	m.Auditor(fakeAuditor{err: errors.New("down")}).Append(ctx, &broker.AuditEntry{})
+	// A write's allow entry is committed with it, not appended: it counts too.
+	m.Auditor(fakeAuditor{}).Commit(ctx, &broker.AuditEntry{}, nil)
+	m.Auditor(fakeAuditor{}).Commit(ctx, &broker.AuditEntry{}, nil)
+	m.Auditor(fakeAuditor{err: errors.New("down")}).Commit(ctx, &broker.AuditEntry{}, nil)
 	m.PolicyReload(false, "abc")
 	out := scrape(t, m)
 	for _, want := range []string{
@@ -53,8 +59,8 @@ func TestMetrics(t *testing.T) {
 		`livc_policy_decisions_total{action="card.read",result="allow"} 1`,
 		`livc_policy_decisions_total{action="card.read",result="deny"} 1`,
 		`livc_policy_decisions_total{action="card.read",result="error"} 1`,
-		`livc_audit_appends_total{result="ok"} 1`,
-		`livc_audit_appends_total{result="failure"} 1`,
+		`livc_audit_appends_total{result="ok"} 3`,
+		`livc_audit_appends_total{result="failure"} 2`,
 		`livc_policy_reloads_total{result="failure"} 1`,
 		`livc_policy_last_reload_success 0`,
 		`livc_policy_revision_info{revision="abc"} 1`,
