@@ -101,3 +101,15 @@ func BenchmarkOpenCard(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReload reads the whole key directory again, as a Keyring does on
+// demand when it meets a KEK or an identity it has not loaded (reload.go):
+// what one second's worth of the rate limit costs.
+func BenchmarkReload(b *testing.B) {
+	kr := fixture(b)
+	for b.Loop() {
+		if err := kr.Reload(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -22,7 +22,9 @@
 //	                 that wraps the data keys of persons. Its id travels in
 //	                 every wrapped data key. A rotation (RotateKEK) adds
 //	                 kek-2.key, kek-3.key, …: the highest generation wraps new
-//	                 keys, every one present unwraps; see kek.go.
+//	                 keys, every one present unwraps; see kek.go. A
+//	                 Keyring that meets a KEK written after it loaded
+//	                 reads the directory again at once (reload.go).
 //	epoch.key        "LIVC-EPOCH-1 <id> <key> <oldest> <current> <started>":
 //	                 the key of the oldest live key epoch, from which later
 //	                 ones are derived; created on first load. See epoch.go:

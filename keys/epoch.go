@@ -191,6 +191,8 @@ func (kr *Keyring) EpochDue() bool {
 // is used, and new data keys are wrapped under it from then on. It returns
 // the new epoch's number.
 func (kr *Keyring) AdvanceEpoch() (uint32, error) {
+	kr.reload.mu.Lock() // no reload in between adopts an older directory
+	defer kr.reload.mu.Unlock()
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
 	st := newEpochState(kr.epoch.oldest, kr.epoch.current+1, kr.conf.Now(), kr.epoch.keys[kr.epoch.oldest])
@@ -208,6 +210,8 @@ func (kr *Keyring) AdvanceEpoch() (uint32, error) {
 // wrapped under an older epoch becomes unreadable for ever. Removing a file
 // does not erase its blocks from every storage medium; see the README.
 func (kr *Keyring) DestroyEpochsBefore(e uint32) error {
+	kr.reload.mu.Lock() // no reload in between adopts an older directory
+	defer kr.reload.mu.Unlock()
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
 	if e > kr.epoch.current {

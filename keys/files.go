@@ -3,6 +3,8 @@ package keys
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -158,16 +160,25 @@ func writeKeyFiles(dir string, files map[string][]byte) (err error) {
 	return syncDir(dir)
 }
 
-// writeNew creates path exclusively with mode 0600 and flushes it to disk. On
+// writeNew creates path with content, mode 0600, flushed to disk, refusing
+// to overwrite (ErrExists). The file appears at path whole or not at all:
+// the content is written to a temporary file beside it, which is then
+// hard-linked to path (a link, unlike a rename, never replaces an existing
+// file). Another process reading the directory meanwhile, a broker adopting
+// a KEK on demand (reload.go), never sees a half-written key file. On
 // failure it removes what it created.
 func writeNew(path string, content []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if _, err := os.Lstat(path); err == nil {
+		return &fileError{path: path, err: ErrExists}
+	}
+	var r [8]byte
+	rand.Read(r[:])
+	tmp := filepath.Join(filepath.Dir(path), ".tmp-"+hex.EncodeToString(r[:]))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return &fileError{path: path, err: ErrExists}
-		}
 		return &fileError{path: path, err: err}
 	}
+	defer os.Remove(tmp)
 	_, err = f.Write(content)
 	if err == nil {
 		err = f.Sync()
@@ -175,8 +186,13 @@ func writeNew(path string, content []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		os.Remove(path)
+	if err == nil {
+		err = os.Link(tmp, path)
+	}
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return &fileError{path: path, err: ErrExists}
+	case err != nil:
 		return &fileError{path: path, err: err}
 	}
 	return nil

@@ -387,3 +387,32 @@ func TestConf(t *testing.T) {
 		t.Fatal("LoadWith accepted an invalid Conf")
 	}
 }
+
+// TestWriteNewWhole: writeNew refuses an existing file, leaves nothing
+// beside what it wrote, and what it wrote is whole.
+func TestWriteNewWhole(t *testing.T) {
+	dir := fixtureDir(t)
+	path := filepath.Join(dir, "kek-2.key")
+	content := secretLine("test", tagKEK, randomKey())
+	if err := writeNew(path, content); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeNew(path, []byte("other")); !errors.Is(err, ErrExists) {
+		t.Fatalf("second writeNew = %v, want ErrExists", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != string(content) {
+		t.Fatalf("content %q, %v", b, err)
+	}
+	if fi := mustStat(t, path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Fatalf("left %s behind", e.Name())
+		}
+	}
+}

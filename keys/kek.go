@@ -80,6 +80,21 @@ func (kr *Keyring) loadKEKs() error {
 	return nil
 }
 
+// catchUpKEK adopts the key directory again when it holds a KEK of a newer
+// generation than the current one: a rotation in another process. One stat
+// of the next generation's file name per call; nothing more unless it is
+// there.
+func (kr *Keyring) catchUpKEK() error {
+	mark := kr.ReloadMark()
+	kr.mu.RLock()
+	next := filepath.Join(kr.conf.Dir, kekFileName(kr.kekGen+1))
+	kr.mu.RUnlock()
+	if _, err := os.Lstat(next); err != nil {
+		return nil // none (or unreadable): the current KEK is still a valid one
+	}
+	return kr.ReloadAfter(mark)
+}
+
 // CurrentKEK returns the id (8 hex digits) of the KEK that wraps new data
 // keys.
 func (kr *Keyring) CurrentKEK() string {
@@ -105,6 +120,8 @@ func (kr *Keyring) HasKEK(id string) bool {
 // previous and the new KEK. Data keys wrapped before stay readable as long
 // as their KEK file stays; Rewrap moves them to the new one.
 func (kr *Keyring) RotateKEK() (previous, next string, err error) {
+	kr.reload.mu.Lock() // no reload in between adopts an older directory
+	defer kr.reload.mu.Unlock()
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
 	key := randomKey()
@@ -122,13 +139,9 @@ func (kr *Keyring) RotateKEK() (previous, next string, err error) {
 	return previous, hex.EncodeToString(id[:]), nil
 }
 
-// Reload reads the key directory again and adopts what changed on disk: a
-// KEK added (or removed) by `livc-broker keys rotate` in another process, an
-// epoch advanced or destroyed by another process, identities rotated or
-// retired ones expired. On any error it keeps its state and returns the
-// error. The pseudonym secret and the checkpoint key must not change: Reload
-// refuses a directory where they did.
-func (kr *Keyring) Reload() error {
+// adoptDirectory reads the key directory into a fresh Keyring and, if all
+// of it loads, adopts its state (see Reload).
+func (kr *Keyring) adoptDirectory() error {
 	fresh := &Keyring{conf: kr.conf}
 	if err := fresh.loadFiles(); err != nil {
 		return err

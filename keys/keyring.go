@@ -43,6 +43,7 @@ type Keyring struct {
 	signer    string // note signer key
 	verifier  string // note verifier key
 	cache     *dataKeyCache
+	reload    reloader // reload.go
 
 	// mu guards what a rotation, an epoch change or a Reload replaces.
 	mu      sync.RWMutex
@@ -79,6 +80,7 @@ func LoadWith(c Conf) (*Keyring, error) {
 	}
 	kr := &Keyring{conf: c, cache: newDataKeyCache(c.CacheSize, c.CacheTTL)}
 	kr.cache.now = c.Now
+	kr.reload.every = defaultReloadEvery
 	if err := kr.loadFiles(); err != nil {
 		return nil, err
 	}

@@ -65,10 +65,7 @@ func (kr *Keyring) RewrapAll(ctx context.Context, st DataKeyStore, cursor uint64
 // writer changed it in between; an erased one is skipped.
 func (kr *Keyring) rewrapOne(ctx context.Context, st DataKeyStore, key string, w []byte) (bool, error) {
 	for range 8 {
-		next, changed, err := kr.Rewrap(w)
-		if errors.Is(err, ErrUnknownKEK) && kr.Reload() == nil {
-			next, changed, err = kr.Rewrap(w) // a KEK another process just added
-		}
+		next, changed, err := kr.Rewrap(w) // adopts a KEK another process just added
 		if err != nil {
 			return false, fmt.Errorf("re-wrap a data key: %w", err) // never the key or its name
 		}

@@ -82,6 +82,8 @@ func (kr *Keyring) RotateIdentities(grace time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("keys: generate hybrid identity: %w", err)
 	}
+	kr.reload.mu.Lock() // no reload in between adopts an older directory
+	defer kr.reload.mu.Unlock()
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
 	notAfter := kr.conf.Now().Add(grace)
@@ -111,6 +113,8 @@ func (kr *Keyring) RotateIdentities(grace time.Duration) error {
 // PurgeRetired deletes the retired identities whose not-after time has
 // passed, from memory and from disk, and returns how many.
 func (kr *Keyring) PurgeRetired() (int, error) {
+	kr.reload.mu.Lock() // no reload in between adopts an older directory
+	defer kr.reload.mu.Unlock()
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
 	now := kr.conf.Now()

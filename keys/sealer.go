@@ -51,9 +51,14 @@ var (
 // current key-encryption key and the current epoch. It first reads epoch.key
 // again (catchUpEpoch): another process sharing the key directory may have
 // started a newer epoch and destroyed this one, and a data key wrapped
-// under a destroyed epoch could never be opened.
+// under a destroyed epoch could never be opened. It also adopts a newer KEK
+// another process wrote (catchUpKEK), so that no new data key is wrapped
+// under a KEK a rotation is retiring.
 func (kr *Keyring) NewDataKey() ([]byte, error) {
 	if err := kr.catchUpEpoch(); err != nil {
+		return nil, err
+	}
+	if err := kr.catchUpKEK(); err != nil {
 		return nil, err
 	}
 	dk := make([]byte, secretSize)
@@ -200,7 +205,24 @@ func Inspect(wrapped []byte) (WrapInfo, error) {
 }
 
 // unwrap returns the raw data key of wrapped and what it was wrapped under.
+// A KEK it does not know may be one another process has just added (`keys
+// rotate` re-wraps under the new KEK while this one serves): it reads the key
+// directory again, single-flight and rate-limited (reload.go), and tries
+// once more. A KEK still unknown after that is ErrUnknownKEK.
 func (kr *Keyring) unwrap(wrapped []byte) ([]byte, WrapInfo, error) {
+	mark := kr.ReloadMark()
+	dk, info, err := kr.unwrapLoaded(wrapped)
+	if !errors.Is(err, ErrUnknownKEK) {
+		return dk, info, err
+	}
+	if rerr := kr.ReloadAfter(mark); rerr != nil {
+		return nil, info, fmt.Errorf("%w (reading the key directory again: %w)", ErrUnknownKEK, rerr)
+	}
+	return kr.unwrapLoaded(wrapped)
+}
+
+// unwrapLoaded is unwrap with the keys loaded now.
+func (kr *Keyring) unwrapLoaded(wrapped []byte) ([]byte, WrapInfo, error) {
 	info, err := Inspect(wrapped)
 	if err != nil {
 		return nil, info, err
@@ -247,13 +269,7 @@ func (kr *Keyring) Rewrap(wrapped []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	kr.mu.RLock()
-	kek, epoch := kr.kekID, kr.epoch.current
-	kr.mu.RUnlock()
-	if info.Epoch > epoch {
-		epoch = info.Epoch
-	}
-	if info.Version == wrapVersion2 && [4]byte(wrapped[1:5]) == kek && info.Epoch == epoch {
+	if kek, epoch := kr.wrapTarget(info); isWrappedUnder(wrapped, info, kek, epoch) {
 		return wrapped, false, nil
 	}
 	dk, _, err := kr.unwrap(wrapped)
@@ -261,6 +277,25 @@ func (kr *Keyring) Rewrap(wrapped []byte) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	defer clear(dk)
+	// The target is read again: unwrapping may have adopted a newer KEK from
+	// disk, and a re-wrap must never move a key back to an older one.
+	kek, epoch := kr.wrapTarget(info)
+	if isWrappedUnder(wrapped, info, kek, epoch) {
+		return wrapped, false, nil
+	}
 	out, err := kr.wrap(dk, kek, epoch)
 	return out, err == nil, err
+}
+
+// wrapTarget is what Rewrap wraps a key of info under: the current KEK and
+// the current epoch, or the key's own epoch if that is later.
+func (kr *Keyring) wrapTarget(info WrapInfo) ([4]byte, uint32) {
+	kr.mu.RLock()
+	kek, epoch := kr.kekID, kr.epoch.current
+	kr.mu.RUnlock()
+	return kek, max(epoch, info.Epoch)
+}
+
+func isWrappedUnder(wrapped []byte, info WrapInfo, kek [4]byte, epoch uint32) bool {
+	return info.Version == wrapVersion2 && [4]byte(wrapped[1:5]) == kek && info.Epoch == epoch
 }

@@ -266,10 +266,19 @@ func (ageEncrypter) SealTo(recipients []string, plaintext []byte) ([]byte, error
 }
 
 // keyringOpener opens envelopes with the keyring's identities of the moment:
-// the current ones and the retired ones still in their grace period.
+// the current ones and the retired ones still in their grace period. An
+// envelope to none of them may be sealed to identities `keys rotate` just
+// wrote, which a client learned from a broker that has them: the key
+// directory is read again (single-flight, rate-limited) and the envelope
+// tried once more.
 type keyringOpener struct{ kr *keys.Keyring }
 
 func (o keyringOpener) Open(env []byte, limit int64) ([]byte, error) {
+	mark := o.kr.ReloadMark()
+	plain, err := envelope.NewOpener(o.kr.Identities()...).Open(env, limit)
+	if !errors.Is(err, envelope.ErrRecipient) || o.kr.ReloadAfter(mark) != nil {
+		return plain, err
+	}
 	return envelope.NewOpener(o.kr.Identities()...).Open(env, limit)
 }
 
