@@ -55,11 +55,16 @@ func reload(ctx context.Context, c serveConf, svc *broker.Service, engine *polic
 		if err := sameCells(svc, cells); err != nil {
 			return err
 		}
-		if err := engine.Reload(ctx, cells); err != nil {
+		next, err := engine.Prepare(ctx, cells)
+		if err != nil {
 			return err
 		}
-		// Same ids, checked above: SetCells cannot refuse now.
-		return svc.SetCells(cells)
+		// The configuration and its policy go into force in one step.
+		if err := svc.Reload(cells, m.Decider(next)); err != nil {
+			return err
+		}
+		engine.Install(next)
+		return nil
 	}()
 	rev := engine.Revision()
 	if err != nil {

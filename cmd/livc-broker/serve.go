@@ -70,7 +70,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		Store:      store,
 		Audit:      m.Auditor(audit),
 		Prover:     audit,
-		Policy:     m.Decider(engine),
+		Policy:     m.Decider(engine.Current()),
 		Encrypter:  ageEncrypter{},
 		Keys:       broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()},
 		PublicKeysFunc: func() broker.PublicKeys {
