@@ -43,10 +43,11 @@ func TestReloadAtomic(t *testing.T) {
 		return seal(t, keys.Recipients[0], []byte(js))
 	}
 	submit := func(actor string, body []byte) int {
+		t.Helper()
 		return do(t, "POST", b.URL+"/v1/signals", body, "Authorization", "Bearer "+iss.token(t, m.Livc, actor),
 			"LIVC-Purpose", "signal", "Content-Type", "application/age").Status
 	}
-	hup := func(says string) {
+	hup := func(t *testing.T, says string) {
 		t.Helper()
 		after := len(b.logs.String())
 		must(t, b.cmd.Process.Signal(syscall.SIGHUP))
@@ -59,7 +60,7 @@ func TestReloadAtomic(t *testing.T) {
 		conn, rd := startSlowPost(t, b, "/v1/signals", body, "Authorization", "Bearer "+iss.token(t, m.Livc, "clb"),
 			"LIVC-Purpose", "signal", "Content-Type", "application/age")
 		time.Sleep(300 * time.Millisecond) // the request has begun: authenticated, its body awaited
-		hup("policy reloaded")
+		hup(t, "policy reloaded")
 		_, err := conn.Write(body[len(body)/2:])
 		must(t, err)
 		resp, err := http.ReadResponse(rd, nil)
@@ -82,7 +83,7 @@ func TestReloadAtomic(t *testing.T) {
 			"\nfields:\n", "\nfields:\n  another_note:      { class: signal,       type: string, max: 100 }\n")
 		must(t, os.WriteFile(conf, []byte(cfgC), 0o644))
 		must(t, os.WriteFile(filepath.Join(pol, "broken.rego"), []byte("package livc.cells.zonnedaal\n\nwithhold contains if {\n"), 0o644))
-		hup("policy reload failed; the previous policy stays in force")
+		hup(t, "policy reload failed; the previous policy stays in force")
 		if st := submit("jeugddienst", signal("")); st != 403 {
 			t.Fatalf("jeugddienst after the failed reload that seated it: %d, want B's 403", st)
 		}

@@ -108,7 +108,7 @@ func TestJWKSRefresh(t *testing.T) {
 	jwks := filepath.Join(t.TempDir(), "jwks.json")
 	writeJWKSFile(t, jwks, iss.priv, second.priv)
 	both := &issuerKey{priv: iss.priv, jwksPath: jwks}
-	b := startBroker(t, rs.Addr, both, "--config", examplePath, "--jwks-refresh", "0")
+	b := startBroker(t, rs.Addr, both, "--config", examplePath) // the default timer (5m) does not fire during the test
 	byFirst := iss.token(t, m.Livc, "burgemeester")
 	bySecond := second.token(t, m.Livc, "burgemeester")
 	for _, tok := range []string{byFirst, bySecond} {
@@ -116,7 +116,7 @@ func TestJWKSRefresh(t *testing.T) {
 			t.Fatalf("before the refresh: %d", got)
 		}
 	}
-	hup := func(says string) {
+	hup := func(t *testing.T, says string) {
 		t.Helper()
 		after := len(b.logs.String())
 		must(t, b.cmd.Process.Signal(syscall.SIGHUP))
@@ -125,7 +125,7 @@ func TestJWKSRefresh(t *testing.T) {
 
 	t.Run("SIGHUP: a removed key's cached token is refused", func(t *testing.T) {
 		writeJWKSFile(t, jwks, iss.priv)
-		hup(`"msg":"JWKS read again"`)
+		hup(t, `"msg":"JWKS read again"`)
 		if got := statsAs(t, b, bySecond); got != 401 {
 			t.Fatalf("token of the removed key: %d", got)
 		}
@@ -135,7 +135,7 @@ func TestJWKSRefresh(t *testing.T) {
 	})
 	t.Run("SIGHUP: a file that cannot be read keeps the previous keys", func(t *testing.T) {
 		must(t, os.WriteFile(jwks, []byte(`{"keys": [`), 0o644))
-		hup("JWKS refresh failed; the previous keys stay in force")
+		hup(t, "JWKS refresh failed; the previous keys stay in force")
 		if got := statsAs(t, b, byFirst); got != 200 {
 			t.Fatalf("after a failed refresh: %d", got)
 		}
