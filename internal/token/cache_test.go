@@ -59,6 +59,28 @@ func TestCache(t *testing.T) {
 		wantRefused(t, err, errExpired, raw)
 	})
 
+	t.Run("an entry ends at exp, and never later than the maximum lifetime after verification", func(t *testing.T) {
+		v, _ := newVerifier(t, path, 10)
+		for _, tc := range []struct {
+			name string
+			c    func(*Claims)
+			end  time.Time
+		}{
+			{"exp first", func(c *Claims) {}, good().Expires},
+			{"iat ahead within the skew", func(c *Claims) { c.IssuedAt = t0.Add(20 * time.Second); c.Expires = c.IssuedAt.Add(DefaultMaxLifetime) }, t0.Add(DefaultMaxLifetime)},
+		} {
+			c := good()
+			tc.c(&c)
+			raw := issue(t, ed, c)
+			if _, err := v.Authenticate(ctx, raw); err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if e := v.cache.entries[sha256.Sum256([]byte(raw))]; !e.end.Equal(tc.end) {
+				t.Errorf("%s: entry ends %v, want %v", tc.name, e.end, tc.end)
+			}
+		}
+	})
+
 	t.Run("the cache is keyed by a hash, not the token", func(t *testing.T) {
 		v, _ := newVerifier(t, path, 10)
 		raw := issue(t, ed, good())
