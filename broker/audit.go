@@ -35,6 +35,9 @@ func (s *Service) ListAudit(ctx context.Context, req *Request, q AuditQuery) (Au
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		return AuditPage{}, c.fail(ctx, Invalid("to", "is before from"))
 	}
+	if err := s.c.Audit.CheckCursor(q.Cursor); err != nil {
+		return AuditPage{}, c.fail(ctx, err)
+	}
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return AuditPage{}, err
 	}

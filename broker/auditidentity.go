@@ -38,6 +38,9 @@ func (s *Service) AuditReportByIdentity(ctx context.Context, req *Request, q Aud
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		return ReportPage{}, c.fail(ctx, Invalid("to", "is before from"))
 	}
+	if err := s.c.Audit.CheckCursor(q.Cursor); err != nil {
+		return ReportPage{}, c.fail(ctx, err)
+	}
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return ReportPage{}, err
 	}

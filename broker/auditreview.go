@@ -49,6 +49,9 @@ func (s *Service) AuditReport(ctx context.Context, req *Request, q AuditQuery) (
 		if q.Limit < 0 || q.Limit > MaxLimit {
 			return Invalid("limit", "must be from 1 to %d", MaxLimit)
 		}
+		if err := s.c.Audit.CheckCursor(q.Cursor); err != nil {
+			return err
+		}
 		e.SubjectRef = q.SubjectRef
 		return nil
 	})

@@ -53,8 +53,9 @@ type RecordWrite struct {
 	// Key is the data key Record is sealed under.
 	Key    KeyUse
 	Record SealedRecord
-	// Month, when set (YYYY-MM), counts the record as a signal of that month.
-	Month string
+	// Month, when set (YYYY-MM), counts the record as a signal of that
+	// month, and Source as one of that month's signals of that actor.
+	Month, Source string
 }
 
 // KeyUse is the data key a write's sealed bytes are sealed under: the

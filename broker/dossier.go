@@ -102,6 +102,26 @@ type Counts struct {
 	ByCategory     map[string]int
 	ByPriority     map[string]int
 	SignalsByMonth map[string]int
+	// SignalsBySource counts the signals of each month (YYYY-MM) by their
+	// source actor, so that a requester's view can leave its own out
+	// (Counts.Without). Signals stored before these counts were kept are
+	// in SignalsByMonth only.
+	SignalsBySource map[string]map[string]int
+}
+
+// Without returns the counts as actor may see them: each month's signals
+// less actor's own, so that its own submissions never move what it sees
+// (it could otherwise step a "<5" to 5 and learn the hidden count). Months
+// left at zero are left out, as the store leaves zero counts out.
+func (c Counts) Without(actor string) Counts {
+	months := make(map[string]int, len(c.SignalsByMonth))
+	for m, n := range c.SignalsByMonth {
+		if n -= c.SignalsBySource[m][actor]; n > 0 {
+			months[m] = n
+		}
+	}
+	c.SignalsByMonth, c.SignalsBySource = months, nil
+	return c
 }
 
 // clone returns a copy of the dossier that shares no slice with it, so that

@@ -98,6 +98,10 @@ type Auditor interface {
 	// List returns entries matching q in log order (or newest first), and
 	// the cursor of the next page, "" on the last.
 	List(ctx context.Context, q AuditQuery) ([]AuditEntry, string, error)
+	// CheckCursor returns a KindInvalid error naming "cursor" for a
+	// cursor List would refuse ("" is none, and fine), so that a request
+	// is refused before it is allowed. It does no I/O.
+	CheckCursor(cursor string) error
 	// Ping reports whether the log is reachable.
 	Ping(ctx context.Context) error
 }

@@ -8,16 +8,21 @@ import (
 	"strings"
 )
 
-// SetCells replaces the cells' configuration the pipeline reads (actors,
-// tables, purposes, catalogue) after a reload. It refuses a set of cells
-// other than the one in force: adding or removing a cell needs a restart.
-// Requests in flight keep the configuration they started with.
-func (s *Service) SetCells(cells map[string]*Cell) error {
-	old := *s.cells.Load()
+// Reload puts a new configuration of the cells (actors, tables, purposes,
+// catalogue) and the policy compiled over it in force together, in one
+// step: a request sees both old or both new, never one of each. Requests in
+// flight keep the generation they began with. It refuses a set of cells
+// other than the one in force (adding or removing a cell needs a restart)
+// and a nil policy, and then changes nothing.
+func (s *Service) Reload(cells map[string]*Cell, policy Decider) error {
+	old := s.gen.Load().cells
 	if !slices.Equal(slices.Sorted(maps.Keys(old)), slices.Sorted(maps.Keys(cells))) {
 		return errors.New("the set of cells changed; adding or removing a cell needs a restart")
 	}
-	s.cells.Store(&cells)
+	if policy == nil {
+		return errors.New("no policy to put in force")
+	}
+	s.gen.Store(&generation{cells: cells, policy: policy})
 	return nil
 }
 
@@ -27,7 +32,7 @@ func (s *Service) SetCells(cells map[string]*Cell) error {
 // failure.
 func (s *Service) AuditPolicyReload(ctx context.Context, revision string, cause error) error {
 	var first error
-	for _, id := range slices.Sorted(maps.Keys(*s.cells.Load())) {
+	for _, id := range slices.Sorted(maps.Keys(s.gen.Load().cells)) {
 		e := AuditEntry{
 			ID: NewID("aud"), Time: s.c.Now().UTC(), RequestID: NewID("req"),
 			Livc: id, Actor: "livc-broker", Action: "policy.reload",
@@ -76,5 +81,5 @@ func (s *Service) Refuse(ctx context.Context, req *Request, action string, err e
 
 // CellIDs returns the ids of the cells in force, sorted.
 func (s *Service) CellIDs() []string {
-	return slices.Sorted(maps.Keys(*s.cells.Load()))
+	return slices.Sorted(maps.Keys(s.gen.Load().cells))
 }

@@ -90,9 +90,18 @@ func (c *Conf) validate() error {
 // Service is the request pipeline. It is safe for concurrent use.
 type Service struct {
 	c       Conf
-	cells   atomic.Pointer[map[string]*Cell] // swapped by SetCells
-	limiter *limiter                         // nil when RateLimit is off
+	gen     atomic.Pointer[generation] // swapped whole by Reload
+	limiter *limiter                   // nil when RateLimit is off
 	lookups *limiter
+}
+
+// generation is the cells' configuration and the policy compiled over it,
+// in force together. A request takes one generation when it begins and
+// keeps it to its end, so it never judges with the policy of one
+// configuration and the catalogue, actors or tables of another.
+type generation struct {
+	cells  map[string]*Cell
+	policy Decider
 }
 
 // New returns the pipeline over the adapters of c.
@@ -103,7 +112,7 @@ func New(c Conf) (*Service, error) {
 	s := &Service{c: c, limiter: newLimiter(c.RateLimit), lookups: newLimiter(RateLimit{
 		PerSecond: 1 / c.LookupEvery.Seconds(), Burst: c.LookupBurst,
 	})}
-	s.cells.Store(&c.Cells)
+	s.gen.Store(&generation{cells: c.Cells, policy: c.Policy})
 	return s, nil
 }
 
@@ -168,11 +177,12 @@ func (s *Service) SealAnswer(req *Request, body []byte) ([]byte, error) {
 // call is one request going through the pipeline: who asks, in which cell,
 // and the audit entry that will record it.
 type call struct {
-	s     *Service
-	req   *Request
-	cell  *Cell
-	actor Actor
-	entry AuditEntry
+	s      *Service
+	req    *Request
+	cell   *Cell
+	policy Decider // of the generation cell comes from
+	actor  Actor
+	entry  AuditEntry
 }
 
 // begin authenticates req and checks its purpose header. A refusal is
@@ -190,7 +200,8 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 		c.fileUnverified(req.Token)
 		return nil, c.authFail(ctx, err.Error())
 	}
-	cell, ok := (*s.cells.Load())[p.Livc]
+	gen := s.gen.Load()
+	cell, ok := gen.cells[p.Livc]
 	if !ok {
 		return nil, c.authFail(ctx, "token names a cell this broker does not serve")
 	}
@@ -200,7 +211,7 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 		return nil, c.authFail(ctx, "token names an actor unknown to the cell")
 	}
 	req.Principal = p
-	c.cell, c.actor = cell, actor
+	c.cell, c.actor, c.policy = cell, actor, gen.policy
 	c.entry.Livc, c.entry.Actor, c.entry.Sub = cell.ID, actor.ID, p.Sub
 	if err := s.limiter.allow(p, s.c.Now()); err != nil {
 		return nil, c.fail(ctx, err)
@@ -294,7 +305,7 @@ func (c *call) decide(ctx context.Context, in DecisionInput) (Decision, error) {
 	if in.Actor.Tables == nil {
 		in.Actor.Tables = []string{}
 	}
-	d, err := c.s.c.Policy.Decide(ctx, in)
+	d, err := c.policy.Decide(ctx, in)
 	if err != nil {
 		return Decision{}, c.fail(ctx, Wrap(KindUnavailable, err, "the policy could not decide; denied"))
 	}

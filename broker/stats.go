@@ -28,7 +28,8 @@ const Small = "<5"
 const OtherKey = "_other"
 
 // ReadStats answers GET /v1/stats under policy: aggregates only, never a
-// person, read from counts the store keeps (no dossier is read).
+// person, read from counts the store keeps (no dossier is read). The
+// signals per month are those of other actors than the requester's.
 func (s *Service) ReadStats(ctx context.Context, req *Request) (Stats, error) {
 	c, err := s.begin(ctx, req, "stats.read")
 	if err != nil {
@@ -41,7 +42,9 @@ func (s *Service) ReadStats(ctx context.Context, req *Request) (Stats, error) {
 	if err != nil {
 		return Stats{}, c.fail(ctx, Wrap(KindUnavailable, err, "the store is unavailable"))
 	}
-	st := BuildStats(counts)
+	// Each requester sees the signals of others only: its own submissions
+	// must not move what it sees (Counts.Without).
+	st := BuildStats(counts.Without(c.actor.ID))
 	c.entry.Released = []string{"cases.by_category", "cases.by_priority", "cases.by_state", "signals.by_month"}
 	if err := c.allow(ctx); err != nil {
 		return Stats{}, err

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"testing"
 )
@@ -210,4 +211,33 @@ func bounds(b map[string]any) (lo, hi int) {
 		}
 	}
 	return lo, hi
+}
+
+func TestCountsWithout(t *testing.T) {
+	c := Counts{
+		SignalsByMonth: map[string]int{"2026-10": 7, "2026-11": 9, "2026-12": 2},
+		SignalsBySource: map[string]map[string]int{
+			"2026-11": {"pz": 3, "ocmw": 6},
+			"2026-12": {"pz": 2},
+		},
+	}
+	for _, tc := range []struct {
+		name  string
+		actor string
+		want  map[string]int
+	}{
+		{"the police leave their own out", "pz", map[string]int{"2026-10": 7, "2026-11": 6}},
+		{"an actor without signals sees the totals", "burgemeester", map[string]int{"2026-10": 7, "2026-11": 9, "2026-12": 2}},
+		{"a month of before the counts by source stays a total", "ocmw", map[string]int{"2026-10": 7, "2026-11": 3, "2026-12": 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.Without(tc.actor)
+			if !maps.Equal(got.SignalsByMonth, tc.want) || got.SignalsBySource != nil {
+				t.Fatalf("%+v, want months %v", got, tc.want)
+			}
+		})
+	}
+	if c.SignalsByMonth["2026-11"] != 9 {
+		t.Error("Without changed the counts it was called on")
+	}
 }

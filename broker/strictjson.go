@@ -49,6 +49,10 @@ func DecodeStrictJSON(data []byte, lim JSONLimits) (any, error) {
 	return v, nil
 }
 
+// DetailRepeatedKey is the Detail of DecodeStrictJSON's refusal of a key
+// given twice in one object, for a caller that tells it apart.
+const DetailRepeatedKey = "key given twice"
+
 // JSONPath returns the path of key under parent, as DecodeStrictJSON and the
 // parsers of this package name offending values. A key that is not a short
 // plain name (letters, digits, '_' and '-') is written as "<key>": a key is
@@ -167,7 +171,7 @@ func (p *strictParser) object(path string, depth int) (any, error) {
 		}
 		kp := JSONPath(path, key)
 		if _, dup := obj[key]; dup {
-			return nil, Invalid(kp, "key given twice")
+			return nil, Invalid(kp, DetailRepeatedKey)
 		}
 		p.skipSpace()
 		if p.peek() != ':' {

@@ -13,8 +13,11 @@ import (
 // serveConf is every setting of `livc-broker serve`. Each flag also reads
 // from the environment; a flag given on the command line wins.
 type serveConf struct {
-	Configs     []string
-	Listen      string
+	Configs []string
+	Listen  string
+	// AdminListen is where /metrics is served: an address (a loopback one
+	// by default), AdminOff for nowhere, or AdminMain for the main
+	// listener (which shows erasure counts to anyone who can reach it).
 	AdminListen string
 	TLSCert     string
 	TLSKey      string
@@ -23,9 +26,13 @@ type serveConf struct {
 	JWKS        string
 	Issuer      string
 	Audience    string
-	MaxBody     int64
-	DataDir     string
-	LogFormat   string
+	// MaxTokenLifetime is the longest a token may be good for (exp - iat);
+	// JWKSRefresh how often the JWKS is read again (SIGHUP reads it too).
+	MaxTokenLifetime time.Duration
+	JWKSRefresh      time.Duration
+	MaxBody          int64
+	DataDir          string
+	LogFormat        string
 	// EpochPeriod is how long data keys stay wrapped under one key epoch;
 	// KeyCheck how often the key maintenance runs (keymaint.go).
 	EpochPeriod time.Duration
@@ -43,6 +50,13 @@ type serveConf struct {
 // the heap may grow to five times what is live, still far under the 200 MB
 // a cell's broker is allowed (BENCHMARKS.md).
 const defaultGCPercent = 400
+
+// The special values of --admin-listen.
+const (
+	defaultAdminListen = "127.0.0.1:9090"
+	AdminOff           = "off"
+	AdminMain          = "main"
+)
 
 // multiFlag is a flag that may repeat.
 type multiFlag []string
@@ -69,7 +83,7 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	var configs multiFlag
 	fs.Var(&configs, "config", "a cell's configuration `FILE` (livc-example.yaml form); repeat for several cells (env LIVC_CONFIG, comma-separated). Default: the embedded demo cell")
 	fs.StringVar(&c.Listen, "listen", envOr("LIVC_LISTEN", "127.0.0.1:8080"), "`ADDR` to serve on (env LIVC_LISTEN)")
-	fs.StringVar(&c.AdminListen, "admin-listen", envOr("LIVC_ADMIN_LISTEN", ""), "`ADDR` for /metrics; default the main listener (env LIVC_ADMIN_LISTEN)")
+	fs.StringVar(&c.AdminListen, "admin-listen", envOr("LIVC_ADMIN_LISTEN", defaultAdminListen), "`ADDR` to serve /metrics on, apart from the API; off for no metrics, main for the main listener, where anyone who reaches the API reads them (env LIVC_ADMIN_LISTEN)")
 	fs.StringVar(&c.TLSCert, "tls-cert", envOr("LIVC_TLS_CERT", ""), "certificate `FILE` to serve HTTPS (env LIVC_TLS_CERT); default plain HTTP, with a warning")
 	fs.StringVar(&c.TLSKey, "tls-key", envOr("LIVC_TLS_KEY", ""), "private key `FILE` of --tls-cert (env LIVC_TLS_KEY)")
 	fs.StringVar(&c.RedisURL, "redis-url", envOr("LIVC_REDIS_URL", ""), "`URL` redis://host:port/db, rediss://, redis+sentinel://host:port,…/master/db or redis+cluster://host:port,… (env LIVC_REDIS_URL). Default: an embedded in-memory store that keeps nothing across restarts")
@@ -77,6 +91,10 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	fs.StringVar(&c.JWKS, "jwks", envOr("LIVC_JWKS", ""), "JWKS `FILE-or-URL` of the keys that sign access tokens (env LIVC_JWKS). Default: the dev keys of `livcctl dev` under --data, with a warning")
 	fs.StringVar(&c.Issuer, "issuer", envOr("LIVC_ISSUER", "livc-dev"), "required `iss` of tokens (env LIVC_ISSUER)")
 	fs.StringVar(&c.Audience, "audience", envOr("LIVC_AUDIENCE", "livc-broker"), "required `aud` of tokens (env LIVC_AUDIENCE)")
+	lifetime := envOr("LIVC_MAX_TOKEN_LIFETIME", "12h")
+	fs.StringVar(&lifetime, "max-token-lifetime", lifetime, "longest `DURATION` a token may be good for, from 1m to 720h: exp - iat, or exp - now for a token without iat; a longer one is refused like any bad token (env LIVC_MAX_TOKEN_LIFETIME)")
+	refresh := envOr("LIVC_JWKS_REFRESH", "5m")
+	fs.StringVar(&refresh, "jwks-refresh", refresh, "`DURATION` between readings of the --jwks file or URL, from 1s to 24h, or 0 for none but on SIGHUP; a key gone from it stops verifying at once, a reading that fails keeps the previous keys (env LIVC_JWKS_REFRESH)")
 	maxBody := envOr("LIVC_MAX_BODY", "1048576")
 	fs.StringVar(&maxBody, "max-body", maxBody, "largest request body in `BYTES`; larger is 413 (env LIVC_MAX_BODY)")
 	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
@@ -103,6 +121,16 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	}
 	if c.KeyCheck, err = time.ParseDuration(check); err != nil || c.KeyCheck < 100*time.Millisecond || c.KeyCheck > time.Hour {
 		return c, fmt.Errorf("--key-check must be a duration from 100ms to 1h, got %q", check)
+	}
+	if c.MaxTokenLifetime, err = time.ParseDuration(lifetime); err != nil || c.MaxTokenLifetime < time.Minute || c.MaxTokenLifetime > 720*time.Hour {
+		return c, fmt.Errorf("--max-token-lifetime must be a duration from 1m to 720h, got %q", lifetime)
+	}
+	if c.JWKSRefresh, err = time.ParseDuration(refresh); err != nil || c.JWKSRefresh < 0 || c.JWKSRefresh > 24*time.Hour ||
+		(c.JWKSRefresh > 0 && c.JWKSRefresh < time.Second) {
+		return c, fmt.Errorf("--jwks-refresh must be 0 or a duration from 1s to 24h, got %q", refresh)
+	}
+	if strings.TrimSpace(c.AdminListen) == "" {
+		return c, fmt.Errorf("--admin-listen must be an address, %s or %s, not empty", AdminOff, AdminMain)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Arg(0))

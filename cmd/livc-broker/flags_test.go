@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseServe(t *testing.T) {
@@ -17,7 +18,8 @@ func TestParseServe(t *testing.T) {
 		}
 		if c.Listen != "127.0.0.1:8080" || c.Issuer != "livc-dev" || c.Audience != "livc-broker" ||
 			c.MaxBody != 1<<20 || c.RedisURL != "" || c.JWKS != "" || c.KeysDir != "" || len(c.Configs) != 0 ||
-			c.GCPercent != defaultGCPercent {
+			c.GCPercent != defaultGCPercent || c.AdminListen != "127.0.0.1:9090" ||
+			c.MaxTokenLifetime != 12*time.Hour || c.JWKSRefresh != 5*time.Minute {
 			t.Fatalf("%+v", c)
 		}
 	})
@@ -26,7 +28,7 @@ func TestParseServe(t *testing.T) {
 			"LIVC_CONFIG": "a.yaml,b.yaml", "LIVC_LISTEN": "127.0.0.1:9", "LIVC_TLS_CERT": "c.pem", "LIVC_TLS_KEY": "k.pem",
 			"LIVC_REDIS_URL": "redis://r:6379/1", "LIVC_KEYS": "/k", "LIVC_JWKS": "j.json", "LIVC_ISSUER": "iss",
 			"LIVC_AUDIENCE": "aud", "LIVC_MAX_BODY": "2048", "LIVC_ADMIN_LISTEN": "127.0.0.1:10", "LIVC_DATA": "/d",
-			"LIVC_GC_PERCENT": "150",
+			"LIVC_GC_PERCENT": "150", "LIVC_MAX_TOKEN_LIFETIME": "2h", "LIVC_JWKS_REFRESH": "0",
 		}
 		for k, v := range env {
 			t.Setenv(k, v)
@@ -37,7 +39,8 @@ func TestParseServe(t *testing.T) {
 		}
 		got := []string{strings.Join(c.Configs, ","), c.Listen, c.TLSCert, c.TLSKey, c.RedisURL, c.KeysDir, c.JWKS, c.Issuer, c.Audience, c.AdminListen, c.DataDir}
 		want := []string{"a.yaml,b.yaml", "127.0.0.1:9", "c.pem", "k.pem", "redis://r:6379/1", "/k", "j.json", "iss", "aud", "127.0.0.1:10", "/d"}
-		if strings.Join(got, " ") != strings.Join(want, " ") || c.MaxBody != 2048 || c.GCPercent != 150 {
+		if strings.Join(got, " ") != strings.Join(want, " ") || c.MaxBody != 2048 || c.GCPercent != 150 ||
+			c.MaxTokenLifetime != 2*time.Hour || c.JWKSRefresh != 0 {
 			t.Fatalf("got %v %d", got, c.MaxBody)
 		}
 	})
@@ -61,6 +64,11 @@ func TestParseServe(t *testing.T) {
 		{"gc percent too low", []string{"--gc-percent", "10"}, "--gc-percent"},
 		{"gc percent too high", []string{"--gc-percent", "5000"}, "--gc-percent"},
 		{"stray argument", []string{"extra"}, "no arguments"},
+		{"admin listener empty", []string{"--admin-listen", ""}, "--admin-listen"},
+		{"token lifetime zero", []string{"--max-token-lifetime", "0s"}, "--max-token-lifetime"},
+		{"token lifetime a year", []string{"--max-token-lifetime", "8760h"}, "--max-token-lifetime"},
+		{"jwks refresh too often", []string{"--jwks-refresh", "10ms"}, "--jwks-refresh"},
+		{"jwks refresh negative", []string{"--jwks-refresh", "-1m"}, "--jwks-refresh"},
 		{"unknown flag", []string{"--nope"}, "nope"},
 	}
 	for _, r := range refusals {

@@ -13,11 +13,13 @@ import (
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/metrics"
 	"github.com/livc/livc-broker/internal/policy"
+	"github.com/livc/livc-broker/internal/token"
 )
 
-// reloadOnHUP reloads the cells' configuration and policies on each SIGHUP
-// until ctx ends.
-func reloadOnHUP(ctx context.Context, c serveConf, svc *broker.Service, engine *policy.Engine, m *metrics.Metrics, log *slog.Logger) {
+// reloadOnHUP, on each SIGHUP until ctx ends, reads the JWKS again and
+// reloads the cells' configuration and policies. The two are independent:
+// one failing keeps its previous state and does not stop the other.
+func reloadOnHUP(ctx context.Context, c serveConf, svc *broker.Service, engine *policy.Engine, auth *token.Verifier, m *metrics.Metrics, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -26,6 +28,8 @@ func reloadOnHUP(ctx context.Context, c serveConf, svc *broker.Service, engine *
 		case <-ctx.Done():
 			return
 		case <-hup:
+			rep, err := auth.Refresh(ctx)
+			logJWKSRefresh(log, "SIGHUP", rep, err)
 			reload(ctx, c, svc, engine, m, log)
 		}
 	}
@@ -51,11 +55,16 @@ func reload(ctx context.Context, c serveConf, svc *broker.Service, engine *polic
 		if err := sameCells(svc, cells); err != nil {
 			return err
 		}
-		if err := engine.Reload(ctx, cells); err != nil {
+		next, err := engine.Prepare(ctx, cells)
+		if err != nil {
 			return err
 		}
-		// Same ids, checked above: SetCells cannot refuse now.
-		return svc.SetCells(cells)
+		// The configuration and its policy go into force in one step.
+		if err := svc.Reload(cells, m.Decider(next)); err != nil {
+			return err
+		}
+		engine.Install(next)
+		return nil
 	}()
 	rev := engine.Revision()
 	if err != nil {

@@ -70,7 +70,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		Store:      store,
 		Audit:      m.Auditor(audit),
 		Prover:     audit,
-		Policy:     m.Decider(engine),
+		Policy:     m.Decider(engine.Current()),
 		Encrypter:  ageEncrypter{},
 		Keys:       broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()},
 		PublicKeysFunc: func() broker.PublicKeys {
@@ -89,11 +89,15 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 			return err
 		}
 	}
-	go reloadOnHUP(ctx, c, svc, engine, m, log)
+	go reloadOnHUP(ctx, c, svc, engine, auth, m, log)
 	hc := httpapi.Conf{MaxBody: c.MaxBody, Logger: log, Observe: m.ObserveRequest}
-	if c.AdminListen == "" {
+	switch c.AdminListen {
+	case AdminOff:
+		log.Info("--admin-listen off: no metrics are served")
+	case AdminMain:
+		log.Warn("[INSECURE] --admin-listen main: /metrics on the main listener; anyone who reaches the API reads the broker's counts (erasures, reloads, refusals)")
 		hc.Metrics = m.Handler()
-	} else {
+	default:
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
 		stopAdmin, err := serveAdmin(c, mux, log)
@@ -167,21 +171,43 @@ func loadVerifier(ctx context.Context, c serveConf, cells map[string]*broker.Cel
 	if jwks == "" {
 		dir := filepath.Join(c.DataDir, "dev")
 		for _, id := range sortedIDs(cells) {
-			if err := token.WriteDevSet(dir, id, actorIDs(cells[id]), c.Issuer, c.Audience, devTokenTTL); err != nil {
+			if err := token.WriteDevSet(dir, id, actorIDs(cells[id]), c.Issuer, c.Audience, min(devTokenTTL, c.MaxTokenLifetime)); err != nil {
 				return nil, fmt.Errorf("dev tokens: %w", err)
 			}
 		}
 		jwks = token.DevJWKSPath(dir)
 		log.Warn("[INSECURE] no --jwks given: accepting tokens signed by the development key; tokens for every actor are in "+filepath.Join(dir, "tokens"), "jwks", jwks)
 	}
-	v, err := token.New(ctx, token.Conf{JWKS: jwks, Issuer: c.Issuer, Audience: c.Audience})
+	refresh := c.JWKSRefresh
+	if refresh == 0 {
+		refresh = -1 // token.Conf: no timer; SIGHUP still reads it
+	}
+	v, err := token.New(ctx, token.Conf{
+		JWKS: jwks, Issuer: c.Issuer, Audience: c.Audience,
+		MaxLifetime: c.MaxTokenLifetime, Refresh: refresh,
+		OnRefresh: func(rep token.RefreshReport, err error) { logJWKSRefresh(log, "timer", rep, err) },
+	})
 	if err != nil {
 		return nil, fmt.Errorf("jwks: %w", err)
 	}
 	return v, nil
 }
 
-const devTokenTTL = 24 * time.Hour
+// logJWKSRefresh says what a reading of the JWKS did: a failure (the
+// previous keys stay) as an error, a change as news, nothing otherwise.
+// Never a key: the report holds counts only.
+func logJWKSRefresh(log *slog.Logger, by string, rep token.RefreshReport, err error) {
+	switch {
+	case err != nil:
+		log.Error("JWKS refresh failed; the previous keys stay in force", "by", by, "err", err)
+	case rep.Added > 0 || rep.Removed > 0 || by == "SIGHUP":
+		log.Info("JWKS read again", "by", by, "keys", rep.Keys, "added", rep.Added, "removed", rep.Removed, "dropped_cached_tokens", rep.Dropped)
+	}
+}
+
+// devTokenTTL is the lifetime of the dev tokens, at most
+// --max-token-lifetime.
+const devTokenTTL = 12 * time.Hour
 
 func openRedis(c serveConf, log *slog.Logger) (redis.UniversalClient, func(), error) {
 	url := c.RedisURL

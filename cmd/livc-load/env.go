@@ -133,7 +133,9 @@ func startBroker(dir, bin, redisURL, keysDir, jwks string, pprof bool) (*brokerP
 		"--data", filepath.Join(dir, "data"), "--log-format", "json",
 		// The load tool measures the broker at full speed from a few
 		// principals: the per-principal rate limit would measure itself.
-		"--rate-limit", "0", "--actor-rate-limit", "0"}
+		"--rate-limit", "0", "--actor-rate-limit", "0",
+		// Several brokers may run at once: none takes the default metrics port.
+		"--admin-listen", "off"}
 	b := &brokerProc{URL: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	if pprof {
 		pp, err := freePort()

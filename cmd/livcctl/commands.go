@@ -26,7 +26,7 @@ func cmdDev(env *cliEnv, args []string) error {
 	dir := fs.String("dir", filepath.Join(envOr("LIVC_DATA", ".livc"), "dev"), "`DIR` to write the signing key, jwks.json and tokens/ to")
 	issuer := fs.String("issuer", envOr("LIVC_ISSUER", "livc-dev"), "`iss` of the tokens")
 	audience := fs.String("audience", envOr("LIVC_AUDIENCE", "livc-broker"), "`aud` of the tokens")
-	ttl := fs.Duration("ttl", 24*time.Hour, "lifetime of the tokens")
+	ttl := fs.Duration("ttl", 12*time.Hour, "lifetime of the tokens; a broker refuses one longer than its --max-token-lifetime (12h by default)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}

@@ -107,14 +107,49 @@ func newEngine(ctx context.Context, modules map[string]string, cells map[string]
 // rules, as New does) and makes it the one Decide uses. On any failure the
 // previous policy stays in force and the error is returned.
 func (e *Engine) Reload(ctx context.Context, cells map[string]*broker.Cell) error {
+	p, err := e.Prepare(ctx, cells)
+	if err != nil {
+		return err
+	}
+	e.Install(p)
+	return nil
+}
+
+// Compiled is one revision of the policy, compiled over one configuration
+// of the cells, that decides on its own whatever the engine has in force
+// since: the pipeline keeps it together with that configuration
+// (broker.Service.Reload), so that the two change in one step.
+type Compiled struct {
+	e *Engine
+	p *prepared
+}
+
+var _ broker.Decider = (*Compiled)(nil)
+
+// Prepare compiles the policy over cells, as Reload does, without putting
+// it in force. Its error names the revision in force, which stays.
+func (e *Engine) Prepare(ctx context.Context, cells map[string]*broker.Cell) (*Compiled, error) {
 	e.reload.Lock()
 	defer e.reload.Unlock()
 	p, err := e.prepare(ctx, cells)
 	if err != nil {
-		return fmt.Errorf("%w (keeping policy revision %s)", err, e.Revision())
+		return nil, fmt.Errorf("%w (keeping policy revision %s)", err, e.Revision())
 	}
-	e.cur.Store(p)
-	return nil
+	return &Compiled{e: e, p: p}, nil
+}
+
+// Install makes c the revision the engine's own Decide and Revision use.
+func (e *Engine) Install(c *Compiled) { e.cur.Store(c.p) }
+
+// Current is the revision in force, as a Compiled.
+func (e *Engine) Current() *Compiled { return &Compiled{e: e, p: e.cur.Load()} }
+
+// Revision is the revision c was compiled as.
+func (c *Compiled) Revision() string { return c.p.revision }
+
+// Decide is the engine's Decide under c's revision.
+func (c *Compiled) Decide(ctx context.Context, in broker.DecisionInput) (broker.Decision, error) {
+	return c.e.decide(ctx, c.p, in)
 }
 
 // Revision is a short hash of the policy modules and data in force; every
@@ -170,7 +205,11 @@ func (e *Engine) prepare(ctx context.Context, cells map[string]*broker.Cell) (*p
 // or KindUnavailable for a timeout) with a client-safe detail, and the
 // pipeline denies.
 func (e *Engine) Decide(ctx context.Context, in broker.DecisionInput) (broker.Decision, error) {
-	p := e.cur.Load()
+	return e.decide(ctx, e.cur.Load(), in)
+}
+
+// decide is Decide under the revision p.
+func (e *Engine) decide(ctx context.Context, p *prepared, in broker.DecisionInput) (broker.Decision, error) {
 	if err := ctx.Err(); err != nil { // the caller gave up already
 		return broker.Decision{}, broker.Wrap(broker.KindUnavailable,
 			fmt.Errorf("policy %s: %w", p.revision, err), "policy decision timed out")

@@ -265,6 +265,41 @@ func TestReload(t *testing.T) {
 	})
 }
 
+// TestPrepare: a compiled revision decides as its own configuration says,
+// before and after it is installed, whatever the engine has in force.
+func TestPrepare(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEngine(t, demoCells())
+	before := e.Current()
+	probe := card("prioritisation", "pz", true, false)
+	cells := demoCells()
+	delete(cells["zonnedaal"].Release, "prioritisation")
+	next, err := e.Prepare(ctx, cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, c *Compiled, classes []string) {
+		t.Helper()
+		d, err := c.Decide(ctx, probe)
+		if err != nil || d.Revision != c.Revision() || !slices.Equal(d.Classes, classes) {
+			t.Errorf("%s: %+v, %v, want classes %v under %s", name, d, err, classes, c.Revision())
+		}
+	}
+	if e.Revision() != before.Revision() || next.Revision() == before.Revision() {
+		t.Fatalf("Prepare changed the engine (%s) or compiled the same revision (%s)", e.Revision(), next.Revision())
+	}
+	check("prepared, not installed", next, nil)
+	check("in force", before, []string{"presence"})
+	e.Install(next)
+	if e.Revision() != next.Revision() {
+		t.Fatalf("Install: revision %s, want %s", e.Revision(), next.Revision())
+	}
+	check("the old revision after Install", before, []string{"presence"})
+	if _, err := e.Prepare(ctx, map[string]*broker.Cell{}); err == nil || e.Revision() != next.Revision() {
+		t.Fatalf("a failed Prepare: %v, revision %s", err, e.Revision())
+	}
+}
+
 // Decide runs concurrently with itself and with Reload (run with -race).
 func TestConcurrent(t *testing.T) {
 	ctx := context.Background()

@@ -136,13 +136,20 @@ func encodeCursor(id string) string {
 	return cursorPrefix + base64.RawURLEncoding.EncodeToString([]byte(id))
 }
 
+// CheckCursor implements broker.Auditor: the error decodeCursor gives c.
+func (l *Log) CheckCursor(c string) error {
+	_, err := decodeCursor(c)
+	return err
+}
+
 // decodeCursor returns the stream id of a cursor, "" for none, or a
-// KindBadRequest error for anything that is not a cursor of this package.
+// KindInvalid error naming "cursor" for anything that is not a cursor of
+// this package.
 func decodeCursor(c string) (string, error) {
 	if c == "" {
 		return "", nil
 	}
-	bad := broker.Errorf(broker.KindBadRequest, "invalid cursor")
+	bad := broker.Invalid("cursor", "is not a cursor of this list")
 	raw, ok := strings.CutPrefix(c, cursorPrefix)
 	if !ok || len(raw) > 64 {
 		return "", bad

@@ -2,6 +2,7 @@ package redisaudit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -183,9 +184,16 @@ func TestListBadCursor(t *testing.T) {
 		l, cell := New(c), newCell(t, c)
 		for _, cur := range []string{"x", "a1.!!", encodeCursor("1-2-3"), encodeCursor("-"), "1700000000000-0", encodeCursor("+")} {
 			_, _, err := l.List(context.Background(), broker.AuditQuery{Livc: cell, Cursor: cur})
-			if broker.KindOf(err) != broker.KindBadRequest {
-				t.Errorf("cursor %q: %v", cur, err)
+			var be *broker.Error
+			if !errors.As(err, &be) || be.Kind != broker.KindInvalid || be.Field != "cursor" {
+				t.Errorf("cursor %q: %v, want a KindInvalid naming cursor", cur, err)
 			}
+			if cerr := l.CheckCursor(cur); cerr == nil || cerr.Error() != err.Error() {
+				t.Errorf("cursor %q: CheckCursor %v, List %v", cur, cerr, err)
+			}
+		}
+		if err := l.CheckCursor(encodeCursor("1700000000000-5")); err != nil {
+			t.Errorf("a cursor of this package refused: %v", err)
 		}
 	})
 }

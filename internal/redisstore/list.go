@@ -91,17 +91,18 @@ func (s *Store) CaseCounts(ctx context.Context, livc string) (broker.Counts, err
 	if err != nil {
 		return broker.Counts{}, err
 	}
-	var cases, sigs *redis.MapStringStringCmd
+	var cases, sigs, bySource *redis.MapStringStringCmd
 	_, err = s.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		cases = tx.HGetAll(ctx, p+"stats:cases")
 		sigs = tx.HGetAll(ctx, p+"stats:signals")
+		bySource = tx.HGetAll(ctx, p+"stats:signals:source")
 		return nil
 	})
 	if err != nil {
 		return broker.Counts{}, fail("case counts", err)
 	}
 	c := broker.Counts{ByState: map[string]int{}, ByCategory: map[string]int{},
-		ByPriority: map[string]int{}, SignalsByMonth: map[string]int{}}
+		ByPriority: map[string]int{}, SignalsByMonth: map[string]int{}, SignalsBySource: map[string]map[string]int{}}
 	for k, v := range cases.Val() {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -128,6 +129,20 @@ func (s *Store) CaseCounts(ctx context.Context, livc string) (broker.Counts, err
 		if n != 0 {
 			c.SignalsByMonth[k] = n
 		}
+	}
+	for k, v := range bySource.Val() {
+		n, err := strconv.Atoi(v)
+		month, source, ok := strings.Cut(k, "/")
+		if err != nil || !ok {
+			return broker.Counts{}, fail("case counts", errors.New("stored count by source is malformed"))
+		}
+		if n == 0 {
+			continue
+		}
+		if c.SignalsBySource[month] == nil {
+			c.SignalsBySource[month] = map[string]int{}
+		}
+		c.SignalsBySource[month][source] = n
 	}
 	return c, nil
 }

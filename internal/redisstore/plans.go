@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/redisops"
@@ -60,6 +61,12 @@ func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Wr
 			return nil, errors.New("redisstore: plan record: month is not YYYY-MM")
 		}
 		plan.Do("HINCRBY", p+"stats:signals", w.Month, "1")
+		if w.Source != "" {
+			if strings.ContainsAny(w.Source, "{}") {
+				return nil, errors.New("redisstore: plan record: invalid source")
+			}
+			plan.Do("HINCRBY", p+"stats:signals:source", w.Month+"/"+w.Source, "1")
+		}
 	}
 	return plan, plan.Validate()
 }

@@ -3,8 +3,9 @@ package token
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,8 +27,8 @@ func TestCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Break the key set: only the cache can still accept the token.
-		v.ring.Store(&keyring{src: v.ring.Load().src, err: errors.New("broken")})
+		// Require another issuer: only the cache can still accept the token.
+		v.conf.Issuer = "someone-else"
 		again, err := v.Authenticate(ctx, raw)
 		if err != nil {
 			t.Fatalf("cached token refused: %v", err)
@@ -39,7 +40,7 @@ func TestCache(t *testing.T) {
 		other := good()
 		other.Sub = "bob"
 		_, err = v.Authenticate(ctx, issue(t, ed, other))
-		wantRefused(t, err, errKeySet, "")
+		wantRefused(t, err, errIssuer, "")
 	})
 
 	t.Run("an entry is not used after exp", func(t *testing.T) {
@@ -56,6 +57,28 @@ func TestCache(t *testing.T) {
 		clk.set(c.Expires)
 		_, err := v.Authenticate(ctx, raw)
 		wantRefused(t, err, errExpired, raw)
+	})
+
+	t.Run("an entry ends at exp, and never later than the maximum lifetime after verification", func(t *testing.T) {
+		v, _ := newVerifier(t, path, 10)
+		for _, tc := range []struct {
+			name string
+			c    func(*Claims)
+			end  time.Time
+		}{
+			{"exp first", func(c *Claims) {}, good().Expires},
+			{"iat ahead within the skew", func(c *Claims) { c.IssuedAt = t0.Add(20 * time.Second); c.Expires = c.IssuedAt.Add(DefaultMaxLifetime) }, t0.Add(DefaultMaxLifetime)},
+		} {
+			c := good()
+			tc.c(&c)
+			raw := issue(t, ed, c)
+			if _, err := v.Authenticate(ctx, raw); err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if e := v.cache.entries[sha256.Sum256([]byte(raw))]; !e.end.Equal(tc.end) {
+				t.Errorf("%s: entry ends %v, want %v", tc.name, e.end, tc.end)
+			}
+		}
 	})
 
 	t.Run("the cache is keyed by a hash, not the token", func(t *testing.T) {
@@ -132,71 +155,67 @@ func TestCache(t *testing.T) {
 	})
 }
 
-// fakeSource is a key source whose set a test can swap, as a JWKS refresh
-// would.
-type fakeSource struct {
-	mu  sync.Mutex
-	set jwk.Set
-}
-
-func (f *fakeSource) current() jwk.Set {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.set
-}
-
-func (f *fakeSource) swap(s jwk.Set) {
-	f.mu.Lock()
-	f.set = s
-	f.mu.Unlock()
-}
-
+// TestKeySetRefresh rewrites the JWKS file between steps and refreshes, as
+// SIGHUP or the timer would. A set that would be refused at load keeps the
+// previous keys (it used to make every token fail; a refresh now fails like
+// a policy reload, keeping what was in force, and says why).
 func TestKeySetRefresh(t *testing.T) {
 	old := newKey(t, "EdDSA", "old")
 	next := newKey(t, "ES256", "next")
-	v, _ := newVerifier(t, writeJWKS(t, pub(t, old)), -1)
-	src := &fakeSource{set: v.ring.Load().src}
-	v.src = src
+	path := writeJWKS(t, pub(t, old))
+	v, _ := newVerifier(t, path, 64)
 	ctx := context.Background()
-
-	setOf := func(keys ...jwk.Key) jwk.Set {
-		s := jwk.NewSet()
-		for _, k := range keys {
-			if err := s.AddKey(k); err != nil {
-				t.Fatal(err)
-			}
+	rewrite := func(buf []byte) {
+		if err := os.WriteFile(path, buf, 0o644); err != nil {
+			t.Fatal(err)
 		}
-		return s
 	}
-	octSet, err := jwk.Parse(mustRead(t, "testdata/jwks-oct.json"))
-	if err != nil {
+	setOf := func(keys ...jwk.Key) []byte {
+		return mustRead(t, writeJWKS(t, keys...))
+	}
+	// Tokens of each key, verified (and cached) before any refresh.
+	cachedOld := issue(t, old, good())
+	if _, err := v.Authenticate(ctx, cachedOld); err != nil {
 		t.Fatal(err)
 	}
 
 	steps := []struct {
 		name    string
-		set     jwk.Set
+		jwks    []byte // nil: no refresh
+		refresh string // "" when the refresh must succeed, else what its error says
 		signer  jwk.Key
+		raw     string // a token to try instead of a fresh one of signer
 		want    reason // "" to accept
-		newSets bool
 	}{
-		{"before rotation", nil, old, "", false},
-		{"rotated: the new key verifies", setOf(pub(t, next)), next, "", true},
-		{"rotated: the removed key does not", nil, old, errUnknownKid, false},
-		{"a refresh with an oct key fails closed", octSet, next, errKeySet, true},
-		{"a good refresh recovers", setOf(pub(t, old), pub(t, next)), old, "", true},
+		{name: "before rotation", signer: old},
+		{name: "rotated: the new key verifies", jwks: setOf(pub(t, next)), signer: next},
+		{name: "rotated: the removed key does not", signer: old, want: errUnknownKid},
+		{name: "rotated: a token cached under the removed key is refused", raw: cachedOld, want: errUnknownKid},
+		{name: "a set with an oct key is refused and the previous keys stay", jwks: mustRead(t, "testdata/jwks-oct.json"), refresh: "symmetric", signer: next},
+		{name: "an unparsable file keeps the previous keys", jwks: []byte("{"), refresh: "JWKS", signer: next},
+		{name: "a good refresh brings the old key back", jwks: setOf(pub(t, old), pub(t, next)), signer: old},
 	}
 	for i, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			if s.newSets {
-				src.swap(s.set)
+			if s.jwks != nil {
+				rewrite(s.jwks)
+				_, err := v.Refresh(ctx)
+				switch {
+				case s.refresh == "" && err != nil:
+					t.Fatalf("refresh failed: %v", err)
+				case s.refresh != "" && (err == nil || !strings.Contains(err.Error(), s.refresh)):
+					t.Fatalf("refresh error %v, want one saying %q", err, s.refresh)
+				}
 			}
-			c := good()
-			c.Sub = fmt.Sprintf("user-%d", i)
-			raw := issue(t, s.signer, c)
+			raw := s.raw
+			if raw == "" {
+				c := good()
+				c.Sub = fmt.Sprintf("user-%d", i)
+				raw = issue(t, s.signer, c)
+			}
 			p, err := v.Authenticate(ctx, raw)
 			if s.want == "" {
-				if err != nil || p.Sub != c.Sub {
+				if err != nil || p.Sub == "" {
 					t.Fatalf("principal %+v, error %v", p, err)
 				}
 				return
@@ -207,4 +226,43 @@ func TestKeySetRefresh(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRefreshDropsOnlyRemovedKeys(t *testing.T) {
+	a, b := newKey(t, "EdDSA", "a"), newKey(t, "EdDSA", "b")
+	path := writeJWKS(t, pub(t, a), pub(t, b))
+	v, _ := newVerifier(t, path, 64)
+	ctx := context.Background()
+	for _, k := range []jwk.Key{a, b} {
+		if _, err := v.Authenticate(ctx, issue(t, k, good())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("an unchanged set drops nothing", func(t *testing.T) {
+		rep, err := v.Refresh(ctx)
+		if err != nil || rep != (RefreshReport{Keys: 2}) || v.cache.len() != 2 {
+			t.Fatalf("report %+v, error %v, %d cached", rep, err, v.cache.len())
+		}
+	})
+	t.Run("removing b drops b's verification only", func(t *testing.T) {
+		if err := os.WriteFile(path, mustRead(t, writeJWKS(t, pub(t, a))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := v.Refresh(ctx)
+		if err != nil || rep != (RefreshReport{Keys: 1, Removed: 1, Dropped: 1}) || v.cache.len() != 1 {
+			t.Fatalf("report %+v, error %v, %d cached", rep, err, v.cache.len())
+		}
+	})
+	t.Run("a key changed under its kid counts as removed and added", func(t *testing.T) {
+		a2 := newKey(t, "EdDSA", "a")
+		if err := os.WriteFile(path, mustRead(t, writeJWKS(t, pub(t, a2))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := v.Refresh(ctx)
+		if err != nil || rep != (RefreshReport{Keys: 1, Added: 1, Removed: 1, Dropped: 1}) || v.cache.len() != 0 {
+			t.Fatalf("report %+v, error %v, %d cached", rep, err, v.cache.len())
+		}
+		_, err = v.Authenticate(ctx, issue(t, a, good()))
+		wantRefused(t, err, errBadSignature, "")
+	})
 }

@@ -13,6 +13,19 @@ import (
 const (
 	DefaultSkew      = 30 * time.Second
 	DefaultCacheSize = 10000
+	// DefaultMaxLifetime bounds how long any token may be good for: an
+	// identity provider's slip (or a stolen signing key's ten-year token)
+	// cannot outlast a working day.
+	DefaultMaxLifetime = 12 * time.Hour
+	// DefaultRefresh is how often the JWKS is read again, so that a key
+	// the identity provider withdraws stops verifying within minutes.
+	DefaultRefresh = 5 * time.Minute
+
+	// MaxMaxLifetime bounds Conf.MaxLifetime.
+	MaxMaxLifetime = 30 * 24 * time.Hour
+	// MinRefresh bounds Conf.Refresh from below: a JWKS URL is somebody
+	// else's server.
+	MinRefresh = time.Second
 
 	// MaxSkew bounds Conf.Skew: a larger tolerance would stop nbf and iat
 	// from meaning anything.
@@ -21,9 +34,10 @@ const (
 
 // Conf configures a Verifier.
 type Conf struct {
-	// JWKS is the path of a JWKS file, or an http(s) URL that is fetched
-	// and refreshed in the background. Plain http is accepted only for a
-	// loopback host: anyone on the path could otherwise swap the keys.
+	// JWKS is the path of a JWKS file, or an http(s) URL, read at New and
+	// again every Refresh and on Verifier.Refresh. Plain http is accepted
+	// only for a loopback host: anyone on the path could otherwise swap the
+	// keys.
 	JWKS string
 	// Issuer and Audience are the required iss and aud of every token.
 	Issuer, Audience string
@@ -33,6 +47,17 @@ type Conf struct {
 	// CacheSize bounds the cache of verified tokens; 0 means
 	// DefaultCacheSize and a negative value disables the cache.
 	CacheSize int
+	// MaxLifetime is the longest a token may be good for: exp - iat, or,
+	// for a token without iat, exp - now (so such a token is accepted only
+	// within MaxLifetime of its exp). 0 means DefaultMaxLifetime.
+	MaxLifetime time.Duration
+	// Refresh is how often the JWKS (file or URL) is read again in the
+	// background; 0 means DefaultRefresh, a negative value turns the timer
+	// off (Verifier.Refresh still works, for SIGHUP).
+	Refresh time.Duration
+	// OnRefresh, when set, is told the outcome of every background
+	// refresh, so that the caller can log it; it must not block.
+	OnRefresh func(RefreshReport, error)
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 }
@@ -44,6 +69,12 @@ func (c Conf) WithDefaults() Conf {
 	}
 	if c.CacheSize == 0 {
 		c.CacheSize = DefaultCacheSize
+	}
+	if c.MaxLifetime == 0 {
+		c.MaxLifetime = DefaultMaxLifetime
+	}
+	if c.Refresh == 0 {
+		c.Refresh = DefaultRefresh
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -70,6 +101,12 @@ func (c Conf) Validate() error {
 	}
 	if c.Skew < 0 || c.Skew > MaxSkew {
 		errs = append(errs, fmt.Errorf("token: Skew %s is outside 0..%s", c.Skew, MaxSkew))
+	}
+	if c.MaxLifetime < time.Minute || c.MaxLifetime > MaxMaxLifetime {
+		errs = append(errs, fmt.Errorf("token: MaxLifetime %s is outside 1m..%s", c.MaxLifetime, MaxMaxLifetime))
+	}
+	if c.Refresh > 0 && c.Refresh < MinRefresh {
+		errs = append(errs, fmt.Errorf("token: Refresh %s is shorter than %s", c.Refresh, MinRefresh))
 	}
 	return errors.Join(errs...)
 }

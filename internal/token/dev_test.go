@@ -25,7 +25,7 @@ func TestGenerateDevKey(t *testing.T) {
 	if set.Len() != 1 {
 		t.Fatalf("set of %d keys", set.Len())
 	}
-	if _, err := checkSet(set); err != nil {
+	if _, err := checkSet(set, nil); err != nil {
 		t.Fatalf("the dev set would be refused: %v", err)
 	}
 	if _, _, err := GenerateDevKey(""); err == nil {

@@ -8,6 +8,11 @@
 // holds a symmetric key, a private key, or a key whose algorithm is not one
 // of EdDSA, ES256, ES384, RS256 or PS256.
 //
+// A token is also refused when it is good for longer than the maximum
+// lifetime (12 hours by default) or when its header or payload gives a key
+// twice. The key set is read again on a timer and on Refresh (SIGHUP); a
+// verification remembered in the cache ends with the key that made it.
+//
 // Errors never carry token material. Every refusal is a broker.Error of kind
 // KindUnauthenticated whose cause is a short fixed reason ("expired", "bad
 // signature", "missing claim actor", ...) meant for the audit log.

@@ -13,7 +13,6 @@ const (
 	errNoToken      reason = "no token"
 	errTooLarge     reason = "token too large"
 	errMalformed    reason = "malformed token"
-	errKeySet       reason = "signing key set refused"
 	errUnknownKid   reason = "unknown kid"
 	errMissingKid   reason = "missing kid"
 	errCritical     reason = "unsupported critical header"
@@ -25,6 +24,8 @@ const (
 	errIssuedFuture reason = "issued in the future"
 	errIssuer       reason = "wrong issuer"
 	errAudience     reason = "wrong audience"
+	errLifetime     reason = "lifetime over the maximum"
+	errRepeatedKey  reason = "repeated key in the token's header or payload"
 )
 
 func errMissingClaim(name string) reason { return reason("missing claim " + name) }

@@ -2,17 +2,18 @@ package token
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"slices"
 	"time"
 
-	"github.com/lestrrat-go/httprc/v3"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 )
@@ -21,9 +22,7 @@ import (
 const (
 	maxJWKSBytes = 1 << 20 // a JWKS file or HTTP body
 	maxJWKSKeys  = 64
-	// minRefresh bounds how often a JWKS URL is fetched again.
-	minRefresh = 5 * time.Minute
-	// fetchTimeout bounds the first fetch of a JWKS URL in New.
+	// fetchTimeout bounds one fetch of a JWKS URL.
 	fetchTimeout = 30 * time.Second
 )
 
@@ -38,20 +37,33 @@ type verifyKey struct {
 	key any // ed25519.PublicKey, *ecdsa.PublicKey or *rsa.PublicKey
 }
 
-// keyring is a checked JWKS. err is set when the set was refused (only after
-// a refresh of a URL; New refuses a bad set outright).
+// keyring is a checked JWKS. A key that stays, unchanged, across refreshes
+// keeps its *verifyKey, so that a cached verification can tell whether the
+// key it was made with is still in the set (holds).
 type keyring struct {
-	src   jwk.Set
 	byKid map[string]*verifyKey
 	only  *verifyKey // the key of a one-key set, which a token may name or not
-	err   error
+}
+
+// holds reports whether k is a key of the ring, the very one.
+func (r *keyring) holds(k *verifyKey) bool {
+	return k != nil && (r.only == k || (k.kid != "" && r.byKid[k.kid] == k))
+}
+
+// keys returns every key of the ring.
+func (r *keyring) keys() []*verifyKey {
+	if r.only != nil {
+		return []*verifyKey{r.only}
+	}
+	out := make([]*verifyKey, 0, len(r.byKid))
+	for _, k := range r.byKid {
+		out = append(out, k)
+	}
+	return out
 }
 
 // find returns the key a token with that kid must verify under.
 func (r *keyring) find(kid string) (*verifyKey, error) {
-	if r.err != nil {
-		return nil, errKeySet
-	}
 	if kid != "" {
 		k, ok := r.byKid[kid]
 		if !ok {
@@ -67,8 +79,10 @@ func (r *keyring) find(kid string) (*verifyKey, error) {
 
 // checkSet turns a JWKS into a keyring, refusing the whole set if any key is
 // not one the broker accepts: a misconfigured set is an operator's mistake
-// to see at start, not a key to skip quietly.
-func checkSet(set jwk.Set) (*keyring, error) {
+// to see, not a key to skip quietly. A key equal to one of prev (same kid,
+// algorithm and public key) is prev's, so that what was verified with it
+// stays cached; prev may be nil.
+func checkSet(set jwk.Set, prev *keyring) (*keyring, error) {
 	n := set.Len()
 	if n == 0 {
 		return nil, errors.New("token: the JWKS holds no key")
@@ -76,13 +90,14 @@ func checkSet(set jwk.Set) (*keyring, error) {
 	if n > maxJWKSKeys {
 		return nil, fmt.Errorf("token: the JWKS holds %d keys, more than %d", n, maxJWKSKeys)
 	}
-	r := &keyring{src: set, byKid: make(map[string]*verifyKey, n)}
+	r := &keyring{byKid: make(map[string]*verifyKey, n)}
 	for i := range n {
 		k, _ := set.Key(i)
 		vk, err := checkKey(k)
 		if err != nil {
 			return nil, fmt.Errorf("token: JWKS key #%d: %w", i+1, err)
 		}
+		vk = prev.same(vk)
 		if vk.kid == "" && n > 1 {
 			return nil, fmt.Errorf("token: JWKS key #%d has no kid; a set of several keys needs one on each", i+1)
 		}
@@ -97,6 +112,24 @@ func checkSet(set jwk.Set) (*keyring, error) {
 		}
 	}
 	return r, nil
+}
+
+// same returns r's key equal to k (kid, algorithm and public key), or k.
+func (r *keyring) same(k *verifyKey) *verifyKey {
+	if r == nil {
+		return k
+	}
+	old := r.only
+	if k.kid != "" {
+		old = r.byKid[k.kid]
+	}
+	if old == nil || old.kid != k.kid || old.alg != k.alg {
+		return k
+	}
+	if eq, ok := old.key.(interface{ Equal(crypto.PublicKey) bool }); ok && eq.Equal(k.key) {
+		return old
+	}
+	return k
 }
 
 // checkKey accepts one public signature key and decides its algorithm.
@@ -187,82 +220,67 @@ func matchAlg(alg string, raw any) error {
 	return nil
 }
 
-// keySource yields the current key set.
-type keySource interface {
-	// current returns the set now in force; it may change between calls.
-	current() jwk.Set
-}
-
-type staticSource struct{ set jwk.Set }
-
-func (s staticSource) current() jwk.Set { return s.set }
-
-// remoteSource is a JWKS URL kept fresh by jwx's cache.
-type remoteSource struct {
-	res interface{ Resource() jwk.Set }
-}
-
-func (s remoteSource) current() jwk.Set { return s.res.Resource() }
-
-// openSource loads the JWKS named by c.JWKS. A URL is fetched once, so that
-// a bad URL or set is reported at once with its cause, then handed to jwx's
-// cache, which refreshes it in the background until ctx is done or stop is
-// called.
-func openSource(ctx context.Context, c Conf) (src keySource, set jwk.Set, stop func(), err error) {
+// loadSet reads the JWKS named by jwks: a file, or an http(s) URL fetched
+// within fetchTimeout. It only parses; checkSet decides whether the set is
+// usable. Errors name the file or URL and the cause, never key material.
+func loadSet(ctx context.Context, jwks string) (jwk.Set, error) {
 	parseOpts := []jwk.ParseOption{jwk.WithMaxKeys(maxJWKSKeys), jwk.WithRejectDuplicateKID(true)}
-	if !isURL(c.JWKS) {
-		buf, err := readLimited(c.JWKS)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		set, err := jwk.Parse(buf, parseOpts...)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("token: JWKS file %s: %w", c.JWKS, err)
-		}
-		return staticSource{set}, set, func() {}, nil
+	var buf []byte
+	var err error
+	if isURL(jwks) {
+		buf, err = fetch(ctx, jwks)
+	} else {
+		buf, err = readLimited(jwks)
 	}
-	fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-	defer cancel()
-	first, err := jwk.Fetch(fctx, c.JWKS, jwk.WithMaxFetchBodySize(maxJWKSBytes))
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("token: JWKS URL %s: %w", c.JWKS, err)
+		return nil, err
 	}
-	if _, err := checkSet(first); err != nil {
-		return nil, nil, nil, err
-	}
-	cctx, stop := context.WithCancel(ctx)
-	src, set, err = register(cctx, fctx, c.JWKS, parseOpts)
+	set, err := jwk.Parse(buf, parseOpts...)
 	if err != nil {
-		stop()
-		return nil, nil, nil, err
+		return nil, fmt.Errorf("token: %s: %w", jwksName(jwks), err)
 	}
-	return src, set, stop, nil
+	return set, nil
 }
 
-// register hands url to a jwx cache living as long as life, waiting (at most
-// as long as wait) for its first fetch.
-func register(life, wait context.Context, url string, parseOpts []jwk.ParseOption) (keySource, jwk.Set, error) {
-	cache, err := jwk.NewCache(life, httprc.NewClient())
-	if err != nil {
-		return nil, nil, fmt.Errorf("token: JWKS cache: %w", err)
+// jwksName names the JWKS for an error: "JWKS file PATH" or "JWKS URL URL".
+func jwksName(jwks string) string {
+	if isURL(jwks) {
+		return "JWKS URL " + jwks
 	}
-	opts := []jwk.RegisterOption{jwk.WithMinInterval(minRefresh), jwk.WithMaxFetchBodySize(maxJWKSBytes)}
-	for _, o := range parseOpts {
-		opts = append(opts, o)
-	}
-	if err := cache.Register(wait, url, opts...); err != nil {
-		return nil, nil, fmt.Errorf("token: JWKS URL %s: %w", url, err)
-	}
-	res, err := cache.LookupResource(wait, url)
-	if err != nil {
-		return nil, nil, fmt.Errorf("token: JWKS URL %s: %w", url, err)
-	}
-	set := res.Resource()
-	if set == nil {
-		return nil, nil, fmt.Errorf("token: JWKS URL %s: no key set could be fetched", url)
-	}
-	return remoteSource{res}, set, nil
+	return "JWKS file " + jwks
 }
+
+// fetch GETs a JWKS URL, at most maxJWKSBytes of it, without following a
+// redirect (the URL was checked for https; a redirect could leave it).
+func fetch(ctx context.Context, url string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("token: JWKS URL %s: %w", url, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("token: JWKS URL %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("token: JWKS URL %s: status %d", url, resp.StatusCode)
+	}
+	buf, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("token: JWKS URL %s: %w", url, err)
+	}
+	if len(buf) > maxJWKSBytes {
+		return nil, fmt.Errorf("token: JWKS URL %s answers more than %d bytes", url, maxJWKSBytes)
+	}
+	return buf, nil
+}
+
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
+}}
 
 func readLimited(path string) ([]byte, error) {
 	f, err := os.Open(path)

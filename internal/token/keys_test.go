@@ -170,6 +170,60 @@ func TestNewFromURL(t *testing.T) {
 			t.Fatalf("refused with the last fetched set after Close: %v", err)
 		}
 	})
+	t.Run("Refresh fetches the URL again; a failed fetch keeps the keys", func(t *testing.T) {
+		other := newKey(t, "EdDSA", "other")
+		otherSet := mustRead(t, writeJWKS(t, pub(t, other)))
+		var body atomic.Value
+		body.Store(goodSet)
+		srv := jwksServer(t, &body)
+		v, err := New(t.Context(), Conf{JWKS: srv.URL, Issuer: testIss, Audience: testAud, Refresh: -1, Now: func() time.Time { return t0 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		edToken := issue(t, ed, good())
+		if _, err := v.Authenticate(context.Background(), edToken); err != nil {
+			t.Fatal(err)
+		}
+		body.Store(otherSet)
+		if rep, err := v.Refresh(t.Context()); err != nil || rep.Removed != 1 || rep.Added != 1 {
+			t.Fatalf("refresh %+v, %v", rep, err)
+		}
+		_, err = v.Authenticate(context.Background(), edToken)
+		wantRefused(t, err, errUnknownKid, edToken)
+		body.Store([]byte("not json"))
+		if _, err := v.Refresh(t.Context()); err == nil || !strings.Contains(err.Error(), "JWKS URL") {
+			t.Fatalf("refresh of a broken body: %v", err)
+		}
+		if _, err := v.Authenticate(context.Background(), issue(t, other, good())); err != nil {
+			t.Fatalf("the previous keys are gone after a failed refresh: %v", err)
+		}
+	})
+	t.Run("the timer fetches the URL again", func(t *testing.T) {
+		var body atomic.Value
+		body.Store(goodSet)
+		srv := jwksServer(t, &body)
+		reports := make(chan RefreshReport, 16)
+		v, err := New(t.Context(), Conf{JWKS: srv.URL, Issuer: testIss, Audience: testAud, Refresh: MinRefresh,
+			OnRefresh: func(r RefreshReport, err error) {
+				if err == nil {
+					reports <- r
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer v.Close()
+		body.Store(mustRead(t, writeJWKS(t, pub(t, newKey(t, "EdDSA", "third")))))
+		timeout := time.After(10 * time.Second)
+		for added := false; !added; {
+			select {
+			case r := <-reports:
+				added = r.Added == 1 && r.Removed == 1
+			case <-timeout:
+				t.Fatal("the new key not fetched within 10s of a 1s timer")
+			}
+		}
+	})
 	t.Run("serves an oct key", func(t *testing.T) {
 		var body atomic.Value
 		body.Store(oct)

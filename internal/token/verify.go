@@ -28,54 +28,57 @@ const (
 // Verifier authenticates access tokens against a JWKS. It is safe for
 // concurrent use.
 type Verifier struct {
-	conf  Conf
-	src   keySource
-	ring  atomic.Pointer[keyring]
-	mu    sync.Mutex // serialises rebuilding ring after a JWKS refresh
-	cache *verified  // nil when disabled
-	stop  func()     // ends the background refresh of a JWKS URL
+	conf    Conf
+	ring    atomic.Pointer[keyring]
+	refresh sync.Mutex // serialises Refresh
+	cache   *verified  // nil when disabled
+	stop    func()     // ends the background refresh
 }
 
 var _ broker.Authenticator = (*Verifier)(nil)
 
 // New validates c, loads the JWKS and returns a Verifier. It refuses a set
 // holding a symmetric or private key, a key whose algorithm is not EdDSA,
-// ES256, ES384, RS256 or PS256, or an RSA key without alg. A JWKS URL is
-// fetched before New returns (a failure is reported with its cause) and then
-// refreshed in the background until ctx is done or Close is called; a
-// refreshed set that would be refused at load makes every token fail
-// ("signing key set refused") until a good set is fetched.
+// ES256, ES384, RS256 or PS256, or an RSA key without alg; a JWKS URL that
+// cannot be fetched is reported with its cause. Unless c.Refresh is
+// negative, the JWKS is then read again every c.Refresh until ctx is done
+// or Close is called (see Refresh).
 func New(ctx context.Context, c Conf) (*Verifier, error) {
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	src, set, stop, err := openSource(ctx, c)
+	set, err := loadSet(ctx, c.JWKS)
 	if err != nil {
 		return nil, err
 	}
-	ring, err := checkSet(set)
+	ring, err := checkSet(set, nil)
 	if err != nil {
-		stop()
 		return nil, err
 	}
-	v := &Verifier{conf: c, src: src, stop: stop, cache: newVerified(c.CacheSize)}
+	v := &Verifier{conf: c, cache: newVerified(c.CacheSize), stop: func() {}}
 	v.ring.Store(ring)
+	if c.Refresh > 0 {
+		v.stop = v.every(ctx, c.Refresh)
+	}
 	return v, nil
 }
 
 // Authenticate verifies raw and returns who it names. It accepts only a
-// compact JWS whose header alg equals its key's alg, under the key named by
-// kid (kid may be omitted only when the set has one key), with exp in the
-// future, nbf and iat no later than now plus the skew, iss equal to the
-// configured issuer, aud naming the configured audience, and non-empty
-// printable string claims sub, livc and actor of at most MaxClaimLen bytes.
-// Every refusal is a broker.Error of kind KindUnauthenticated whose cause is
-// a short reason without token material.
+// compact JWS whose header and payload are JSON objects without a repeated
+// key, whose header alg equals its key's alg, under the key named by kid
+// (kid may be omitted only when the set has one key), with exp in the
+// future and at most Conf.MaxLifetime after iat (after now, without iat),
+// nbf and iat no later than now plus the skew, iss equal to the configured
+// issuer, aud naming the configured audience, and non-empty printable
+// string claims sub, livc and actor of at most MaxClaimLen bytes. Every
+// refusal is a broker.Error of kind KindUnauthenticated whose cause is a
+// short reason without token material.
 //
-// A token once accepted is remembered (by its SHA-256) until its exp, so a
-// repeat costs a hash and a lookup; it stays accepted until then even if its
-// key leaves a refreshed JWKS. ctx is unused: verification does no I/O.
+// A token once accepted is remembered (by its SHA-256) until its exp, at
+// most MaxLifetime, and only while the key that verified it stays in the
+// JWKS: once a refresh removes that key, the token is verified again, and
+// refused. ctx is unused: verification does no I/O.
 func (v *Verifier) Authenticate(_ context.Context, raw string) (broker.Principal, error) {
 	if raw == "" {
 		return broker.Principal{}, refuse(errNoToken)
@@ -84,14 +87,15 @@ func (v *Verifier) Authenticate(_ context.Context, raw string) (broker.Principal
 		return broker.Principal{}, refuse(errTooLarge)
 	}
 	now := v.conf.Now()
+	ring := v.ring.Load()
 	var sum [sha256.Size]byte
 	if v.cache != nil {
 		sum = sha256.Sum256([]byte(raw))
-		if p, ok := v.cache.get(sum, now); ok {
+		if p, ok := v.cache.get(sum, now, ring); ok {
 			return p, nil
 		}
 	}
-	p, err := v.verify(raw, now)
+	p, key, err := v.verify(raw, now, ring)
 	if err != nil {
 		var r reason
 		if !errors.As(err, &r) {
@@ -100,27 +104,44 @@ func (v *Verifier) Authenticate(_ context.Context, raw string) (broker.Principal
 		return broker.Principal{}, refuse(r)
 	}
 	if v.cache != nil {
-		v.cache.put(sum, p, now)
+		v.cache.put(sum, cached{p: p, key: key, end: minTime(p.Expires, now.Add(v.conf.MaxLifetime))}, now)
 	}
 	return p, nil
 }
 
-// verify does the work of Authenticate; its errors are all reasons.
-func (v *Verifier) verify(raw string, now time.Time) (broker.Principal, error) {
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// verify does the work of Authenticate under ring, and returns the key that
+// verified the token; its errors are all reasons.
+func (v *Verifier) verify(raw string, now time.Time, ring *keyring) (broker.Principal, *verifyKey, error) {
+	if err := checkSegments(raw); err != nil {
+		return broker.Principal{}, nil, err
+	}
 	kid, alg, err := peekHeader(raw)
 	if err != nil {
-		return broker.Principal{}, err
+		return broker.Principal{}, nil, err
 	}
-	key, err := v.keys().find(kid)
+	key, err := ring.find(kid)
 	if err != nil {
-		return broker.Principal{}, err
+		return broker.Principal{}, nil, err
 	}
 	// The key decides the algorithm; a header that says otherwise ("none",
 	// HS256 over the public key, another signature scheme) is refused here,
 	// before any cryptography.
 	if alg != key.alg.String() {
-		return broker.Principal{}, errAlgMismatch
+		return broker.Principal{}, nil, errAlgMismatch
 	}
+	p, err := v.claims(raw, now, key)
+	return p, key, err
+}
+
+// claims verifies raw's signature under key and checks its claims.
+func (v *Verifier) claims(raw string, now time.Time, key *verifyKey) (broker.Principal, error) {
 	tok, err := jwt.ParseString(raw,
 		// WithKey alone selects jwx's fast compact path; adding WithContext
 		// would leave it (and one signature needs no deadline checks).
@@ -145,6 +166,15 @@ func (v *Verifier) verify(raw string, now time.Time) (broker.Principal, error) {
 	if !now.Before(exp) {
 		return broker.Principal{}, errExpired
 	}
+	// A token without iat is judged by what is left of it: it is accepted
+	// only within MaxLifetime of its exp.
+	from := now
+	if iat, ok := tok.IssuedAt(); ok {
+		from = iat
+	}
+	if exp.Sub(from) > v.conf.MaxLifetime {
+		return broker.Principal{}, errLifetime
+	}
 	p := broker.Principal{Expires: exp}
 	if p.Sub, err = stringClaim(tok, jwt.SubjectKey); err != nil {
 		return broker.Principal{}, err
@@ -158,30 +188,9 @@ func (v *Verifier) verify(raw string, now time.Time) (broker.Principal, error) {
 	return p, nil
 }
 
-// Close stops the background refresh of a JWKS URL; tokens are then checked
-// against the last set fetched. It is a no-op for a JWKS file.
+// Close stops the background refresh; tokens are then checked against the
+// last set read.
 func (v *Verifier) Close() { v.stop() }
-
-// keys returns the keyring in force, rebuilding it when the source has
-// refreshed its set.
-func (v *Verifier) keys() *keyring {
-	r := v.ring.Load()
-	set := v.src.current()
-	if set == nil || set == r.src {
-		return r
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if r = v.ring.Load(); set == r.src {
-		return r
-	}
-	nr, err := checkSet(set)
-	if err != nil {
-		nr = &keyring{src: set, err: err}
-	}
-	v.ring.Store(nr)
-	return nr
-}
 
 // peekHeader reads kid and alg from the protected header of a compact JWS,
 // without trusting either: they only select a key and are checked against it.

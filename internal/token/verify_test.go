@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -98,6 +99,17 @@ func TestAuthenticateRefuses(t *testing.T) {
 		{"sub too long", issue(t, ed, with(func(c *Claims) { c.Sub = tooLong })), errBadClaim("sub")},
 		{"sub null", rawJWSSigned(t, ed, map[string]any{"sub": nil}), errMalformed},
 		{"crit header", signWithHeader(t, ed, "crit", []string{"x-unknown"}), errCritical},
+		{"lifetime a second over the maximum", issue(t, ed, with(func(c *Claims) { c.Expires = c.IssuedAt.Add(DefaultMaxLifetime + time.Second) })), errLifetime},
+		{"ten years", issue(t, ed, with(func(c *Claims) { c.Expires = t0.Add(10 * 365 * 24 * time.Hour) })), errLifetime},
+		{"ten years, no iat", issue(t, ed, with(func(c *Claims) { c.IssuedAt, c.Expires = time.Time{}, t0.Add(10*365*24*time.Hour) })), errLifetime},
+		{"iat long ago, exp far ahead", issue(t, ed, with(func(c *Claims) { c.IssuedAt = t0.Add(-DefaultMaxLifetime) })), errLifetime},
+		{"actor given twice in the payload", signRaw(t, ed, `{"alg":"EdDSA","kid":"ed"}`, claimsJSON(good(), `,"actor":"mayor"`)), errRepeatedKey},
+		{"kid given twice in the header", signRaw(t, ed, `{"alg":"EdDSA","kid":"ed","kid":"ed"}`, claimsJSON(good(), "")), errRepeatedKey},
+		{"alg given twice in the header", signRaw(t, ed, `{"alg":"none","kid":"ed","alg":"EdDSA"}`, claimsJSON(good(), "")), errRepeatedKey},
+		{"a key repeated in a nested claim", signRaw(t, ed, `{"alg":"EdDSA","kid":"ed"}`, claimsJSON(good(), `,"x":{"a":1,"a":2}`)), errRepeatedKey},
+		{"a key repeated under another spelling", signRaw(t, ed, `{"alg":"EdDSA","kid":"ed"}`, claimsJSON(good(), `,"\u0061ctor":"mayor"`)), errRepeatedKey},
+		{"payload an array", signRaw(t, ed, `{"alg":"EdDSA","kid":"ed"}`, `[1]`), errMalformed},
+		{"payload with trailing data", signRaw(t, ed, `{"alg":"EdDSA","kid":"ed"}`, claimsJSON(good(), "")+"{}"), errMalformed},
 		{"b64 header", signWithHeader(t, ed, "b64", true), errCritical},
 	}
 	for _, tc := range cases {
@@ -126,6 +138,8 @@ func TestAuthenticateAccepts(t *testing.T) {
 		{"no nbf, no iat", with(func(c *Claims) { c.NotBefore, c.IssuedAt = time.Time{}, time.Time{} })},
 		{"aud list naming the broker", with(func(c *Claims) { c.Extra = map[string]any{"aud": []string{"account", testAud}} })},
 		{"non-ASCII printable sub", with(func(c *Claims) { c.Sub = "Zoë Van den Broeck" })},
+		{"lifetime exactly the maximum", with(func(c *Claims) { c.Expires = c.IssuedAt.Add(DefaultMaxLifetime) })},
+		{"no iat, exp the maximum from now", with(func(c *Claims) { c.IssuedAt, c.Expires = time.Time{}, t0.Add(DefaultMaxLifetime) })},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -193,4 +207,55 @@ func signWithHeader(t *testing.T, priv jwk.Key, name string, value any) string {
 		t.Fatal(err)
 	}
 	return signed
+}
+
+// signRaw signs header and payload, JSON as given (a key may repeat), with
+// the Ed25519 key priv.
+func signRaw(t testing.TB, priv jwk.Key, header, payload string) string {
+	t.Helper()
+	var raw ed25519.PrivateKey
+	if err := jwk.Export(priv, &raw); err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload))
+	return input + "." + enc.EncodeToString(ed25519.Sign(raw, []byte(input)))
+}
+
+// claimsJSON is c's payload as JSON, with extra (",\"k\":v" pairs) spliced
+// in before the closing brace.
+func claimsJSON(c Claims, extra string) string {
+	b, _ := json.Marshal(payload(c))
+	return strings.TrimSuffix(string(b), "}") + extra + "}"
+}
+
+func TestMaxLifetimeConf(t *testing.T) {
+	ed := newKey(t, "EdDSA", "ed")
+	path := writeJWKS(t, pub(t, ed))
+	c := good()
+	c.Expires = c.IssuedAt.Add(2 * time.Hour)
+	for _, tc := range []struct {
+		name string
+		max  time.Duration
+		want reason
+	}{
+		{"a two-hour token under a one-hour maximum", time.Hour, errLifetime},
+		{"a two-hour token under a two-hour maximum", 2 * time.Hour, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := New(context.Background(), Conf{JWKS: path, Issuer: testIss, Audience: testAud, MaxLifetime: tc.max, Now: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := issue(t, ed, c)
+			_, err = v.Authenticate(context.Background(), raw)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantRefused(t, err, tc.want, raw)
+		})
+	}
 }

@@ -157,7 +157,7 @@ func TestListCasesOneDecision(t *testing.T) {
 // every action.
 func decisionCounts(t *testing.T, br *brokerProc) (list, all float64) {
 	t.Helper()
-	resp, err := http.Get(br.URL + "/metrics")
+	resp, err := http.Get(br.Admin + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -234,7 +234,7 @@ func TestContract(t *testing.T) {
 		{"export without proofs", "GET", "/v1/audit/export?from=0&limit=3&proofs=false", "", dpo, 200},
 		{"export, limit too large", "GET", "/v1/audit/export?limit=5000", "", dpo, 422},
 		{"report without subject", "GET", "/v1/audit/report", "", dpo, 422},
-		{"report, bad cursor", "GET", "/v1/audit/report?subject_ref=" + w.ref + "&cursor=nope", "", dpo, 400},
+		{"report, bad cursor (422 naming cursor; it was 400)", "GET", "/v1/audit/report?subject_ref=" + w.ref + "&cursor=nope", "", dpo, 422},
 		{"alerts", "GET", "/v1/audit/alerts?from=2020-01-01T00:00:00Z", "", dpo, 200},
 		{"alerts, to before from", "GET", "/v1/audit/alerts?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "", dpo, 422},
 		{"audit under another purpose", "GET", "/v1/audit/checkpoints", "", as("dpo", "case_conference"), 403},

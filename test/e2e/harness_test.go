@@ -216,18 +216,22 @@ func (k *issuerKey) token(t testing.TB, livc, actor string, mutate ...func(*jwt.
 
 // brokerProc is a running livc-broker binary.
 type brokerProc struct {
-	URL  string
-	cmd  *exec.Cmd
-	logs *bytes.Buffer
+	URL string
+	// Admin is the base URL of the admin listener (/metrics); each broker
+	// gets a free port, as many run at once.
+	Admin string
+	cmd   *exec.Cmd
+	logs  *bytes.Buffer
 }
 
 // startBroker runs the real binary against redisAddr with the issuer's JWKS.
 func startBroker(t testing.TB, redisAddr string, iss *issuerKey, extra ...string) *brokerProc {
 	t.Helper()
-	port := freePort(t)
+	port, admin := freePort(t), freePort(t)
 	data := t.TempDir()
 	args := append([]string{"serve",
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port),
+		"--admin-listen", fmt.Sprintf("127.0.0.1:%d", admin),
 		"--redis-url", "redis://" + redisAddr + "/0",
 		"--jwks", iss.jwksPath, "--issuer", issuer, "--audience", audience,
 		"--data", data, "--log-format", "json"}, extra...)
@@ -244,7 +248,7 @@ func startBroker(t testing.TB, redisAddr string, iss *issuerKey, extra ...string
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	b := &brokerProc{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logs: logs}
+	b := &brokerProc{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Admin: fmt.Sprintf("http://127.0.0.1:%d", admin), cmd: cmd, logs: logs}
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})

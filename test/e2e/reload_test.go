@@ -99,7 +99,7 @@ func TestPolicyFaults(t *testing.T) {
 		return fmt.Sprint(items[0]["policy_revision"])
 	}
 	metric := func(name string) string {
-		r := do(t, "GET", b.URL+"/metrics", nil)
+		r := do(t, "GET", b.Admin+"/metrics", nil)
 		if r.Status != 200 {
 			t.Fatalf("/metrics: %d", r.Status)
 		}

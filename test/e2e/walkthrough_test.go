@@ -52,7 +52,7 @@ func TestWalkthrough(t *testing.T) {
 
 	port := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(filepath.Join(binDir, "livc-broker"), "serve", "--listen", addr)
+	cmd := exec.Command(filepath.Join(binDir, "livc-broker"), "serve", "--listen", addr, "--admin-listen", "off")
 	cmd.Dir = work
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
