@@ -178,46 +178,71 @@ func (g *authGuard) sweep(now time.Time) {
 	}
 }
 
-// summary returns the entries that sum up the refusals counted since the
-// last summary, and starts a new window: one per client that has any, the
-// Summaries clients with most, then one for the rest (Client empty). It
-// returns none when nothing was counted.
-func (g *authGuard) summary(now time.Time) []AuditEntry {
+// counted is what one summary entry says: n refusals of client over the
+// rate, or of the rest of the clients (others).
+type counted struct {
+	client netip.Prefix
+	n      int64
+	others bool
+}
+
+// drain takes the counts of the window that ends now and starts the next:
+// one per client that has any, the Summaries clients with most, then one
+// for the rest. It returns none when nothing was counted.
+func (g *authGuard) drain(now time.Time) (since time.Time, out []counted) {
 	g.mu.Lock()
-	type counted struct {
-		client netip.Prefix
-		n      int64
-	}
-	var all []counted
 	for k, c := range g.clients {
 		if c.unlogged > 0 {
-			all = append(all, counted{k, c.unlogged})
+			out = append(out, counted{client: k, n: c.unlogged})
 			c.unlogged = 0
 		}
 	}
-	others, since := g.others, g.since
-	g.others, g.since = 0, now
+	others := g.others
+	since, g.others, g.since = g.since, 0, now
 	g.mu.Unlock()
 
-	slices.SortFunc(all, func(a, b counted) int { return cmp.Compare(b.n, a.n) })
-	var out []AuditEntry
-	for i, c := range all {
-		if i >= g.conf.Summaries {
-			others += c.n
-			continue
-		}
-		out = append(out, unloggedEntry(now, since, clientName(c.client), c.n, "this client"))
+	slices.SortFunc(out, func(a, b counted) int { return cmp.Compare(b.n, a.n) })
+	for _, c := range out[min(len(out), g.conf.Summaries):] {
+		others += c.n
 	}
+	out = out[:min(len(out), g.conf.Summaries)]
 	if others > 0 {
-		out = append(out, unloggedEntry(now, since, "", others, "other clients"))
+		out = append(out, counted{n: others, others: true})
+	}
+	return since, out
+}
+
+// putBack returns counts the log refused to the window under way, so that
+// the next summary has them.
+func (g *authGuard) putBack(c counted) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if cl := g.clients[c.client]; cl != nil && !c.others {
+		cl.unlogged += c.n
+		return
+	}
+	g.others += c.n
+}
+
+// summary returns the entries of drain.
+func (g *authGuard) summary(now time.Time) []AuditEntry {
+	since, cs := g.drain(now)
+	out := make([]AuditEntry, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.entry(now, since))
 	}
 	return out
 }
 
-func unloggedEntry(now, since time.Time, client string, n int64, who string) AuditEntry {
+// entry is the summary entry of c, for the window [since, now).
+func (c counted) entry(now, since time.Time) AuditEntry {
+	client, who := clientName(c.client), "this client"
+	if c.others {
+		client, who = "", "other clients"
+	}
 	return AuditEntry{ID: NewID("aud"), Time: now.UTC(), Action: ActionAuthFailUnlogged, Decision: DecisionDeny,
 		Client: client, Reason: fmt.Sprintf("%d refused logins of %s over the audit rate since %s, counted and not logged one by one",
-			n, who, since.UTC().Format(time.RFC3339))}
+			c.n, who, since.UTC().Format(time.RFC3339))}
 }
 
 // clientName is how an audit entry names a client: its address, or an IPv6
@@ -262,7 +287,7 @@ func (c *call) authFail(ctx context.Context, reason string) error {
 // RunAuthFailSummaries writes, every AuthFailLimit.Window until ctx ends
 // and once more then, the summaries of the refused logins that were only
 // counted (ActionAuthFailUnlogged) to the broker's log. A summary the log
-// refuses is reported to the operator's log, its counts with it.
+// refuses is kept for the next one and reported to the operator's log.
 func (s *Service) RunAuthFailSummaries(ctx context.Context) {
 	t := time.NewTicker(s.auth.conf.Window)
 	defer t.Stop()
@@ -278,12 +303,16 @@ func (s *Service) RunAuthFailSummaries(ctx context.Context) {
 }
 
 func (s *Service) flushAuthFailures(ctx context.Context) {
-	for _, e := range s.auth.summary(s.c.Now()) {
+	now := s.c.Now()
+	since, cs := s.auth.drain(now)
+	for _, c := range cs {
+		e := c.entry(now, since)
 		actx, cancel := context.WithTimeout(ctx, auditDetached)
 		err := s.c.Audit.Append(actx, &e)
 		cancel()
 		if err != nil {
-			s.c.Logger.Error("a summary of refused logins could not be audited",
+			s.auth.putBack(c)
+			s.c.Logger.Error("a summary of refused logins could not be audited; kept for the next",
 				"client", e.Client, "reason", e.Reason, "err", err)
 		}
 	}

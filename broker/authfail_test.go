@@ -164,3 +164,38 @@ func TestAuthFailLimitValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthGuardPutBack: counts a summary could not write come back in the
+// next one, under their client while it is remembered, else with the rest.
+func TestAuthGuardPutBack(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	a := netip.MustParseAddr("192.0.2.1")
+	tests := []struct {
+		name       string
+		forget     bool
+		wantClient string
+	}{
+		{"under its client", false, "192.0.2.1"},
+		{"with the rest once its client is forgotten", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newAuthGuard(AuthFailLimit{Burst: 1}, t0)
+			for range 4 {
+				g.admit(a, t0)
+			}
+			_, cs := g.drain(t0.Add(time.Minute))
+			if len(cs) != 1 || cs[0].n != 3 {
+				t.Fatalf("drained %+v", cs)
+			}
+			if tt.forget {
+				clear(g.clients)
+			}
+			g.putBack(cs[0])
+			got := g.summary(t0.Add(2 * time.Minute))
+			if len(got) != 1 || got[0].Client != tt.wantClient || countOf(t, got[0]) != 3 {
+				t.Fatalf("next summary %+v", got)
+			}
+		})
+	}
+}
