@@ -114,6 +114,8 @@ func TestAuthFlood(t *testing.T) {
 			counted += k
 		}
 	}
+	t.Logf("the broker's log grew by %d entries: %d refusals one by one, %d counted in summaries; the cell's by %d",
+		len(entries), logged, counted, grew[cellLog]-before[cellLog])
 	// The probe of problemShape is one refusal more.
 	if logged != audited.Load()+probeAudited || logged+counted != int64(n)+1 {
 		t.Errorf("the broker's log holds %d refusals one by one and %d counted, for %d refused of which %d had an audit id",
