@@ -44,7 +44,8 @@ func (s *Service) ListAudit(ctx context.Context, req *Request, q AuditQuery) (Au
 	q.Livc = c.cell.ID
 	if q.BrokerLog {
 		// Any privacy officer may read the broker's own log: it holds
-		// failed logins that name no cell here, so no cell's data.
+		// refused logins, which no claim of a token files under a
+		// cell, so no cell's data.
 		q.Livc = ""
 		c.entry.Reason = "broker log"
 	}

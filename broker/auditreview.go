@@ -12,7 +12,7 @@ type AuditConf struct {
 	AlertWindow     time.Duration // the sliding window of every alert
 	MaxPersons      int           // more distinct persons read by one individual in a window alerts
 	MaxDenials      int           // this many denials of one individual in a window alert
-	MaxAuthFailures int           // this many failed logins in a window alert
+	MaxAuthFailures int           // this many failed logins of one verified sub in a window alert
 }
 
 // DefaultAuditConf is what a cell without an audit: section gets.
@@ -74,7 +74,13 @@ const (
 	AlertManyPersons   = "many_persons"
 	AlertOutsideRoster = "outside_roster"
 	AlertDenials       = "repeated_denials"
-	AlertAuthFailures  = "failed_logins"
+	// AlertAuthFailures is about the refused logins in a cell's log: only
+	// those of tokens that verified (signed by the trusted issuer for the
+	// cell) but name an actor the cell does not know, by their sub. A
+	// token that does not verify is trusted for nothing, its cell claim
+	// included: its refusal is in the broker's log (authfail.go), per
+	// client address, and alerts no cell.
+	AlertAuthFailures = "failed_logins"
 )
 
 // Alert is one finding of GET /v1/audit/alerts, linked to its entries.
@@ -177,7 +183,7 @@ func Alerts(entries []AuditEntry, conf AuditConf) []Alert {
 	for _, e := range entries {
 		k := key{e.Sub, e.Actor}
 		switch {
-		case e.Action == "auth.fail":
+		case e.Action == ActionAuthFail:
 			fails[k] = append(fails[k], e)
 		case e.Decision == DecisionDeny:
 			denials[k] = append(denials[k], e)

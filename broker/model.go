@@ -119,11 +119,16 @@ type AuditEntry struct {
 	Withheld       []string  `json:"withheld"`
 	PolicyRevision string    `json:"policy_revision"`
 	Reason         string    `json:"reason"`
-	// Unverified marks a failed login filed under the cell (and actor) its
-	// token claimed without proof (see ClaimPeeker).
-	Unverified bool   `json:"unverified,omitempty"`
-	Index      int64  `json:"index"`
-	LeafHash   string `json:"leaf_hash,omitempty"`
+	// Unverified marked a failed login that earlier versions filed under
+	// the cell (and actor) its token claimed without proof. No entry is
+	// written with it any more; it is kept so that their logs still read
+	// and verify.
+	Unverified bool `json:"unverified,omitempty"`
+	// Client is the address of the client of a refused login (or an IPv6
+	// client's network), as the broker saw it: never a claim of the token.
+	Client   string `json:"client,omitempty"`
+	Index    int64  `json:"index"`
+	LeafHash string `json:"leaf_hash,omitempty"`
 }
 
 // AuditQuery filters the audit log. Empty fields match everything.
@@ -140,7 +145,7 @@ type AuditQuery struct {
 	Limit      int
 	Descending bool
 	// BrokerLog asks, in GET /v1/audit?log=broker, for the broker's own log
-	// (failed logins that name no cell of this broker) instead of the
+	// (refused logins, which trust no claim of their token) instead of the
 	// requester's cell's.
 	BrokerLog bool
 }

@@ -11,7 +11,9 @@ import (
 // Authenticator verifies an access token. It returns an error for any token
 // that is not valid for this broker: the pipeline answers 401 to all of them
 // alike. It does not check that the actor exists in the cell; the pipeline
-// does, from the configuration.
+// does, from the configuration. The error's text is audited as the reason
+// of the refusal, so it is a category of the adapter's own (an expired
+// token, a bad signature...), never a part or a claim of the token.
 type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (Principal, error)
 }

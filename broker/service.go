@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync/atomic"
 	"time"
 )
@@ -41,6 +42,12 @@ type Conf struct {
 	// RateLimit bounds the requests of each principal and of all the
 	// people of an actor together; the zero value disables it.
 	RateLimit RateLimit
+	// AuthFailures bounds the audit of refused logins (authfail.go); its
+	// zero value is the defaults.
+	AuthFailures AuthFailLimit
+	// CountAuthFailure, when set, is told of every refused login (401):
+	// whether it was audited one by one or only counted.
+	CountAuthFailure func(logged bool)
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -84,7 +91,7 @@ func (c *Conf) validate() error {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	return nil
+	return c.AuthFailures.Validate()
 }
 
 // Service is the request pipeline. It is safe for concurrent use.
@@ -93,6 +100,7 @@ type Service struct {
 	gen     atomic.Pointer[generation] // swapped whole by Reload
 	limiter *limiter                   // nil when RateLimit is off
 	lookups *limiter
+	auth    *authGuard // which refused logins are audited one by one
 }
 
 // generation is the cells' configuration and the policy compiled over it,
@@ -111,7 +119,7 @@ func New(c Conf) (*Service, error) {
 	}
 	s := &Service{c: c, limiter: newLimiter(c.RateLimit), lookups: newLimiter(RateLimit{
 		PerSecond: 1 / c.LookupEvery.Seconds(), Burst: c.LookupBurst,
-	})}
+	}), auth: newAuthGuard(c.AuthFailures, c.Now())}
 	s.gen.Store(&generation{cells: c.Cells, policy: c.Policy})
 	return s, nil
 }
@@ -122,6 +130,10 @@ type Request struct {
 	ID      string // request id, set by the gateway
 	Token   string // bearer token; never logged, never stored
 	Purpose string // the LIVC-Purpose header
+	// Client is the client's address as the transport sees it (the peer,
+	// or what a proxy it trusts forwarded); the zero Addr when unknown.
+	// Refused logins are bounded per client by it.
+	Client netip.Addr
 	// WantAge asks for the answer encrypted to the actor's recipients.
 	WantAge bool
 	// Body reads the request body; the transport bounds its size and checks
@@ -197,7 +209,8 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	}}
 	p, err := s.c.Auth.Authenticate(ctx, req.Token)
 	if err != nil {
-		c.fileUnverified(req.Token)
+		// Nothing the refused token claims is trusted: the refusal goes
+		// to the broker's own log, at a bounded rate per client.
 		return nil, c.authFail(ctx, err.Error())
 	}
 	gen := s.gen.Load()
@@ -207,7 +220,8 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	}
 	actor, ok := cell.Actor(p.Actor)
 	if !ok {
-		c.entry.Livc = cell.ID
+		// The token verified: its cell and sub are the issuer's word.
+		c.entry.Livc, c.entry.Sub = cell.ID, p.Sub
 		return nil, c.authFail(ctx, "token names an actor unknown to the cell")
 	}
 	req.Principal = p
@@ -241,16 +255,6 @@ func (c *call) body(ctx context.Context) ([]byte, error) {
 		return nil, c.fail(ctx, err)
 	}
 	return b, nil
-}
-
-// authFail audits a failed authentication and returns 401.
-func (c *call) authFail(ctx context.Context, reason string) error {
-	c.entry.Action, c.entry.Decision = "auth.fail", DecisionDeny
-	c.entry.Reason = reason
-	if err := c.append(ctx); err != nil {
-		return err
-	}
-	return Errorf(KindUnauthenticated, "a valid access token is required")
 }
 
 // auditDetached bounds an append that outlives its request's context.

@@ -19,6 +19,8 @@ type limitsConf struct {
 	ShutdownTimeout   time.Duration // SIGTERM waits this long for requests in flight
 	MaxHeaderBytes    int           // larger request headers: 431, not audited
 	RateLimit         broker.RateLimit
+	AuthFailures      broker.AuthFailLimit // authflags.go
+	TrustedProxies    []string
 }
 
 // limitFlag is one duration setting: flag name, env, default, where to put it.
@@ -48,6 +50,7 @@ func (l *limitsConf) flags(fs *flag.FlagSet) func() error {
 	burst := fs.String("rate-burst", envOr("LIVC_RATE_BURST", "200"), "requests a principal may make at once before --rate-limit applies (env LIVC_RATE_BURST)")
 	actorRate := fs.String("actor-rate-limit", envOr("LIVC_ACTOR_RATE_LIMIT", "1000"), "requests per second all the people of one actor of a cell may make together on average, besides each person's --rate-limit; more is 429 with Retry-After; 0 turns the limit off (env LIVC_ACTOR_RATE_LIMIT)")
 	actorBurst := fs.String("actor-rate-burst", envOr("LIVC_ACTOR_RATE_BURST", "2000"), "requests the people of an actor may make at once before --actor-rate-limit applies (env LIVC_ACTOR_RATE_BURST)")
+	authFail := l.authFailFlags(fs)
 	return func() error {
 		for _, d := range durations {
 			v, err := time.ParseDuration(*d.raw)
@@ -70,7 +73,7 @@ func (l *limitsConf) flags(fs *flag.FlagSet) func() error {
 			return err
 		}
 		l.RateLimit = broker.RateLimit{PerSecond: r, Burst: b, ActorPerSecond: ar, ActorBurst: ab}
-		return nil
+		return authFail()
 	}
 }
 

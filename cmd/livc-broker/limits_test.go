@@ -57,6 +57,24 @@ func TestParseServeLimits(t *testing.T) {
 		{"actor rate without burst", []string{"--actor-rate-burst", "0"}, nil, false, nil},
 		{"actor rate not a number", []string{"--actor-rate-limit", "fast"}, nil, false, nil},
 		{"actor burst not a number", nil, map[string]string{"LIVC_ACTOR_RATE_BURST": "lots"}, false, nil},
+		{"refused logins: defaults, no proxy trusted", nil, nil, true, func(l limitsConf) bool {
+			return l.AuthFailures == broker.DefaultAuthFailLimit() && l.TrustedProxies == nil
+		}},
+		{"refused logins: flags", []string{"--auth-fail-rate", "0.5", "--auth-fail-burst", "3", "--auth-fail-total-rate", "4",
+			"--auth-fail-total-burst", "8", "--auth-fail-clients", "100", "--auth-fail-window", "10s", "--auth-fail-ipv6-prefix", "56",
+			"--trusted-proxies", "10.0.0.0/8, ::1"}, nil, true, func(l limitsConf) bool {
+			a := l.AuthFailures
+			return a.PerSecond == 0.5 && a.Burst == 3 && a.TotalPerSecond == 4 && a.TotalBurst == 8 && a.Clients == 100 &&
+				a.Window == 10*time.Second && a.IPv6Prefix == 56 && len(l.TrustedProxies) == 2 && l.TrustedProxies[1] == "::1"
+		}},
+		{"refused logins: environment", nil, map[string]string{"LIVC_AUTH_FAIL_RATE": "2", "LIVC_TRUSTED_PROXIES": "192.0.2.1"}, true, func(l limitsConf) bool {
+			return l.AuthFailures.PerSecond == 2 && len(l.TrustedProxies) == 1
+		}},
+		{"refused logins: the rate cannot be turned off", []string{"--auth-fail-rate", "0"}, nil, false, nil},
+		{"refused logins: negative total burst", []string{"--auth-fail-total-burst", "-1"}, nil, false, nil},
+		{"refused logins: window too short", []string{"--auth-fail-window", "10ms"}, nil, false, nil},
+		{"refused logins: IPv6 prefix out of range", []string{"--auth-fail-ipv6-prefix", "200"}, nil, false, nil},
+		{"a trusted proxy that is no address", []string{"--trusted-proxies", "proxy.example"}, nil, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -76,13 +76,19 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		PublicKeysFunc: func() broker.PublicKeys {
 			return broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()}
 		},
-		MaxPlaintext: c.MaxBody,
-		RateLimit:    c.Limits.RateLimit,
-		Logger:       log,
+		MaxPlaintext:     c.MaxBody,
+		RateLimit:        c.Limits.RateLimit,
+		AuthFailures:     c.Limits.AuthFailures,
+		CountAuthFailure: m.CountAuthFailure,
+		Logger:           log,
 	})
 	if err != nil {
 		return err
 	}
+	summaries, stopSummaries := context.WithCancel(ctx)
+	summariesDone := make(chan struct{})
+	go func() { svc.RunAuthFailSummaries(summaries); close(summariesDone) }()
+	defer func() { stopSummaries(); <-summariesDone }() // the last counts written before exit
 	setGCPercent(c.GCPercent, log)
 	if c.Pprof != "" {
 		if err := startPprof(ctx, c.Pprof, log); err != nil {
@@ -90,7 +96,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		}
 	}
 	go reloadOnHUP(ctx, c, svc, engine, auth, m, log)
-	hc := httpapi.Conf{MaxBody: c.MaxBody, Logger: log, Observe: m.ObserveRequest}
+	hc := httpapi.Conf{MaxBody: c.MaxBody, Logger: log, Observe: m.ObserveRequest, TrustedProxies: c.Limits.TrustedProxies}
 	switch c.AdminListen {
 	case AdminOff:
 		log.Info("--admin-listen off: no metrics are served")

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -54,6 +55,10 @@ type Conf struct {
 	// Observe, when set, is told of every answered request: its method, its
 	// route template ("" for no route) and status, and how long it took.
 	Observe func(method, route string, status int, took time.Duration)
+	// TrustedProxies are the addresses or CIDR networks of the proxies whose
+	// X-Forwarded-For (or X-Real-IP) names the client; from any other peer
+	// those headers are ignored and the client is the peer. Default none.
+	TrustedProxies []string
 }
 
 // Headers of the API.
@@ -80,6 +85,11 @@ func New(b Broker, c Conf) http.Handler {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
+	if err := e.SetTrustedProxies(c.TrustedProxies); err != nil {
+		// Fail closed: trust no proxy rather than some.
+		c.Logger.Error("trusted proxies refused; the client is the peer", "err", err)
+		_ = e.SetTrustedProxies(nil)
+	}
 	g := &gateway{b: b, c: c}
 	e.Use(g.boundary)
 	e.NoRoute(func(ctx *gin.Context) {
@@ -120,6 +130,7 @@ func (g *gateway) boundary(ctx *gin.Context) {
 		ID:      broker.NewID("req"),
 		Token:   bearer(ctx.GetHeader("Authorization")),
 		Purpose: ctx.GetHeader(HeaderPurpose),
+		Client:  clientAddr(ctx),
 		WantAge: acceptsOnly(ctx.GetHeader("Accept"), MediaAge),
 	}
 	ctx.Set(keyRequest, req)
@@ -234,6 +245,16 @@ func (g *gateway) readBody(ctx *gin.Context, want ...string) ([]byte, error) {
 		return nil, broker.Wrap(broker.KindBadRequest, err, "the body could not be read")
 	}
 	return body, nil
+}
+
+// clientAddr is the client's address: the peer's, or the one a trusted
+// proxy forwarded (Conf.TrustedProxies); the zero Addr if unreadable.
+func clientAddr(ctx *gin.Context) netip.Addr {
+	a, err := netip.ParseAddr(ctx.ClientIP())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a
 }
 
 func bearer(h string) string {

@@ -31,6 +31,7 @@ type Metrics struct {
 	reloadOK      prometheus.Gauge
 	auditAppends  *prometheus.CounterVec
 	policyVersion *prometheus.GaugeVec
+	authFailures  *prometheus.CounterVec
 }
 
 // New returns the broker's metrics, with the Go runtime and process
@@ -60,15 +61,21 @@ func New() *Metrics {
 		policyVersion: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "livc_policy_revision_info", Help: "The policy revision in force (value 1).",
 		}, []string{"revision"}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "livc_auth_failures_total", Help: "Refused logins (401), by whether each was audited one by one (logged=true) or, over the per-client or total audit rate, only counted (logged=false).",
+		}, []string{"logged"}),
 	}
 	m.reloadOK.Set(1)
-	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.reloads, m.reloadOK, m.auditAppends, m.policyVersion,
+	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.reloads, m.reloadOK, m.auditAppends, m.policyVersion, m.authFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"ok", "failure"} {
 		m.auditAppends.WithLabelValues(r)
 	}
 	for _, r := range []string{"success", "failure"} {
 		m.reloads.WithLabelValues(r)
+	}
+	for _, r := range []string{"true", "false"} {
+		m.authFailures.WithLabelValues(r)
 	}
 	return m
 }
@@ -95,6 +102,12 @@ func (m *Metrics) ObserveRequest(method, route string, status int, took time.Dur
 	}
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(took.Seconds())
+}
+
+// CountAuthFailure counts one refused login, audited one by one (logged)
+// or only counted.
+func (m *Metrics) CountAuthFailure(logged bool) {
+	m.authFailures.WithLabelValues(strconv.FormatBool(logged)).Inc()
 }
 
 // PolicyReload counts a reload and records the revision in force after it.

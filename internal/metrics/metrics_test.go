@@ -52,6 +52,9 @@ func TestMetrics(t *testing.T) {
 	m.Auditor(fakeAuditor{}).Commit(ctx, &broker.AuditEntry{}, nil)
 	m.Auditor(fakeAuditor{err: errors.New("down")}).Commit(ctx, &broker.AuditEntry{}, nil)
 	m.PolicyReload(false, "abc")
+	m.CountAuthFailure(true)
+	m.CountAuthFailure(false)
+	m.CountAuthFailure(false)
 	out := scrape(t, m)
 	for _, want := range []string{
 		`livc_http_requests_total{method="GET",route="/v1/subjects/:ref/card",status="200"} 1`,
@@ -64,6 +67,8 @@ func TestMetrics(t *testing.T) {
 		`livc_policy_reloads_total{result="failure"} 1`,
 		`livc_policy_last_reload_success 0`,
 		`livc_policy_revision_info{revision="abc"} 1`,
+		`livc_auth_failures_total{logged="true"} 1`,
+		`livc_auth_failures_total{logged="false"} 2`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %s", want)

@@ -259,6 +259,9 @@ func canonicalHead(e broker.AuditEntry) ([]byte, error) {
 	if e.Unverified {
 		b = append(b, `,"unverified":true`...)
 	}
+	if e.Client != "" {
+		b = jsonenc.AppendString(append(b, `,"client":`...), e.Client)
+	}
 	return append(b, `,"index":`...), nil
 }
 

@@ -15,7 +15,7 @@ import (
 
 // auditFields are the only keys an audit entry may hold.
 var auditFields = []string{"id", "time", "request_id", "livc", "actor", "sub", "action", "purpose",
-	"subject_ref", "case_id", "record", "decision", "released", "withheld", "policy_revision", "reason", "unverified", "index"}
+	"subject_ref", "case_id", "record", "decision", "released", "withheld", "policy_revision", "reason", "unverified", "client", "index"}
 
 // checkReview runs the privacy officer's review over the whole story: the
 // log is minimal by construction, verifies, proves every X-Audit-Id the

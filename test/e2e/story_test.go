@@ -160,7 +160,7 @@ func TestStory(t *testing.T) {
 	t.Run("cards follow the release matrix, roster B", func(t *testing.T) { w.checkAllCards(t, true, roster) })
 	t.Run("privacy officer sees every step", w.checkAudit)
 	t.Run("no value in the clear in Redis", w.scanRedis)
-	t.Run("failed logins are filed under the cell they target", w.checkFailedLogins)
+	t.Run("failed logins trust no claim of a refused token", w.checkFailedLogins)
 	t.Run("the privacy officer's report by identity", w.checkIdentityReport)
 	t.Run("the privacy officer's review of the verifiable log", w.checkReview)
 	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, w.redis.client(t), w.model.Livc) })
