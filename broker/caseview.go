@@ -191,18 +191,24 @@ func (s *Service) view(ctx context.Context, k Case, purpose string) (CaseView, [
 
 // sealText seals a text of dossier k under its person's data key, bound to
 // the dossier and the text's place in it (what), and returns the key it
-// used, which the write must carry: a fresh one (stored by the write) when
-// the person has none, as after an erasure.
+// used, which the write must carry (its commit holds only while the key is
+// still the person's). A person without a key was erased: the dossier is the
+// uniform 404, and no key is made for them again.
 func (s *Service) sealText(ctx context.Context, k Case, what, text string) ([]byte, KeyUse, error) {
-	key, err := s.keyFor(ctx, k.Livc, k.SubjectRef)
-	if err != nil {
-		return nil, KeyUse{}, err
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, k.Livc, k.SubjectRef)
+	if isNotFound(err) {
+		// Only an erasure takes a person's key (a dossier needs records,
+		// which need the key): no write ever makes a fresh one for them.
+		return nil, KeyUse{}, ErrNotFoundForRequester
 	}
-	out, err := s.c.Sealer.Seal(key.Wrapped, textAD(k, what), []byte(text))
+	if err != nil {
+		return nil, KeyUse{}, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	out, err := s.c.Sealer.Seal(wrapped, textAD(k, what), []byte(text))
 	if err != nil {
 		return nil, KeyUse{}, Wrap(KindInternal, err, "a text could not be sealed")
 	}
-	return out, key, nil
+	return out, KeyUse{Wrapped: wrapped}, nil
 }
 
 // openText reverses sealText; no sealed text is "". A person erased (its
