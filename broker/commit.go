@@ -53,6 +53,11 @@ type RecordWrite struct {
 	// Key is the data key Record is sealed under.
 	Key    KeyUse
 	Record SealedRecord
+	// Source is the actor that submitted Record. The store indexes the
+	// record under it (an actor id, no value of the person), so that a card
+	// read finds a requester's own records without reading anyone else's
+	// (Store.ReadScope).
+	Source string
 	// Month, when set (YYYY-MM), counts the record as a signal of that month.
 	Month string
 }

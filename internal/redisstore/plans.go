@@ -55,6 +55,13 @@ func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Wr
 		OnFail: redisops.Conflict, Detail: "the record already exists"})
 	plan.Do("HSET", sp+"records", w.Record.ID, string(w.Record.Sealed))
 	plan.Do("RPUSH", sp+"record-ids", w.Record.ID)
+	if w.Source != "" {
+		// The record's place under its source, for ReadScope; the set of
+		// sources, for the erasure.
+		plan.Do("RPUSH", sp+"source:"+w.Source, w.Record.ID)
+		plan.Do("SADD", sp+"sources", w.Source)
+		plan.Do("INCR", sp+"indexed")
+	}
 	if w.Month != "" {
 		if len(w.Month) != 7 {
 			return nil, errors.New("redisstore: plan record: month is not YYYY-MM")

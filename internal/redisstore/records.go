@@ -122,14 +122,82 @@ func (s *Store) ReadSubject(ctx context.Context, livc, ref string) (broker.Subje
 	return subjectData(&s.rosters, docs, ids, all, key)
 }
 
+// ReadScope returns, in one read (a MULTI through the cell's read pipe),
+// the state and roster of the subject's dossiers, the ids of the records
+// actor submitted (the subject's source index, in stored order) and the
+// wrapped data key (nil when it has none). It reads no record: its cost
+// depends on the subject's dossiers and on actor's own records only. A
+// subject with records stored before the source index (the record order
+// longer than the count of indexed records) is marked OwnPartial.
+func (s *Store) ReadScope(ctx context.Context, livc, ref, actor string) (broker.SubjectData, error) {
+	p, err := subjectPrefix(livc, ref)
+	if err != nil {
+		return broker.SubjectData{}, err
+	}
+	if actor == "" {
+		return broker.SubjectData{}, errors.New("redisstore: read scope: no actor")
+	}
+	cp, _ := cellPrefix(livc)
+	var (
+		docs *redis.Cmd
+		own  *redis.StringSliceCmd
+		key  *redis.StringCmd
+		n    *redis.IntCmd
+		ix   *redis.StringCmd
+	)
+	err = s.reads(cp).run(ctx, []*redis.Script{casesOfSubjectScript}, func(ctx context.Context, tx redis.Pipeliner) []redis.Cmder {
+		docs = casesOfSubjectScript.EvalSha(ctx, tx, []string{p + "cases"}, cp+"case:")
+		own = tx.LRange(ctx, p+"source:"+actor, 0, -1)
+		key = tx.Get(ctx, p+"datakey")
+		n, ix = tx.LLen(ctx, p+"record-ids"), tx.Get(ctx, p+"indexed")
+		return []redis.Cmder{docs, own, key, n, ix}
+	})
+	if err != nil {
+		return broker.SubjectData{}, fail("read scope", err)
+	}
+	if err := cmp.Or(own.Err(), n.Err()); err != nil {
+		return broker.SubjectData{}, fail("read scope", err)
+	}
+	indexed, err := ix.Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return broker.SubjectData{}, fail("read scope", err)
+	}
+	d, err := subjectData(&s.rosters, docs, nil, nil, key)
+	if err != nil {
+		return broker.SubjectData{}, err
+	}
+	d.Own, d.OwnPartial = own.Val(), n.Val() != indexed
+	return d, nil
+}
+
+// SealedRecords returns the subject's sealed records with ids, in the order
+// of ids (one HMGET); an id whose record is gone is left out.
+func (s *Store) SealedRecords(ctx context.Context, livc, ref string, ids []string) ([]broker.SealedRecord, error) {
+	p, err := subjectPrefix(livc, ref)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	vals, err := s.c.HMGet(ctx, p+"records", ids...).Result()
+	if err != nil {
+		return nil, fail("sealed records", err)
+	}
+	recs := make([]broker.SealedRecord, 0, len(ids))
+	for i, v := range vals {
+		if sealed, ok := v.(string); ok {
+			recs = append(recs, broker.SealedRecord{ID: ids[i], Sealed: []byte(sealed)})
+		}
+	}
+	return recs, nil
+}
+
 // subjectData is ReadSubject's answer from its commands' replies, its
 // dossiers decoded through rosters.
 func subjectData(rosters *rosterCache, docs *redis.Cmd, ids *redis.StringSliceCmd, all *redis.MapStringStringCmd, key *redis.StringCmd) (broker.SubjectData, error) {
 	ds, err := docs.StringSlice()
 	if err != nil {
-		return broker.SubjectData{}, fail("read subject", err)
-	}
-	if err := cmp.Or(ids.Err(), all.Err()); err != nil {
 		return broker.SubjectData{}, fail("read subject", err)
 	}
 	var d broker.SubjectData
@@ -139,8 +207,13 @@ func subjectData(rosters *rosterCache, docs *redis.Cmd, ids *redis.StringSliceCm
 			return broker.SubjectData{}, fail("read subject", err)
 		}
 	}
-	if d.Sealed, err = inOrder(ids.Val(), all.Val()); err != nil {
-		return broker.SubjectData{}, fail("read subject", err)
+	if ids != nil { // nil for ReadScope, which reads no record
+		if err := cmp.Or(ids.Err(), all.Err()); err != nil {
+			return broker.SubjectData{}, fail("read subject", err)
+		}
+		if d.Sealed, err = inOrder(ids.Val(), all.Val()); err != nil {
+			return broker.SubjectData{}, fail("read subject", err)
+		}
 	}
 	switch k, err := key.Bytes(); {
 	case err == nil:
