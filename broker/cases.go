@@ -127,7 +127,9 @@ func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (C
 }
 
 // loadCase reads a dossier of the requester's cell; a malformed or unknown id
-// is the same 404.
+// is the same 404, and so is a dossier whose person has no data key: only an
+// erasure takes it (a dossier needs records, which need the key), and a
+// store written before erasures deleted dossiers may still hold one.
 func (s *Service) loadCase(ctx context.Context, c *call, id string) (Case, error) {
 	if !ValidCaseID(id) {
 		return Case{}, ErrNotFoundForRequester
@@ -141,6 +143,11 @@ func (s *Service) loadCase(ctx context.Context, c *call, id string) (Case, error
 		return Case{}, Wrap(KindUnavailable, err, "the store is unavailable")
 	}
 	c.entry.SubjectRef = k.SubjectRef
+	if _, err := s.c.Store.ExistingDataKey(ctx, c.cell.ID, k.SubjectRef); isNotFound(err) {
+		return Case{}, ErrNotFoundForRequester
+	} else if err != nil {
+		return Case{}, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
 	return k, nil
 }
 

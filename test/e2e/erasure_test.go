@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/livc/livc-broker/internal/redisstore"
 )
 
 // TestErasureFinalForDossiers: after an erasure, the person's dossiers are
@@ -57,4 +59,29 @@ func TestErasureFinalForDossiers(t *testing.T) {
 		}
 	})
 	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, w.redis.client(t), w.model.Livc) })
+}
+
+// TestErasedBeforeDossiersWent: a dossier an erasure left behind, as the
+// broker's erasures did before they deleted dossiers (the store's direct
+// erasure still does), is the uniform 404 for every route that loads it.
+func TestErasedBeforeDossiersWent(t *testing.T) {
+	w, id := dossierWorld(t)
+	path := "/v1/cases/" + id
+	uniform := w.get("vsse", "case_conference", "/v1/cases/case_"+strings.Repeat("y", 26))
+	if _, err := redisstore.New(w.redis.client(t)).EraseSubject(t.Context(), w.model.Livc, w.ref); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, method, actor, purpose, path, body string }{
+		{"read", "GET", "preventie", "case_conference", path, ""},
+		{"transition", "POST", "pz", "case_conference", path + "/transitions", `{"to":"weighing","reason":"r"}`},
+		{"roster", "PUT", "preventie", "case_conference", path + "/roster", `{"actors":["pz"]}`},
+		{"priority", "PUT", "parket", "prioritisation", path + "/priority", `{"priority":1}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := w.send(tc.method, tc.actor, tc.purpose, tc.path, "application/json", []byte(tc.body))
+			if r.Status != 404 || !jsonEqualBut(t, r.Body, uniform.Body, "request_id", "audit_id") {
+				t.Errorf("%d %s, want the uniform 404", r.Status, r.Body)
+			}
+		})
+	}
 }
