@@ -77,8 +77,10 @@ type Store interface {
 	// ReadScope returns what decides a card read before any record is
 	// read: the subject's dossiers' states and rosters, the ids of the
 	// records actor submitted (SubjectData.Own, in stored order) and its
-	// wrapped data key, in one read. Its cost never depends on the records
-	// of other actors. An unknown subject is an empty SubjectData.
+	// wrapped data key, in one read; with them every record (AllRead) when
+	// actor is on the roster of an open dossier of the subject. Otherwise
+	// its cost never depends on the records of other actors. An unknown
+	// subject is an empty SubjectData.
 	ReadScope(ctx context.Context, livc, ref, actor string) (SubjectData, error)
 	// SealedRecords returns the subject's sealed records with ids, in the
 	// order of ids; an id without its record (erased meanwhile) is left out.

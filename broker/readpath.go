@@ -17,6 +17,10 @@ type SubjectData struct {
 	// reads every record, as it did before the index.
 	Own        []string
 	OwnPartial bool
+	// AllRead tells that Sealed holds every record of the person, read
+	// with the scope because the requester is on the roster of an open
+	// dossier (Store.ReadScope), so that its card read takes one read.
+	AllRead bool
 }
 
 // DossierRoster is what the card read needs of a dossier about the person:
@@ -65,6 +69,8 @@ func (s *Service) readRecords(ctx context.Context, livc, ref string, data Subjec
 	var err error
 	switch {
 	case !d.Allow:
+	case (len(d.Classes) > 0 || onRoster || (d.Own && data.OwnPartial)) && data.AllRead:
+		sealed = data.Sealed
 	case len(d.Classes) > 0 || onRoster || (d.Own && data.OwnPartial):
 		sealed, err = s.c.Store.Records(ctx, livc, ref)
 	case d.Own && len(data.Own) > 0:

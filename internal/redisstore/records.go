@@ -122,13 +122,33 @@ func (s *Store) ReadSubject(ctx context.Context, livc, ref string) (broker.Subje
 	return subjectData(&s.rosters, docs, ids, all, key)
 }
 
+// rosterRecordsScript returns the subject's records, as {ids, sealed}, when
+// actor is on the roster of an open dossier of the subject (one of the
+// subject's dossiers is in the actor's roster index), else nil: the card
+// read of a roster member, which reads every record whatever the decision,
+// then takes one round trip, and anyone else's read costs a lookup per
+// dossier, never per record. KEYS[1] the subject's dossier set, KEYS[2] the
+// actor's roster index, KEYS[3] the record order, KEYS[4] the records.
+var rosterRecordsScript = redis.NewScript(`
+local on = false
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('ZSCORE', KEYS[2], id) then on = true break end
+end
+if not on then return false end
+local ids = redis.call('LRANGE', KEYS[3], 0, -1)
+if #ids == 0 then return {{}, {}} end
+return {ids, redis.call('HMGET', KEYS[4], unpack(ids))}
+`)
+
 // ReadScope returns, in one read (a MULTI through the cell's read pipe),
 // the state and roster of the subject's dossiers, the ids of the records
 // actor submitted (the subject's source index, in stored order) and the
-// wrapped data key (nil when it has none). It reads no record: its cost
-// depends on the subject's dossiers and on actor's own records only. A
-// subject with records stored before the source index (the record order
-// longer than the count of indexed records) is marked OwnPartial.
+// wrapped data key (nil when it has none). It reads the subject's records
+// only when actor is on the roster of an open dossier of the subject
+// (rosterRecordsScript; SubjectData.AllRead): anyone else's read costs the
+// same whatever the records of others. A subject with records stored before
+// the source index (the record order longer than the count of indexed
+// records) is marked OwnPartial.
 func (s *Store) ReadScope(ctx context.Context, livc, ref, actor string) (broker.SubjectData, error) {
 	p, err := subjectPrefix(livc, ref)
 	if err != nil {
@@ -144,13 +164,16 @@ func (s *Store) ReadScope(ctx context.Context, livc, ref, actor string) (broker.
 		key  *redis.StringCmd
 		n    *redis.IntCmd
 		ix   *redis.StringCmd
+		recs *redis.Cmd
 	)
-	err = s.reads(cp).run(ctx, []*redis.Script{casesOfSubjectScript}, func(ctx context.Context, tx redis.Pipeliner) []redis.Cmder {
+	scripts := []*redis.Script{casesOfSubjectScript, rosterRecordsScript}
+	err = s.reads(cp).run(ctx, scripts, func(ctx context.Context, tx redis.Pipeliner) []redis.Cmder {
 		docs = casesOfSubjectScript.EvalSha(ctx, tx, []string{p + "cases"}, cp+"case:")
 		own = tx.LRange(ctx, p+"source:"+actor, 0, -1)
 		key = tx.Get(ctx, p+"datakey")
 		n, ix = tx.LLen(ctx, p+"record-ids"), tx.Get(ctx, p+"indexed")
-		return []redis.Cmder{docs, own, key, n, ix}
+		recs = rosterRecordsScript.EvalSha(ctx, tx, []string{p + "cases", cp + "actor:" + actor + ":cases", p + "record-ids", p + "records"})
+		return []redis.Cmder{docs, own, key, n, ix, recs}
 	})
 	if err != nil {
 		return broker.SubjectData{}, fail("read scope", err)
@@ -167,7 +190,41 @@ func (s *Store) ReadScope(ctx context.Context, livc, ref, actor string) (broker.
 		return broker.SubjectData{}, err
 	}
 	d.Own, d.OwnPartial = own.Val(), n.Val() != indexed
+	if d.Sealed, d.AllRead, err = rosterRecords(recs); err != nil {
+		return broker.SubjectData{}, fail("read scope", err)
+	}
 	return d, nil
+}
+
+// rosterRecords takes rosterRecordsScript's reply apart: nil (not read) or
+// the records in order, refusing an id without its record.
+func rosterRecords(cmd *redis.Cmd) ([]broker.SealedRecord, bool, error) {
+	v, err := cmd.Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	pair, ok := v.([]any)
+	if !ok || len(pair) != 2 {
+		return nil, false, errors.New("unexpected reply")
+	}
+	ids, _ := pair[0].([]any)
+	vals, _ := pair[1].([]any)
+	if len(ids) != len(vals) {
+		return nil, false, errors.New("unexpected reply")
+	}
+	recs := make([]broker.SealedRecord, 0, len(ids))
+	for i := range ids {
+		id, _ := ids[i].(string)
+		sealed, ok := vals[i].(string)
+		if id == "" || !ok {
+			return nil, false, errors.New("record listed without payload")
+		}
+		recs = append(recs, broker.SealedRecord{ID: id, Sealed: []byte(sealed)})
+	}
+	return recs, true, nil
 }
 
 // SealedRecords returns the subject's sealed records with ids, in the order
