@@ -92,7 +92,7 @@ func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (C
 	if err != nil {
 		return Case{}, err
 	}
-	k, _, err := s.judgeCase(ctx, c, caseID, nil)
+	k, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
 		return Case{}, err
 	}

@@ -67,7 +67,7 @@ func (s *Service) ReadCase(ctx context.Context, req *Request, caseID string) (Ca
 	if err != nil {
 		return CaseView{}, err
 	}
-	k, _, err := s.judgeCase(ctx, c, caseID, nil)
+	k, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
 		return CaseView{}, err
 	}

@@ -51,14 +51,15 @@ const maxReasonRunes = 1000
 // the move against the lifecycle (409 naming the allowed moves), then one
 // commit of the allow entry (with the previous and new state and what the
 // answer releases) and the dossier. The reason is sealed under the person's
-// data key; the audit log holds the states, never the reason's text. Closing a dossier takes it out
-// of its roster's index: the roster's access under case_conference ends.
+// data key; the audit log holds the states, never the reason's text.
+// Closing a dossier takes it out of its roster's index: the roster's access
+// under case_conference ends.
 func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (CaseView, error) {
 	c, err := s.begin(ctx, req, "case.transition")
 	if err != nil {
 		return CaseView{}, err
 	}
-	k, _, err := s.judgeCase(ctx, c, caseID, nil)
+	k, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
 		return CaseView{}, err
 	}
@@ -110,16 +111,18 @@ var purposeReasons = []string{"unknown_purpose", "purpose_not_allowed", "purpose
 // judgeCase loads dossier id and judges the request on it before its body is
 // read, in the order of the API: the purpose (403), whether the requester
 // may see the dossier at all (the uniform 404, for an unknown dossier too),
-// then the policy's decision on the action (403). target is what the policy
-// needs that the path gives (a task's assignee); what the body names is
-// decided again once the body is read. Every refusal is audited.
-func (s *Service) judgeCase(ctx context.Context, c *call, id string, target map[string]any) (Case, Decision, error) {
+// then the policy's decision on the action (403), asked without a target:
+// what the body names is decided again once the body is read. Every refusal
+// is audited.
+func (s *Service) judgeCase(ctx context.Context, c *call, id string) (Case, error) {
 	k, err := s.loadCase(ctx, c, id)
 	if err != nil {
-		return Case{}, Decision{}, s.refuseMissing(ctx, c, err)
+		return Case{}, s.refuseMissing(ctx, c, err)
 	}
-	d, err := c.decideOnCase(ctx, k, target)
-	return k, d, err
+	if _, err := c.decideOnCase(ctx, k, nil); err != nil {
+		return Case{}, err
+	}
+	return k, nil
 }
 
 // refuseMissing audits and returns the refusal of a request whose dossier

@@ -40,7 +40,7 @@ func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) 
 	if err != nil {
 		return CaseView{}, err
 	}
-	prev, _, err := s.judgeCase(ctx, c, caseID, nil)
+	prev, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
 		return CaseView{}, err
 	}
@@ -71,7 +71,7 @@ func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (
 	if err != nil {
 		return CaseView{}, err
 	}
-	prev, _, err := s.judgeCase(ctx, c, caseID, nil)
+	prev, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
 		return CaseView{}, err
 	}
