@@ -50,8 +50,8 @@ func BenchmarkRelease(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		card, released, _ := broker.Release(cell, recs, policeOnRoster, "pz")
-		if len(released) == 0 || card.Withheld != 1 {
-			b.Fatalf("released %v, withheld %d", released, card.Withheld)
+		if len(released) == 0 || *card.Withheld != 1 {
+			b.Fatalf("released %v, withheld %d", released, *card.Withheld)
 		}
 	}
 }

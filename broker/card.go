@@ -9,10 +9,13 @@ import (
 // merged into one card, holding only what the policy releases to the
 // requester under the declared purpose.
 //
-// Steps: authenticate, read the person's dossiers, records and key (one
-// read), decide (one evaluation: the released classes), open the records,
-// release (a pure filter), audit, answer. A person the requester
-// may see nothing of is the same 404 whatever the reason.
+// Steps: authenticate, read the person's dossiers, the requester's own
+// record ids and the key (one read), decide (one evaluation: the released
+// classes), read and open only the records the decision may release
+// (readRecords), release (a pure filter), audit, answer. A person the
+// requester may see nothing of is the same 404 whatever the reason, and
+// costs the same whatever the person's records. The withheld count is
+// answered only on the roster of an open dossier of the person.
 func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card, error) {
 	c, err := s.begin(ctx, req, "card.read")
 	if err != nil {
@@ -22,7 +25,7 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 		return Card{}, c.fail(ctx, ErrNotFoundForRequester)
 	}
 	c.entry.SubjectRef = ref
-	data, err := s.readSubject(ctx, c.cell.ID, ref)
+	data, err := s.readScope(ctx, c.cell.ID, ref, c.actor.ID)
 	if err != nil {
 		return Card{}, c.fail(ctx, err)
 	}
@@ -31,12 +34,18 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 	if err != nil {
 		return Card{}, err
 	}
+	if data.Sealed, err = s.readRecords(ctx, c.cell.ID, ref, data, d, scope.OnRoster); err != nil {
+		return Card{}, c.fail(ctx, err)
+	}
 	records, err := s.openRecords(c.cell.ID, ref, data)
 	if err != nil {
 		return Card{}, c.fail(ctx, err)
 	}
 	card, released, withheld := Release(c.cell, records, d, c.actor.ID)
 	card.SubjectRef = ref
+	if !scope.OnRoster {
+		card.Withheld = nil
+	}
 	c.entry.Released, c.entry.Withheld = released, withheld
 	if len(released) == 0 && offRoster(c.req.Purpose, scope) {
 		return Card{}, c.failOffRoster(ctx)
@@ -79,14 +88,16 @@ func (s *Service) openRecords(livc, ref string, d SubjectData) ([]Record, error)
 // decision releases its field's class and no cell rule withholds the field
 // by name (d.WithheldFields: a deny overrides an allow), or when the
 // requester's own actor submitted it and the decision allows showing that
-// back. Everything else is withheld and counted. It returns the card and the sorted names of the
-// released and withheld fields, for the audit log.
+// back. Everything else is withheld and counted (the caller drops the count
+// where the requester may not see it). It returns the card and the sorted
+// names of the released and withheld fields, for the audit log.
 func Release(cell *Cell, records []Record, d Decision, actor string) (Card, []string, []string) {
 	n := 0
 	for _, rec := range records {
 		n += len(rec.Fields)
 	}
-	card := Card{Fields: make(map[string][]CardValue, n)}
+	count := 0
+	card := Card{Fields: make(map[string][]CardValue, n), Withheld: &count}
 	// Names are collected with repeats and sorted once: a card has tens of
 	// names, and a set per call cost more than the filter itself.
 	released, withheld := make([]string, 0, n), []string(nil)
@@ -98,7 +109,7 @@ func Release(cell *Cell, records []Record, d Decision, actor string) (Card, []st
 			ok := d.Allow && ((known && slices.Contains(d.Classes, spec.Class) && !slices.Contains(d.WithheldFields, name)) ||
 				(d.Own && rec.Source == actor))
 			if !ok {
-				card.Withheld++
+				count++
 				withheld = append(withheld, name)
 				continue
 			}

@@ -66,8 +66,8 @@ func TestRelease(t *testing.T) {
 			if !slices.Equal(withheld, tt.withheld) || withheld == nil {
 				t.Errorf("withheld %q, want %q", withheld, tt.withheld)
 			}
-			if card.Withheld != tt.count {
-				t.Errorf("card.Withheld %d, want %d", card.Withheld, tt.count)
+			if *card.Withheld != tt.count {
+				t.Errorf("card.Withheld %d, want %d", *card.Withheld, tt.count)
 			}
 			var names []string
 			for name := range card.Fields {

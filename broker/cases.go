@@ -26,6 +26,10 @@ func (s *Service) CreateCase(ctx context.Context, req *Request) (Case, error) {
 	if err != nil {
 		return Case{}, err
 	}
+	// Judged before the body: only the coordinator may register one.
+	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
+		return Case{}, err
+	}
 	body, err := c.body(ctx)
 	if err != nil {
 		return Case{}, err
@@ -38,9 +42,6 @@ func (s *Service) CreateCase(ctx context.Context, req *Request) (Case, error) {
 		return Case{}, c.fail(ctx, err)
 	}
 	c.entry.SubjectRef = in.SubjectRef
-	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
-		return Case{}, err
-	}
 	now := s.c.Now().UTC()
 	k := Case{
 		ID: NewID("case"), Livc: c.cell.ID, SubjectRef: in.SubjectRef,
@@ -91,9 +92,9 @@ func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (C
 	if err != nil {
 		return Case{}, err
 	}
-	k, err := s.loadCase(ctx, c, caseID)
+	k, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
-		return Case{}, c.fail(ctx, err)
+		return Case{}, err
 	}
 	body, err := c.body(ctx)
 	if err != nil {
@@ -106,10 +107,7 @@ func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (C
 	if err := checkRoster(c.cell, in.Actors); err != nil {
 		return Case{}, c.fail(ctx, err)
 	}
-	d, err := c.decide(ctx, DecisionInput{
-		Case:   &CaseScope{State: k.State, OnRoster: slices.Contains(k.Roster, c.actor.ID)},
-		Target: map[string]any{"roster": in.Actors},
-	})
+	d, err := c.decideOnCase(ctx, k, map[string]any{"roster": in.Actors})
 	if err != nil {
 		if slices.Contains(d.Reasons, "roster_actor_not_operational") {
 			return Case{}, Invalid("actors", "names an actor that does not sit at the operational table")
@@ -120,6 +118,8 @@ func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (C
 	next := k
 	next.Roster = in.Actors
 	next.UpdatedAt = s.c.Now().UTC()
+	// The answer is the dossier without its texts: released as such.
+	c.entry.Released = caseFields(next)
 	if err := s.updateCase(ctx, c, k, next, KeyUse{}); err != nil {
 		return Case{}, err
 	}
@@ -127,7 +127,9 @@ func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (C
 }
 
 // loadCase reads a dossier of the requester's cell; a malformed or unknown id
-// is the same 404.
+// is the same 404, and so is a dossier whose person has no data key: only an
+// erasure takes it (a dossier needs records, which need the key), and a
+// store written before erasures deleted dossiers may still hold one.
 func (s *Service) loadCase(ctx context.Context, c *call, id string) (Case, error) {
 	if !ValidCaseID(id) {
 		return Case{}, ErrNotFoundForRequester
@@ -141,6 +143,11 @@ func (s *Service) loadCase(ctx context.Context, c *call, id string) (Case, error
 		return Case{}, Wrap(KindUnavailable, err, "the store is unavailable")
 	}
 	c.entry.SubjectRef = k.SubjectRef
+	if _, err := s.c.Store.ExistingDataKey(ctx, c.cell.ID, k.SubjectRef); isNotFound(err) {
+		return Case{}, ErrNotFoundForRequester
+	} else if err != nil {
+		return Case{}, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
 	return k, nil
 }
 
@@ -162,6 +169,22 @@ func checkRoster(cell *Cell, actors []string) error {
 		seen[a] = true
 	}
 	return nil
+}
+
+// caseFields names what a dossier without its texts (Case.withoutTexts)
+// releases, for the audit log.
+func caseFields(k Case) []string {
+	names := []string{"category", "roster", "signal_ids", "state", "subject_ref"}
+	if k.Priority != 0 {
+		names = append(names, "priority")
+	}
+	if len(k.History) > 0 {
+		names = append(names, "history")
+	}
+	if len(k.Tasks) > 0 {
+		names = append(names, "tasks")
+	}
+	return sortedSet(names)
 }
 
 func joinOrNone(ids []string) string { return "[" + strings.Join(ids, ",") + "]" }

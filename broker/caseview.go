@@ -40,17 +40,19 @@ func (s *Service) ListCases(ctx context.Context, req *Request, cursor string, li
 		return CasePage{}, c.fail(ctx, Wrap(KindUnavailable, err, "the store is unavailable"))
 	}
 	page := CasePage{Items: make([]CaseView, 0, len(cases)), NextCursor: next}
+	var released []string
 	for _, k := range cases {
 		if !inScope(d.Scope, k, c.actor.ID) {
 			continue
 		}
-		v, err := s.view(ctx, k, req.Purpose)
+		v, names, err := s.view(ctx, k, req.Purpose)
 		if err != nil {
 			return CasePage{}, c.fail(ctx, err)
 		}
 		page.Items = append(page.Items, v)
+		released = append(released, names...)
 	}
-	c.entry.Released = caseViewFields(req.Purpose)
+	c.entry.Released = sortedSet(released)
 	c.entry.Reason = fmt.Sprintf("scope %s: %d dossiers", d.Scope, len(page.Items))
 	if err := c.allow(ctx); err != nil {
 		return CasePage{}, err
@@ -65,18 +67,15 @@ func (s *Service) ReadCase(ctx context.Context, req *Request, caseID string) (Ca
 	if err != nil {
 		return CaseView{}, err
 	}
-	k, err := s.loadCase(ctx, c, caseID)
+	k, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
-		return CaseView{}, c.fail(ctx, err)
-	}
-	if _, err := c.decideOnCase(ctx, k, nil); err != nil {
 		return CaseView{}, err
 	}
-	v, err := s.view(ctx, k, req.Purpose)
+	v, released, err := s.view(ctx, k, req.Purpose)
 	if err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
-	c.entry.Released = caseViewFields(req.Purpose)
+	c.entry.Released = released
 	c.entry.Reason = "state " + k.State
 	if err := c.allow(ctx); err != nil {
 		return CaseView{}, err
@@ -98,20 +97,62 @@ func inScope(scope string, k Case, actor string) bool {
 	return false
 }
 
-// caseViewFields names what a dossier view releases, for the audit log.
-func caseViewFields(purpose string) []string {
-	f := []string{"category", "history", "priority", "roster", "state", "subject_ref", "tasks"}
-	if purpose == PurposeCaseConference {
-		f = append(f, "history.reason", "tasks.report")
+// viewNames names what a dossier view releases, for the audit log: the
+// parts it holds, and the texts only when some is shown.
+func viewNames(v CaseView) []string {
+	names := []string{"category", "roster", "state", "subject_ref"}
+	if v.Priority != 0 {
+		names = append(names, "priority")
 	}
-	slices.Sort(f)
-	return f
+	if len(v.History) > 0 {
+		names = append(names, "history")
+	}
+	if slices.ContainsFunc(v.History, func(m MoveView) bool { return m.Reason != "" }) {
+		names = append(names, "history.reason")
+	}
+	if len(v.Tasks) > 0 {
+		names = append(names, "tasks")
+	}
+	if slices.ContainsFunc(v.Tasks, func(t TaskView) bool { return t.Description != "" }) {
+		names = append(names, "tasks.description")
+	}
+	if slices.ContainsFunc(v.Tasks, func(t TaskView) bool { return t.Report != "" }) {
+		names = append(names, "tasks.report")
+	}
+	return sortedSet(names)
 }
 
-// view opens a dossier's texts for a requester under purpose. Texts written
-// under case_conference (task reports, transition reasons) are shown under
-// that purpose only.
-func (s *Service) view(ctx context.Context, k Case, purpose string) (CaseView, error) {
+// releaseView is what the answer of a write to dossier k, as the write
+// leaves it, may carry: the view a case.read of k by the requester under
+// the request's purpose would give, when the policy allows that read, else
+// the dossier's id, pseudonym, category and state alone (a roster member
+// that closes a dossier sees it no more). Its names go into the request's
+// entry, which the caller commits with the write: the answer is a release
+// like any read. A policy that cannot decide is an error.
+func (s *Service) releaseView(ctx context.Context, c *call, k Case) (CaseView, error) {
+	in := c.input(DecisionInput{Case: &CaseScope{State: k.State, OnRoster: slices.Contains(k.Roster, c.actor.ID)}})
+	in.Action = "case.read"
+	d, err := s.c.Policy.Decide(ctx, in)
+	if err != nil {
+		return CaseView{}, Wrap(KindUnavailable, err, "the policy could not decide; denied")
+	}
+	if !d.Allow {
+		c.entry.Released = []string{"category", "state", "subject_ref"}
+		return CaseView{ID: k.ID, SubjectRef: k.SubjectRef, Category: k.Category, State: k.State,
+			Roster: []string{}, Tasks: []TaskView{}, History: []MoveView{}, CreatedAt: k.CreatedAt, UpdatedAt: k.UpdatedAt}, nil
+	}
+	v, names, err := s.view(ctx, k, c.req.Purpose)
+	if err != nil {
+		return CaseView{}, err
+	}
+	c.entry.Released = names
+	return v, nil
+}
+
+// view opens a dossier's texts for a requester under purpose, and names
+// what it holds (viewNames). Texts written under case_conference (task
+// reports, transition reasons) are shown under that purpose only.
+func (s *Service) view(ctx context.Context, k Case, purpose string) (CaseView, []string, error) {
 	v := CaseView{
 		ID: k.ID, SubjectRef: k.SubjectRef, Category: k.Category, State: k.State,
 		Priority: k.Priority, Roster: k.Roster, Tasks: []TaskView{}, History: []MoveView{},
@@ -126,11 +167,11 @@ func (s *Service) view(ctx context.Context, k Case, purpose string) (CaseView, e
 			AssignedBy: t.AssignedBy, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 		var err error
 		if tv.Description, err = s.openText(ctx, k, "task:"+t.ID+":description", t.SealedDescription); err != nil {
-			return CaseView{}, err
+			return CaseView{}, nil, err
 		}
 		if full {
 			if tv.Report, err = s.openText(ctx, k, "task:"+t.ID+":report", t.SealedReport); err != nil {
-				return CaseView{}, err
+				return CaseView{}, nil, err
 			}
 		}
 		v.Tasks = append(v.Tasks, tv)
@@ -140,28 +181,34 @@ func (s *Service) view(ctx context.Context, k Case, purpose string) (CaseView, e
 		if full {
 			var err error
 			if mv.Reason, err = s.openText(ctx, k, fmt.Sprintf("move:%d", i), m.SealedReason); err != nil {
-				return CaseView{}, err
+				return CaseView{}, nil, err
 			}
 		}
 		v.History = append(v.History, mv)
 	}
-	return v, nil
+	return v, viewNames(v), nil
 }
 
 // sealText seals a text of dossier k under its person's data key, bound to
 // the dossier and the text's place in it (what), and returns the key it
-// used, which the write must carry: a fresh one (stored by the write) when
-// the person has none, as after an erasure.
+// used, which the write must carry (its commit holds only while the key is
+// still the person's). A person without a key was erased: the dossier is the
+// uniform 404, and no key is made for them again.
 func (s *Service) sealText(ctx context.Context, k Case, what, text string) ([]byte, KeyUse, error) {
-	key, err := s.keyFor(ctx, k.Livc, k.SubjectRef)
-	if err != nil {
-		return nil, KeyUse{}, err
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, k.Livc, k.SubjectRef)
+	if isNotFound(err) {
+		// Only an erasure takes a person's key (a dossier needs records,
+		// which need the key): no write ever makes a fresh one for them.
+		return nil, KeyUse{}, ErrNotFoundForRequester
 	}
-	out, err := s.c.Sealer.Seal(key.Wrapped, textAD(k, what), []byte(text))
+	if err != nil {
+		return nil, KeyUse{}, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	out, err := s.c.Sealer.Seal(wrapped, textAD(k, what), []byte(text))
 	if err != nil {
 		return nil, KeyUse{}, Wrap(KindInternal, err, "a text could not be sealed")
 	}
-	return out, key, nil
+	return out, KeyUse{Wrapped: wrapped}, nil
 }
 
 // openText reverses sealText; no sealed text is "". A person erased (its

@@ -53,9 +53,14 @@ type RecordWrite struct {
 	// Key is the data key Record is sealed under.
 	Key    KeyUse
 	Record SealedRecord
-	// Month, when set (YYYY-MM), counts the record as a signal of that
-	// month, and Source as one of that month's signals of that actor.
-	Month, Source string
+	// Source is the actor that submitted Record. The store indexes the
+	// record under it (an actor id, no value of the person), so that a card
+	// read finds a requester's own records without reading anyone else's
+	// (Store.ReadScope); with Month it also counts the signal as one of that
+	// month's signals of that actor (stats leave out a requester's own).
+	Source string
+	// Month, when set (YYYY-MM), counts the record as a signal of that month.
+	Month string
 }
 
 // KeyUse is the data key a write's sealed bytes are sealed under: the

@@ -46,20 +46,22 @@ const maxReasonRunes = 1000
 
 // Transition moves a dossier to another state of its lifecycle.
 //
-// Steps: authenticate, load the dossier, decide (the coordinator, or an actor
-// on the roster of the open dossier), check the move against the lifecycle
-// (409 naming the allowed moves), then one commit of the allow entry (with
-// the previous and new state) and the dossier. The reason is sealed under the person's data key; the audit log
-// holds the states, never the reason's text. Closing a dossier takes it out
-// of its roster's index: the roster's access under case_conference ends.
+// Steps: authenticate, load the dossier and decide (the coordinator, or an
+// actor on the roster of the open dossier; judgeCase), read the body, check
+// the move against the lifecycle (409 naming the allowed moves), then one
+// commit of the allow entry (with the previous and new state and what the
+// answer releases) and the dossier. The reason is sealed under the person's
+// data key; the audit log holds the states, never the reason's text.
+// Closing a dossier takes it out of its roster's index: the roster's access
+// under case_conference ends.
 func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (CaseView, error) {
 	c, err := s.begin(ctx, req, "case.transition")
 	if err != nil {
 		return CaseView{}, err
 	}
-	k, err := s.loadCase(ctx, c, caseID)
+	k, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
-		return CaseView{}, c.fail(ctx, err)
+		return CaseView{}, err
 	}
 	body, err := c.body(ctx)
 	if err != nil {
@@ -71,9 +73,6 @@ func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (
 	}
 	if err := checkFreeText("reason", in.Reason, maxReasonRunes); err != nil {
 		return CaseView{}, c.fail(ctx, err)
-	}
-	if _, err := c.decideOnCase(ctx, k, nil); err != nil {
-		return CaseView{}, err
 	}
 	if err := checkMove(k.State, in.To); err != nil {
 		return CaseView{}, c.fail(ctx, err)
@@ -87,23 +86,58 @@ func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (
 	next.History = append(slices.Clip(k.History), Move{From: k.State, To: in.To, By: c.actor.ID, At: now, SealedReason: reason})
 	c.entry.Reason = "state " + k.State + " -> " + in.To
 	next.State, next.UpdatedAt = in.To, now
-	if err := s.updateCase(ctx, c, k, next, key); err != nil {
-		return CaseView{}, err
-	}
-	return s.view(ctx, next, c.req.Purpose)
+	return s.commitCase(ctx, c, k, next, key)
 }
 
 // decideOnCase asks the policy about an action on dossier k. A dossier the
-// requester may not see is the same 404 as an unknown one.
+// requester may not see is the same 404 as an unknown one, whatever else
+// the policy refuses: whether one may see a dossier is judged before what
+// one may do with it.
 func (c *call) decideOnCase(ctx context.Context, k Case, target map[string]any) (Decision, error) {
 	d, err := c.decide(ctx, DecisionInput{
 		Case:   &CaseScope{State: k.State, OnRoster: slices.Contains(k.Roster, c.actor.ID)},
 		Target: target,
 	})
-	if err != nil && slices.Contains(d.Reasons, "case_out_of_scope") && len(d.Reasons) == 1 {
+	if err != nil && slices.Contains(d.Reasons, "case_out_of_scope") {
 		return d, ErrNotFoundForRequester
 	}
 	return d, err
+}
+
+// purposeReasons are the policy's reasons that refuse the request's purpose
+// itself, whatever the dossier.
+var purposeReasons = []string{"unknown_purpose", "purpose_not_allowed", "purpose_not_bound"}
+
+// judgeCase loads dossier id and judges the request on it before its body is
+// read, in the order of the API: the purpose (403), whether the requester
+// may see the dossier at all (the uniform 404, for an unknown dossier too),
+// then the policy's decision on the action (403), asked without a target:
+// what the body names is decided again once the body is read. Every refusal
+// is audited.
+func (s *Service) judgeCase(ctx context.Context, c *call, id string) (Case, error) {
+	k, err := s.loadCase(ctx, c, id)
+	if err != nil {
+		return Case{}, s.refuseMissing(ctx, c, err)
+	}
+	if _, err := c.decideOnCase(ctx, k, nil); err != nil {
+		return Case{}, err
+	}
+	return k, nil
+}
+
+// refuseMissing audits and returns the refusal of a request whose dossier
+// (or task) could not be loaded: for one that does not exist, a purpose the
+// requester may not use is still 403 (judged before the dossier), anything
+// else the uniform 404.
+func (s *Service) refuseMissing(ctx context.Context, c *call, err error) error {
+	if KindOf(err) == KindNotFound {
+		d, derr := s.c.Policy.Decide(ctx, c.input(DecisionInput{}))
+		if derr == nil && slices.ContainsFunc(d.Reasons, func(r string) bool { return slices.Contains(purposeReasons, r) }) {
+			c.entry.PolicyRevision = d.Revision
+			return c.fail(ctx, c.forbidden(d))
+		}
+	}
+	return c.fail(ctx, err)
 }
 
 // checkFreeText refuses an empty text, one over max characters, or one holding

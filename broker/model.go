@@ -87,10 +87,13 @@ type CardValue struct {
 }
 
 // Card is the information card of a person: released fields only.
+// Withheld counts the values held back; it is nil, and the answer holds no
+// count, unless the requester is on the roster of an open dossier of the
+// person (anywhere else a count would tell that others know the person).
 type Card struct {
 	SubjectRef string                 `json:"subject_ref"`
 	Fields     map[string][]CardValue `json:"fields"`
-	Withheld   int                    `json:"withheld"`
+	Withheld   *int                   `json:"withheld,omitempty"`
 }
 
 // Decisions recorded in the audit log.

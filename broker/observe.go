@@ -60,7 +60,7 @@ func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref strin
 			return nil, err
 		}
 		return s.c.Store.PlanRecord(ctx, RecordWrite{Livc: c.cell.ID, Ref: ref,
-			Key: KeyUse{Wrapped: wrapped}, Record: sealed})
+			Key: KeyUse{Wrapped: wrapped}, Record: sealed, Source: rec.Source})
 	})
 	if err != nil {
 		return Receipt{}, err

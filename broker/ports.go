@@ -76,6 +76,17 @@ type Store interface {
 	// that sees the store at one moment: one round trip for a networked
 	// store. An unknown subject is an empty SubjectData, not an error.
 	ReadSubject(ctx context.Context, livc, ref string) (SubjectData, error)
+	// ReadScope returns what decides a card read before any record is
+	// read: the subject's dossiers' states and rosters, the ids of the
+	// records actor submitted (SubjectData.Own, in stored order) and its
+	// wrapped data key, in one read; with them every record (AllRead) when
+	// actor is on the roster of an open dossier of the subject. Otherwise
+	// its cost never depends on the records of other actors. An unknown
+	// subject is an empty SubjectData.
+	ReadScope(ctx context.Context, livc, ref, actor string) (SubjectData, error)
+	// SealedRecords returns the subject's sealed records with ids, in the
+	// order of ids; an id without its record (erased meanwhile) is left out.
+	SealedRecords(ctx context.Context, livc, ref string, ids []string) ([]SealedRecord, error)
 	// ListCases returns one page of the dossiers in q's scope, in creation
 	// order, and the cursor of the next page ("" on the last). Its cost
 	// depends on the page, never on dossiers outside the scope.

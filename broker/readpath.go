@@ -10,6 +10,17 @@ type SubjectData struct {
 	Dossiers []DossierRoster
 	Sealed   []SealedRecord
 	Wrapped  []byte
+	// Own lists the ids of the records the requesting actor submitted, as
+	// Store.ReadScope reads them (nil from ReadSubject). OwnPartial is set
+	// when some records of the person were stored before the store indexed
+	// records by their source: Own may then miss some, and the card read
+	// reads every record, as it did before the index.
+	Own        []string
+	OwnPartial bool
+	// AllRead tells that Sealed holds every record of the person, read
+	// with the scope because the requester is on the roster of an open
+	// dossier (Store.ReadScope), so that its card read takes one read.
+	AllRead bool
 }
 
 // DossierRoster is what the card read needs of a dossier about the person:
@@ -35,12 +46,38 @@ type SubjectLookup struct {
 	Wrapped []byte
 }
 
-// readSubject reads what the card read needs about the person in one read
-// (Store.ReadSubject). A store failure is KindUnavailable.
-func (s *Service) readSubject(ctx context.Context, livc, ref string) (SubjectData, error) {
-	d, err := s.c.Store.ReadSubject(ctx, livc, ref)
+// readScope reads what decides the card read about the person
+// (Store.ReadScope): its dossiers, the requester's own record ids, its key.
+// A store failure is KindUnavailable.
+func (s *Service) readScope(ctx context.Context, livc, ref, actor string) (SubjectData, error) {
+	d, err := s.c.Store.ReadScope(ctx, livc, ref, actor)
 	if err != nil {
 		return SubjectData{}, Wrap(KindUnavailable, err, "the store is unavailable")
 	}
 	return d, nil
+}
+
+// readRecords reads, once the policy has decided, the sealed records the
+// decision may release: every record when it releases some class or when
+// the requester is on the roster of an open dossier (whose card counts what
+// it withholds), else only the requester's own (when it shows them back),
+// else none. So a requester that may see nothing of others' records costs
+// the same whether the person has none or hundreds (README rule 10: no
+// timing oracle).
+func (s *Service) readRecords(ctx context.Context, livc, ref string, data SubjectData, d Decision, onRoster bool) ([]SealedRecord, error) {
+	var sealed []SealedRecord
+	var err error
+	switch {
+	case !d.Allow:
+	case (len(d.Classes) > 0 || onRoster || (d.Own && data.OwnPartial)) && data.AllRead:
+		sealed = data.Sealed
+	case len(d.Classes) > 0 || onRoster || (d.Own && data.OwnPartial):
+		sealed, err = s.c.Store.Records(ctx, livc, ref)
+	case d.Own && len(data.Own) > 0:
+		sealed, err = s.c.Store.SealedRecords(ctx, livc, ref, data.Own)
+	}
+	if err != nil {
+		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	return sealed, nil
 }

@@ -298,8 +298,8 @@ func (c *call) fail(ctx context.Context, err error) error {
 	return err
 }
 
-// decide asks the policy. An error or undefined result is a deny.
-func (c *call) decide(ctx context.Context, in DecisionInput) (Decision, error) {
+// input completes in with the request's cell, purpose, action and actor.
+func (c *call) input(in DecisionInput) DecisionInput {
 	in.Livc, in.Purpose = c.cell.ID, c.req.Purpose
 	in.Action = c.entry.Action
 	in.Actor = DecisionActor{
@@ -309,17 +309,27 @@ func (c *call) decide(ctx context.Context, in DecisionInput) (Decision, error) {
 	if in.Actor.Tables == nil {
 		in.Actor.Tables = []string{}
 	}
-	d, err := c.policy.Decide(ctx, in)
+	return in
+}
+
+// decide asks the policy. An error or undefined result is a deny.
+func (c *call) decide(ctx context.Context, in DecisionInput) (Decision, error) {
+	d, err := c.policy.Decide(ctx, c.input(in))
 	if err != nil {
 		return Decision{}, c.fail(ctx, Wrap(KindUnavailable, err, "the policy could not decide; denied"))
 	}
 	c.entry.PolicyRevision = d.Revision
 	if !d.Allow {
-		return d, c.fail(ctx, &Error{Kind: KindForbidden,
-			Detail: fmt.Sprintf("not allowed for actor %q under purpose %q", c.actor.ID, c.req.Purpose),
-			Err:    fmt.Errorf("policy: %v", d.Reasons)})
+		return d, c.fail(ctx, c.forbidden(d))
 	}
 	return d, nil
+}
+
+// forbidden is the 403 of a deny, its reasons kept for the audit log.
+func (c *call) forbidden(d Decision) error {
+	return &Error{Kind: KindForbidden,
+		Detail: fmt.Sprintf("not allowed for actor %q under purpose %q", c.actor.ID, c.req.Purpose),
+		Err:    fmt.Errorf("policy: %v", d.Reasons)}
 }
 
 // reasonOf is the short, value-free reason an audit entry records.

@@ -75,7 +75,7 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 			return nil, err
 		}
 		return s.c.Store.PlanRecord(ctx, RecordWrite{Livc: c.cell.ID, Ref: ref, Aliases: aliases, Links: look.Links,
-			Key: key, Record: sealed, Month: rec.ReceivedAt.UTC().Format("2006-01"), Source: rec.Source})
+			Key: key, Record: sealed, Source: rec.Source, Month: rec.ReceivedAt.UTC().Format("2006-01")})
 	})
 	if err != nil {
 		return Receipt{}, err

@@ -40,9 +40,9 @@ func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) 
 	if err != nil {
 		return CaseView{}, err
 	}
-	prev, err := s.loadCase(ctx, c, caseID)
+	prev, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
-		return CaseView{}, c.fail(ctx, err)
+		return CaseView{}, err
 	}
 	k := prev.clone()
 	body, err := c.body(ctx)
@@ -56,26 +56,24 @@ func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) 
 	if in.Priority < 1 || in.Priority > 5 {
 		return CaseView{}, c.fail(ctx, Invalid("priority", "must be from 1 to 5"))
 	}
-	if _, err := c.decideOnCase(ctx, k, map[string]any{"priority": in.Priority}); err != nil {
-		return CaseView{}, err
-	}
 	c.entry.Reason = fmt.Sprintf("priority %s -> %d", priorityName(k.Priority), in.Priority)
 	k.Priority, k.UpdatedAt = in.Priority, s.c.Now().UTC()
 	return s.commitCase(ctx, c, prev, k, KeyUse{})
 }
 
-// AssignTask assigns a task on an open dossier to an actor of the
-// operational table: the tactical table, under prioritisation. The
-// description is sealed under the person's data key; the audit holds the
-// assignee and scenario, never the text.
+// AssignTask assigns a task on an open dossier to an actor on its roster:
+// the tactical table, under prioritisation. The policy judges the request
+// before its body, then the assignee it names (any other actor: 422 naming
+// actor). The description is sealed under the person's data key; the audit
+// holds the assignee and scenario, never the text.
 func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (CaseView, error) {
 	c, err := s.begin(ctx, req, "task.assign")
 	if err != nil {
 		return CaseView{}, err
 	}
-	prev, err := s.loadCase(ctx, c, caseID)
+	prev, err := s.judgeCase(ctx, c, caseID)
 	if err != nil {
-		return CaseView{}, c.fail(ctx, err)
+		return CaseView{}, err
 	}
 	k := prev.clone()
 	body, err := c.body(ctx)
@@ -89,10 +87,10 @@ func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (
 	if err := checkTask(c.cell, k, &in); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
-	d, err := c.decideOnCase(ctx, k, map[string]any{"actor": in.Actor})
+	d, err := c.decideOnCase(ctx, k, map[string]any{"actor": in.Actor, "case_roster": slices.Clone(k.Roster)})
 	if err != nil {
-		if slices.Contains(d.Reasons, "task_actor_not_operational") {
-			return CaseView{}, Invalid("actor", "names an actor that does not sit at the operational table")
+		if slices.Contains(d.Reasons, "task_actor_not_on_roster") {
+			return CaseView{}, Invalid("actor", "names an actor that is not on the dossier's roster")
 		}
 		return CaseView{}, err
 	}
@@ -109,65 +107,93 @@ func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (
 	return s.commitCase(ctx, c, prev, k, key)
 }
 
-// ReportTask reports on a task: only its assigned actor, under
-// case_conference, while the dossier is open. Status moves open →
-// in_progress → done, or open → done at once; a report may repeat
-// in_progress to add text, but done is final and nothing goes back (see
-// taskMoves). The report is sealed; the audit holds the statuses.
-func (s *Service) ReportTask(ctx context.Context, req *Request, caseID, taskID string) (CaseView, error) {
+// ReportTask reports on a task: only its assigned actor, on the roster of
+// the open dossier, under case_conference. Status moves open → in_progress
+// → done, or open → done at once; a report may repeat in_progress to add
+// text, but done is final and nothing goes back (see taskMoves). The report
+// is sealed; the audit holds the statuses. The answer is the task alone:
+// its description and the report just written, audited as released.
+func (s *Service) ReportTask(ctx context.Context, req *Request, caseID, taskID string) (TaskView, error) {
 	c, err := s.begin(ctx, req, "task.report")
 	if err != nil {
-		return CaseView{}, err
+		return TaskView{}, err
 	}
-	prev, err := s.loadCase(ctx, c, caseID)
+	prev, i, err := s.judgeTask(ctx, c, caseID, taskID)
 	if err != nil {
-		return CaseView{}, c.fail(ctx, err)
+		return TaskView{}, err
 	}
 	k := prev.clone()
-	i := slices.IndexFunc(k.Tasks, func(t Task) bool { return t.ID == taskID })
-	if i < 0 || !ValidTaskID(taskID) {
-		return CaseView{}, c.fail(ctx, ErrNotFoundForRequester)
-	}
 	body, err := c.body(ctx)
 	if err != nil {
-		return CaseView{}, err
+		return TaskView{}, err
 	}
 	var in TaskReport
 	if err := decodeBody(body, &in); err != nil {
-		return CaseView{}, c.fail(ctx, err)
+		return TaskView{}, c.fail(ctx, err)
 	}
 	if !slices.Contains(taskOrder, in.Status) {
 		// A value no task can hold is bad input (422), not a move refused
 		// by the task's state (409).
-		return CaseView{}, c.fail(ctx, Invalid("status", "must be one of in_progress, done"))
+		return TaskView{}, c.fail(ctx, Invalid("status", "must be one of in_progress, done"))
 	}
 	if err := checkFreeText("report", in.Report, maxReportRunes); err != nil {
-		return CaseView{}, c.fail(ctx, err)
+		return TaskView{}, c.fail(ctx, err)
 	}
 	t := k.Tasks[i]
-	if _, err := c.decideOnCase(ctx, k, map[string]any{"assignee": t.Actor}); err != nil {
-		return CaseView{}, err
-	}
 	if err := checkTaskMove(t.Status, in.Status); err != nil {
-		return CaseView{}, c.fail(ctx, err)
+		return TaskView{}, c.fail(ctx, err)
 	}
 	var key KeyUse
 	if t.SealedReport, key, err = s.sealText(ctx, k, "task:"+t.ID+":report", in.Report); err != nil {
-		return CaseView{}, c.fail(ctx, err)
+		return TaskView{}, c.fail(ctx, err)
+	}
+	description, err := s.openText(ctx, k, "task:"+t.ID+":description", t.SealedDescription)
+	if err != nil {
+		return TaskView{}, c.fail(ctx, err)
 	}
 	c.entry.Reason = fmt.Sprintf("task %s %s -> %s", t.ID, t.Status, in.Status)
 	t.Status, t.UpdatedAt = in.Status, s.c.Now().UTC()
 	k.Tasks[i], k.UpdatedAt = t, t.UpdatedAt
-	return s.commitCase(ctx, c, prev, k, key)
+	c.entry.Released = []string{"task.description", "task.report"}
+	if err := s.updateCase(ctx, c, prev, k, key); err != nil {
+		return TaskView{}, err
+	}
+	return TaskView{ID: t.ID, Actor: t.Actor, Description: description, Due: t.Due, Scenario: t.Scenario,
+		Status: t.Status, Report: in.Report, AssignedBy: t.AssignedBy, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}, nil
 }
 
-// commitCase commits the change of prev to k with its allow entry and
-// answers k's view.
+// judgeTask loads the dossier and finds task taskID in it, judged as
+// judgeCase does, with the task's assignee: a task the dossier does not hold
+// is as unknown as the dossier (the uniform 404, after the purpose).
+func (s *Service) judgeTask(ctx context.Context, c *call, caseID, taskID string) (Case, int, error) {
+	k, err := s.loadCase(ctx, c, caseID)
+	i := -1
+	if err == nil && ValidTaskID(taskID) {
+		i = slices.IndexFunc(k.Tasks, func(t Task) bool { return t.ID == taskID })
+	}
+	if err == nil && i < 0 {
+		err = ErrNotFoundForRequester
+	}
+	if err != nil {
+		return Case{}, 0, s.refuseMissing(ctx, c, err)
+	}
+	if _, err := c.decideOnCase(ctx, k, map[string]any{"assignee": k.Tasks[i].Actor}); err != nil {
+		return Case{}, 0, err
+	}
+	return k, i, nil
+}
+
+// commitCase commits the change of prev to k with its allow entry, which
+// names what the answer releases (releaseView), and answers k's view.
 func (s *Service) commitCase(ctx context.Context, c *call, prev, k Case, key KeyUse) (CaseView, error) {
+	v, err := s.releaseView(ctx, c, k)
+	if err != nil {
+		return CaseView{}, c.fail(ctx, err)
+	}
 	if err := s.updateCase(ctx, c, prev, k, key); err != nil {
 		return CaseView{}, err
 	}
-	return s.view(ctx, k, c.req.Purpose)
+	return v, nil
 }
 
 // updateCase commits the change of a dossier from prev, as loaded, to next,

@@ -171,9 +171,20 @@ action_ok if {
 action_ok if {
 	input.action == "roster.change"
 	coordinator
+	roster_target_ok
+	case_open
+}
+
+# Without a target (input.target absent) the pipeline asks, before it reads
+# the request's body, whether the requester may take the action on the
+# dossier at all; it asks again with the target the body names, and only
+# that second answer lets anything be written. So a caller with no right is
+# refused (403, or the 404 of a dossier it may not see) whatever its body.
+roster_target_ok if not input.target
+
+roster_target_ok if {
 	roster_valid
 	roster_operational
-	case_open
 }
 
 action_ok if {
@@ -214,23 +225,33 @@ action_ok if {
 	case_open
 }
 
-# The tactical table assigns a task on an open dossier to an actor of the
-# operational table.
+# The tactical table assigns a task on an open dossier to an actor on the
+# dossier's roster (input.target.case_roster, as stored), which holds actors
+# of the operational table only: a task carries the dossier's texts to its
+# assignee, so it goes only to whom the dossier is shared with.
 action_ok if {
 	input.action == "task.assign"
 	case_open
-	task_actor_operational
+	task_target_ok
 }
 
-# Only the assigned actor reports on its task, while the dossier is open.
+task_target_ok if not input.target
+
+task_target_ok if task_actor_on_roster
+
+# Only the assigned actor reports on its task, while the dossier is open and
+# the actor on its roster: an assignee taken off the roster reports no more.
 action_ok if {
 	input.action == "task.report"
 	case_open
+	input.case.on_roster == true
 	task_assignee
 }
 
-task_actor_operational if {
+task_actor_on_roster if {
 	is_string(input.target.actor)
+	is_array(input.target.case_roster)
+	input.target.actor in input.target.case_roster
 	input.target.actor in cell.tables.operational
 }
 
@@ -434,6 +455,7 @@ why_not contains "not_coordinator" if {
 
 why_not contains "roster_invalid" if {
 	input.action == "roster.change"
+	input.target
 	not roster_valid
 }
 
@@ -456,25 +478,27 @@ why_not contains "case_closed" if {
 	case_state == "closed"
 }
 
-# A dossier the requester may not see (off its roster, or closed): the
-# pipeline answers it with the same 404 as an unknown one.
+# A dossier the requester may not see (one a case.read under the purpose
+# would not show: off its roster, or closed): the pipeline answers it with
+# the same 404 as an unknown one, before any other reason and before it
+# reads the request's body (api.md, the order of judgment).
 why_not contains "case_out_of_scope" if {
-	input.action in {"case.read", "case.transition"}
+	input.action in case_actions
 	purpose_ok
 	purpose_bound
 	case_state
 	not case_in_scope
-	not transition_by_coordinator
 }
 
-transition_by_coordinator if {
-	input.action == "case.transition"
-	coordinator
-}
-
-why_not contains "task_actor_not_operational" if {
+why_not contains "task_actor_not_on_roster" if {
 	input.action == "task.assign"
-	not task_actor_operational
+	input.target
+	not task_actor_on_roster
+}
+
+why_not contains "not_on_roster" if {
+	input.action == "task.report"
+	not input.case.on_roster == true
 }
 
 why_not contains "not_assignee" if {

@@ -39,8 +39,10 @@ func appendCard(b []byte, c broker.Card) ([]byte, error) {
 		}
 		b = append(b, '}')
 	}
-	b = append(b, `,"withheld":`...)
-	b = strconv.AppendInt(b, int64(c.Withheld), 10)
+	if c.Withheld != nil {
+		b = append(b, `,"withheld":`...)
+		b = strconv.AppendInt(b, int64(*c.Withheld), 10)
+	}
 	return append(b, '}'), nil
 }
 

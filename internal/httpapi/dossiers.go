@@ -18,7 +18,7 @@ type dossierBroker interface {
 	Transition(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	SetPriority(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	AssignTask(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
-	ReportTask(ctx context.Context, req *broker.Request, id, task string) (broker.CaseView, error)
+	ReportTask(ctx context.Context, req *broker.Request, id, task string) (broker.TaskView, error)
 	ReadStats(ctx context.Context, req *broker.Request) (broker.Stats, error)
 	SubmitObservation(ctx context.Context, req *broker.Request, ref string) (broker.Receipt, error)
 	Lookup(ctx context.Context, req *broker.Request) (broker.LookupAnswer, error)

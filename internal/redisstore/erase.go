@@ -30,8 +30,9 @@ return false
 // EraseSubject deletes the subject's data key, sealed records, alias links
 // and dossier links, atomically, and returns the data key it deleted (so the
 // caller can forget its unwrapped form). It returns broker.ErrNotFound when
-// the subject had nothing stored. Dossiers themselves stay: they hold the
-// pseudonym, state and roster, never a field of the person.
+// the subject had nothing stored. It is the store's direct erasure, for
+// tools and tests; the broker erases through PlanErase, which also deletes
+// the person's dossiers and source index with the audit entry.
 func (s *Store) EraseSubject(ctx context.Context, livc, ref string) ([]byte, error) {
 	p, err := cellPrefix(livc)
 	if err != nil {

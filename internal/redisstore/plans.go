@@ -56,6 +56,13 @@ func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Wr
 		OnFail: redisops.Conflict, Detail: "the record already exists"})
 	plan.Do("HSET", sp+"records", w.Record.ID, string(w.Record.Sealed))
 	plan.Do("RPUSH", sp+"record-ids", w.Record.ID)
+	if w.Source != "" {
+		// The record's place under its source, for ReadScope; the set of
+		// sources, for the erasure.
+		plan.Do("RPUSH", sp+"source:"+w.Source, w.Record.ID)
+		plan.Do("SADD", sp+"sources", w.Source)
+		plan.Do("INCR", sp+"indexed")
+	}
 	if w.Month != "" {
 		if len(w.Month) != 7 {
 			return nil, errors.New("redisstore: plan record: month is not YYYY-MM")
@@ -219,9 +226,11 @@ func countsOf(c broker.Case) [3]string {
 }
 
 // PlanErase plans erasing a person as EraseSubject does: the data key,
-// records, record order, alias set and dossier set deleted, and every alias
-// still linked to ref unlinked. It holds while the data key and the alias
-// set are as read. It returns the data key the plan deletes, or
+// records, record order, source index, alias set and dossier set deleted,
+// every alias still linked to ref unlinked, and every dossier about the
+// person deleted with its index entries and counts (eraseDossiers). It
+// holds while the data key, the alias set, the sources and each dossier
+// are as read. It returns the data key the plan deletes, or
 // broker.ErrNotFound when the person has nothing stored.
 func (s *Store) PlanErase(ctx context.Context, livc, ref string) (broker.Write, []byte, error) {
 	p, err := cellPrefix(livc)
@@ -233,12 +242,16 @@ func (s *Store) PlanErase(ctx context.Context, livc, ref string) (broker.Write, 
 		return nil, nil, err
 	}
 	var dk *redis.StringCmd
-	var members *redis.StringSliceCmd
-	var others *redis.IntCmd
+	var members, sources *redis.StringSliceCmd
+	var others, ncases *redis.IntCmd
+	var docs *redis.Cmd
 	_, err = s.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		dk = tx.Get(ctx, sp+"datakey")
 		members = tx.SMembers(ctx, sp+"aliases")
+		sources = tx.SMembers(ctx, sp+"sources")
 		others = tx.Exists(ctx, sp+"records", sp+"record-ids", sp+"cases")
+		ncases = tx.SCard(ctx, sp+"cases")
+		docs = casesOfSubjectScript.Eval(ctx, tx, []string{sp + "cases"}, p+"case:")
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -248,6 +261,10 @@ func (s *Store) PlanErase(ctx context.Context, livc, ref string) (broker.Write, 
 	aliases := members.Val()
 	if len(wrapped) == 0 && len(aliases) == 0 && others.Val() == 0 {
 		return nil, nil, broker.ErrNotFound
+	}
+	dossiers, err := docs.StringSlice()
+	if err != nil {
+		return nil, nil, fail("plan erase", err)
 	}
 	plan := &redisops.Plan{Livc: livc}
 	if len(wrapped) > 0 {
@@ -268,8 +285,46 @@ func (s *Store) PlanErase(ctx context.Context, livc, ref string) (broker.Write, 
 			}
 		}
 	}
-	for _, k := range []string{"datakey", "records", "record-ids", "aliases", "cases"} {
+	plan.Check(redisops.Check{Kind: redisops.KindCount, Key: sp + "sources", N: int64(len(sources.Val()))})
+	for _, a := range sources.Val() {
+		plan.Do("DEL", sp+"source:"+a)
+	}
+	if err := eraseDossiers(plan, p, sp, ncases.Val(), dossiers); err != nil {
+		return nil, nil, fail("plan erase", err)
+	}
+	for _, k := range []string{"datakey", "records", "record-ids", "aliases", "sources", "indexed", "cases"} {
 		plan.Do("DEL", sp+k)
 	}
 	return plan, wrapped, plan.Validate()
+}
+
+// eraseDossiers adds to plan the deletion of the person's dossiers (docs,
+// as stored): each document, its entries in the cell's index and in its
+// roster's, and its counts. Their texts are sealed under the person's data
+// key, which the erasure deletes, but the dossier itself (its category,
+// state, roster, history of who moved it when, tasks) is about the person
+// too: nothing of it stays, so that every request about it is the uniform
+// 404 and no write can bring it, or a key for the person, back. Each
+// dossier must still be as read at commit (else the plan is stale), and the
+// person's set of dossiers must still have n members, so that a dossier
+// registered meanwhile is not left behind.
+func eraseDossiers(plan *redisops.Plan, p, sp string, n int64, docs []string) error {
+	plan.Check(redisops.Check{Kind: redisops.KindCount, Key: sp + "cases", N: n})
+	for _, doc := range docs {
+		var c broker.Case
+		if err := json.Unmarshal([]byte(doc), &c); err != nil || c.ID == "" {
+			return errors.New("stored dossier is not valid JSON")
+		}
+		key := p + "case:" + c.ID
+		plan.Check(redisops.Check{Kind: redisops.KindEqual, Key: key, Values: []string{doc}})
+		plan.Do("DEL", key)
+		plan.Do("ZREM", p+"cases", c.ID)
+		for _, a := range c.Roster {
+			plan.Do("ZREM", p+"actor:"+a+":cases", c.ID)
+		}
+		for _, f := range countsOf(c) {
+			plan.Do("HINCRBY", p+"stats:cases", f, "-1")
+		}
+	}
+	return nil
 }

@@ -224,3 +224,58 @@ func TestLookupReply(t *testing.T) {
 		})
 	}
 }
+
+// ReadScope reads the dossiers, the requester's own record ids and the key,
+// and every record only for an actor on the roster of an open dossier; a
+// subject with records the source index does not count is OwnPartial.
+func TestReadScope(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+		sp, _ := subjectPrefix(cell, "s_a")
+		for _, r := range []struct{ id, source string }{{"sig_1", "police"}, {"sig_2", "school"}, {"sig_3", "police"}} {
+			if err := s.PutRecord(ctx, cell, "s_a", broker.SealedRecord{ID: r.id, Sealed: []byte("sealed-" + r.id)}); err != nil {
+				t.Fatal(err)
+			}
+			// The index a planned record write keeps (PlanRecord).
+			c.RPush(ctx, sp+"source:"+r.source, r.id)
+			c.SAdd(ctx, sp+"sources", r.source)
+			c.Incr(ctx, sp+"indexed")
+		}
+		if err := s.PutRecord(ctx, cell, "s_old", broker.SealedRecord{ID: "sig_9", Sealed: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateCase(ctx, testCase(cell, "case_1", "s_a", time.Now())); err != nil { // roster: police
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name, ref, actor string
+			own              []string
+			all              bool
+			partial          bool
+		}{
+			{"on the roster of an open dossier", "s_a", "police", []string{"sig_1", "sig_3"}, true, false},
+			{"off the roster", "s_a", "school", []string{"sig_2"}, false, false},
+			{"nothing of its own", "s_a", "mayor", nil, false, false},
+			{"unknown subject", "s_unknown", "police", nil, false, false},
+			{"records from before the index", "s_old", "police", nil, false, true},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				d, err := s.ReadScope(ctx, cell, tt.ref, tt.actor)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(d.Own, tt.own) || d.AllRead != tt.all || d.OwnPartial != tt.partial {
+					t.Fatalf("own %v all %v partial %v, want %v %v %v", d.Own, d.AllRead, d.OwnPartial, tt.own, tt.all, tt.partial)
+				}
+				if tt.all != (len(d.Sealed) == 3) || (!tt.all && len(d.Sealed) != 0) {
+					t.Fatalf("%d records read", len(d.Sealed))
+				}
+				recs, err := s.SealedRecords(ctx, cell, tt.ref, tt.own)
+				if err != nil || len(recs) != len(tt.own) {
+					t.Fatalf("SealedRecords %v: %d (%v)", tt.own, len(recs), err)
+				}
+			})
+		}
+	})
+}

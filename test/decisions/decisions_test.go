@@ -94,7 +94,7 @@ func (r row) input(cell *broker.Cell, a broker.Actor) broker.DecisionInput {
 		in.Target = map[string]any{"priority": 3}
 	case "task.assign":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
-		in.Target = map[string]any{"actor": r.TaskActor}
+		in.Target = map[string]any{"actor": r.TaskActor, "case_roster": r.Roster}
 	case "task.report":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
 		in.Target = map[string]any{"assignee": r.Assignee}

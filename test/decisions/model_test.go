@@ -111,9 +111,12 @@ func (m *cellModel) allowed(r row) bool {
 	case "case.priority":
 		return use("prioritisation") && open
 	case "task.assign":
-		return use("prioritisation") && open && m.operational(r.TaskActor)
+		// A task goes only to an actor on the dossier's roster (which
+		// holds actors of the operational table only).
+		return use("prioritisation") && open && m.operational(r.TaskActor) && slices.Contains(r.Roster, r.TaskActor)
 	case "task.report":
-		return use("case_conference") && open && r.Assignee == id
+		// Only the assignee, while on the roster of the open dossier.
+		return use("case_conference") && open && r.Assignee == id && slices.Contains(r.Roster, id)
 	case "stats.read":
 		return use("policy")
 	case "subject.lookup":
@@ -151,13 +154,15 @@ func variants(action, id string) []row {
 		case "case.priority":
 			out = append(out, base)
 		case "task.assign":
-			op, notOp := base, base
-			op.TaskActor, notOp.TaskActor = "clb", "burgemeester"
-			out = append(out, op, notOp)
+			on, off, notOp := base, base, base
+			on.TaskActor, off.TaskActor, notOp.TaskActor = "clb", "vsse", "burgemeester"
+			on.Roster, off.Roster, notOp.Roster = []string{"clb", "pz"}, []string{"clb", "pz"}, []string{"clb", "pz", "burgemeester"}
+			out = append(out, on, off, notOp)
 		case "task.report":
-			mine, other := base, base
-			mine.Assignee, other.Assignee = id, someoneElse(id)
-			out = append(out, mine, other)
+			mine, offRoster, other := base, base, base
+			mine.Assignee, offRoster.Assignee, other.Assignee = id, id, someoneElse(id)
+			mine.Roster, offRoster.Roster, other.Roster = []string{someoneElse(id), id}, []string{someoneElse(id)}, []string{someoneElse(id), id}
+			out = append(out, mine, offRoster, other)
 		default:
 			return []row{{Action: action}} // not an action on one dossier
 		}

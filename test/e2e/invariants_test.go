@@ -39,7 +39,8 @@ type storedCase struct {
 //     its person, and every such entry names a record that exists, unless an
 //     allow entry erased the person after it;
 //   - every dossier is named by exactly one allow case.create, every such
-//     entry names a dossier, and the dossier's state, history, roster,
+//     entry names a dossier (unless an allow entry erased its person after
+//     it), and the dossier's state, history, roster,
 //     priority, tasks and task statuses are what its allow entries say, in
 //     order;
 //   - the indexes and counts follow: the record order lists exactly the
@@ -121,10 +122,11 @@ func checkInvariants(t reporter, c *redis.Client, cell string) {
 
 	// Dossiers.
 	created := map[string]int{}
-	for _, e := range allow {
+	for i, e := range allow {
 		if e.Action == "case.create" {
 			created[e.CaseID]++
-			if c.Exists(ctx, p+"case:"+e.CaseID).Val() != 1 {
+			// An erasure deletes the person's dossiers with them.
+			if c.Exists(ctx, p+"case:"+e.CaseID).Val() != 1 && !erasedAfter(i, e.SubjectRef) {
 				t.Errorf("allow case.create %s names dossier %s, which is not stored", e.ID, e.CaseID)
 			}
 		}
