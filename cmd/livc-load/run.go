@@ -109,6 +109,9 @@ func setUp(ctx context.Context, o options, dir string, w io.Writer) (*env, error
 		if t.dpo, err = iss.tokens(e.cell.ID, "dpo", 1, ttl); err != nil {
 			return nil, err
 		}
+		if t.coord, err = iss.tokens(e.cell.ID, "preventie", 1, ttl); err != nil {
+			return nil, err
+		}
 	} else {
 		for _, a := range []struct {
 			name string
