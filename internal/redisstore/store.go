@@ -20,6 +20,8 @@
 //	livc:{livc:<cell>}:actor:<id>:cases         zset   open dossiers whose roster holds actor id, by creation sequence
 //	livc:{livc:<cell>}:stats:cases              hash   state:<s>, category:<c>, priority:<p|none> -> count
 //	livc:{livc:<cell>}:stats:signals            hash   YYYY-MM -> signals received that month
+//	livc:{livc:<cell>}:signal:<id>, signals…    the coordinator's intake (intake.go)
+//	livc:{livc:<cell>}:envelopes                hash   envelope digest -> its submitter, record and ref, or "spent" (intake.go)
 //
 // Keys and values hold pseudonyms only: aliases and subject refs arrive
 // already keyed (HMAC) from the caller, dossiers name their subject by ref,
