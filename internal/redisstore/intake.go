@@ -138,7 +138,8 @@ func (s *Store) planIntoDossier(ctx context.Context, plan *redisops.Plan, p, cas
 
 // planForgetIntake removes a person's signals from the intake and leaves
 // the envelopes of their records spent: read from the person's record ids
-// and envelope set, which the plan checks unchanged.
+// and envelope set, which the plan checks unchanged, with each signal's
+// state (a dossier taking it in meanwhile makes the plan stale).
 func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp string) error {
 	var ids, digests *redis.StringSliceCmd
 	_, err := s.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
@@ -149,20 +150,35 @@ func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp
 	if err != nil {
 		return fail("plan erase", err)
 	}
+	var sigs []string
+	for _, id := range ids.Val() {
+		if strings.HasPrefix(id, "sig_") {
+			sigs = append(sigs, id)
+		}
+	}
+	states := make([]*redis.StringCmd, len(sigs))
+	_, err = s.c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, id := range sigs {
+			states[i] = pipe.HGet(ctx, p+"signal:"+id, "state")
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fail("plan erase", err)
+	}
 	plan.Check(redisops.Check{Kind: redisops.KindCount, Key: sp + "record-ids", N: int64(len(ids.Val()))})
 	plan.Check(redisops.Check{Kind: redisops.KindCount, Key: sp + "envelopes", N: int64(len(digests.Val()))})
-	for _, id := range ids.Val() {
-		if !strings.HasPrefix(id, "sig_") {
-			continue
-		}
-		state, err := s.c.HGet(ctx, p+"signal:"+id, "state").Result()
+	for i, id := range sigs {
+		state, err := states[i].Result()
 		if errors.Is(err, redis.Nil) {
-			continue
+			continue // a record from before the intake
 		}
 		if err != nil || !validState(state) {
-			return fail("plan erase", cmpErr(err, "a malformed intake entry"))
+			return fail("plan erase", errors.New("a malformed intake entry"))
 		}
-		plan.Do("DEL", p+"signal:"+id)
+		key := p + "signal:" + id
+		plan.Check(redisops.Check{Kind: redisops.KindField, Key: key, Field: "state", Values: []string{state}})
+		plan.Do("DEL", key)
 		plan.Do("ZREM", p+"signals", id)
 		plan.Do("ZREM", p+"signals:"+state, id)
 	}
@@ -171,13 +187,6 @@ func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp
 	}
 	plan.Do("DEL", sp+"envelopes")
 	return nil
-}
-
-func cmpErr(err error, why string) error {
-	if err != nil {
-		return err
-	}
-	return errors.New(why)
 }
 
 // ListSignals returns one page of the cell's intake (of q.State, or every

@@ -241,7 +241,8 @@ func TestErasedComesBackUnlinkable(t *testing.T) {
 	c := newSubjectsCell(t)
 	nn := validNN("790822", 304)
 	subject := map[string]any{"national_number": nn}
-	old := c.entry(created(t, c.submit("ocmw", c.signal(subject, map[string]any{"signal_text": "before"})))).SubjectRef
+	before := c.signal(subject, map[string]any{"signal_text": "SECRET-before-erasure"})
+	old := c.entry(created(t, c.submit("ocmw", before))).SubjectRef
 	r := do(t, "DELETE", c.b.URL+"/v1/subjects/"+old, nil, "Authorization", "Bearer "+c.coord(), "LIVC-Purpose", "case_conference")
 	if r.Status != 204 {
 		t.Fatalf("erase: %d %s", r.Status, r.Body)
@@ -252,6 +253,13 @@ func TestErasedComesBackUnlinkable(t *testing.T) {
 	}
 	if r := c.get("ocmw", "case_conference", "/v1/subjects/"+old+"/card"); r.Status != 404 {
 		t.Fatalf("the old card: %d %s", r.Status, r.Body)
+	}
+	// The erased record's envelope is spent: a copy of it, from anyone,
+	// never becomes a record again (and so nobody's own submission).
+	for _, actor := range []string{"ocmw", "unizo"} {
+		if r := c.submit(actor, before); r.Status != 409 {
+			t.Fatalf("the erased signal's envelope again from %s: %d %s", actor, r.Status, r.Body)
+		}
 	}
 	obs := seal(t, c.recip, []byte(`{"fields":{"presence":"absent"},"observed_at":"2026-11-21T10:00:00Z"}`))
 	r = c.post("clb", "signal", "/v1/subjects/"+old+"/observations", "application/age", obs)
