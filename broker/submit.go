@@ -58,40 +58,46 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 	}
 	c.entry.Record = rec.ID
 	c.entry.Released = slices.Sorted(maps.Keys(fields)) // the names submitted, never values
-	err = c.write(ctx, maxReplans, func() (Write, error) {
-		// Planned afresh each time: another submission may have linked the
-		// person, given it a key or sent the same envelope meanwhile.
-		if err := s.unbound(ctx, c.cell.ID, digest); err != nil {
-			return nil, err
-		}
-		look, err := s.lookupSubject(ctx, c.cell.ID, aliases)
-		if err != nil {
-			return nil, err
-		}
-		w := RecordWrite{Livc: c.cell.ID, Ref: look.Ref, Aliases: aliases, Links: look.Links,
-			Month:  rec.ReceivedAt.Format("2006-01"),
-			Intake: &SignalEntry{ID: rec.ID, Source: rec.Source, ReceivedAt: rec.ReceivedAt, ObservedAt: rec.ObservedAt, State: SignalReceived},
-		}
-		c.entry.Reason = ""
-		if linksDisagree(look.Links) { // held: linked to nobody, under a ref of its own
-			w.Ref, w.Aliases, w.Links, look.Wrapped = NewSubjectRef(), nil, nil, nil
-			w.Intake.State = SignalHeld
-			c.entry.Reason = "held for the coordinator: its identifiers are linked to two different persons"
-		}
-		rec.SubjectRef, w.Intake.SubjectRef, c.entry.SubjectRef = w.Ref, w.Ref, w.Ref
-		w.Envelope = &EnvelopeBinding{Digest: digest, Submitter: c.actor.ID, Record: rec.ID, SubjectRef: w.Ref}
-		if w.Key, err = s.keyOrFresh(look.Wrapped); err != nil {
-			return nil, err
-		}
-		if w.Record, err = s.sealRecord(c.cell.ID, w.Key.Wrapped, rec); err != nil {
-			return nil, err
-		}
-		return s.c.Store.PlanRecord(ctx, w)
-	})
+	err = c.write(ctx, maxReplans, func() (Write, error) { return s.planSignal(ctx, c, &rec, aliases, digest) })
 	if err != nil {
 		return Receipt{}, err
 	}
 	return Receipt{ID: rec.ID}, nil
+}
+
+// planSignal plans storing rec, a signal about the person of aliases that
+// came in the envelope of digest: afresh at each attempt, since another
+// submission may have linked the person, given it a key or sent the same
+// envelope meanwhile. It sets rec's ref and the entry's: the person's, a
+// new one, or, when the aliases are linked to two different persons, a ref
+// of its own that no alias links to, the signal held for the coordinator.
+func (s *Service) planSignal(ctx context.Context, c *call, rec *Record, aliases []string, digest string) (Write, error) {
+	if err := s.unbound(ctx, c.cell.ID, digest); err != nil {
+		return nil, err
+	}
+	look, err := s.lookupSubject(ctx, c.cell.ID, aliases)
+	if err != nil {
+		return nil, err
+	}
+	w := RecordWrite{Livc: c.cell.ID, Ref: look.Ref, Aliases: aliases, Links: look.Links,
+		Month:  rec.ReceivedAt.Format("2006-01"),
+		Intake: &SignalEntry{ID: rec.ID, Source: rec.Source, ReceivedAt: rec.ReceivedAt, ObservedAt: rec.ObservedAt, State: SignalReceived},
+	}
+	c.entry.Reason = ""
+	if linksDisagree(look.Links) {
+		w.Ref, w.Aliases, w.Links, look.Wrapped = NewSubjectRef(), nil, nil, nil
+		w.Intake.State = SignalHeld
+		c.entry.Reason = "held for the coordinator: its identifiers are linked to two different persons"
+	}
+	rec.SubjectRef, w.Intake.SubjectRef, c.entry.SubjectRef = w.Ref, w.Ref, w.Ref
+	w.Envelope = &EnvelopeBinding{Digest: digest, Submitter: c.actor.ID, Record: rec.ID, SubjectRef: w.Ref}
+	if w.Key, err = s.keyOrFresh(look.Wrapped); err != nil {
+		return nil, err
+	}
+	if w.Record, err = s.sealRecord(c.cell.ID, w.Key.Wrapped, *rec); err != nil {
+		return nil, err
+	}
+	return s.c.Store.PlanRecord(ctx, w)
 }
 
 // linksDisagree reports whether the aliases of one signal are linked to two
