@@ -51,10 +51,15 @@ func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref strin
 	}
 	c.entry.Record = rec.ID
 	c.entry.Released = slices.Sorted(maps.Keys(obs.Fields)) // names, never values
+	// The first plan follows repost's check of the envelope.
+	replan := false
 	err = c.write(ctx, maxReplans, func() (Write, error) {
-		if err := s.unbound(ctx, c.cell.ID, digest); err != nil {
-			return nil, err
+		if replan {
+			if err := s.unbound(ctx, c.cell.ID, digest); err != nil {
+				return nil, err
+			}
 		}
+		replan = true
 		wrapped, err := s.dataKey(ctx, c.cell.ID, ref)
 		if err != nil {
 			return nil, err

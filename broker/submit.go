@@ -58,7 +58,12 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 	}
 	c.entry.Record = rec.ID
 	c.entry.Released = slices.Sorted(maps.Keys(fields)) // the names submitted, never values
-	err = c.write(ctx, maxReplans, func() (Write, error) { return s.planSignal(ctx, c, &rec, aliases, digest) })
+	// The first plan follows repost's check of the envelope.
+	replan := false
+	err = c.write(ctx, maxReplans, func() (Write, error) {
+		defer func() { replan = true }()
+		return s.planSignal(ctx, c, &rec, aliases, digest, replan)
+	})
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -68,12 +73,16 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 // planSignal plans storing rec, a signal about the person of aliases that
 // came in the envelope of digest: afresh at each attempt, since another
 // submission may have linked the person, given it a key or sent the same
-// envelope meanwhile. It sets rec's ref and the entry's: the person's, a
-// new one, or, when the aliases are linked to two different persons, a ref
-// of its own that no alias links to, the signal held for the coordinator.
-func (s *Service) planSignal(ctx context.Context, c *call, rec *Record, aliases []string, digest string) (Write, error) {
-	if err := s.unbound(ctx, c.cell.ID, digest); err != nil {
-		return nil, err
+// envelope meanwhile (a replan: then the envelope is checked again; the
+// plan holds only while it is unbound either way). It sets rec's ref and
+// the entry's: the person's, a new one, or, when the aliases are linked to
+// two different persons, a ref of its own that no alias links to, the
+// signal held for the coordinator.
+func (s *Service) planSignal(ctx context.Context, c *call, rec *Record, aliases []string, digest string, replan bool) (Write, error) {
+	if replan {
+		if err := s.unbound(ctx, c.cell.ID, digest); err != nil {
+			return nil, err
+		}
 	}
 	look, err := s.lookupSubject(ctx, c.cell.ID, aliases)
 	if err != nil {

@@ -35,7 +35,17 @@ func (s *Store) EnvelopeBinding(ctx context.Context, livc, digest string) (broke
 	if err != nil {
 		return broker.EnvelopeBinding{}, err
 	}
-	v, err := s.c.HGet(ctx, p+"envelopes", digest).Result()
+	// Every submission asks: through the cell's read pipeline, with the
+	// other reads of the hot path.
+	var cmd *redis.StringCmd
+	err = s.reads(p).run(ctx, nil, func(ctx context.Context, tx redis.Pipeliner) []redis.Cmder {
+		cmd = tx.HGet(ctx, p+"envelopes", digest)
+		return []redis.Cmder{cmd}
+	})
+	if err != nil {
+		return broker.EnvelopeBinding{}, fail("envelope binding", err)
+	}
+	v, err := cmd.Result()
 	if errors.Is(err, redis.Nil) {
 		return broker.EnvelopeBinding{}, broker.ErrNotFound
 	}
