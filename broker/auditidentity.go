@@ -63,7 +63,7 @@ func (s *Service) AuditReportByIdentity(ctx context.Context, req *Request, q Aud
 	ref, err := s.c.Store.FindSubject(ctx, c.cell.ID, aliases)
 	switch {
 	case isNotFound(err):
-		ref = s.c.Pseudonyms.SubjectRef(c.cell.ID, aliases[0])
+		ref = NewSubjectRef() // no entry is about it
 	case err != nil:
 		return ReportPage{}, c.fail(ctx, Wrap(KindUnavailable, err, "the store is unavailable"))
 	}

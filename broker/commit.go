@@ -61,6 +61,11 @@ type RecordWrite struct {
 	Source string
 	// Month, when set (YYYY-MM), counts the record as a signal of that month.
 	Month string
+	// Intake, for a signal, is its entry in the coordinator's intake.
+	Intake *SignalEntry
+	// Envelope, when set, binds the envelope the record came in to its
+	// submitter; the plan holds while the envelope is unbound.
+	Envelope *EnvelopeBinding
 }
 
 // KeyUse is the data key a write's sealed bytes are sealed under: the

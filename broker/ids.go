@@ -18,6 +18,11 @@ func NewID(prefix string) string {
 	return prefix + "_" + idEncoding.EncodeToString(b[:])
 }
 
+// NewSubjectRef returns the pseudonym of a person the broker links for the
+// first time: random, so that it says nothing of the person and a person
+// erased and signalled again gets one that cannot be linked to the old.
+func NewSubjectRef() string { return NewID("s") }
+
 // The forms of ids and names, checked by hand rather than by regexp (a card
 // read checks three; the regexps they implement are in ids_test.go, which
 // checks these against them):

@@ -64,3 +64,61 @@ func ValidNationalNumber(s string) bool {
 }
 
 func asciiDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// nationalNumberBirth returns what the 11 digits of a valid national number
+// say of the birth date: its year (the century from the check rule that
+// holds), and its month and day, 0 where the number leaves them unknown. A
+// month of 00 leaves month and day unknown, a day of 00 the day; a BIS
+// number's month is shifted by 20 or 40; a month or day outside the
+// calendar after that is unknown too, and 00.00.00 leaves the year unknown
+// as well (year 0). It never refuses: the number passed its check already.
+func nationalNumberBirth(nn string) (year, month, day int) {
+	num := func(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
+	yy, mm, dd := num(nn[0:2]), num(nn[2:4]), num(nn[4:6])
+	if yy == 0 && mm == 0 && dd == 0 {
+		return 0, 0, 0
+	}
+	year = 1900 + yy
+	var base int64
+	for _, c := range []byte(nn[:9]) {
+		base = base*10 + int64(c-'0')
+	}
+	if 97-base%97 != int64(num(nn[9:11])) {
+		year += 100 // only the rule of people born from 2000 on holds
+	}
+	if mm > 40 {
+		mm -= 40
+	} else if mm > 20 {
+		mm -= 20
+	}
+	if mm < 1 || mm > 12 {
+		return year, 0, 0
+	}
+	if dd < 1 || dd > 31 {
+		return year, mm, 0
+	}
+	return year, mm, dd
+}
+
+// birthContradicts reports whether a birth date (YYYY-MM-DD, checked)
+// contradicts the one the national number nn (11 digits, valid) encodes in
+// a part the number knows.
+func birthContradicts(nn, birth string) bool {
+	year, month, day := nationalNumberBirth(nn)
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	switch {
+	case year != 0 && num(birth[0:4]) != year:
+		return true
+	case month != 0 && num(birth[5:7]) != month:
+		return true
+	case day != 0 && num(birth[8:10]) != day:
+		return true
+	}
+	return false
+}

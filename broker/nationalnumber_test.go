@@ -1,6 +1,9 @@
 package broker
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestNormalizeNationalNumber(t *testing.T) {
 	tests := []struct {
@@ -81,4 +84,48 @@ func plainRuleHolds(digits string) bool {
 		base = base*10 + int64(c-'0')
 	}
 	return 97-base%97 == int64(digits[9]-'0')*10+int64(digits[10]-'0')
+}
+
+// A birth date given with a national number must agree with the date the
+// number encodes, in the parts it knows: the century from the check rule,
+// a month or day of 00 unknown, a BIS number's month shifted by 20 or 40.
+func TestBirthContradicts(t *testing.T) {
+	withCheck := func(first9 string, from2000 bool) string {
+		var base int64
+		for _, c := range first9 {
+			base = base*10 + int64(c-'0')
+		}
+		if from2000 {
+			base += 2_000_000_000
+		}
+		return fmt.Sprintf("%s%02d", first9, 97-base%97)
+	}
+	tests := []struct {
+		name, nn, birth string
+		want            bool
+	}{
+		{"the same date", "85073003328", "1985-07-30", false},
+		{"another day", "85073003328", "1985-07-31", true},
+		{"another month", "85073003328", "1985-08-30", true},
+		{"another century", "85073003328", "2085-07-30", true},
+		{"born from 2000 on", withCheck("050412123", true), "2005-04-12", false},
+		{"from 2000 on, read as 1900s", withCheck("050412123", true), "1905-04-12", true},
+		{"unknown month and day: the year only", withCheck("850000123", false), "1985-11-02", false},
+		{"unknown month and day, another year", withCheck("850000123", false), "1986-11-02", true},
+		{"unknown day", withCheck("850700123", false), "1985-07-02", false},
+		{"unknown day, another month", withCheck("850700123", false), "1985-06-02", true},
+		{"unknown date", withCheck("000000123", false), "1961-01-01", false},
+		{"BIS number, month + 20", withCheck("852730123", false), "1985-07-30", false},
+		{"BIS number, month + 40", withCheck("854730123", false), "1985-07-31", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !ValidNationalNumber(tt.nn) {
+				t.Fatalf("%s is not a valid number: the case proves nothing", tt.nn)
+			}
+			if got := birthContradicts(tt.nn, tt.birth); got != tt.want {
+				t.Fatalf("birthContradicts(%s, %s) = %v, want %v", tt.nn, tt.birth, got, tt.want)
+			}
+		})
+	}
 }

@@ -12,10 +12,12 @@ import (
 // identity field. The record is sealed under the person's data key and
 // merged into the card like any record, with its source and record id.
 //
-// Steps: authenticate, check the ref, open the envelope, validate, decide,
-// then one commit of the allow entry with the record, planned while the
-// person's data key is the one it is sealed under (the same 404 as
-// everywhere when the person is unknown or erased).
+// Steps, in the order of judgment: authenticate, the person (the same 404
+// as everywhere when unknown or erased), decide, open the envelope (an
+// envelope sent before answers the record it made to its submitter and
+// 409 to anyone else), validate, then one commit of the allow entry with
+// the record and the envelope's binding, planned while the person's data
+// key is the one it is sealed under.
 func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref string) (Receipt, error) {
 	c, err := s.begin(ctx, req, "observation.submit")
 	if err != nil {
@@ -25,20 +27,22 @@ func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref strin
 		return Receipt{}, c.fail(ctx, ErrNotFoundForRequester)
 	}
 	c.entry.SubjectRef = ref
-	envelope, err := c.body(ctx)
-	if err != nil {
-		return Receipt{}, err
-	}
-	plaintext, err := s.c.Envelopes.Open(envelope, s.c.MaxPlaintext)
-	if err != nil {
-		return Receipt{}, c.fail(ctx, Wrap(KindBadRequest, err, "the body is not an age envelope this broker can open"))
-	}
-	obs, err := ParseObservation(c.cell, plaintext, s.c.Now())
-	if err != nil {
+	if _, err := s.dataKey(ctx, c.cell.ID, ref); err != nil {
 		return Receipt{}, c.fail(ctx, err)
 	}
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return Receipt{}, err
+	}
+	plaintext, digest, err := s.openEnvelope(ctx, c)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if rc, done, err := s.repost(ctx, c, digest, ref); done {
+		return rc, err
+	}
+	obs, err := ParseObservation(c.cell, plaintext, s.c.Now())
+	if err != nil {
+		return Receipt{}, c.fail(ctx, err)
 	}
 	rec := Record{
 		ID: NewID("obs"), Kind: KindObservation, SubjectRef: ref,
@@ -47,20 +51,26 @@ func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref strin
 	}
 	c.entry.Record = rec.ID
 	c.entry.Released = slices.Sorted(maps.Keys(obs.Fields)) // names, never values
+	// The first plan follows repost's check of the envelope.
+	replan := false
 	err = c.write(ctx, maxReplans, func() (Write, error) {
-		wrapped, err := s.c.Store.ExistingDataKey(ctx, c.cell.ID, ref)
-		if isNotFound(err) { // never heard of, or erased
-			return nil, ErrNotFoundForRequester
+		if replan {
+			if err := s.unbound(ctx, c.cell.ID, digest); err != nil {
+				return nil, err
+			}
 		}
+		replan = true
+		wrapped, err := s.dataKey(ctx, c.cell.ID, ref)
 		if err != nil {
-			return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+			return nil, err
 		}
 		sealed, err := s.sealRecord(c.cell.ID, wrapped, rec)
 		if err != nil {
 			return nil, err
 		}
 		return s.c.Store.PlanRecord(ctx, RecordWrite{Livc: c.cell.ID, Ref: ref,
-			Key: KeyUse{Wrapped: wrapped}, Record: sealed, Source: rec.Source})
+			Key: KeyUse{Wrapped: wrapped}, Record: sealed, Source: rec.Source,
+			Envelope: &EnvelopeBinding{Digest: digest, Submitter: c.actor.ID, Record: rec.ID, SubjectRef: ref}})
 	})
 	if err != nil {
 		return Receipt{}, err
@@ -68,8 +78,21 @@ func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref strin
 	return Receipt{ID: rec.ID}, nil
 }
 
-// LookupAnswer is a hit or no-hit, and the person's subject ref either way
-// (the keyed pseudonym it has or would get): no data.
+// dataKey is the person's wrapped data key; a person never heard of or
+// erased is the requester's 404.
+func (s *Service) dataKey(ctx context.Context, livc, ref string) ([]byte, error) {
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, livc, ref)
+	switch {
+	case isNotFound(err):
+		return nil, ErrNotFoundForRequester
+	case err != nil:
+		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	return wrapped, nil
+}
+
+// LookupAnswer is a hit or no-hit: on a hit the person's subject ref, on a
+// no-hit a random one that names nobody. No data.
 type LookupAnswer struct {
 	SubjectRef string `json:"subject_ref"`
 	Known      bool   `json:"known"`
@@ -107,7 +130,9 @@ func (s *Service) Lookup(ctx context.Context, req *Request) (LookupAnswer, error
 	if len(aliases) == 0 {
 		return LookupAnswer{}, c.fail(ctx, Invalid("subject", "does not name a person"))
 	}
-	ans := LookupAnswer{SubjectRef: s.c.Pseudonyms.SubjectRef(c.cell.ID, aliases[0])}
+	// A no-hit answers a random pseudonym: it says nothing of the person,
+	// differs at each ask and is never the ref a later signal gets.
+	ans := LookupAnswer{SubjectRef: NewSubjectRef()}
 	ref, err := s.c.Store.FindSubject(ctx, c.cell.ID, aliases)
 	switch {
 	case err == nil:
@@ -117,7 +142,7 @@ func (s *Service) Lookup(ctx context.Context, req *Request) (LookupAnswer, error
 	}
 	if ans.Known {
 		if _, err := s.c.Store.ExistingDataKey(ctx, c.cell.ID, ref); isNotFound(err) {
-			ans.Known = false // erased: its records no longer open
+			ans = LookupAnswer{SubjectRef: NewSubjectRef()} // erased: its records no longer open
 		}
 	}
 	c.entry.SubjectRef = ans.SubjectRef

@@ -24,6 +24,12 @@ type Authenticator interface {
 // truncated or oversized payload.
 type EnvelopeOpener interface {
 	Open(envelope []byte, limit int64) ([]byte, error)
+	// Digest names an envelope Open accepted by what only its author could
+	// have made (the header's MAC and the payload), the same for its binary
+	// and armored forms and however it is re-encoded: a submission is bound
+	// to its submitter by it (EnvelopeBinding). An envelope Open refuses is
+	// an error.
+	Digest(envelope []byte) (string, error)
 }
 
 // Pseudonymizer turns identities into keyed pseudonyms, so that the store
@@ -33,8 +39,6 @@ type Pseudonymizer interface {
 	// person (national number; family name, given name and birth date), the
 	// strongest first. It returns none for an identity that names no one.
 	Aliases(livc string, id Identity) []string
-	// SubjectRef derives the person's public pseudonym from its first alias.
-	SubjectRef(livc string, alias string) string
 }
 
 // Sealer encrypts records at rest under a data key of their person, wrapped by
@@ -69,6 +73,13 @@ type Store interface {
 	Records(ctx context.Context, livc, ref string) ([]SealedRecord, error)
 	// HasRecord reports whether the subject has a record with that id.
 	HasRecord(ctx context.Context, livc, ref, id string) (bool, error)
+	// EnvelopeBinding returns what the envelope of that digest was
+	// submitted as, or ErrNotFound for an envelope never submitted.
+	EnvelopeBinding(ctx context.Context, livc, digest string) (EnvelopeBinding, error)
+	// ListSignals returns one page of the cell's intake, newest first, and
+	// the cursor of the next page ("" on the last). Its cost depends on
+	// the page, never on signals outside q's state.
+	ListSignals(ctx context.Context, q SignalQuery) ([]SignalEntry, string, error)
 
 	Case(ctx context.Context, livc, id string) (Case, error)
 	// ReadSubject returns what the card read needs about the subject (its

@@ -80,7 +80,9 @@ type Observation struct {
 //
 // All three keys are required and no other is accepted. The subject names
 // the person by national_number, by family_name, given_name and birth_date,
-// or by all four (see ParseLookup). observed_at lies from 1900 to at most
+// or by all four (see ParseLookup); a birth_date given with a national number
+// must agree with the date the number encodes, where it encodes one.
+// observed_at lies from 1900 to at most
 // MaxFutureSkew after now; it is returned in UTC. fields holds at least one
 // field of the cell's catalogue, each of its type, size and range; fields of
 // class identity such as an address are accepted, but not a subject key the
@@ -249,6 +251,11 @@ func parseSubject(cell *Cell, v any, now time.Time) (Identity, error) {
 	}
 	if err := checkSubjectForm(vals); err != nil {
 		return Identity{}, err
+	}
+	// A birth date the national number contradicts names two people at
+	// once: linking on it would join one person's records to another's.
+	if nn, birth := vals[keyNationalNumber], vals[keyBirthDate]; nn != "" && birth != "" && birthContradicts(nn, birth) {
+		return Identity{}, Invalid("subject."+keyBirthDate, "contradicts the birth date the national number encodes")
 	}
 	return Identity{
 		NationalNumber: vals[keyNationalNumber], FamilyName: vals[keyFamilyName],

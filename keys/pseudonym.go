@@ -3,7 +3,6 @@ package keys
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base32"
 	"encoding/binary"
 	"encoding/hex"
 	"strings"
@@ -13,20 +12,17 @@ import (
 	"github.com/livc/livc-broker/broker"
 )
 
-// Domains of the pseudonym HMACs. Changing one changes every pseudonym, so
-// they carry a version.
-const (
-	domainAlias      = "livc-broker/alias/v1"
-	domainSubjectRef = "livc-broker/subject-ref/v1"
-)
+// The domain of the alias HMACs. Changing it changes every alias, so it
+// carries a version. (A person's public pseudonym, its subject ref, is not
+// derived from anything: it is random, broker.NewSubjectRef, so that an
+// erased person signalled again cannot be linked to the old one.)
+const domainAlias = "livc-broker/alias/v1"
 
 // Alias kinds: the ways an identity names a person.
 const (
 	aliasNationalNumber = "national_number"
 	aliasNameBirth      = "name_birth_date"
 )
-
-var refEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // Aliases returns one keyed pseudonym per way id names the person: its
 // national number (digits only, so "85.07.30-033.28" and "85073003328" agree)
@@ -51,15 +47,6 @@ func (kr *Keyring) Aliases(livc string, id broker.Identity) []string {
 
 func (kr *Keyring) alias(livc, kind string, values ...string) string {
 	return hex.EncodeToString(kr.mac(domainAlias, append([]string{livc, kind}, values...)...))
-}
-
-// SubjectRef returns the public pseudonym of the person with that alias in
-// livc: "s_" and 26 lower-case base32 characters (128 bits) of an HMAC
-// keyed with the pseudonym secret, in a domain of its own. It reveals
-// nothing without the secret, not even a hash of the national number.
-func (kr *Keyring) SubjectRef(livc, alias string) string {
-	sum := kr.mac(domainSubjectRef, livc, alias)
-	return "s_" + strings.ToLower(refEncoding.EncodeToString(sum[:16]))
 }
 
 // mac is HMAC-SHA256 under the pseudonym secret of the domain and the parts,

@@ -89,7 +89,7 @@ purpose_ok if {
 # Actions, the purpose each is bound to, and who may do them.
 
 actions := {
-	"signal.submit", "observation.submit", "card.read", "case.create", "roster.change",
+	"signal.submit", "observation.submit", "signal.list", "card.read", "case.create", "roster.change",
 	"case.list", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
 	"stats.read", "subject.lookup", "subject.erase",
 } | audit_actions
@@ -107,6 +107,7 @@ action_purpose := object.union(
 	{
 		"signal.submit": "signal",
 		"observation.submit": "signal",
+		"signal.list": "case_conference",
 		"case.create": "case_conference",
 		"roster.change": "case_conference",
 		"case.transition": "case_conference",
@@ -165,6 +166,14 @@ action_ok if input.action in {"signal.submit", "observation.submit", "card.read"
 
 action_ok if {
 	input.action == "case.create"
+	coordinator
+}
+
+# The intake (every signal's pseudonym, source and state; no value) is the
+# coordinator's, who decides whether a signal becomes a dossier (README
+# rule 8).
+action_ok if {
+	input.action == "signal.list"
 	coordinator
 }
 
@@ -449,7 +458,7 @@ why_not contains "purpose_not_bound" if {
 }
 
 why_not contains "not_coordinator" if {
-	input.action in {"case.create", "roster.change"}
+	input.action in {"case.create", "roster.change", "signal.list"}
 	not coordinator
 }
 

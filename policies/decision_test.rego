@@ -118,6 +118,12 @@ cases := [
 	{"note": "signal: nothing in the matrix", "input": card("signal", "ocmw", true, true), "want": shown([])},
 	{"note": "audit_review by the privacy officer: no card", "input": card("audit_review", "dpo", true, true), "want": denied(["purpose_not_bound"])},
 	{"note": "audit_review: not even the own submissions", "input": card("audit_review", "dpo", false, false), "want": denied(["purpose_not_bound"])},
+	# signal.list: the coordinator's intake.
+	{"note": "coordinator reads the intake", "input": req("signal.list", "case_conference", "preventie"), "want": allowed},
+	{"note": "police cannot read the intake", "input": req("signal.list", "case_conference", "pz"), "want": denied(["not_coordinator"])},
+	{"note": "a submitter cannot read the intake under signal", "input": req("signal.list", "signal", "ocmw"), "want": denied(["not_coordinator", "purpose_not_bound"])},
+	{"note": "intake under signal, even for the coordinator", "input": req("signal.list", "signal", "preventie"), "want": denied(["purpose_not_bound"])},
+
 	# case.create.
 	{"note": "coordinator creates a case", "input": req("case.create", "case_conference", "preventie"), "want": allowed},
 	{"note": "police cannot create a case", "input": req("case.create", "case_conference", "pz"), "want": denied(["not_coordinator"])},

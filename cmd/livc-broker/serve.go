@@ -314,6 +314,8 @@ func (o keyringOpener) Open(env []byte, limit int64) ([]byte, error) {
 	return envelope.NewOpener(o.kr.Identities()...).Open(env, limit)
 }
 
+func (keyringOpener) Digest(env []byte) (string, error) { return envelope.Digest(env) }
+
 // setGCPercent sets the collector's target, unless GOGC is in the
 // environment: an operator's GOGC wins over the flag's default.
 func setGCPercent(percent int, log *slog.Logger) {

@@ -68,7 +68,7 @@ func TestAgainstRealBroker(t *testing.T) {
 			var out bytes.Buffer
 			o := options{
 				Scenario: tt.scenario, Broker: bin, Concurrency: 4, Requests: 300, Duration: 20 * time.Second,
-				Persons: 5, Envelopes: 40, Recipient: "x25519", Out: t.TempDir(),
+				Persons: 5, Envelopes: 700, Recipient: "x25519", Out: t.TempDir(), // each envelope sent once
 			}
 			if err := runMain(context.Background(), o, &out); err != nil {
 				t.Fatalf("%v\n%s", err, out.String())

@@ -76,7 +76,7 @@ func main() {
 	flag.DurationVar(&o.Duration, "d", 10*time.Second, "at most this long per measured run (soak default 5m)")
 	flag.IntVar(&o.Persons, "persons", 125, "persons seeded before the run, 8 records each")
 	flag.IntVar(&o.BigPersons, "big-persons", 125_000, "scale: persons stored for the large case, 8 records each")
-	flag.IntVar(&o.Envelopes, "envelopes", 20_000, "submit: signals sealed before the run (reused in turn)")
+	flag.IntVar(&o.Envelopes, "envelopes", 20_000, "submit and compare: signals sealed before the run, each sent once (a submission run stops at the last; a repeat would be answered 200 without a write)")
 	flag.StringVar(&o.Recipient, "recipient", "hybrid", "submit: seal to the broker's hybrid (post-quantum, livcctl's default) or x25519 recipient")
 	flag.BoolVar(&o.Pprof, "pprof", false, "start the broker with --pprof and save a CPU profile of each measured broker run in -out")
 	flag.StringVar(&o.Out, "out", "", "folder for logs and profiles; default a temporary one, removed unless -pprof or -keep")

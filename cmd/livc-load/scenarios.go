@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"filippo.io/age"
@@ -20,8 +21,12 @@ type target struct {
 	pz     []string // tokens of police officers (on every seeded roster)
 	ocmw   []string // tokens of social workers
 	dpo    []string // a token of the privacy officer (not with -url)
+	coord  []string // a token of the coordinator, who reads the intake (not with -url)
 	refs   []string // seeded persons
 	envs   [][]byte // sealed signals, one new person each
+	// sent counts the submissions, so that each envelope is sent once
+	// (one sent again is its submitter's repeat: 200, nothing stored).
+	sent atomic.Int64
 }
 
 // pick spreads request i over n items without shared state.
@@ -35,9 +40,11 @@ func (t *target) card(ctx context.Context, i int) int {
 	return send(t.client, req)
 }
 
-// submit posts a sealed signal as a social worker.
+// submit posts the next sealed signal as a social worker; past the last,
+// they are sent again in turn, and answered as repeats.
 func (t *target) submit(ctx context.Context, i int) int {
-	req, _ := http.NewRequestWithContext(ctx, "POST", t.url+"/v1/signals", bytes.NewReader(t.envs[i%len(t.envs)]))
+	n := int(t.sent.Add(1)-1) % len(t.envs)
+	req, _ := http.NewRequestWithContext(ctx, "POST", t.url+"/v1/signals", bytes.NewReader(t.envs[n]))
 	req.Header.Set("Authorization", bearer(t.ocmw, i))
 	req.Header.Set("LIVC-Purpose", "signal")
 	req.Header.Set("Content-Type", "application/age")

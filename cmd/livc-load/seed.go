@@ -77,7 +77,7 @@ func (s *seeder) seed(ctx context.Context, from, to, workers int) (time.Duration
 // one seeds the i-th person and returns its subject ref.
 func (s *seeder) one(ctx context.Context, i int) (string, error) {
 	aliases := s.kr.Aliases(s.livc, person(i))
-	ref, err := s.store.LinkSubject(ctx, s.livc, aliases, s.kr.SubjectRef(s.livc, aliases[0]))
+	ref, err := s.store.LinkSubject(ctx, s.livc, aliases, broker.NewSubjectRef())
 	if err != nil {
 		return "", err
 	}

@@ -106,6 +106,9 @@ func (e *env) soakMeasure(ctx context.Context, o options, w io.Writer) (soakFind
 	acks, bad := s.receipts()
 	f.acks, f.badReceipts = len(acks), bad
 	t0 = time.Now()
+	if err := e.t.refsFromIntake(ctx, acks); err != nil {
+		return f, err
+	}
 	f.rb = e.t.readBack(ctx, acks, o.Concurrency)
 	fmt.Fprintf(w, "read back %d acknowledged writes of %d persons in %.1fs: %d lost (%d cards not readable)\n",
 		len(acks), f.rb.persons, time.Since(t0).Seconds(), f.rb.lost, f.rb.unreadable)

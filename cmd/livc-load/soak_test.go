@@ -137,16 +137,16 @@ func TestReadBack(t *testing.T) {
 	}))
 	defer srv.Close()
 	tg := &target{url: srv.URL, client: newClient(4), ocmw: []string{"t"}}
-	ack := func(ref, id string) broker.Receipt { return broker.Receipt{ID: id, SubjectRef: ref} }
+	mk := func(ref, id string) ack { return ack{ID: id, Ref: ref} }
 	tests := []struct {
 		name string
-		acks []broker.Receipt
+		acks []ack
 		want readBackResult
 	}{
-		{"every record on its card", []broker.Receipt{ack("s_full", "sig_1"), ack("s_full", "sig_2")}, readBackResult{persons: 1}},
-		{"a record missing", []broker.Receipt{ack("s_full", "sig_1"), ack("s_short", "sig_3"), ack("s_short", "sig_4")}, readBackResult{persons: 2, lost: 1}},
-		{"a card not found", []broker.Receipt{ack("s_gone", "sig_6"), ack("s_gone", "sig_7")}, readBackResult{persons: 1, lost: 2, unreadable: 1}},
-		{"the card of another person", []broker.Receipt{ack("s_other", "sig_5")}, readBackResult{persons: 1, lost: 1, unreadable: 1}},
+		{"every record on its card", []ack{mk("s_full", "sig_1"), mk("s_full", "sig_2")}, readBackResult{persons: 1}},
+		{"a record missing", []ack{mk("s_full", "sig_1"), mk("s_short", "sig_3"), mk("s_short", "sig_4")}, readBackResult{persons: 2, lost: 1}},
+		{"a card not found", []ack{mk("s_gone", "sig_6"), mk("s_gone", "sig_7")}, readBackResult{persons: 1, lost: 2, unreadable: 1}},
+		{"the card of another person", []ack{mk("s_other", "sig_5")}, readBackResult{persons: 1, lost: 1, unreadable: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,9 +19,13 @@ import (
 type soakRun struct {
 	t           *target
 	mu          sync.Mutex
-	acks        []broker.Receipt
+	acks        []ack
 	badReceipts atomic.Int64
 }
+
+// ack is an acknowledged submission: its signal id, and the pseudonym of
+// its person once the coordinator's intake has told it (refsFromIntake).
+type ack struct{ ID, Ref string }
 
 // op is the soak's mix for requests numbered from base: of every ten, one
 // dossier list, two submissions (each with an envelope of its own, see
@@ -41,8 +45,8 @@ func (s *soakRun) op(base int) op {
 }
 
 // submit posts the j-th sealed signal as a social worker and keeps the
-// receipt of a 201; a 201 without an id and a subject ref is counted as a
-// bad receipt, since nothing could be read back.
+// receipt of a 201; a 201 without an id is counted as a bad receipt, since
+// nothing could be read back.
 func (s *soakRun) submit(ctx context.Context, j int) int {
 	t := s.t
 	req, _ := http.NewRequestWithContext(ctx, "POST", t.url+"/v1/signals", bytes.NewReader(t.envs[j%len(t.envs)]))
@@ -54,21 +58,48 @@ func (s *soakRun) submit(ctx context.Context, j int) int {
 		return status
 	}
 	var rc broker.Receipt
-	if err := json.Unmarshal(body, &rc); err != nil || rc.ID == "" || rc.SubjectRef == "" {
+	if err := json.Unmarshal(body, &rc); err != nil || rc.ID == "" {
 		s.badReceipts.Add(1)
 		return status
 	}
 	s.mu.Lock()
-	s.acks = append(s.acks, rc)
+	s.acks = append(s.acks, ack{ID: rc.ID})
 	s.mu.Unlock()
 	return status
 }
 
 // receipts returns the acknowledged submissions and the bad receipts.
-func (s *soakRun) receipts() ([]broker.Receipt, int) {
+func (s *soakRun) receipts() ([]ack, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]broker.Receipt(nil), s.acks...), int(s.badReceipts.Load())
+	return append([]ack(nil), s.acks...), int(s.badReceipts.Load())
+}
+
+// refsFromIntake fills in the pseudonym of each acknowledged signal from
+// the coordinator's intake (a submission answers its id only); a signal the
+// intake does not list keeps none, and its card cannot be read back.
+func (t *target) refsFromIntake(ctx context.Context, acks []ack) error {
+	refs := map[string]string{}
+	for cursor := ""; ; {
+		req, _ := http.NewRequestWithContext(ctx, "GET", t.url+"/v1/signals?limit=1000&cursor="+url.QueryEscape(cursor), nil)
+		req.Header.Set("Authorization", bearer(t.coord, 0))
+		req.Header.Set("LIVC-Purpose", "case_conference")
+		status, body := sendRead(t.client, req)
+		var page broker.SignalPage
+		if status != http.StatusOK || json.Unmarshal(body, &page) != nil {
+			return fmt.Errorf("the intake answered %d", status)
+		}
+		for _, e := range page.Items {
+			refs[e.ID] = e.SubjectRef
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	for i := range acks {
+		acks[i].Ref = refs[acks[i].ID]
+	}
+	return nil
 }
 
 // sendRead does req and returns its status and up to 1 MiB of its body
@@ -97,14 +128,14 @@ type readBackResult struct {
 // as a social worker (shown back what its organisation submitted) under
 // case_conference, with workers concurrent readers, and counts the records
 // missing from it.
-func (t *target) readBack(ctx context.Context, acks []broker.Receipt, workers int) readBackResult {
+func (t *target) readBack(ctx context.Context, acks []ack, workers int) readBackResult {
 	byRef := map[string][]string{}
 	var refs []string
 	for _, a := range acks {
-		if _, seen := byRef[a.SubjectRef]; !seen {
-			refs = append(refs, a.SubjectRef)
+		if _, seen := byRef[a.Ref]; !seen {
+			refs = append(refs, a.Ref)
 		}
-		byRef[a.SubjectRef] = append(byRef[a.SubjectRef], a.ID)
+		byRef[a.Ref] = append(byRef[a.Ref], a.ID)
 	}
 	var (
 		mu   sync.Mutex

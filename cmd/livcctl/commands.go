@@ -100,7 +100,7 @@ func cmdSubmit(env *cliEnv, args []string) error {
 	cf.register(fs, broker.PurposeSignal)
 	armor := fs.Bool("armor", false, "send the envelope ASCII-armored")
 	classic := fs.Bool("x25519", false, "encrypt to the broker's X25519 recipient instead of its post-quantum one")
-	quiet := fs.Bool("q", false, "print only the signal id and the subject ref, separated by a space")
+	quiet := fs.Bool("q", false, "print only the signal id (the coordinator finds its person in the intake: livcctl signals)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func cmdSubmit(env *cliEnv, args []string) error {
 		if err := json.Unmarshal(body, &rc); err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(env.stdout, rc.ID, rc.SubjectRef)
+		_, err = fmt.Fprintln(env.stdout, rc.ID)
 		return err
 	}
 	return printJSON(env.stdout, body)

@@ -24,6 +24,8 @@ Usage:
   livcctl dev [flags]                 write a dev signing key, a JWKS and a token per actor of a cell
   livcctl keygen [flags]              make an age identity for an actor and print its recipient
   livcctl submit [flags] FILE         encrypt a signal (JSON) to the broker here, and send it
+  livcctl signals [flags]             the coordinator's intake: every signal, newest first, with its
+                                      person's pseudonym and state (--state S, --signal ID, -q)
   livcctl card [flags] REF            read the information card of a person
   livcctl cases create [flags]        register a dossier (coordinator)
   livcctl cases roster [flags] ID ACTOR...  set a dossier's roster (coordinator)
@@ -65,6 +67,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdKeygen(env, args[1:])
 	case "submit":
 		err = cmdSubmit(env, args[1:])
+	case "signals", "intake":
+		err = cmdSignals(env, args[1:])
 	case "card":
 		err = cmdCard(env, args[1:])
 	case "cases":

@@ -34,7 +34,7 @@ func (f *fakeKeysBroker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.envelopes = append(f.envelopes, b)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
-		io.WriteString(w, `{"id":"sig_x","subject_ref":"s_x"}`)
+		io.WriteString(w, `{"id":"sig_x"}`)
 	default:
 		http.NotFound(w, r)
 	}

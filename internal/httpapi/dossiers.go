@@ -46,7 +46,8 @@ func (g *gateway) dossierRoutes(e *gin.Engine) {
 	}))
 	e.POST("/v1/subjects/:ref/observations", func(ctx *gin.Context) {
 		req := g.withBody(ctx, MediaAge, "application/octet-stream", "text/plain")
-		g.reply(ctx, http.StatusCreated)(g.b.SubmitObservation(ctx, req, ctx.Param("ref")))
+		rc, err := g.b.SubmitObservation(ctx, req, ctx.Param("ref"))
+		g.reply(ctx, receiptStatus(rc))(rc, err)
 	})
 	e.POST("/v1/subjects/lookup", func(ctx *gin.Context) {
 		req := g.withBody(ctx, MediaAge, "application/octet-stream", "text/plain")

@@ -24,7 +24,27 @@ func (g *gateway) submitSignal(ctx *gin.Context) {
 		g.problem(ctx, err)
 		return
 	}
-	g.answer(ctx, http.StatusCreated, rc)
+	g.answer(ctx, receiptStatus(rc), rc)
+}
+
+// receiptStatus is 201 for a record just made, 200 for the record an
+// envelope sent again by its submitter made before.
+func receiptStatus(rc broker.Receipt) int {
+	if rc.Repeat {
+		return http.StatusOK
+	}
+	return http.StatusCreated
+}
+
+// listSignals answers the coordinator's intake; the pipeline checks the
+// query after the decision.
+func (g *gateway) listSignals(ctx *gin.Context) {
+	page, err := g.b.ListSignals(ctx, request(ctx), ctx.Query("state"), ctx.Query("cursor"), ctx.Query("limit"))
+	if err != nil {
+		g.problem(ctx, err)
+		return
+	}
+	g.answer(ctx, http.StatusOK, page)
 }
 
 func (g *gateway) readCard(ctx *gin.Context) {

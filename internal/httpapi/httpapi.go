@@ -26,6 +26,7 @@ type Broker interface {
 	Ready(ctx context.Context) error
 	SealAnswer(req *broker.Request, body []byte) ([]byte, error)
 	SubmitSignal(ctx context.Context, req *broker.Request) (broker.Receipt, error)
+	ListSignals(ctx context.Context, req *broker.Request, state, cursor, limit string) (broker.SignalPage, error)
 	ReadCard(ctx context.Context, req *broker.Request, ref string) (broker.Card, error)
 	CreateCase(ctx context.Context, req *broker.Request) (broker.Case, error)
 	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
@@ -104,6 +105,7 @@ func New(b Broker, c Conf) http.Handler {
 	e.GET("/openapi.json", g.openapi)
 	e.GET("/v1/keys", func(ctx *gin.Context) { writeJSON(ctx, http.StatusOK, b.PublicKeys()) })
 	e.POST("/v1/signals", g.submitSignal)
+	e.GET("/v1/signals", g.listSignals)
 	e.GET("/v1/subjects/:ref/card", g.readCard)
 	e.DELETE("/v1/subjects/:ref", g.eraseSubject)
 	e.POST("/v1/cases", g.createCase)

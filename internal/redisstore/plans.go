@@ -29,10 +29,11 @@ func stale(why string) error {
 }
 
 // PlanRecord plans storing a sealed record: for a signal, linking its
-// aliases (as LinkSubject does) and counting it; storing a fresh data key;
-// the record and its place in the order. It holds while the aliases stand as
-// read, the data key is the one the record is sealed under (or still absent
-// for a fresh one) and the record id is unused (else a conflict).
+// aliases (as LinkSubject does), counting it and its intake entry; storing
+// a fresh data key; the record and its place in the order; the binding of
+// its envelope. It holds while the aliases stand as read, the data key is
+// the one the record is sealed under (or still absent for a fresh one), the
+// envelope is unbound and the record id is unused (else a conflict).
 func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Write, error) {
 	p, err := cellPrefix(w.Livc)
 	if err != nil {
@@ -73,6 +74,16 @@ func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Wr
 				return nil, errors.New("redisstore: plan record: invalid source")
 			}
 			plan.Do("HINCRBY", p+"stats:signals:source", w.Month+"/"+w.Source, "1")
+		}
+	}
+	if w.Envelope != nil {
+		if err := planEnvelope(plan, p, sp, *w.Envelope); err != nil {
+			return nil, err
+		}
+	}
+	if w.Intake != nil {
+		if err := planIntake(plan, p, *w.Intake); err != nil {
+			return nil, err
 		}
 	}
 	return plan, plan.Validate()
@@ -128,9 +139,10 @@ func planKey(plan *redisops.Plan, sp string, key broker.KeyUse) {
 }
 
 // PlanCreateCase plans a new dossier: the document, its creation sequence
-// and index entry, its subject's set, its roster index and counts. It holds
-// while the id is unused (else a conflict) and every signal it names is
-// still stored.
+// and index entry, its subject's set, its roster index and counts, and its
+// signals moved to in_dossier in the intake. It holds while the id is
+// unused (else a conflict), every signal it names is still stored and in
+// the intake state it was read in.
 func (s *Store) PlanCreateCase(ctx context.Context, c broker.Case) (broker.Write, error) {
 	p, key, err := caseKeys(c)
 	if err != nil {
@@ -157,6 +169,9 @@ func (s *Store) PlanCreateCase(ctx context.Context, c broker.Case) (broker.Write
 	}
 	for _, f := range countsOf(c) {
 		plan.Do("HINCRBY", p+"stats:cases", f, "1")
+	}
+	if err := s.planIntoDossier(ctx, plan, p, c.ID, c.SignalIDs); err != nil {
+		return nil, err
 	}
 	return plan, plan.Validate()
 }
@@ -228,9 +243,11 @@ func countsOf(c broker.Case) [3]string {
 // PlanErase plans erasing a person as EraseSubject does: the data key,
 // records, record order, source index, alias set and dossier set deleted,
 // every alias still linked to ref unlinked, and every dossier about the
-// person deleted with its index entries and counts (eraseDossiers). It
-// holds while the data key, the alias set, the sources and each dossier
-// are as read. It returns the data key the plan deletes, or
+// person deleted with its index entries and counts (eraseDossiers);
+// besides, their signals leave the intake and their envelopes stay spent
+// (planForgetIntake). It holds while the data key, the alias set, the
+// sources and each dossier are as read. It returns the data key the plan
+// deletes, or
 // broker.ErrNotFound when the person has nothing stored.
 func (s *Store) PlanErase(ctx context.Context, livc, ref string) (broker.Write, []byte, error) {
 	p, err := cellPrefix(livc)
@@ -291,6 +308,9 @@ func (s *Store) PlanErase(ctx context.Context, livc, ref string) (broker.Write, 
 	}
 	if err := eraseDossiers(plan, p, sp, ncases.Val(), dossiers); err != nil {
 		return nil, nil, fail("plan erase", err)
+	}
+	if err := s.planForgetIntake(ctx, plan, p, sp); err != nil {
+		return nil, nil, err
 	}
 	for _, k := range []string{"datakey", "records", "record-ids", "aliases", "sources", "indexed", "cases"} {
 		plan.Do("DEL", sp+k)

@@ -22,6 +22,8 @@
 //	livc:{livc:<cell>}:stats:signals            hash   YYYY-MM -> signals received that month
 //	livc:{livc:<cell>}:stats:signals:source     hash   YYYY-MM/<actor> -> that actor's signals of the month (kept since
 //	                                                   the stats left the requester's own out; older months have none)
+//	livc:{livc:<cell>}:signal:<id>, signals…    the coordinator's intake (intake.go)
+//	livc:{livc:<cell>}:envelopes                hash   envelope digest -> its submitter, record and ref, or "spent" (intake.go)
 //
 // Keys and values hold pseudonyms only: aliases and subject refs arrive
 // already keyed (HMAC) from the caller, dossiers name their subject by ref,

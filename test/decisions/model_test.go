@@ -25,7 +25,7 @@ var states = []string{"registration", "formation", "weighing", "approach", "eval
 
 // generatedActions are the actions whose rows the model writes.
 var generatedActions = []string{
-	"signal.submit", "observation.submit", "case.create", "roster.change", "case.transition",
+	"signal.submit", "observation.submit", "signal.list", "case.create", "roster.change", "case.transition",
 	"case.priority", "task.assign", "task.report", "stats.read", "subject.lookup", "subject.erase", "audit.read",
 }
 
@@ -97,6 +97,9 @@ func (m *cellModel) allowed(r row) bool {
 	switch r.Action {
 	case "signal.submit", "observation.submit":
 		return use("signal") // any actor records a signal or the person's presence
+	case "signal.list":
+		// The intake is the coordinator's, who takes signals into dossiers.
+		return use("case_conference") && m.coordinator(id)
 	case "case.create":
 		return use("case_conference") && m.coordinator(id)
 	case "roster.change":

@@ -154,7 +154,8 @@ func (w *world) readOffRoster(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("signal: %d %s", r.Status, r.Body)
 	}
-	ref, sig := jsonField(t, r.Body, "subject_ref"), jsonField(t, r.Body, "id")
+	sig := jsonField(t, r.Body, "id")
+	ref := w.refOf(sig)
 	body, _ := json.Marshal(map[string]any{"subject_ref": ref, "signal_ids": []string{sig}, "category": "radicalisation"})
 	if r := w.send("POST", "preventie", "case_conference", "/v1/cases", "application/json", body); r.Status != 201 {
 		t.Fatalf("dossier: %d %s", r.Status, r.Body)

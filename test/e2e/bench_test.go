@@ -31,14 +31,9 @@ func newBenchBroker(b *testing.B) *benchBroker {
 		plain, _ := json.Marshal(map[string]any{"subject": s.subject, "observed_at": "2026-11-20T09:30:00Z", "fields": s.fields})
 		r := do(b, "POST", br.URL+"/v1/signals", seal(b, bb.recip, plain),
 			"Authorization", "Bearer "+iss.token(b, m.Livc, s.actor), "LIVC-Purpose", "signal", "Content-Type", "application/age")
-		var rc struct {
-			ID  string `json:"id"`
-			Ref string `json:"subject_ref"`
-		}
-		r.json(b, &rc)
-		bb.ref = rc.Ref
-		sigs = append(sigs, rc.ID)
+		sigs = append(sigs, jsonField(b, r.Body, "id"))
 	}
+	bb.ref = refOf(b, br.URL, iss.token(b, m.Livc, "preventie"), sigs[0])
 	coord := []string{"Authorization", "Bearer " + iss.token(b, m.Livc, "preventie"), "LIVC-Purpose", "case_conference", "Content-Type", "application/json"}
 	r := do(b, "POST", br.URL+"/v1/cases", []byte(fmt.Sprintf(`{"subject_ref":%q,"signal_ids":[%q],"category":"radicalisation"}`, bb.ref, sigs[0])), coord...)
 	id := jsonField(b, r.Body, "id")

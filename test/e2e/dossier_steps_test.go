@@ -70,7 +70,8 @@ func (w *world) closeFromWeighing(t *testing.T) {
 		if r.Status != 201 {
 			t.Fatalf("%s submits about the second person: %d %s", s.actor, r.Status, r.Body)
 		}
-		sigs[s.actor], ref = jsonField(t, r.Body, "id"), jsonField(t, r.Body, "subject_ref")
+		sigs[s.actor] = jsonField(t, r.Body, "id")
+		ref = w.refOf(sigs[s.actor])
 	}
 	if ref == w.ref {
 		t.Fatal("the second person linked to the first")

@@ -76,6 +76,28 @@ func TestDurability(t *testing.T) {
 		}
 		return resp.StatusCode, resp.Header, b
 	}
+	coordinator := "Bearer " + iss.token(t, m.Livc, "preventie")
+	// refNow asks the coordinator's intake, newest first, for the pseudonym
+	// of signal id ("" when it cannot tell now: a submission answers its
+	// id only).
+	refNow := func(base, id string) string {
+		r, _ := http.NewRequest("GET", base+"/v1/signals?limit=100", nil)
+		r.Header.Set("Authorization", coordinator)
+		r.Header.Set("LIVC-Purpose", "case_conference")
+		status, _, body := send(r)
+		var page struct {
+			Items []intakeEntry `json:"items"`
+		}
+		if status != 200 || json.Unmarshal(body, &page) != nil {
+			return ""
+		}
+		for _, e := range page.Items {
+			if e.ID == id {
+				return e.SubjectRef
+			}
+		}
+		return ""
+	}
 	for w := range 4 {
 		wg.Add(1)
 		go func() {
@@ -100,15 +122,15 @@ func TestDurability(t *testing.T) {
 				status, h, body := send(r)
 				if status == 201 {
 					var rc struct {
-						ID         string `json:"id"`
-						SubjectRef string `json:"subject_ref"`
+						ID string `json:"id"`
 					}
 					if err := json.Unmarshal(body, &rc); err != nil || rc.ID == "" {
 						t.Errorf("201 without a receipt: %s", body)
 						return
 					}
+					ref := refNow(base, rc.ID)
 					mu.Lock()
-					acks = append(acks, ack{actor, rc.ID, rc.SubjectRef, marker, h.Get("X-Audit-Id")})
+					acks = append(acks, ack{actor, rc.ID, ref, marker, h.Get("X-Audit-Id")})
 					mu.Unlock()
 				} else if status != 0 && status != 503 {
 					t.Errorf("submission answered %d: %s", status, body)
@@ -120,7 +142,7 @@ func TestDurability(t *testing.T) {
 					a = acks[int(i)%len(acks)]
 				}
 				mu.Unlock()
-				if a.id != "" {
+				if a.ref != "" {
 					r, _ := http.NewRequest("GET", base+"/v1/subjects/"+url.PathEscape(a.ref)+"/card", nil)
 					r.Header.Set("Authorization", tokens[a.actor])
 					r.Header.Set("LIVC-Purpose", "case_conference")
@@ -166,7 +188,15 @@ func TestDurability(t *testing.T) {
 	if len(acks) < 20 || refused.Load() == 0 {
 		t.Fatalf("%d signals acknowledged, %d refused while Redis was down: the test proves too little", len(acks), refused.Load())
 	}
+	refs := map[string]string{}
+	for _, e := range intake(t, b.URL, iss.token(t, m.Livc, "preventie"), "") {
+		refs[e.ID] = e.SubjectRef
+	}
 	for _, a := range acks {
+		if a.ref != "" && refs[a.id] != a.ref {
+			t.Errorf("signal %s was about %s, the intake now says %s", a.id, a.ref, refs[a.id])
+		}
+		a.ref = refs[a.id]
 		r := do(t, "GET", b.URL+"/v1/subjects/"+a.ref+"/card", nil,
 			"Authorization", tokens[a.actor], "LIVC-Purpose", "case_conference")
 		if r.Status != 200 {

@@ -110,9 +110,9 @@ func TestEnvelopesAndScan(t *testing.T) {
 			t.Fatalf("submit: %d %s", r.Status, r.Body)
 		}
 		var rc struct {
-			SubjectRef string `json:"subject_ref"`
+			SubjectRef string
 		}
-		r.json(t, &rc)
+		rc.SubjectRef = refOf(t, b.URL, iss.token(t, m.Livc, "preventie"), jsonField(t, r.Body, "id"))
 		card := do(t, "GET", b.URL+"/v1/subjects/"+rc.SubjectRef+"/card", nil, "Authorization", "Bearer "+iss.token(t, m.Livc, "pz"),
 			"LIVC-Purpose", "case_conference", "Accept", "application/age")
 		if card.Status != 200 || card.Header.Get("Content-Type") != "application/age" {

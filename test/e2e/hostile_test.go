@@ -72,10 +72,11 @@ func TestHostileInput(t *testing.T) {
 	}
 	var seed struct {
 		ID  string `json:"id"`
-		Ref string `json:"subject_ref"`
+		Ref string
 	}
 	r.json(t, &seed)
 	coord := iss.token(t, m.Livc, "preventie")
+	seed.Ref = refOf(t, b.URL, coord, seed.ID)
 	r = do(t, "POST", b.URL+"/v1/cases", []byte(`{"subject_ref":"`+seed.Ref+`","signal_ids":["`+seed.ID+`"],"category":"radicalisation"}`),
 		"Authorization", "Bearer "+coord, "LIVC-Purpose", "case_conference", "Content-Type", "application/json")
 	if r.Status != 201 {
@@ -413,7 +414,8 @@ func hostileRequests(t *testing.T, livc string, iss *issuerKey, ref, sigID, case
 		{name: "path: case id not well-formed", method: "PUT", path: "/v1/cases/case_x/roster", token: coord, purpose: cc, ctype: js, body: []byte(`{"actors":["pz"]}`), want: 404},
 		{name: "path: unknown case id", method: "PUT", path: "/v1/cases/case_" + strings.Repeat("a", 26) + "/roster", token: coord, purpose: cc, ctype: js, body: []byte(`{"actors":["pz"]}`), want: 404},
 		{name: "method: DELETE on signals", method: "DELETE", want: 405},
-		{name: "method: GET on signals", method: "GET", want: 405},
+		{name: "method: PATCH on signals", method: "PATCH", want: 405},
+		{name: "intake: a submitter reads it", method: "GET", want: 403}, // GET /v1/signals is the coordinator's intake
 		{name: "method: PUT on a card", method: "PUT", path: card(ref), token: pz, purpose: cc, want: 405},
 		{name: "route: unknown under /v1", method: "GET", path: "/v1/secrets", token: pz, purpose: cc, want: 404},
 		{name: "case: unknown field", method: "POST", path: "/v1/cases", token: coord, purpose: cc, ctype: js, body: caseBody(`{` + okCase + `,"priority":1}`), want: 422},

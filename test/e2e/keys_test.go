@@ -30,7 +30,7 @@ func submitPeople(t *testing.T, b *brokerProc, iss *issuerKey, livc, recipient s
 		if r.Status != 201 {
 			t.Fatalf("submit: %d %s", r.Status, r.Body)
 		}
-		p.ref = jsonField(t, r.Body, "subject_ref")
+		p.ref = refOf(t, b.URL, iss.token(t, livc, "preventie"), jsonField(t, r.Body, "id"))
 	}
 }
 

@@ -41,7 +41,8 @@ func TestOneTransactionPerWrite(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("first submission: %d %s", r.Status, r.Body)
 	}
-	ref, sig := jsonField(t, r.Body, "subject_ref"), jsonField(t, r.Body, "id")
+	sig := jsonField(t, r.Body, "id")
+	ref := refOf(t, b.URL, iss.token(t, m.Livc, "preventie"), sig)
 	r = coord("POST", "/v1/cases", fmt.Sprintf(`{"subject_ref":%q,"signal_ids":[%q],"category":"radicalisation"}`, ref, sig))
 	if r.Status != 201 {
 		t.Fatalf("dossier: %d %s", r.Status, r.Body)
@@ -195,10 +196,15 @@ func TestOneTransactionPerWrite(t *testing.T) {
 			wg.Go(func() {
 				r := do(t, "POST", b.URL+"/v1/signals", env, "Authorization", "Bearer "+iss.token(t, m.Livc, "ocmw"),
 					"LIVC-Purpose", "signal", "Content-Type", "application/age")
-				status[i], refs[i] = r.Status, jsonField(t, r.Body, "subject_ref")
+				status[i], refs[i] = r.Status, jsonField(t, r.Body, "id") // the record; its person below
 			})
 		}
 		wg.Wait()
+		for i := range n {
+			if status[i] == 201 {
+				refs[i] = refOf(t, b.URL, iss.token(t, m.Livc, "preventie"), refs[i])
+			}
+		}
 		for i := range n {
 			if status[i] != 201 || refs[i] != refs[0] || refs[i] == "" {
 				t.Fatalf("submission %d: %d about %q; all: %v %v", i, status[i], refs[i], status, refs)

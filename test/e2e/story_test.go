@@ -104,6 +104,12 @@ func (w *world) get(actor, purpose, path string) response {
 	return r
 }
 
+// refOf is the pseudonym of signal id, as the coordinator's intake shows it.
+func (w *world) refOf(id string) string {
+	w.t.Helper()
+	return refOf(w.t, w.broker.URL, w.iss.token(w.t, w.model.Livc, "preventie"), id)
+}
+
 func (w *world) send(method, actor, purpose, path, ctype string, body []byte) response {
 	w.t.Helper()
 	r := do(w.t, method, w.broker.URL+path, body,
@@ -175,15 +181,15 @@ func (w *world) submitAll(t *testing.T) {
 			t.Fatalf("%s submits: %d %s", s.actor, r.Status, r.Body)
 		}
 		var rc struct {
-			ID         string `json:"id"`
-			SubjectRef string `json:"subject_ref"`
+			ID string `json:"id"`
 		}
 		r.json(t, &rc)
+		ref := w.refOf(rc.ID) // the answer is the id only; the coordinator's intake tells whom
 		if w.ref == "" {
-			w.ref = rc.SubjectRef
+			w.ref = ref
 		}
-		if rc.SubjectRef != w.ref {
-			t.Fatalf("%s's signal linked to %s, want %s", s.actor, rc.SubjectRef, w.ref)
+		if ref != w.ref {
+			t.Fatalf("%s's signal linked to %s, want %s", s.actor, ref, w.ref)
 		}
 		w.signals[s.actor] = rc.ID
 		for f := range s.fields {

@@ -1,0 +1,79 @@
+package broker
+
+import (
+	"context"
+	"strings"
+)
+
+// Envelopes are bound to their submitter.
+//
+// A copy of an envelope, captured on its way or from a log, must give its
+// holder nothing: re-posted by another actor it would become that actor's
+// own submission, and the "own submissions" rule would show it its values.
+// So the cell keeps, per envelope digest (EnvelopeOpener.Digest), who
+// submitted it and the record it made: the same envelope from its submitter
+// is that record again (nothing stored twice), from anyone else a 409 that
+// tells nothing of it. Erasing the record leaves the digest spent, bound to
+// no one, so that an old copy never makes a record again.
+
+// errReplayed is the refusal of an envelope submitted before by another
+// actor, or whose record is gone.
+var errReplayed = Errorf(KindConflict, "this envelope was submitted already; encrypt the submission again to send it")
+
+// openEnvelope reads the body and opens it: the plaintext and the envelope's
+// digest. A refusal is audited.
+func (s *Service) openEnvelope(ctx context.Context, c *call) ([]byte, string, error) {
+	envelope, err := c.body(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	plaintext, err := s.c.Envelopes.Open(envelope, s.c.MaxPlaintext)
+	if err != nil {
+		return nil, "", c.fail(ctx, Wrap(KindBadRequest, err, "the body is not an age envelope this broker can open"))
+	}
+	digest, err := s.c.Envelopes.Digest(envelope)
+	if err != nil {
+		return nil, "", c.fail(ctx, Wrap(KindBadRequest, err, "the body is not an age envelope this broker can open"))
+	}
+	return plaintext, digest, nil
+}
+
+// repost answers an envelope the cell has seen before (done): to its
+// submitter, about the same person (ref, "" for a signal), the record it
+// made, audited as an allow of its own action (signal.repeat,
+// observation.repeat: the record's one submit entry stays the only one
+// that names it); to anyone else, or once that record is erased, 409,
+// audited with the record replayed, for the privacy officer. An envelope
+// never seen is not done.
+func (s *Service) repost(ctx context.Context, c *call, digest, ref string) (rc Receipt, done bool, err error) {
+	b, err := s.c.Store.EnvelopeBinding(ctx, c.cell.ID, digest)
+	switch {
+	case isNotFound(err):
+		return Receipt{}, false, nil
+	case err != nil:
+		return Receipt{}, true, c.fail(ctx, Wrap(KindUnavailable, err, "the store is unavailable"))
+	}
+	c.entry.Record, c.entry.SubjectRef = b.Record, b.SubjectRef
+	if b.Spent || b.Submitter != c.actor.ID || (ref != "" && ref != b.SubjectRef) {
+		return Receipt{}, true, c.fail(ctx, errReplayed)
+	}
+	c.entry.Action = strings.TrimSuffix(c.entry.Action, ".submit") + ".repeat"
+	c.entry.Reason = "the same envelope again from its submitter: its record, nothing stored"
+	if err := c.allow(ctx); err != nil {
+		return Receipt{}, true, err
+	}
+	return Receipt{ID: b.Record, Repeat: true}, true, nil
+}
+
+// unbound fails, as a conflict, when the envelope of digest is bound
+// already: another request sent it while this one was planned.
+func (s *Service) unbound(ctx context.Context, livc, digest string) error {
+	_, err := s.c.Store.EnvelopeBinding(ctx, livc, digest)
+	switch {
+	case isNotFound(err):
+		return nil
+	case err != nil:
+		return Wrap(KindUnavailable, err, "the store is unavailable")
+	}
+	return errReplayed
+}

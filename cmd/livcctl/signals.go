@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+
+	"github.com/livc/livc-broker/broker"
+)
+
+// cmdSignals reads the coordinator's intake (GET /v1/signals), every page:
+// each signal's id, its person's pseudonym, its source, dates, state and
+// dossier, never a value. A submitter gets only a signal's id back; this is
+// where the coordinator finds whom it is about.
+func cmdSignals(env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("signals", flag.ContinueOnError)
+	var cf clientFlags
+	cf.register(fs, broker.PurposeCaseConference)
+	state := fs.String("state", "", "only the signals in `STATE`: received, held (its identifiers name two known persons) or in_dossier")
+	only := fs.String("signal", "", "only the signal with this `ID`")
+	quiet := fs.Bool("q", false, "print one line per signal: its id, its subject ref and its state, separated by spaces")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError{errors.New("signals takes no argument")}
+	}
+	items, err := intake(env, &cf, *state)
+	if err != nil {
+		return err
+	}
+	if *only != "" {
+		var one []broker.SignalEntry
+		for _, e := range items {
+			if e.ID == *only {
+				one = append(one, e)
+			}
+		}
+		if len(one) == 0 {
+			return fmt.Errorf("signal %s is not in the intake", *only)
+		}
+		items = one
+	}
+	if *quiet {
+		for _, e := range items {
+			if _, err := fmt.Fprintln(env.stdout, e.ID, e.SubjectRef, e.State); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	body, err := json.Marshal(broker.SignalPage{Items: items})
+	if err != nil {
+		return err
+	}
+	return printJSON(env.stdout, body)
+}
+
+// intake reads every page of the intake, newest first.
+func intake(env *cliEnv, cf *clientFlags, state string) ([]broker.SignalEntry, error) {
+	items := []broker.SignalEntry{}
+	for cursor := ""; ; {
+		q := url.Values{"limit": {"1000"}}
+		if state != "" {
+			q.Set("state", state)
+		}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		body, _, err := cf.call(env, "GET", "/v1/signals?"+q.Encode(), "", nil, true)
+		if err != nil {
+			return nil, err
+		}
+		var page broker.SignalPage
+		if err := json.Unmarshal(body, &page); err != nil {
+			return nil, fmt.Errorf("the intake: %w", err)
+		}
+		items = append(items, page.Items...)
+		if cursor = page.NextCursor; cursor == "" {
+			return items, nil
+		}
+	}
+}
