@@ -36,6 +36,7 @@ func TestPersonalDataRoutes(t *testing.T) {
 
 	routes := map[string]personalRoute{
 		"GET /v1/subjects/{ref}/card":       {path: "/v1/subjects/{ref}/card", purpose: "signal", allowed: "pz", off: "burgemeester", refused: 404}, // every actor but the mayor submitted about the person
+		"GET /v1/signals":                   {path: "/v1/signals", purpose: "case_conference", allowed: "preventie", off: "pz", refused: 403},       // the coordinator's alone: no roster to be off
 		"GET /v1/cases":                     {path: "/v1/cases", purpose: "case_conference", allowed: "pz", off: "vsse", refused: 200},
 		"GET /v1/cases/{id}":                {path: "/v1/cases/{id}", purpose: "case_conference", allowed: "pz", off: "vsse", refused: 404},
 		"POST /v1/cases/{id}/transitions":   {path: "/v1/cases/{id}/transitions", purpose: "case_conference", body: `{"to":"weighing","reason":"r"}`, allowed: "ocmw", off: "vsse", refused: 404},
