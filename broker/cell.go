@@ -2,7 +2,7 @@ package broker
 
 import "slices"
 
-// The actor types of a cell, as the law and api.md name them.
+// The actor types of a cell: the kinds of organisation that sit in one.
 const (
 	TypeSocioPreventive     = "socio_preventive"
 	TypeMunicipalService    = "municipal_service"

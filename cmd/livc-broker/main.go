@@ -1,6 +1,6 @@
 // Command livc-broker is the need-to-know information broker of a Local
 // Integrated Security Cell (LIVC-R). `livc-broker serve` runs it; see
-// api.md for the contract and README.md for a walkthrough.
+// docs/api.md for the contract and README.md for a walkthrough.
 package main
 
 import (

@@ -67,7 +67,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		{"count four is never shown", "Count", `4`, false},
 		{"count negative", "Count", `-1`, false},
 		{"count other string", "Count", `"<4"`, false},
-		{"stats as api.md shows them", "Stats", `{"cases":{"by_state":{"approach":7,"registration":"<5"},"by_category":{"radicalisation":11},"by_priority":{"1":"<5","3":0}},"signals":{"by_month":{"2026-11":23}}}`, true},
+		{"stats as docs/api.md shows them", "Stats", `{"cases":{"by_state":{"approach":7,"registration":"<5"},"by_category":{"radicalisation":11},"by_priority":{"1":"<5","3":0}},"signals":{"by_month":{"2026-11":23}}}`, true},
 		{"stats with a small count in the clear", "Stats", `{"cases":{"by_state":{"approach":3},"by_category":{},"by_priority":{}},"signals":{"by_month":{}}}`, false},
 		{"stats with a merged bucket", "Stats", `{"cases":{"by_state":{"_other":6},"by_category":{"_other":"<5"},"by_priority":{"none":0}},"signals":{"by_month":{"_other":0}}}`, true},
 		{"stats with an unknown state", "Stats", `{"cases":{"by_state":{"frozen":6},"by_category":{},"by_priority":{}},"signals":{"by_month":{}}}`, false},

@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Page sizes, as api.md sets them.
+// Page sizes, as docs/api.md sets them.
 const (
 	DefaultLimit = 100
 	MaxLimit     = 1000

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -47,20 +46,13 @@ func TestReloadAtomic(t *testing.T) {
 		return do(t, "POST", b.URL+"/v1/signals", body, "Authorization", "Bearer "+iss.token(t, m.Livc, actor),
 			"LIVC-Purpose", "signal", "Content-Type", "application/age").Status
 	}
-	hup := func(t *testing.T, says string) {
-		t.Helper()
-		after := len(b.logs.String())
-		must(t, b.cmd.Process.Signal(syscall.SIGHUP))
-		waitLog(t, b, after, says)
-	}
-
 	t.Run("a request that began before the reload ends under the configuration it began with", func(t *testing.T) {
 		must(t, os.WriteFile(conf, []byte(cfgB), 0o644))
 		body := signal("")
 		conn, rd := startSlowPost(t, b, "/v1/signals", body, "Authorization", "Bearer "+iss.token(t, m.Livc, "clb"),
 			"LIVC-Purpose", "signal", "Content-Type", "application/age")
 		time.Sleep(300 * time.Millisecond) // the request has begun: authenticated, its body awaited
-		hup(t, "policy reloaded")
+		sighup(t, b, "policy reloaded")
 		_, err := conn.Write(body[len(body)/2:])
 		must(t, err)
 		resp, err := http.ReadResponse(rd, nil)
@@ -83,7 +75,7 @@ func TestReloadAtomic(t *testing.T) {
 			"\nfields:\n", "\nfields:\n  another_note:      { class: signal,       type: string, max: 100 }\n")
 		must(t, os.WriteFile(conf, []byte(cfgC), 0o644))
 		must(t, os.WriteFile(filepath.Join(pol, "broken.rego"), []byte("package livc.cells.zonnedaal\n\nwithhold contains if {\n"), 0o644))
-		hup(t, "policy reload failed; the previous policy stays in force")
+		sighup(t, b, "policy reload failed; the previous policy stays in force")
 		if st := submit("jeugddienst", signal("")); st != 403 {
 			t.Fatalf("jeugddienst after the failed reload that seated it: %d, want B's 403", st)
 		}

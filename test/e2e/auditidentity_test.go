@@ -119,7 +119,7 @@ func (w *world) checkIdentityReport(t *testing.T) {
 // token the issuer signed for the cell but naming an actor the cell does
 // not know is filed in the cell's log under its verified sub, and alerts.
 // (Before, forged tokens were filed in the cell they claimed, marked
-// unverified: the contract changed, api.md "Every request".)
+// unverified: the contract changed, docs/api.md "Every request".)
 func (w *world) checkFailedLogins(t *testing.T) {
 	forger := newIssuer(t)
 	rc := w.redis.client(t)

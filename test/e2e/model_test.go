@@ -65,7 +65,7 @@ func (m *cellModel) purposeNames() []string {
 	return ps
 }
 
-// mayUse says whether actor may use purpose at all (api.md, "Every request").
+// mayUse says whether actor may use purpose at all (docs/api.md, "Every request").
 func (m *cellModel) mayUse(actor, purpose string) bool {
 	p, ok := m.Purposes[purpose]
 	if !ok {

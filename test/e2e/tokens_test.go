@@ -116,16 +116,9 @@ func TestJWKSRefresh(t *testing.T) {
 			t.Fatalf("before the refresh: %d", got)
 		}
 	}
-	hup := func(t *testing.T, says string) {
-		t.Helper()
-		after := len(b.logs.String())
-		must(t, b.cmd.Process.Signal(syscall.SIGHUP))
-		waitLog(t, b, after, says)
-	}
-
 	t.Run("SIGHUP: a removed key's cached token is refused", func(t *testing.T) {
 		writeJWKSFile(t, jwks, iss.priv)
-		hup(t, `"msg":"JWKS read again"`)
+		sighup(t, b, `"msg":"JWKS read again"`)
 		if got := statsAs(t, b, bySecond); got != 401 {
 			t.Fatalf("token of the removed key: %d", got)
 		}
@@ -135,7 +128,7 @@ func TestJWKSRefresh(t *testing.T) {
 	})
 	t.Run("SIGHUP: a file that cannot be read keeps the previous keys", func(t *testing.T) {
 		must(t, os.WriteFile(jwks, []byte(`{"keys": [`), 0o644))
-		hup(t, "JWKS refresh failed; the previous keys stay in force")
+		sighup(t, b, "JWKS refresh failed; the previous keys stay in force")
 		if got := statsAs(t, b, byFirst); got != 200 {
 			t.Fatalf("after a failed refresh: %d", got)
 		}
@@ -162,6 +155,14 @@ func TestJWKSRefresh(t *testing.T) {
 
 // waitLog waits until the broker's log, past its first after bytes, holds
 // says.
+// sighup sends b SIGHUP and waits until its log, from then on, says says.
+func sighup(t *testing.T, b *brokerProc, says string) {
+	t.Helper()
+	after := len(b.logs.String())
+	must(t, b.cmd.Process.Signal(syscall.SIGHUP))
+	waitLog(t, b, after, says)
+}
+
 func waitLog(t *testing.T, b *brokerProc, after int, says string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
