@@ -26,6 +26,9 @@ func (s *Service) ListAudit(ctx context.Context, req *Request, q AuditQuery) (Au
 	if err != nil {
 		return AuditPage{}, err
 	}
+	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
+		return AuditPage{}, err
+	}
 	if q.Limit == 0 {
 		q.Limit = DefaultLimit
 	}
@@ -37,9 +40,6 @@ func (s *Service) ListAudit(ctx context.Context, req *Request, q AuditQuery) (Au
 	}
 	if err := s.c.Audit.CheckCursor(q.Cursor); err != nil {
 		return AuditPage{}, c.fail(ctx, err)
-	}
-	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
-		return AuditPage{}, err
 	}
 	q.Livc = c.cell.ID
 	if q.BrokerLog {

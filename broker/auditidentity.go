@@ -32,6 +32,9 @@ func (s *Service) AuditReportByIdentity(ctx context.Context, req *Request, q Aud
 	if err != nil {
 		return ReportPage{}, err
 	}
+	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
+		return ReportPage{}, err
+	}
 	if q.Limit < 0 || q.Limit > MaxLimit {
 		return ReportPage{}, c.fail(ctx, Invalid("limit", "must be from 1 to %d", MaxLimit))
 	}
@@ -40,9 +43,6 @@ func (s *Service) AuditReportByIdentity(ctx context.Context, req *Request, q Aud
 	}
 	if err := s.c.Audit.CheckCursor(q.Cursor); err != nil {
 		return ReportPage{}, c.fail(ctx, err)
-	}
-	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
-		return ReportPage{}, err
 	}
 	envelope, err := c.body(ctx)
 	if err != nil {

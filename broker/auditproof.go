@@ -24,13 +24,18 @@ func (s *Service) review(ctx context.Context, req *Request, action string, set f
 	if err != nil {
 		return nil, nil, err
 	}
+	// The query is checked first, so that the entry names what was asked
+	// for, but judged after the decision: a requester who may not review is
+	// told that, whatever it asked.
+	var invalid error
 	if set != nil {
-		if err := set(&c.entry); err != nil {
-			return nil, nil, c.fail(ctx, err)
-		}
+		invalid = set(&c.entry)
 	}
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return nil, nil, err
+	}
+	if invalid != nil {
+		return nil, nil, c.fail(ctx, invalid)
 	}
 	p := s.c.Prover
 	if p == nil {

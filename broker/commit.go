@@ -107,6 +107,9 @@ const maxReplans = 5
 // is; a failed commit is audited too (a deny or error entry, no write), but
 // for an unavailable log, where nothing at all could be written.
 func (c *call) write(ctx context.Context, replans int, plan func() (Write, error)) error {
+	if err := c.refused(ctx); err != nil {
+		return err
+	}
 	for attempt := 1; ; attempt++ {
 		w, err := plan()
 		if err != nil {

@@ -131,7 +131,7 @@ func (s *Service) judgeCase(ctx context.Context, c *call, id string) (Case, erro
 // else the uniform 404.
 func (s *Service) refuseMissing(ctx context.Context, c *call, err error) error {
 	if KindOf(err) == KindNotFound {
-		d, derr := s.c.Policy.Decide(ctx, c.input(DecisionInput{}))
+		d, derr := c.policy.Decide(ctx, c.input(DecisionInput{}))
 		if derr == nil && slices.ContainsFunc(d.Reasons, func(r string) bool { return slices.Contains(purposeReasons, r) }) {
 			c.entry.PolicyRevision = d.Revision
 			return c.fail(ctx, c.forbidden(d))

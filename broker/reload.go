@@ -71,12 +71,11 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 // such requests without a valid token costs one token check and one audit
 // append each, as on any endpoint.
 func (s *Service) Refuse(ctx context.Context, req *Request, action string, err error) error {
-	req.Refuse = err
-	_, berr := s.begin(ctx, req, action)
-	if berr == nil { // begin returns req.Refuse once authenticated; never nil here
-		return err
+	c, berr := s.begin(ctx, req, action)
+	if berr != nil {
+		return berr
 	}
-	return berr
+	return c.fail(ctx, err)
 }
 
 // CellIDs returns the ids of the cells in force, sorted.

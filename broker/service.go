@@ -233,9 +233,6 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	if !validPurpose(req.Purpose) {
 		return nil, c.fail(ctx, Errorf(KindForbidden, "the LIVC-Purpose header is missing or malformed"))
 	}
-	if req.Refuse != nil {
-		return nil, c.fail(ctx, req.Refuse)
-	}
 	if req.WantAge {
 		if len(actor.Recipients) == 0 || s.c.Encrypter == nil {
 			return nil, c.fail(ctx, Errorf(KindNotAcceptable, "no age recipient is configured for actor %q", actor.ID))
@@ -279,6 +276,9 @@ func (c *call) append(ctx context.Context) error {
 // release anything. A write is never audited this way: its allow entry is
 // committed with it (call.write, commit.go).
 func (c *call) allow(ctx context.Context) error {
+	if err := c.refused(ctx); err != nil {
+		return err
+	}
 	c.entry.Decision = DecisionAllow
 	return c.append(ctx)
 }
@@ -322,7 +322,22 @@ func (c *call) decide(ctx context.Context, in DecisionInput) (Decision, error) {
 	if !d.Allow {
 		return d, c.fail(ctx, c.forbidden(d))
 	}
+	if err := c.refused(ctx); err != nil {
+		return d, err
+	}
 	return d, nil
+}
+
+// refused returns, audited, the refusal the transport found in the request
+// (Request.Refuse, a malformed query), or nil. It is judged after the
+// decision, as the body is, so that a requester who may not use the route is
+// told that, whatever its query; allow and write check it again, so that a
+// route that never decides still releases and stores nothing.
+func (c *call) refused(ctx context.Context) error {
+	if c.req.Refuse == nil {
+		return nil
+	}
+	return c.fail(ctx, c.req.Refuse)
 }
 
 // forbidden is the 403 of a deny, its reasons kept for the audit log.

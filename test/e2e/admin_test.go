@@ -90,3 +90,37 @@ func TestMalformedCursor(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedQueryJudgedLast holds a malformed query to the order of
+// judgment: a requester who may not use the route is refused for that (403)
+// whatever its query, so that a query's check never answers before the
+// purpose and the decision have been judged.
+func TestMalformedQueryJudgedLast(t *testing.T) {
+	m := loadModel(t)
+	iss := newIssuer(t)
+	rs := startRedis(t)
+	b := startBroker(t, rs.Addr, iss, "--config", examplePath)
+	for _, tc := range []struct {
+		name, actor, purpose, path string
+		want                       int
+	}{
+		{"audit list by the police", "pz", "audit_review", "/v1/audit?cursor=x", 403},
+		{"audit list, a bad limit, by the police", "pz", "audit_review", "/v1/audit?limit=-1", 403},
+		{"alerts by the police", "pz", "audit_review", "/v1/audit/alerts?from=yesterday", 403},
+		{"dossiers, a bad limit, off the tactical table", "clb", "prioritisation", "/v1/cases?limit=0", 403},
+		{"intake by the police", "pz", "case_conference", "/v1/signals?limit=0", 403},
+		{"audit list by the privacy officer", "dpo", "audit_review", "/v1/audit?limit=-1", 422},
+		{"dossiers, a bad limit, by the tactical table", "parket", "prioritisation", "/v1/cases?limit=0", 422},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, "GET", b.URL+tc.path, nil,
+				"Authorization", "Bearer "+iss.token(t, m.Livc, tc.actor), "LIVC-Purpose", tc.purpose)
+			if r.Status != tc.want {
+				t.Fatalf("%d %s, want %d", r.Status, r.Body, tc.want)
+			}
+			if r.Header.Get("X-Audit-Id") == "" {
+				t.Fatal("the refusal is not audited")
+			}
+		})
+	}
+}
