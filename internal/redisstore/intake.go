@@ -18,6 +18,7 @@ import (
 //	livc:{livc:<cell>}:signals                     zset   every signal id by arrival sequence
 //	livc:{livc:<cell>}:signals:<state>             zset   the signal ids in that state, by arrival sequence
 //	livc:{livc:<cell>}:signals:seq                 string the last arrival sequence
+//	livc:{livc:<cell>}:signals:source:<actor>      zset   actor's signal ids by arrival sequence (feedback.go)
 //	livc:{livc:<cell>}:envelopes                   hash   envelope digest -> "<actor> <record> <ref>", or "spent"
 //	livc:{livc:<cell>}:subject:<ref>:envelopes     set    the digests of the envelopes of ref's records
 //
@@ -81,7 +82,8 @@ func planEnvelope(plan *redisops.Plan, p, sp string, b broker.EnvelopeBinding) e
 // planIntake puts a signal into the intake, in its state, at the next
 // arrival sequence; it holds while the signal's id is unused.
 func planIntake(plan *redisops.Plan, p string, e broker.SignalEntry) error {
-	if !broker.ValidRecordID(e.ID) || !validState(e.State) || e.SubjectRef == "" || e.Source == "" {
+	if !broker.ValidRecordID(e.ID) || !validState(e.State) || e.SubjectRef == "" || e.Source == "" ||
+		strings.ContainsAny(e.Source, "{} ") {
 		return errors.New("redisstore: plan record: an incomplete intake entry")
 	}
 	key := p + "signal:" + e.ID
@@ -92,6 +94,7 @@ func planIntake(plan *redisops.Plan, p string, e broker.SignalEntry) error {
 	seq := plan.Do("INCR", p+"signals:seq")
 	plan.DoWithRef(seq, "ZADD", p+"signals", e.ID)
 	plan.DoWithRef(seq, "ZADD", p+"signals:"+e.State, e.ID)
+	plan.DoWithRef(seq, "ZADD", sourceIndex(p, e.Source), e.ID)
 	return nil
 }
 
@@ -167,9 +170,11 @@ func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp
 		}
 	}
 	states := make([]*redis.StringCmd, len(sigs))
+	sources := make([]*redis.StringCmd, len(sigs))
 	_, err = s.c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, id := range sigs {
 			states[i] = pipe.HGet(ctx, p+"signal:"+id, "state")
+			sources[i] = pipe.HGet(ctx, p+"signal:"+id, "source")
 		}
 		return nil
 	})
@@ -191,6 +196,9 @@ func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp
 		plan.Do("DEL", key)
 		plan.Do("ZREM", p+"signals", id)
 		plan.Do("ZREM", p+"signals:"+state, id)
+		if src := sources[i].Val(); src != "" && !strings.ContainsAny(src, "{}") {
+			plan.Do("ZREM", sourceIndex(p, src), id)
+		}
 	}
 	for _, d := range digests.Val() {
 		plan.Do("HSET", p+"envelopes", d, spent)
@@ -209,6 +217,12 @@ func (s *Store) ListSignals(ctx context.Context, q broker.SignalQuery) ([]broker
 		return nil, "", err
 	}
 	index := p + "signals"
+	if q.Source != "" {
+		if q.State != "" || strings.ContainsAny(q.Source, "{} ") {
+			return nil, "", errors.New("redisstore: list signals: invalid source")
+		}
+		index = sourceIndex(p, q.Source)
+	}
 	if q.State != "" {
 		if !validState(q.State) {
 			return nil, "", errors.New("redisstore: list signals: invalid state")
