@@ -15,6 +15,7 @@ import (
 // dismissal and a withdrawal.
 //
 //	livc:{livc:<cell>}:signals:source:<actor>      zset   the ids of the signals actor submitted, by arrival sequence
+//	livc:{livc:<cell>}:subject:<ref>:withdrawn     set    the ids of the person's withdrawn signals
 //
 // The source index is written with the signal (planIntake) and keeps it
 // whatever its state; an erasure takes it out (planForgetIntake).
@@ -112,6 +113,9 @@ func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEn
 	}
 	plan.Check(redisops.Check{Kind: redisops.KindField, Key: sp + "records", Field: e.ID})
 	plan.Do("HDEL", sp+"records", e.ID)
+	// The person's withdrawn signals, for their erasure to take out of
+	// the intake (planForgetIntake): the record order no longer names it.
+	plan.Do("SADD", sp+"withdrawn", e.ID)
 	// The lists are rewritten without the record, as read.
 	plan.Check(redisops.Check{Kind: redisops.KindCount, Key: sp + "record-ids", N: int64(len(ids.Val()))})
 	planRewrite(plan, sp+"record-ids", ids.Val(), e.ID)

@@ -149,15 +149,16 @@ func (s *Store) planIntoDossier(ctx context.Context, plan *redisops.Plan, p, cas
 	return nil
 }
 
-// planForgetIntake removes a person's signals from the intake and leaves
-// the envelopes of their records spent: read from the person's record ids
-// and envelope set, which the plan checks unchanged, with each signal's
+// planForgetIntake removes a person's signals from the intake (withdrawn
+// ones too) and leaves the envelopes of their records spent: read from the
+// person's record ids, withdrawn set and envelope set, which the plan checks unchanged, with each signal's
 // state (a dossier taking it in meanwhile makes the plan stale).
 func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp string) error {
-	var ids, digests *redis.StringSliceCmd
+	var ids, digests, withdrawn *redis.StringSliceCmd
 	_, err := s.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		ids = tx.LRange(ctx, sp+"record-ids", 0, -1)
 		digests = tx.SMembers(ctx, sp+"envelopes")
+		withdrawn = tx.SMembers(ctx, sp+"withdrawn")
 		return nil
 	})
 	if err != nil {
@@ -169,6 +170,9 @@ func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp
 			sigs = append(sigs, id)
 		}
 	}
+	// Withdrawn signals have left the record order, not the intake.
+	plan.Check(redisops.Check{Kind: redisops.KindCount, Key: sp + "withdrawn", N: int64(len(withdrawn.Val()))})
+	sigs = append(sigs, withdrawn.Val()...)
 	states := make([]*redis.StringCmd, len(sigs))
 	sources := make([]*redis.StringCmd, len(sigs))
 	_, err = s.c.Pipelined(ctx, func(pipe redis.Pipeliner) error {

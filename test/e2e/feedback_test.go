@@ -205,4 +205,18 @@ func TestSignallerHearsBack(t *testing.T) {
 			}
 		})
 	})
+
+	t.Run("an erasure takes a withdrawn signal out of the intake", func(t *testing.T) {
+		if r := c.send("DELETE", "preventie", "case_conference", "/v1/subjects/"+ref, nil); r.Status != 204 {
+			t.Fatalf("erase: %d %s", r.Status, r.Body)
+		}
+		for _, e := range intake(t, c.b.URL, c.coord(), "") {
+			if e.ID == sig || e.ID == kept || e.SubjectRef == ref {
+				t.Fatalf("still in the intake: %+v", e)
+			}
+		}
+		if items, _ := c.mine("ocmw"); len(items) != 0 {
+			t.Fatalf("mine of ocmw after the erasure: %v", items)
+		}
+	})
 }
