@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -77,6 +78,27 @@ func TestSignallerHearsBack(t *testing.T) {
 			t.Fatalf("mine of ocmw: %v, want %v", ids, []string{kept, sig})
 		}
 		checkAudited(t, c.b, c.iss, c.livc, r.Header.Get("X-Audit-Id"), "signal.mine", "allow")
+	})
+	t.Run("mine pages", func(t *testing.T) {
+		var ids []string
+		for cursor, n := "", 0; n < 3; n++ {
+			r := c.get("ocmw", "signal", "/v1/signals/mine?limit=1&cursor="+cursor)
+			var page struct {
+				Items      []struct{ ID string }
+				NextCursor string `json:"next_cursor"`
+			}
+			r.json(t, &page)
+			if r.Status != 200 || len(page.Items) != 1 {
+				t.Fatalf("page %d: %d %s", n, r.Status, r.Body)
+			}
+			ids = append(ids, page.Items[0].ID)
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if !slices.Equal(ids, []string{kept, sig}) {
+			t.Fatalf("pages: %v", ids)
+		}
 	})
 	t.Run("another organisation's mine does not list it", func(t *testing.T) {
 		items, _ := c.mine("clb")
@@ -196,6 +218,13 @@ func TestSignallerHearsBack(t *testing.T) {
 				checkAudited(t, c.b, c.iss, c.livc, r.Header.Get("X-Audit-Id"), "signal.dismiss", decision)
 			})
 		}
+		t.Run("the reason is nowhere in the store", func(t *testing.T) {
+			for k, v := range dumpRedis(t, c.rs.client(t), func(string) bool { return false }) {
+				if strings.Contains(v, "no follow-up needed") {
+					t.Fatalf("the reason is stored under %s", k)
+				}
+			}
+		})
 		t.Run("dismissed in the intake and mine", func(t *testing.T) {
 			if e := c.entry(other); e.State != "dismissed" {
 				t.Fatalf("intake: %+v", e)
