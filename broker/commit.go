@@ -95,6 +95,13 @@ type WritePlanner interface {
 	// dossier links. It returns the data key the plan deletes (nil if none),
 	// or ErrNotFound when the person has nothing stored.
 	PlanErase(ctx context.Context, livc, ref string) (w Write, wrapped []byte, err error)
+	// PlanSignalState plans moving signal e, as read, to state to; it
+	// holds while e is still in e.State.
+	PlanSignalState(ctx context.Context, livc string, e SignalEntry, to string) (Write, error)
+	// PlanWithdraw plans withdrawing signal e, as read: its record
+	// deleted, its envelope spent, its state withdrawn. ErrNotFound when
+	// the signal is gone.
+	PlanWithdraw(ctx context.Context, livc string, e SignalEntry) (Write, error)
 }
 
 // maxReplans bounds the plans of one write whose preconditions keep changing.

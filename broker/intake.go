@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -13,10 +14,12 @@ const (
 	SignalReceived  = "received"
 	SignalHeld      = "held"
 	SignalInDossier = "in_dossier"
+	SignalDismissed = "dismissed"
+	SignalWithdrawn = "withdrawn"
 )
 
 // signalStates are the states ?state= may ask for.
-var signalStates = []string{SignalReceived, SignalHeld, SignalInDossier}
+var signalStates = []string{SignalReceived, SignalHeld, SignalInDossier, SignalDismissed, SignalWithdrawn}
 
 // SignalEntry is a signal as the coordinator's intake shows it: who sent it
 // about which pseudonym, when, and where it stands. No field value, no
@@ -39,6 +42,7 @@ var intakeNames = []string{"case_id", "id", "observed_at", "received_at", "sourc
 type SignalQuery struct {
 	Livc   string
 	State  string // "" for every state
+	Source string // "" for every source; else that actor's signals, of every state
 	Cursor string // "" for the first page
 	Limit  int
 }
@@ -101,7 +105,7 @@ func (s *Service) ListSignals(ctx context.Context, req *Request, state, cursor, 
 func signalQuery(livc, state, cursor, limit string) (SignalQuery, error) {
 	q := SignalQuery{Livc: livc, State: state, Cursor: cursor, Limit: DefaultLimit}
 	if state != "" && !contains(signalStates, state) {
-		return q, Invalid("state", "must be one of: received, held, in_dossier")
+		return q, Invalid("state", "must be one of: %s", strings.Join(signalStates, ", "))
 	}
 	if cursor != "" && !decimal(cursor) {
 		return q, Invalid("cursor", "is not a cursor of this listing")

@@ -80,6 +80,8 @@ type Store interface {
 	// the cursor of the next page ("" on the last). Its cost depends on
 	// the page, never on signals outside q's state.
 	ListSignals(ctx context.Context, q SignalQuery) ([]SignalEntry, string, error)
+	// Signal returns the intake entry of one signal, or ErrNotFound.
+	Signal(ctx context.Context, livc, id string) (SignalEntry, error)
 
 	Case(ctx context.Context, livc, id string) (Case, error)
 	// ReadSubject returns what the card read needs about the subject (its

@@ -91,7 +91,7 @@ purpose_ok if {
 actions := {
 	"signal.submit", "observation.submit", "signal.list", "card.read", "case.create", "roster.change",
 	"case.list", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
-	"stats.read", "subject.lookup", "subject.erase",
+	"stats.read", "subject.lookup", "subject.erase", "signal.mine", "signal.withdraw", "signal.dismiss",
 } | audit_actions
 
 # The privacy officer's review of the audit log: listing, the per-person
@@ -108,6 +108,9 @@ action_purpose := object.union(
 		"signal.submit": "signal",
 		"observation.submit": "signal",
 		"signal.list": "case_conference",
+		"signal.mine": "signal",
+		"signal.withdraw": "signal",
+		"signal.dismiss": "case_conference",
 		"case.create": "case_conference",
 		"roster.change": "case_conference",
 		"case.transition": "case_conference",
@@ -163,6 +166,18 @@ allow if {
 # strategic table for stats.read, the operational table for subject.lookup).
 # What a card shows is decided by released and own.
 action_ok if input.action in {"signal.submit", "observation.submit", "card.read", "stats.read", "subject.lookup"}
+
+# The signaller hears back (README rule 11): any actor follows the state of
+# its own signals and withdraws one of them. Which signals are its own is the
+# pipeline's business: another actor's signal is the uniform 404 before the
+# policy is asked.
+action_ok if input.action in {"signal.mine", "signal.withdraw"}
+
+# Dismissing a signal (no follow-up) is the coordinator's, like the intake.
+action_ok if {
+	input.action == "signal.dismiss"
+	coordinator
+}
 
 action_ok if {
 	input.action == "case.create"
@@ -458,7 +473,7 @@ why_not contains "purpose_not_bound" if {
 }
 
 why_not contains "not_coordinator" if {
-	input.action in {"case.create", "roster.change", "signal.list"}
+	input.action in {"case.create", "roster.change", "signal.list", "signal.dismiss"}
 	not coordinator
 }
 

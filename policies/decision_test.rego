@@ -123,6 +123,15 @@ cases := [
 	{"note": "police cannot read the intake", "input": req("signal.list", "case_conference", "pz"), "want": denied(["not_coordinator"])},
 	{"note": "a submitter cannot read the intake under signal", "input": req("signal.list", "signal", "ocmw"), "want": denied(["not_coordinator", "purpose_not_bound"])},
 	{"note": "intake under signal, even for the coordinator", "input": req("signal.list", "signal", "preventie"), "want": denied(["purpose_not_bound"])},
+	# signal.mine, signal.withdraw: the signaller's feedback (README rule 11).
+	{"note": "a submitter follows its signals", "input": req("signal.mine", "signal", "ocmw"), "want": allowed},
+	{"note": "its signals under case_conference: not bound", "input": req("signal.mine", "case_conference", "pz"), "want": denied(["purpose_not_bound"])},
+	{"note": "a submitter withdraws its signal", "input": req("signal.withdraw", "signal", "ocmw"), "want": allowed},
+	{"note": "withdrawing under case_conference: not bound", "input": req("signal.withdraw", "case_conference", "preventie"), "want": denied(["purpose_not_bound"])},
+	# signal.dismiss: the coordinator's, like the intake.
+	{"note": "coordinator dismisses a signal", "input": req("signal.dismiss", "case_conference", "preventie"), "want": allowed},
+	{"note": "police cannot dismiss a signal", "input": req("signal.dismiss", "case_conference", "pz"), "want": denied(["not_coordinator"])},
+	{"note": "dismissal under signal, even for the coordinator", "input": req("signal.dismiss", "signal", "preventie"), "want": denied(["purpose_not_bound"])},
 
 	# case.create.
 	{"note": "coordinator creates a case", "input": req("case.create", "case_conference", "preventie"), "want": allowed},

@@ -26,6 +26,9 @@ Usage:
   livcctl submit [flags] FILE         encrypt a signal (JSON) to the broker here, and send it
   livcctl signals [flags]             the coordinator's intake: every signal, newest first, with its
                                       person's pseudonym and state (--state S, --signal ID, -q)
+  livcctl signals mine [-q]           your organisation's signals and their states, nothing else
+  livcctl signals withdraw ID         withdraw your own signal: its record is crypto-shredded
+  livcctl signals dismiss ID --reason TEXT  no follow-up for a signal of the intake (coordinator)
   livcctl card [flags] REF            read the information card of a person
   livcctl cases create [flags]        register a dossier (coordinator)
   livcctl cases roster [flags] ID ACTOR...  set a dossier's roster (coordinator)

@@ -15,6 +15,16 @@ import (
 // dossier, never a value. A submitter gets only a signal's id back; this is
 // where the coordinator finds whom it is about.
 func cmdSignals(env *cliEnv, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "mine":
+			return cmdSignalsMine(env, args[1:])
+		case "withdraw":
+			return cmdSignalsWithdraw(env, args[1:])
+		case "dismiss":
+			return cmdSignalsDismiss(env, args[1:])
+		}
+	}
 	fs := flag.NewFlagSet("signals", flag.ContinueOnError)
 	var cf clientFlags
 	cf.register(fs, broker.PurposeCaseConference)

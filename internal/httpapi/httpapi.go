@@ -42,6 +42,10 @@ type Broker interface {
 	AuditReportByIdentity(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.ReportPage, error)
 	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
 	EraseSubject(ctx context.Context, req *broker.Request, ref string) error
+	// The signaller's feedback and the coordinator's dismissal (feedback.go).
+	MySignals(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MySignalPage, error)
+	DismissSignal(ctx context.Context, req *broker.Request, id string) (broker.Dismissal, error)
+	WithdrawSignal(ctx context.Context, req *broker.Request, id string) error
 	Refuse(ctx context.Context, req *broker.Request, action string, err error) error
 }
 
@@ -112,6 +116,7 @@ func New(b Broker, c Conf) http.Handler {
 	e.PUT("/v1/cases/:id/roster", g.setRoster)
 	e.GET("/v1/audit", g.listAudit)
 	g.dossierRoutes(e)
+	g.feedbackRoutes(e)
 	g.auditRoutes(e)
 	if c.Metrics != nil {
 		e.GET("/metrics", gin.WrapH(c.Metrics))

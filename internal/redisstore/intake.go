@@ -18,6 +18,7 @@ import (
 //	livc:{livc:<cell>}:signals                     zset   every signal id by arrival sequence
 //	livc:{livc:<cell>}:signals:<state>             zset   the signal ids in that state, by arrival sequence
 //	livc:{livc:<cell>}:signals:seq                 string the last arrival sequence
+//	livc:{livc:<cell>}:signals:source:<actor>      zset   actor's signal ids by arrival sequence (feedback.go)
 //	livc:{livc:<cell>}:envelopes                   hash   envelope digest -> "<actor> <record> <ref>", or "spent"
 //	livc:{livc:<cell>}:subject:<ref>:envelopes     set    the digests of the envelopes of ref's records
 //
@@ -81,7 +82,8 @@ func planEnvelope(plan *redisops.Plan, p, sp string, b broker.EnvelopeBinding) e
 // planIntake puts a signal into the intake, in its state, at the next
 // arrival sequence; it holds while the signal's id is unused.
 func planIntake(plan *redisops.Plan, p string, e broker.SignalEntry) error {
-	if !broker.ValidRecordID(e.ID) || !validState(e.State) || e.SubjectRef == "" || e.Source == "" {
+	if !broker.ValidRecordID(e.ID) || !validState(e.State) || e.SubjectRef == "" || e.Source == "" ||
+		strings.ContainsAny(e.Source, "{} ") {
 		return errors.New("redisstore: plan record: an incomplete intake entry")
 	}
 	key := p + "signal:" + e.ID
@@ -92,6 +94,7 @@ func planIntake(plan *redisops.Plan, p string, e broker.SignalEntry) error {
 	seq := plan.Do("INCR", p+"signals:seq")
 	plan.DoWithRef(seq, "ZADD", p+"signals", e.ID)
 	plan.DoWithRef(seq, "ZADD", p+"signals:"+e.State, e.ID)
+	plan.DoWithRef(seq, "ZADD", sourceIndex(p, e.Source), e.ID)
 	return nil
 }
 
@@ -146,15 +149,16 @@ func (s *Store) planIntoDossier(ctx context.Context, plan *redisops.Plan, p, cas
 	return nil
 }
 
-// planForgetIntake removes a person's signals from the intake and leaves
-// the envelopes of their records spent: read from the person's record ids
-// and envelope set, which the plan checks unchanged, with each signal's
+// planForgetIntake removes a person's signals from the intake (withdrawn
+// ones too) and leaves the envelopes of their records spent: read from the
+// person's record ids, withdrawn set and envelope set, which the plan checks unchanged, with each signal's
 // state (a dossier taking it in meanwhile makes the plan stale).
 func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp string) error {
-	var ids, digests *redis.StringSliceCmd
+	var ids, digests, withdrawn *redis.StringSliceCmd
 	_, err := s.c.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		ids = tx.LRange(ctx, sp+"record-ids", 0, -1)
 		digests = tx.SMembers(ctx, sp+"envelopes")
+		withdrawn = tx.SMembers(ctx, sp+"withdrawn")
 		return nil
 	})
 	if err != nil {
@@ -166,10 +170,15 @@ func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp
 			sigs = append(sigs, id)
 		}
 	}
+	// Withdrawn signals have left the record order, not the intake.
+	plan.Check(redisops.Check{Kind: redisops.KindCount, Key: sp + "withdrawn", N: int64(len(withdrawn.Val()))})
+	sigs = append(sigs, withdrawn.Val()...)
 	states := make([]*redis.StringCmd, len(sigs))
+	sources := make([]*redis.StringCmd, len(sigs))
 	_, err = s.c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, id := range sigs {
 			states[i] = pipe.HGet(ctx, p+"signal:"+id, "state")
+			sources[i] = pipe.HGet(ctx, p+"signal:"+id, "source")
 		}
 		return nil
 	})
@@ -191,6 +200,9 @@ func (s *Store) planForgetIntake(ctx context.Context, plan *redisops.Plan, p, sp
 		plan.Do("DEL", key)
 		plan.Do("ZREM", p+"signals", id)
 		plan.Do("ZREM", p+"signals:"+state, id)
+		if src := sources[i].Val(); src != "" && !strings.ContainsAny(src, "{}") {
+			plan.Do("ZREM", sourceIndex(p, src), id)
+		}
 	}
 	for _, d := range digests.Val() {
 		plan.Do("HSET", p+"envelopes", d, spent)
@@ -209,6 +221,12 @@ func (s *Store) ListSignals(ctx context.Context, q broker.SignalQuery) ([]broker
 		return nil, "", err
 	}
 	index := p + "signals"
+	if q.Source != "" {
+		if q.State != "" || strings.ContainsAny(q.Source, "{} ") {
+			return nil, "", errors.New("redisstore: list signals: invalid source")
+		}
+		index = sourceIndex(p, q.Source)
+	}
 	if q.State != "" {
 		if !validState(q.State) {
 			return nil, "", errors.New("redisstore: list signals: invalid state")

@@ -312,7 +312,7 @@ func (s *Store) PlanErase(ctx context.Context, livc, ref string) (broker.Write, 
 	if err := s.planForgetIntake(ctx, plan, p, sp); err != nil {
 		return nil, nil, err
 	}
-	for _, k := range []string{"datakey", "records", "record-ids", "aliases", "sources", "indexed", "cases"} {
+	for _, k := range []string{"datakey", "records", "record-ids", "aliases", "sources", "indexed", "cases", "withdrawn"} {
 		plan.Do("DEL", sp+k)
 	}
 	return plan, wrapped, plan.Validate()

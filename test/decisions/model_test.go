@@ -27,6 +27,7 @@ var states = []string{"registration", "formation", "weighing", "approach", "eval
 var generatedActions = []string{
 	"signal.submit", "observation.submit", "signal.list", "case.create", "roster.change", "case.transition",
 	"case.priority", "task.assign", "task.report", "stats.read", "subject.lookup", "subject.erase", "audit.read",
+	"signal.mine", "signal.withdraw", "signal.dismiss",
 }
 
 // cellModel is the YAML of the cell, read here without the broker's loader.
@@ -99,6 +100,12 @@ func (m *cellModel) allowed(r row) bool {
 		return use("signal") // any actor records a signal or the person's presence
 	case "signal.list":
 		// The intake is the coordinator's, who takes signals into dossiers.
+		return use("case_conference") && m.coordinator(id)
+	case "signal.mine", "signal.withdraw":
+		// Any actor follows and withdraws its own signals (which are its
+		// own is the pipeline's business: another's is the uniform 404).
+		return use("signal")
+	case "signal.dismiss":
 		return use("case_conference") && m.coordinator(id)
 	case "case.create":
 		return use("case_conference") && m.coordinator(id)

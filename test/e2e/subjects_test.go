@@ -18,6 +18,7 @@ type subjectsCell struct {
 	iss   *issuerKey
 	livc  string
 	recip string
+	rs    *redisServer
 }
 
 func newSubjectsCell(t *testing.T) *subjectsCell {
@@ -27,7 +28,7 @@ func newSubjectsCell(t *testing.T) *subjectsCell {
 	b := startBroker(t, rs.Addr, iss, "--config", examplePath)
 	var keys struct{ Recipients []string }
 	do(t, "GET", b.URL+"/v1/keys", nil).json(t, &keys)
-	return &subjectsCell{t: t, b: b, iss: iss, livc: m.Livc, recip: keys.Recipients[0]}
+	return &subjectsCell{t: t, b: b, iss: iss, livc: m.Livc, recip: keys.Recipients[0], rs: rs}
 }
 
 // signal seals a signal about subject with fields to the broker.
