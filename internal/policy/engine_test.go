@@ -109,6 +109,13 @@ func card(purpose, id string, open, onRoster bool) broker.DecisionInput {
 	return x
 }
 
+// minorCard is card about a person the broker found to be a minor.
+func minorCard(purpose, id string, open, onRoster bool) broker.DecisionInput {
+	x := card(purpose, id, open, onRoster)
+	x.Subject.Minor = true
+	return x
+}
+
 func roster(id, state string, actors ...string) broker.DecisionInput {
 	x := in("roster.change", "case_conference", id)
 	x.Case = &broker.CaseScope{State: state}
@@ -174,6 +181,9 @@ func TestDecide(t *testing.T) {
 		{"unknown cell", func() broker.DecisionInput { x := in("signal.submit", "signal", "pz"); x.Livc = "elders"; return x }(), denied("unknown_cell")},
 		{"police on the roster", card("case_conference", "pz", true, true),
 			shown("administrative", "business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social")},
+		{"police on the roster, a minor: minors.release", minorCard("case_conference", "pz", true, true),
+			shown("administrative", "identity", "intelligence", "judicial", "police", "presence", "signal")},
+		{"prosecutor, prioritisation, a minor", minorCard("prioritisation", "parket", true, false), shown()},
 		{"social service on the roster", card("case_conference", "ocmw", true, true),
 			shown("care", "identity", "presence", "signal", "social")},
 		{"business association on the roster", card("case_conference", "unizo", true, true), shown("business", "presence")},
