@@ -41,7 +41,7 @@ func benchRecords(ref string) []broker.Record {
 // policeOnRoster is the decision the policy gives the police on the roster
 // under case_conference (see policies/): every class but care.
 var policeOnRoster = broker.Decision{Allow: true, Own: true,
-	Classes: []string{"business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social"}}
+	Classes: []string{"administrative", "business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social"}}
 
 // BenchmarkRelease is the pure filter of a card of eight records.
 func BenchmarkRelease(b *testing.B) {

@@ -12,7 +12,7 @@ import (
 // Steps: authenticate, read the person's dossiers, the requester's own
 // record ids and the key (one read), decide (one evaluation: the released
 // classes), read and open only the records the decision may release
-// (readRecords), release (a pure filter), audit, answer. A person the
+// (readRecords), for a minor decide again under minors.release, release (a pure filter), audit, answer. A person the
 // requester may see nothing of is the same 404 whatever the reason, and
 // costs the same whatever the person's records. The withheld count is
 // answered only on the roster of an open dossier of the person.
@@ -40,6 +40,17 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 	records, err := s.openRecords(c.cell.ID, ref, data)
 	if err != nil {
 		return Card{}, c.fail(ctx, err)
+	}
+	// A minor's card is decided again under minors.release (README rule 9).
+	// The first decision, as for an adult, chose what to read: minors.release
+	// may only release less, so the records it read hold every class a
+	// minor's card could show. Only a decision that releases classes needs
+	// the age, and it has read every record of the person to tell it.
+	if len(d.Classes) > 0 && c.cell.Minors != nil && MinorOn(records, c.cell.Minors.Age, s.c.Now()) {
+		scope.Minor = true
+		if d, err = c.decide(ctx, DecisionInput{Subject: &scope}); err != nil {
+			return Card{}, err
+		}
 	}
 	card, released, withheld := Release(c.cell, records, d, c.actor.ID)
 	card.SubjectRef = ref

@@ -67,6 +67,12 @@ type Cell struct {
 	Fields    map[string]FieldSpec           // the catalogue, by field name
 	Release   map[string]map[string][]string // purpose -> class -> actor types
 	Retention Retention
+	// Secrecy lists the actor types bound by professional secrecy (art.
+	// 458ter). Parsed and validated; not enforced yet.
+	Secrecy []string
+	// Minors holds the stricter rules for a person under Minors.Age, or nil
+	// when the cell sets none (then minors get the adult rules).
+	Minors *Minors
 	// PolicyDir is a directory of extra Rego rules of this cell, or "".
 	PolicyDir string
 	// Audit holds the thresholds of the privacy officer's alerts.
@@ -106,6 +112,18 @@ type FieldSpec struct {
 type Retention struct {
 	SignalWithoutCase int
 	ClosedCase        int
+}
+
+// Minors are a cell's stricter defaults for a person under Age years on the
+// day of the request (README rule 9). Release replaces the cell's release
+// matrix for such a person; the configuration refuses one that releases more
+// than the matrix does.
+type Minors struct {
+	Age     int
+	Release map[string]map[string][]string // purpose -> class -> actor types
+	// Retention holds the periods minors.retention names, 0 where it names
+	// none. Parsed and validated; not enforced yet (retention is not).
+	Retention Retention
 }
 
 // Actor returns the actor with that id.

@@ -156,6 +156,9 @@ type DecisionActor struct {
 type SubjectScope struct {
 	OpenCase bool `json:"open_case"` // some dossier about the person is open
 	OnRoster bool `json:"on_roster"` // the requester's actor is on the roster of an open one
+	// Minor tells that the person is under the cell's minors.age on the day
+	// of the request (MinorOn): the policy then releases by minors.release.
+	Minor bool `json:"minor"`
 }
 
 // CaseScope tells the policy how the requester stands to a dossier.

@@ -371,11 +371,24 @@ in_scope if {
 	input.subject.open_case == true
 }
 
+# README rule 9: for a minor (input.subject.minor, from the age the broker
+# computes on the day of the request), the cell's minors.release replaces the
+# release matrix; a cell without a minors block gives minors the adult rules.
+# The configuration refuses a minors.release that releases more than release.
+minor_rules if {
+	input.subject.minor == true
+	is_object(cell.minors.release)
+}
+
+release_matrix := cell.minors.release if minor_rules
+
+release_matrix := cell.release if not minor_rules
+
 released contains class if {
 	input.action == "card.read"
 	allow
 	in_scope
-	some class, types in cell.release[input.purpose]
+	some class, types in release_matrix[input.purpose]
 	input.actor.type in types
 	not class in withheld
 }

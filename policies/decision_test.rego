@@ -94,13 +94,13 @@ cases := [
 	{"note": "unknown action", "input": req("card.write", "case_conference", "pz"), "want": denied(["unknown_action"])},
 	{"note": "empty input", "input": {}, "want": denied(["unknown_action", "unknown_cell"])},
 	# card.read under case_conference: the release matrix, on the roster only.
-	{"note": "police on the roster", "input": card("case_conference", "pz", true, true), "want": shown(["business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social"])},
+	{"note": "police on the roster", "input": card("case_conference", "pz", true, true), "want": shown(["administrative", "business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social"])},
 	{"note": "social service on the roster", "input": card("case_conference", "ocmw", true, true), "want": shown(["care", "identity", "presence", "signal", "social"])},
 	{"note": "school service on the roster", "input": card("case_conference", "clb", true, true), "want": shown(["care", "identity", "presence", "signal", "social"])},
 	{"note": "municipal service on the roster", "input": card("case_conference", "jeugddienst", true, true), "want": shown(["identity", "presence", "signal", "social"])},
 	{"note": "intelligence on the roster", "input": card("case_conference", "vsse", true, true), "want": shown(["identity", "intelligence", "police", "presence", "signal"])},
-	{"note": "judicial on the roster", "input": card("case_conference", "parket", true, true), "want": shown(["identity", "judicial", "police", "presence"])},
-	{"note": "coordinator on the roster", "input": card("case_conference", "preventie", true, true), "want": shown(["business", "identity", "presence", "signal", "social"])},
+	{"note": "judicial on the roster", "input": card("case_conference", "parket", true, true), "want": shown(["administrative", "identity", "judicial", "police", "presence"])},
+	{"note": "coordinator on the roster", "input": card("case_conference", "preventie", true, true), "want": shown(["administrative", "business", "identity", "presence", "signal", "social"])},
 	{"note": "business association on the roster", "input": card("case_conference", "unizo", true, true), "want": shown(["business", "presence"])},
 	{"note": "off the roster of an open dossier: own only", "input": card("case_conference", "pz", true, false), "want": shown([])},
 	{"note": "no dossier at all: own only", "input": card("case_conference", "pz", false, false), "want": shown([])},
@@ -322,7 +322,7 @@ test_cell_withhold_array if {
 	d := livc.decision with input as card("case_conference", "pz", true, true)
 		with data.cells as cells
 		with data.livc.cells.zonnedaal.withhold as ["intelligence"]
-	d == shown(["business", "identity", "judicial", "police", "presence", "signal", "social"])
+	d == shown(["administrative", "business", "identity", "judicial", "police", "presence", "signal", "social"])
 }
 
 test_cell_withhold_of_another_cell_ignored if {
@@ -348,7 +348,7 @@ test_cell_withholds_fields if {
 	d := livc.decision with input as card("case_conference", "pz", true, true)
 		with data.cells as cells
 		with data.livc.cells.zonnedaal.withhold_fields as {"address", "birth_date"}
-	d == object.union(shown(["business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social"]), {"withheld_fields": ["address", "birth_date"]})
+	d == object.union(shown(["administrative", "business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social"]), {"withheld_fields": ["address", "birth_date"]})
 }
 
 test_cell_withheld_fields_only_on_allow if {
@@ -377,4 +377,65 @@ test_cell_cannot_release if {
 		with data.livc.cells.zonnedaal.withhold as []
 		with data.livc.cells.zonnedaal.release as {"police"}
 	d == shown(["business", "presence"])
+}
+
+# ---------------------------------------------------------------------------
+# Minors (README rule 9): for a minor, minors.release replaces release.
+
+minor_card(purpose, id, open_case, on_roster) := object.union(
+	card(purpose, id, open_case, on_roster),
+	{"subject": {"open_case": open_case, "on_roster": on_roster, "minor": true}},
+)
+
+adult_card(purpose, id, open_case, on_roster) := object.union(
+	card(purpose, id, open_case, on_roster),
+	{"subject": {"open_case": open_case, "on_roster": on_roster, "minor": false}},
+)
+
+minor_cases := [
+	# case_conference, on the roster of an open dossier.
+	{"note": "police, adult", "input": adult_card("case_conference", "pz", true, true), "want": shown(["administrative", "business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social"])},
+	{"note": "police, minor: no social, no signal of intelligence", "input": minor_card("case_conference", "pz", true, true), "want": shown(["administrative", "identity", "intelligence", "judicial", "police", "presence", "signal"])},
+	{"note": "intelligence, adult", "input": adult_card("case_conference", "vsse", true, true), "want": shown(["identity", "intelligence", "police", "presence", "signal"])},
+	{"note": "intelligence, minor", "input": minor_card("case_conference", "vsse", true, true), "want": shown(["intelligence", "presence"])},
+	{"note": "judicial, adult", "input": adult_card("case_conference", "parket", true, true), "want": shown(["administrative", "identity", "judicial", "police", "presence"])},
+	{"note": "judicial, minor", "input": minor_card("case_conference", "parket", true, true), "want": shown(["judicial", "police", "presence"])},
+	{"note": "coordinator, minor", "input": minor_card("case_conference", "preventie", true, true), "want": shown(["administrative", "identity", "presence", "signal"])},
+	{"note": "social service, minor", "input": minor_card("case_conference", "ocmw", true, true), "want": shown(["care", "identity", "presence", "signal", "social"])},
+	{"note": "business association, adult", "input": adult_card("case_conference", "unizo", true, true), "want": shown(["business", "presence"])},
+	{"note": "business association, minor: nothing but its own", "input": minor_card("case_conference", "unizo", true, true), "want": shown([])},
+	{"note": "police off the roster, minor: own only", "input": minor_card("case_conference", "pz", true, false), "want": shown([])},
+	# prioritisation, an open dossier.
+	{"note": "prosecutor, prioritisation, adult", "input": adult_card("prioritisation", "parket", true, false), "want": shown(["presence"])},
+	{"note": "prosecutor, prioritisation, minor", "input": minor_card("prioritisation", "parket", true, false), "want": shown([])},
+	{"note": "police, prioritisation, minor", "input": minor_card("prioritisation", "pz", true, false), "want": shown(["presence"])},
+	# policy: nothing for anyone.
+	{"note": "mayor, policy, minor", "input": minor_card("policy", "burgemeester", true, false), "want": denied(["purpose_not_bound"])},
+	# minor must be true, not truthy.
+	{"note": "minor must be true, not truthy", "input": object.union(adult_card("case_conference", "pz", true, true), {"subject": {"minor": "yes"}}), "want": shown(["administrative", "business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social"])},
+]
+
+test_minor_decision[note] if {
+	some tc in minor_cases
+	note := tc.note
+	decision_for(tc.input) == tc.want
+}
+
+test_minor_cases_counted if count(minor_cases) == 16
+
+# A cell without a minors block gives a minor the adult rules.
+test_minor_without_minors_block[note] if {
+	some note, id in {"police": "pz", "judicial": "parket", "business association": "unizo"}
+	no_minors := object.remove(cells.zonnedaal, ["minors"])
+	adult := livc.decision with input as adult_card("case_conference", id, true, true) with data.cells as {"zonnedaal": no_minors}
+	minor := livc.decision with input as minor_card("case_conference", id, true, true) with data.cells as {"zonnedaal": no_minors}
+	adult == minor
+	count(adult.classes) > 0
+}
+
+# A minors.release without a purpose releases nothing under it.
+test_minor_purpose_absent_from_minors_release if {
+	narrowed := json.patch(cells.zonnedaal, [{"op": "remove", "path": "/minors/release/prioritisation"}])
+	d := livc.decision with input as minor_card("prioritisation", "pz", true, false) with data.cells as {"zonnedaal": narrowed}
+	d == shown([])
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // topKeys are the keys of a configuration the broker gives a meaning to.
-var topKeys = []string{"livc", "name", "policies", "actors", "tables", "purposes", "fields", "release", "retention", "audit"}
+var topKeys = []string{"livc", "name", "policies", "actors", "tables", "purposes", "fields", "release", "retention", "secrecy", "minors", "audit"}
 
 // builder fills a cell section by section. The sets hold every name a
 // section declared, even an invalid one, so that a bad declaration is
@@ -81,6 +81,12 @@ func (p *parser) cell(root *yaml.Node) *parsed {
 	}
 	if v := p.required(root, entries, "retention", what); v != nil {
 		b.retentionSection(v)
+	}
+	if v := lookup(entries, "secrecy"); v != nil {
+		b.secrecySection(v)
+	}
+	if v := lookup(entries, "minors"); v != nil {
+		b.minorsSection(v)
 	}
 	b.cell.Audit = broker.DefaultAuditConf()
 	if v := lookup(entries, "audit"); v != nil {

@@ -152,16 +152,25 @@ func (b *builder) enumValues(n *yaml.Node, what string) []string {
 }
 
 func (b *builder) releaseSection(n *yaml.Node) {
-	entries, ok := b.mapping(n, "release")
+	b.cell.Release = b.releaseMatrix(n, "release", nil)
+}
+
+// releaseMatrix reads a release matrix (purpose -> class -> actor types)
+// named name. When within is not nil, the matrix may only release less than
+// within: an actor type listed for a class under a purpose that within does
+// not list there is a problem.
+func (b *builder) releaseMatrix(n *yaml.Node, name string, within map[string]map[string][]string) map[string]map[string][]string {
+	matrix := map[string]map[string][]string{}
+	entries, ok := b.mapping(n, name)
 	if !ok {
-		return
+		return matrix
 	}
 	for _, e := range entries {
 		if !b.purposes[e.key] {
-			b.errf(e.keyNode, "release names purpose %q, which is not declared under purposes", clip(e.key))
+			b.errf(e.keyNode, "%s names purpose %q, which is not declared under purposes", name, clip(e.key))
 			continue
 		}
-		what := fmt.Sprintf("release under purpose %q", e.key)
+		what := fmt.Sprintf("%s under purpose %q", name, e.key)
 		ce, ok := b.mapping(e.valNode, what)
 		if !ok {
 			continue
@@ -172,9 +181,30 @@ func (b *builder) releaseSection(n *yaml.Node) {
 				b.errf(c.keyNode, "%s names class %q, which no field has", what, clip(c.key))
 				continue
 			}
-			byClass[c.key] = b.releaseTypes(c.valNode, fmt.Sprintf("%s of class %q", what, c.key))
+			label := fmt.Sprintf("%s of class %q", what, c.key)
+			types := b.releaseTypes(c.valNode, label)
+			if within != nil {
+				b.releasesLess(c.valNode, label, types, within[e.key][c.key])
+			}
+			byClass[c.key] = types
 		}
-		b.cell.Release[e.key] = byClass
+		matrix[e.key] = byClass
+	}
+	return matrix
+}
+
+// releasesLess reports every actor type of types (read from the sequence n)
+// that wider does not list: a stricter matrix may only release less.
+func (b *builder) releasesLess(n *yaml.Node, what string, types, wider []string) {
+	items, ok := b.sequence(n, what)
+	if !ok {
+		return
+	}
+	for _, item := range items {
+		t, ok := b.text(item, "an actor type of "+what)
+		if ok && slices.Contains(types, t) && !slices.Contains(wider, t) {
+			b.errf(resolve(item), "%s releases to actor type %q, which release does not list there; minors.release may only release less than release", what, t)
+		}
 	}
 }
 

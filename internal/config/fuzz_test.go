@@ -119,6 +119,29 @@ func checkInvariants(t *testing.T, c *broker.Cell) {
 	if r := c.Retention; r.SignalWithoutCase < 0 || r.ClosedCase < 0 || r.SignalWithoutCase > maxRetentionDays || r.ClosedCase > maxRetentionDays {
 		t.Errorf("retention %+v", r)
 	}
+	for _, typ := range c.Secrecy {
+		if !slices.Contains(broker.ActorTypes, typ) {
+			t.Errorf("secrecy names %q", typ)
+		}
+	}
+	if m := c.Minors; m != nil {
+		if m.Age < 1 || m.Age > maxMinorsAge {
+			t.Errorf("minors age %d", m.Age)
+		}
+		// A minor's matrix releases nothing the adult one does not.
+		for purpose, byClass := range m.Release {
+			for class, types := range byClass {
+				for _, typ := range types {
+					if !slices.Contains(c.Release[purpose][class], typ) {
+						t.Errorf("minors.release %s/%s names %q, which release does not", purpose, class, typ)
+					}
+				}
+			}
+		}
+		if r := m.Retention; r.SignalWithoutCase < 0 || r.ClosedCase < 0 || r.SignalWithoutCase > c.Retention.SignalWithoutCase || r.ClosedCase > c.Retention.ClosedCase {
+			t.Errorf("minors retention %+v longer than %+v", r, c.Retention)
+		}
+	}
 }
 
 func checkField(t *testing.T, f broker.FieldSpec) {

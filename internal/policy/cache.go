@@ -68,7 +68,7 @@ func decisionKey(in broker.DecisionInput) string {
 	b = strconv.AppendBool(b, in.Actor.Coordinator)
 	if s := in.Subject; s != nil {
 		b = append(b, "|s"...)
-		b = strconv.AppendBool(strconv.AppendBool(b, s.OpenCase), s.OnRoster)
+		b = strconv.AppendBool(strconv.AppendBool(strconv.AppendBool(b, s.OpenCase), s.OnRoster), s.Minor)
 	}
 	if c := in.Case; c != nil {
 		b = append(b, "|c"...)

@@ -127,18 +127,21 @@ func TestDecisionKey(t *testing.T) {
 		return x
 	}
 	variants := map[string]func(*broker.DecisionInput){
-		"base":                  func(*broker.DecisionInput) {},
-		"cell":                  func(x *broker.DecisionInput) { x.Livc = "other" },
-		"action":                func(x *broker.DecisionInput) { x.Action = "cases.list" },
-		"purpose":               func(x *broker.DecisionInput) { x.Purpose = "strategic_analysis" },
-		"actor id":              func(x *broker.DecisionInput) { x.Actor.ID = "ocmw" },
-		"actor type":            func(x *broker.DecisionInput) { x.Actor.Type = "social" },
-		"one table fewer":       func(x *broker.DecisionInput) { x.Actor.Tables = x.Actor.Tables[:1] },
-		"tables split again":    func(x *broker.DecisionInput) { x.Actor.Tables = []string{"casestrategic"} },
-		"coordinator":           func(x *broker.DecisionInput) { x.Actor.Coordinator = true },
-		"no subject":            func(x *broker.DecisionInput) { x.Subject = nil },
-		"no open case":          func(x *broker.DecisionInput) { x.Subject = &broker.SubjectScope{OnRoster: true} },
-		"off the roster":        func(x *broker.DecisionInput) { x.Subject = &broker.SubjectScope{OpenCase: true} },
+		"base":               func(*broker.DecisionInput) {},
+		"cell":               func(x *broker.DecisionInput) { x.Livc = "other" },
+		"action":             func(x *broker.DecisionInput) { x.Action = "cases.list" },
+		"purpose":            func(x *broker.DecisionInput) { x.Purpose = "strategic_analysis" },
+		"actor id":           func(x *broker.DecisionInput) { x.Actor.ID = "ocmw" },
+		"actor type":         func(x *broker.DecisionInput) { x.Actor.Type = "social" },
+		"one table fewer":    func(x *broker.DecisionInput) { x.Actor.Tables = x.Actor.Tables[:1] },
+		"tables split again": func(x *broker.DecisionInput) { x.Actor.Tables = []string{"casestrategic"} },
+		"coordinator":        func(x *broker.DecisionInput) { x.Actor.Coordinator = true },
+		"no subject":         func(x *broker.DecisionInput) { x.Subject = nil },
+		"no open case":       func(x *broker.DecisionInput) { x.Subject = &broker.SubjectScope{OnRoster: true} },
+		"off the roster":     func(x *broker.DecisionInput) { x.Subject = &broker.SubjectScope{OpenCase: true} },
+		"a minor": func(x *broker.DecisionInput) {
+			x.Subject = &broker.SubjectScope{OpenCase: true, OnRoster: true, Minor: true}
+		},
 		"a case":                func(x *broker.DecisionInput) { x.Case = &broker.CaseScope{State: "open"} },
 		"a case, on its roster": func(x *broker.DecisionInput) { x.Case = &broker.CaseScope{State: "open", OnRoster: true} },
 		"quote moved between fields": func(x *broker.DecisionInput) {

@@ -23,6 +23,15 @@ type cellDoc struct {
 	Purposes map[string]purposeDoc          `json:"purposes"`
 	Release  map[string]map[string][]string `json:"release"`
 	Actors   map[string]actorDoc            `json:"actors"`
+	// Minors is the cell's minors block, absent when it sets none (a minor
+	// then gets the adult rules).
+	Minors *minorsDoc `json:"minors,omitempty"`
+}
+
+// minorsDoc is what the policy reads of minors: the matrix that replaces
+// release for a minor. The age is the broker's to apply (input.subject.minor).
+type minorsDoc struct {
+	Release map[string]map[string][]string `json:"release"`
 }
 
 type purposeDoc struct {
@@ -62,7 +71,6 @@ func newCellDoc(c *broker.Cell) cellDoc {
 	d := cellDoc{
 		Tables:   make(map[string][]string, len(c.Tables)),
 		Purposes: make(map[string]purposeDoc, len(c.Purposes)),
-		Release:  make(map[string]map[string][]string, len(c.Release)),
 		Actors:   make(map[string]actorDoc, len(c.Actors)),
 	}
 	for t, ids := range c.Tables {
@@ -75,17 +83,27 @@ func newCellDoc(c *broker.Cell) cellDoc {
 		}
 		d.Purposes[name] = pd
 	}
-	for purpose, classes := range c.Release {
+	d.Release = matrixDoc(c.Release)
+	for id, a := range c.Actors {
+		d.Actors[id] = actorDoc{Type: a.Type, Coordinator: a.Coordinator}
+	}
+	if c.Minors != nil {
+		d.Minors = &minorsDoc{Release: matrixDoc(c.Minors.Release)}
+	}
+	return d
+}
+
+// matrixDoc copies a release matrix, with an empty list for none.
+func matrixDoc(matrix map[string]map[string][]string) map[string]map[string][]string {
+	out := make(map[string]map[string][]string, len(matrix))
+	for purpose, classes := range matrix {
 		m := make(map[string][]string, len(classes))
 		for class, types := range classes {
 			m[class] = nonNil(types)
 		}
-		d.Release[purpose] = m
+		out[purpose] = m
 	}
-	for id, a := range c.Actors {
-		d.Actors[id] = actorDoc{Type: a.Type, Coordinator: a.Coordinator}
-	}
-	return d
+	return out
 }
 
 func nonNil(s []string) []string {

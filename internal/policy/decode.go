@@ -32,6 +32,7 @@ func inputValue(in broker.DecisionInput) (ast.Value, error) {
 		items = append(items, ast.Item(ast.StringTerm("subject"), ast.ObjectTerm(
 			ast.Item(ast.StringTerm("open_case"), ast.BooleanTerm(s.OpenCase)),
 			ast.Item(ast.StringTerm("on_roster"), ast.BooleanTerm(s.OnRoster)),
+			ast.Item(ast.StringTerm("minor"), ast.BooleanTerm(s.Minor)),
 		)))
 	}
 	if c := in.Case; c != nil {

@@ -49,18 +49,37 @@ func demoCell() *broker.Cell {
 		},
 		Release: map[string]map[string][]string{
 			"case_conference": {
-				"identity":     all,
-				"presence":     append(slices.Clone(all), "business_association"),
-				"signal":       {"socio_preventive", "municipal_service", "police", "intelligence", "local_admin"},
-				"social":       {"socio_preventive", "municipal_service", "police", "local_admin"},
-				"care":         {"socio_preventive"},
-				"police":       {"police", "intelligence", "judicial"},
-				"intelligence": {"police", "intelligence"},
-				"judicial":     {"police", "judicial"},
-				"business":     {"police", "local_admin", "business_association"},
+				"identity":       all,
+				"presence":       append(slices.Clone(all), "business_association"),
+				"signal":         {"socio_preventive", "municipal_service", "police", "intelligence", "local_admin"},
+				"social":         {"socio_preventive", "municipal_service", "police", "local_admin"},
+				"care":           {"socio_preventive"},
+				"police":         {"police", "intelligence", "judicial"},
+				"intelligence":   {"police", "intelligence"},
+				"judicial":       {"police", "judicial"},
+				"business":       {"police", "local_admin", "business_association"},
+				"administrative": {"police", "judicial", "local_admin"},
 			},
 			"prioritisation": {"presence": {"socio_preventive", "police", "judicial", "local_admin"}},
 			"policy":         {},
+		},
+		Minors: &broker.Minors{
+			Age: 18,
+			Release: map[string]map[string][]string{
+				"case_conference": {
+					"identity":       {"socio_preventive", "municipal_service", "police", "local_admin"},
+					"presence":       all,
+					"signal":         {"socio_preventive", "municipal_service", "police", "local_admin"},
+					"social":         {"socio_preventive", "municipal_service"},
+					"care":           {"socio_preventive"},
+					"police":         {"police", "judicial"},
+					"intelligence":   {"police", "intelligence"},
+					"judicial":       {"police", "judicial"},
+					"administrative": {"police", "local_admin"},
+				},
+				"prioritisation": {"presence": {"socio_preventive", "police", "local_admin"}},
+				"policy":         {},
+			},
 		},
 	}
 }
@@ -87,6 +106,13 @@ func in(action, purpose, id string) broker.DecisionInput {
 func card(purpose, id string, open, onRoster bool) broker.DecisionInput {
 	x := in("card.read", purpose, id)
 	x.Subject = &broker.SubjectScope{OpenCase: open, OnRoster: onRoster}
+	return x
+}
+
+// minorCard is card about a person the broker found to be a minor.
+func minorCard(purpose, id string, open, onRoster bool) broker.DecisionInput {
+	x := card(purpose, id, open, onRoster)
+	x.Subject.Minor = true
 	return x
 }
 
@@ -154,7 +180,10 @@ func TestDecide(t *testing.T) {
 		{"unknown action", in("card.write", "case_conference", "pz"), denied("unknown_action")},
 		{"unknown cell", func() broker.DecisionInput { x := in("signal.submit", "signal", "pz"); x.Livc = "elders"; return x }(), denied("unknown_cell")},
 		{"police on the roster", card("case_conference", "pz", true, true),
-			shown("business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social")},
+			shown("administrative", "business", "identity", "intelligence", "judicial", "police", "presence", "signal", "social")},
+		{"police on the roster, a minor: minors.release", minorCard("case_conference", "pz", true, true),
+			shown("administrative", "identity", "intelligence", "judicial", "police", "presence", "signal")},
+		{"prosecutor, prioritisation, a minor", minorCard("prioritisation", "parket", true, false), shown()},
 		{"social service on the roster", card("case_conference", "ocmw", true, true),
 			shown("care", "identity", "presence", "signal", "social")},
 		{"business association on the roster", card("case_conference", "unizo", true, true), shown("business", "presence")},

@@ -36,10 +36,14 @@ type row struct {
 	TargetRoster []string `json:"target_roster,omitempty"`
 	TaskActor    string   `json:"task_actor,omitempty"`
 	Assignee     string   `json:"assignee,omitempty"`
-	Allow        bool     `json:"allow"`
-	Fields       []string `json:"fields"`
-	Own          bool     `json:"own,omitempty"`
-	Scope        string   `json:"scope,omitempty"`
+	// Subject is "adult" or "minor" for a generated card read: whether the
+	// person is under the cell's minors.age (README rule 9). Hand-written
+	// rows leave it out (an adult).
+	Subject string   `json:"subject,omitempty"`
+	Allow   bool     `json:"allow"`
+	Fields  []string `json:"fields"`
+	Own     bool     `json:"own,omitempty"`
+	Scope   string   `json:"scope,omitempty"`
 }
 
 type table struct {
@@ -72,6 +76,9 @@ func (r row) name() string {
 	if r.Assignee != "" {
 		n += "/assignee=" + r.Assignee
 	}
+	if r.Subject != "" {
+		n += "/" + r.Subject
+	}
 	return n
 }
 
@@ -83,7 +90,7 @@ func (r row) input(cell *broker.Cell, a broker.Actor) broker.DecisionInput {
 	switch r.Action {
 	case "card.read":
 		open := r.State != broker.StateClosed
-		in.Subject = &broker.SubjectScope{OpenCase: open, OnRoster: open && onRoster}
+		in.Subject = &broker.SubjectScope{OpenCase: open, OnRoster: open && onRoster, Minor: r.Subject == "minor"}
 	case "case.read", "case.transition":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
 	case "roster.change":

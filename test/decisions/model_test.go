@@ -12,8 +12,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The rows of every action but card.read, case.list and case.read are
-// generated from this file's own reading of the cell's YAML and of the rules
+// The rows of every action but card.read, case.list and case.read, and the
+// card reads about an adult or a minor (a row's subject), are generated from this file's own reading of the cell's YAML and of the rules
 // of the specification and README (who may do what, under which purpose),
 // never from the policy's output. TestGeneratedRows checks that the table
 // holds exactly these rows; `go test ./test/decisions -update` rewrites them.
@@ -41,6 +41,13 @@ type cellModel struct {
 	Purposes map[string]struct {
 		Table *string `yaml:"table"`
 	} `yaml:"purposes"`
+	Fields map[string]struct {
+		Class string `yaml:"class"`
+	} `yaml:"fields"`
+	Release map[string]map[string][]string `yaml:"release"`
+	Minors  *struct {
+		Release map[string]map[string][]string `yaml:"release"`
+	} `yaml:"minors"`
 }
 
 func loadModel(t *testing.T, path string) *cellModel {
@@ -139,6 +146,34 @@ func (m *cellModel) allowed(r row) bool {
 	return false
 }
 
+// cardRow is the model's answer for a card read about an adult or a minor
+// (README rules 1 and 9): an actor may read a card under a purpose it may
+// use, but not under policy (aggregates only) or audit_review; it is shown
+// back its own submissions, and the fields of the classes the matrix gives
+// its type under the purpose, about a person with an open dossier and, for
+// case_conference, only on that dossier's roster. For a minor the matrix is
+// minors.release, where the cell sets one.
+func (m *cellModel) cardRow(r row) row {
+	id, open := r.Actor, r.State != "closed"
+	r.Allow = m.mayUse(id, r.Purpose) && r.Purpose != "policy" && r.Purpose != "audit_review"
+	r.Own, r.Fields = r.Allow, []string{}
+	inScope := open && (r.Purpose != "case_conference" || slices.Contains(r.Roster, id))
+	if !r.Allow || !inScope {
+		return r
+	}
+	matrix := m.Release
+	if r.Subject == "minor" && m.Minors != nil {
+		matrix = m.Minors.Release
+	}
+	for name, f := range m.Fields {
+		if slices.Contains(matrix[r.Purpose][f.Class], m.typeOf(id)) {
+			r.Fields = append(r.Fields, name)
+		}
+	}
+	sort.Strings(r.Fields)
+	return r
+}
+
 // someoneElse is an actor of the cell other than id, at the operational table.
 func someoneElse(id string) string {
 	if id == "vsse" {
@@ -200,7 +235,28 @@ func generate(m *cellModel) []row {
 			}
 		}
 	}
+	// Card reads about an adult and about a minor, on and off the roster
+	// of an open dossier and on the roster of a closed one.
+	for _, a := range m.Actors {
+		for _, p := range purposes {
+			for _, subject := range []string{"adult", "minor"} {
+				for _, v := range []row{
+					{State: "approach", Roster: []string{someoneElse(a.ID), a.ID}},
+					{State: "approach", Roster: []string{someoneElse(a.ID)}},
+					{State: "closed", Roster: []string{someoneElse(a.ID), a.ID}},
+				} {
+					v.Actor, v.Purpose, v.Action, v.Subject = a.ID, p, "card.read", subject
+					out = append(out, m.cardRow(v))
+				}
+			}
+		}
+	}
 	return out
+}
+
+// generated tells the rows the model writes from the others.
+func generated(r row) bool {
+	return slices.Contains(generatedActions, r.Action) || r.Subject != ""
 }
 
 // TestGeneratedRows: the table holds, for the generated actions, exactly the
@@ -210,7 +266,7 @@ func TestGeneratedRows(t *testing.T) {
 	m := loadModel(t, tab.Cell)
 	var kept, have []row
 	for _, r := range tab.Cases {
-		if slices.Contains(generatedActions, r.Action) {
+		if generated(r) {
 			have = append(have, r)
 		} else {
 			kept = append(kept, r)

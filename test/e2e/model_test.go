@@ -26,6 +26,10 @@ type cellModel struct {
 		Class string `yaml:"class"`
 	} `yaml:"fields"`
 	Release map[string]map[string][]string `yaml:"release"`
+	Minors  struct {
+		Age     int                            `yaml:"age"`
+		Release map[string]map[string][]string `yaml:"release"`
+	} `yaml:"minors"`
 }
 
 const examplePath = "testdata/livc-example.yaml"
