@@ -26,24 +26,9 @@ func cmdSignalsMine(env *cliEnv, args []string) error {
 	if fs.NArg() != 0 {
 		return usageError{errors.New("signals mine takes no argument")}
 	}
-	items := []broker.MySignal{}
-	for cursor := ""; ; {
-		q := url.Values{"limit": {"1000"}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		body, _, err := cf.call(env, "GET", "/v1/signals/mine?"+q.Encode(), "", nil, true)
-		if err != nil {
-			return err
-		}
-		var page broker.MySignalPage
-		if err := json.Unmarshal(body, &page); err != nil {
-			return fmt.Errorf("your signals: %w", err)
-		}
-		items = append(items, page.Items...)
-		if cursor = page.NextCursor; cursor == "" {
-			break
-		}
+	items, err := everyPage[broker.MySignal](env, &cf, "/v1/signals/mine", nil, "your signals")
+	if err != nil {
+		return err
 	}
 	if *quiet {
 		for _, e := range items {

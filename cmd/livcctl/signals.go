@@ -70,26 +70,38 @@ func cmdSignals(env *cliEnv, args []string) error {
 
 // intake reads every page of the intake, newest first.
 func intake(env *cliEnv, cf *clientFlags, state string) ([]broker.SignalEntry, error) {
-	items := []broker.SignalEntry{}
-	for cursor := ""; ; {
-		q := url.Values{"limit": {"1000"}}
-		if state != "" {
-			q.Set("state", state)
-		}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		body, _, err := cf.call(env, "GET", "/v1/signals?"+q.Encode(), "", nil, true)
+	q := url.Values{}
+	if state != "" {
+		q.Set("state", state)
+	}
+	return everyPage[broker.SignalEntry](env, cf, "/v1/signals", q, "the intake")
+}
+
+// everyPage reads every page of the list at path with the query q (nil for
+// none), a thousand items a page, following next_cursor; what names the
+// list in an error.
+func everyPage[T any](env *cliEnv, cf *clientFlags, path string, q url.Values, what string) ([]T, error) {
+	items := []T{}
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("limit", "1000")
+	for {
+		body, _, err := cf.call(env, "GET", path+"?"+q.Encode(), "", nil, true)
 		if err != nil {
 			return nil, err
 		}
-		var page broker.SignalPage
+		var page struct {
+			Items      []T    `json:"items"`
+			NextCursor string `json:"next_cursor"`
+		}
 		if err := json.Unmarshal(body, &page); err != nil {
-			return nil, fmt.Errorf("the intake: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		items = append(items, page.Items...)
-		if cursor = page.NextCursor; cursor == "" {
+		if page.NextCursor == "" {
 			return items, nil
 		}
+		q.Set("cursor", page.NextCursor)
 	}
 }
