@@ -72,6 +72,17 @@ func TestMyTasks(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a bad limit or cursor is 422 naming it, after the decision", func(t *testing.T) {
+		for q, name := range map[string]string{"limit=0": "limit", "limit=1001": "limit", "cursor=x": "cursor"} {
+			r := w.get("clb", "case_conference", "/v1/tasks/mine?"+q)
+			if r.Status != 422 || !strings.Contains(string(r.Body), `"`+name+`"`) {
+				t.Errorf("?%s: %d %s, want 422 naming %s", q, r.Status, r.Body, name)
+			}
+			if r := w.get("burgemeester", "case_conference", "/v1/tasks/mine?"+q); r.Status != 403 {
+				t.Errorf("?%s off the table: %d, want 403 before the query", q, r.Status)
+			}
+		}
+	})
 	t.Run("taken off the roster, the task is gone", func(t *testing.T) {
 		w.putRoster(t, id, []string{"ocmw", "pz"})
 		if p, r := w.myTasks(t, "clb"); len(p.Items) != 0 {
