@@ -92,6 +92,7 @@ actions := {
 	"signal.submit", "observation.submit", "signal.list", "card.read", "case.create", "roster.change",
 	"case.list", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
 	"stats.read", "subject.lookup", "subject.erase", "signal.mine", "signal.withdraw", "signal.dismiss",
+	"task.mine",
 } | audit_actions
 
 # The privacy officer's review of the audit log: listing, the per-person
@@ -115,6 +116,7 @@ action_purpose := object.union(
 		"roster.change": "case_conference",
 		"case.transition": "case_conference",
 		"task.report": "case_conference",
+		"task.mine": "case_conference",
 		"subject.lookup": "case_conference",
 		"case.priority": "prioritisation",
 		"task.assign": "prioritisation",
@@ -270,6 +272,15 @@ action_ok if {
 	case_open
 	input.case.on_roster == true
 	task_assignee
+}
+
+# An assignee lists its own tasks (GET /v1/tasks/mine): any actor of the
+# operational table. Which tasks are its own, and on which open dossiers it
+# sits, is the pipeline's business: it reads the actor's own roster index
+# and releases a task only of an open dossier whose roster holds the actor.
+action_ok if {
+	input.action == "task.mine"
+	input.actor.id in cell.tables.operational
 }
 
 task_actor_on_roster if {

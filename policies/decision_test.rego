@@ -205,6 +205,10 @@ cases := [
 	{"note": "assignee off the roster reports", "input": with_target(on("task.report", "case_conference", "clb", "approach", false), {"assignee": "clb"}), "want": denied(["case_out_of_scope", "not_on_roster"])},
 	{"note": "another actor reports", "input": with_target(on("task.report", "case_conference", "ocmw", "approach", true), {"assignee": "clb"}), "want": denied(["not_assignee"])},
 	{"note": "assignee reports on a closed dossier", "input": with_target(on("task.report", "case_conference", "clb", "closed", true), {"assignee": "clb"}), "want": denied(["case_closed", "case_out_of_scope"])},
+	# task.mine: an assignee's own tasks.
+	{"note": "an operational actor lists its tasks", "input": req("task.mine", "case_conference", "clb"), "want": allowed},
+	{"note": "its tasks under prioritisation: not bound", "input": req("task.mine", "prioritisation", "ocmw"), "want": denied(["purpose_not_bound"])},
+	{"note": "its tasks off the operational table", "input": req("task.mine", "case_conference", "burgemeester"), "want": denied(["purpose_not_allowed"])},
 	{"note": "assignee reports under prioritisation", "input": with_target(on("task.report", "prioritisation", "pz", "approach", true), {"assignee": "pz"}), "want": denied(["purpose_not_bound"])},
 	# stats.read.
 	{"note": "mayor reads aggregates", "input": req("stats.read", "policy", "burgemeester"), "want": allowed},

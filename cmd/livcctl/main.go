@@ -38,6 +38,7 @@ Usage:
   livcctl cases priority [flags] ID 1-5                     set a priority (tactical table)
   livcctl cases task add --actor A --description D --due DATE --scenario S [-q] ID   assign a task (tactical table)
   livcctl cases task report --status S --report TEXT ID TASK   report on it (the assigned actor)
+  livcctl tasks mine [-q]             the tasks assigned to you on the open dossiers whose roster holds you
   livcctl audit list [flags]          list audit entries (privacy officer; --log broker: the broker's own log)
   livcctl audit report [flags] REF    every access to one person's data
   livcctl audit report --subject FILE the same, of an identity (JSON) sent encrypted
@@ -76,6 +77,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdCard(env, args[1:])
 	case "cases":
 		err = cmdCases(env, args[1:])
+	case "tasks":
+		err = cmdTasks(env, args[1:])
 	case "audit":
 		err = cmdAudit(env, args[1:])
 	case "-h", "--help", "help":

@@ -38,6 +38,7 @@ func (g *gateway) dossierRoutes(e *gin.Engine) {
 	e.POST("/v1/cases/:id/tasks", g.caseCall(http.StatusCreated, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
 		return g.b.AssignTask(ctx, req, ctx.Param("id"))
 	}))
+	e.GET("/v1/tasks/mine", g.myTasks)
 	e.PATCH("/v1/cases/:id/tasks/:task", g.caseCall(http.StatusOK, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
 		return g.b.ReportTask(ctx, req, ctx.Param("id"), ctx.Param("task"))
 	}))
@@ -94,6 +95,17 @@ func (g *gateway) listCases(ctx *gin.Context) {
 		limit = n
 	}
 	page, err := g.b.ListCases(ctx, req, ctx.Query("cursor"), limit)
+	if err != nil {
+		g.problem(ctx, err)
+		return
+	}
+	g.answer(ctx, http.StatusOK, page)
+}
+
+// myTasks answers GET /v1/tasks/mine (broker/tasksmine.go); the pipeline
+// checks the query after the decision.
+func (g *gateway) myTasks(ctx *gin.Context) {
+	page, err := g.b.MyTasks(ctx, request(ctx), ctx.Query("cursor"), ctx.Query("limit"))
 	if err != nil {
 		g.problem(ctx, err)
 		return

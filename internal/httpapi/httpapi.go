@@ -44,6 +44,7 @@ type Broker interface {
 	EraseSubject(ctx context.Context, req *broker.Request, ref string) error
 	// The signaller's feedback and the coordinator's dismissal (feedback.go).
 	MySignals(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MySignalPage, error)
+	MyTasks(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MyTaskPage, error)
 	DismissSignal(ctx context.Context, req *broker.Request, id string) (broker.Dismissal, error)
 	WithdrawSignal(ctx context.Context, req *broker.Request, id string) error
 	Refuse(ctx context.Context, req *broker.Request, action string, err error) error

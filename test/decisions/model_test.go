@@ -27,7 +27,7 @@ var states = []string{"registration", "formation", "weighing", "approach", "eval
 var generatedActions = []string{
 	"signal.submit", "observation.submit", "signal.list", "case.create", "roster.change", "case.transition",
 	"case.priority", "task.assign", "task.report", "stats.read", "subject.lookup", "subject.erase", "audit.read",
-	"signal.mine", "signal.withdraw", "signal.dismiss",
+	"signal.mine", "signal.withdraw", "signal.dismiss", "task.mine",
 }
 
 // cellModel is the YAML of the cell, read here without the broker's loader.
@@ -134,6 +134,10 @@ func (m *cellModel) allowed(r row) bool {
 	case "task.report":
 		// Only the assignee, while on the roster of the open dossier.
 		return use("case_conference") && open && r.Assignee == id && slices.Contains(r.Roster, id)
+	case "task.mine":
+		// Any actor of the operational table lists its own tasks (which
+		// are its own, on which open dossiers, is the pipeline's business).
+		return use("case_conference") && m.operational(id)
 	case "stats.read":
 		return use("policy")
 	case "subject.lookup":

@@ -44,6 +44,7 @@ func TestPersonalDataRoutes(t *testing.T) {
 		"PUT /v1/cases/{id}/priority":       {path: "/v1/cases/{id}/priority", purpose: "prioritisation", body: `{"priority":3}`, allowed: "parket", off: "clb", refused: 403},
 		"POST /v1/cases/{id}/tasks":         {path: "/v1/cases/{id}/tasks", purpose: "prioritisation", body: `{"actor":"pz","description":"d","due":"2026-12-31","scenario":"reactive"}`, allowed: "burgemeester", off: "clb", refused: 403},
 		"PATCH /v1/cases/{id}/tasks/{task}": {path: "/v1/cases/{id}/tasks/{task}", purpose: "case_conference", body: `{"status":"in_progress","report":"r"}`, allowed: "clb", off: "vsse", refused: 404},
+		"GET /v1/tasks/mine":                {path: "/v1/tasks/mine", purpose: "case_conference", allowed: "clb", off: "vsse", refused: 200}, // the description is dossier text
 	}
 
 	var doc struct {
