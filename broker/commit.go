@@ -91,6 +91,12 @@ type WritePlanner interface {
 	// prev (else ErrStale).
 	// Texts newly sealed in next are sealed under key.
 	PlanUpdateCase(ctx context.Context, prev, next Case, key KeyUse) (Write, error)
+	// PlanTakeSignals plans replacing dossier prev, as loaded, by next (as
+	// PlanUpdateCase) and moving the signals taken, as read from the
+	// intake, to in_dossier with next's id. It holds while the dossier is
+	// still prev, and each signal still stored and in the state it was read
+	// in (else ErrStale).
+	PlanTakeSignals(ctx context.Context, prev, next Case, taken []SignalEntry) (Write, error)
 	// PlanErase plans erasing a person: data key, records, alias links and
 	// dossier links. It returns the data key the plan deletes (nil if none),
 	// or ErrNotFound when the person has nothing stored.

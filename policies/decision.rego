@@ -92,7 +92,7 @@ actions := {
 	"signal.submit", "observation.submit", "signal.list", "card.read", "case.create", "roster.change",
 	"case.list", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
 	"stats.read", "subject.lookup", "subject.erase", "signal.mine", "signal.withdraw", "signal.dismiss",
-	"task.mine",
+	"task.mine", "case.take_signals",
 } | audit_actions
 
 # The privacy officer's review of the audit log: listing, the per-person
@@ -113,6 +113,7 @@ action_purpose := object.union(
 		"signal.withdraw": "signal",
 		"signal.dismiss": "case_conference",
 		"case.create": "case_conference",
+		"case.take_signals": "case_conference",
 		"roster.change": "case_conference",
 		"case.transition": "case_conference",
 		"task.report": "case_conference",
@@ -184,6 +185,16 @@ action_ok if {
 action_ok if {
 	input.action == "case.create"
 	coordinator
+}
+
+# Taking more signals about the person into an existing dossier is the
+# coordinator's, like registering one, and only while the dossier is open.
+# Which signals qualify (received, about the dossier's person) is the
+# pipeline's business, checked against the intake.
+action_ok if {
+	input.action == "case.take_signals"
+	coordinator
+	case_open
 }
 
 # The intake (every signal's pseudonym, source and state; no value) is the
@@ -497,7 +508,7 @@ why_not contains "purpose_not_bound" if {
 }
 
 why_not contains "not_coordinator" if {
-	input.action in {"case.create", "roster.change", "signal.list", "signal.dismiss"}
+	input.action in {"case.create", "case.take_signals", "roster.change", "signal.list", "signal.dismiss"}
 	not coordinator
 }
 
@@ -514,7 +525,7 @@ why_not contains "roster_actor_not_operational" if {
 }
 
 # Actions on one dossier need its state.
-case_actions := {"roster.change", "case.read", "case.transition", "case.priority", "task.assign", "task.report"}
+case_actions := {"roster.change", "case.take_signals", "case.read", "case.transition", "case.priority", "task.assign", "task.report"}
 
 why_not contains "no_case" if {
 	input.action in case_actions
@@ -522,7 +533,7 @@ why_not contains "no_case" if {
 }
 
 why_not contains "case_closed" if {
-	input.action in {"roster.change", "case.priority", "task.assign", "task.report"}
+	input.action in {"roster.change", "case.take_signals", "case.priority", "task.assign", "task.report"}
 	case_state == "closed"
 }
 

@@ -138,6 +138,13 @@ cases := [
 	{"note": "police cannot create a case", "input": req("case.create", "case_conference", "pz"), "want": denied(["not_coordinator"])},
 	{"note": "coordinator claimed but not in the data", "input": object.union(req("case.create", "case_conference", "pz"), {"actor": {"coordinator": true}}), "want": denied(["not_coordinator"])},
 	{"note": "case.create under prioritisation", "input": req("case.create", "prioritisation", "preventie"), "want": denied(["purpose_not_bound"])},
+	# case.take_signals: the coordinator takes more signals into an open dossier.
+	{"note": "coordinator takes signals into an open dossier", "input": on("case.take_signals", "case_conference", "preventie", "weighing", false), "want": allowed},
+	{"note": "coordinator takes signals into a closed dossier", "input": on("case.take_signals", "case_conference", "preventie", "closed", false), "want": denied(["case_closed"])},
+	{"note": "police on the roster cannot take signals", "input": on("case.take_signals", "case_conference", "pz", "formation", true), "want": denied(["not_coordinator"])},
+	{"note": "police off the roster: the dossier it may not see", "input": on("case.take_signals", "case_conference", "pz", "formation", false), "want": denied(["case_out_of_scope", "not_coordinator"])},
+	{"note": "taking signals without a dossier", "input": req("case.take_signals", "case_conference", "preventie"), "want": denied(["no_case"])},
+	{"note": "taking signals under prioritisation", "input": on("case.take_signals", "prioritisation", "preventie", "weighing", false), "want": denied(["purpose_not_bound"])},
 	# roster.set.
 	{"note": "coordinator sets a roster", "input": roster("preventie", ["ocmw", "pz", "vsse"], "weighing"), "want": allowed},
 	{"note": "coordinator empties a roster", "input": roster("preventie", [], "registration"), "want": allowed},

@@ -13,13 +13,15 @@ import (
 )
 
 func cmdCases(env *cliEnv, args []string) error {
-	const subs = "create, roster, list, show, transition, priority, task add or task report"
+	const subs = "create, take, roster, list, show, transition, priority, task add or task report"
 	if len(args) == 0 {
 		return usageError{errors.New("cases takes a subcommand: " + subs)}
 	}
 	switch args[0] {
 	case "create":
 		return casesCreate(env, args[1:])
+	case "take":
+		return casesTake(env, args[1:])
 	case "roster":
 		return casesRoster(env, args[1:])
 	case "list":
@@ -64,6 +66,26 @@ func casesCreate(env *cliEnv, args []string) error {
 			return err
 		}
 		_, err = fmt.Fprintln(env.stdout, k.ID)
+		return err
+	}
+	return printJSON(env.stdout, out)
+}
+
+// casesTake takes more signals about a dossier's person into it: livcctl
+// cases take ID SIGNAL... (the coordinator, under case_conference).
+func casesTake(env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("cases take", flag.ContinueOnError)
+	var cf clientFlags
+	cf.register(fs, broker.PurposeCaseConference)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 {
+		return usageError{errors.New("take takes a dossier ID and the signal ids to take into it")}
+	}
+	body, _ := json.Marshal(broker.TakeSignalsRequest{SignalIDs: fs.Args()[1:]})
+	out, _, err := cf.call(env, "POST", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/signals", "application/json", body, true)
+	if err != nil {
 		return err
 	}
 	return printJSON(env.stdout, out)

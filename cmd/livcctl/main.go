@@ -31,6 +31,7 @@ Usage:
   livcctl signals dismiss ID --reason TEXT  no follow-up for a signal of the intake (coordinator)
   livcctl card [flags] REF            read the information card of a person
   livcctl cases create [flags]        register a dossier (coordinator)
+  livcctl cases take [flags] ID SIGNAL...   take received signals about the dossier's person into it (coordinator)
   livcctl cases roster [flags] ID ACTOR...  set a dossier's roster (coordinator)
   livcctl cases list [flags]          list the dossiers the caller may see (--purpose prioritisation for the tactical table)
   livcctl cases show [flags] ID       read one dossier

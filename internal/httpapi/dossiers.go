@@ -16,6 +16,7 @@ type dossierBroker interface {
 	ListCases(ctx context.Context, req *broker.Request, cursor string, limit int) (broker.CasePage, error)
 	ReadCase(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	Transition(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
+	TakeSignals(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	SetPriority(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	AssignTask(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	ReportTask(ctx context.Context, req *broker.Request, id, task string) (broker.TaskView, error)
@@ -31,6 +32,9 @@ func (g *gateway) dossierRoutes(e *gin.Engine) {
 	}))
 	e.POST("/v1/cases/:id/transitions", g.caseCall(http.StatusOK, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
 		return g.b.Transition(ctx, req, ctx.Param("id"))
+	}))
+	e.POST("/v1/cases/:id/signals", g.caseCall(http.StatusOK, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
+		return g.b.TakeSignals(ctx, req, ctx.Param("id"))
 	}))
 	e.PUT("/v1/cases/:id/priority", g.caseCall(http.StatusOK, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
 		return g.b.SetPriority(ctx, req, ctx.Param("id"))

@@ -114,7 +114,9 @@ func validState(s string) bool {
 // planIntoDossier moves the signals among ids (those in the intake) into
 // dossier caseID: state in_dossier, from the index of the state they were
 // read in to in_dossier's. It holds while each is in the state it was read in.
-func (s *Store) planIntoDossier(ctx context.Context, plan *redisops.Plan, p, caseID string, ids []string) error {
+// With want set, every id must be in the intake in state want as read here
+// (else ErrStale: the caller read it so, and it changed since).
+func (s *Store) planIntoDossier(ctx context.Context, plan *redisops.Plan, p, caseID string, ids []string, want string) error {
 	type read struct {
 		state *redis.StringCmd
 		seq   *redis.FloatCmd
@@ -131,12 +133,18 @@ func (s *Store) planIntoDossier(ctx context.Context, plan *redisops.Plan, p, cas
 	}
 	for i, id := range ids {
 		state, err := reads[i].state.Result()
+		if errors.Is(err, redis.Nil) && want != "" {
+			return stale("a signal left the intake")
+		}
 		if errors.Is(err, redis.Nil) {
 			continue // an observation, or a record from before the intake
 		}
 		seq, serr := reads[i].seq.Result()
 		if err != nil || serr != nil || !validState(state) {
 			return fail("plan case", errors.New("a malformed intake entry"))
+		}
+		if want != "" && state != want {
+			return stale("a signal left the state it was read in")
 		}
 		key := p + "signal:" + id
 		plan.Check(redisops.Check{Kind: redisops.KindField, Key: key, Field: "state", Values: []string{state}})

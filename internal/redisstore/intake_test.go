@@ -114,3 +114,58 @@ func TestEnvelopeBinding(t *testing.T) {
 		}
 	})
 }
+
+// PlanTakeSignals plans from the intake as the broker read it: a signal
+// whose state changed since (dismissed meanwhile) or that left the intake
+// makes the plan stale, and a signal of another person is refused; a
+// signal still received is planned.
+func TestPlanTakeSignals(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+		p := "livc:{livc:" + cell + "}:"
+		at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+		prev := broker.Case{ID: "case_" + fmt.Sprintf("%026d", 1), Livc: cell, SubjectRef: "s_a", SignalIDs: []string{},
+			Category: "radicalisation", State: broker.StateFormation, Roster: []string{"pz"}}
+		must(t, c.ZAdd(ctx, p+"cases", redis.Z{Score: 1, Member: prev.ID}).Err())
+		entry := func(i int, ref, state string) broker.SignalEntry {
+			e := broker.SignalEntry{ID: fmt.Sprintf("sig_%026d", i), SubjectRef: ref, Source: "ocmw", ReceivedAt: at, ObservedAt: at, State: state}
+			putIntake(t, c, cell, i, e)
+			return e
+		}
+		received := entry(1, "s_a", broker.SignalReceived)
+		dismissed := entry(2, "s_a", broker.SignalDismissed)
+		other := entry(3, "s_b", broker.SignalReceived)
+		gone := broker.SignalEntry{ID: fmt.Sprintf("sig_%026d", 4), SubjectRef: "s_a", State: broker.SignalReceived}
+		asRead := dismissed
+		asRead.State = broker.SignalReceived
+		next := prev
+		tests := []struct {
+			name  string
+			taken []broker.SignalEntry
+			stale bool
+		}{
+			{"dismissed since it was read", []broker.SignalEntry{received, asRead}, true},
+			{"gone from the intake", []broker.SignalEntry{gone}, true},
+			{"another person's", []broker.SignalEntry{other}, false},
+			{"none", nil, false},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				next.SignalIDs = nil
+				for _, e := range tc.taken {
+					next.SignalIDs = append(next.SignalIDs, e.ID)
+				}
+				w, err := s.PlanTakeSignals(ctx, prev, next, tc.taken)
+				if w != nil || err == nil || errors.Is(err, broker.ErrStale) != tc.stale {
+					t.Fatalf("planned %v, %v (stale wanted: %v)", w, err, tc.stale)
+				}
+			})
+		}
+		t.Run("received, as read", func(t *testing.T) {
+			next.SignalIDs = []string{received.ID}
+			if w, err := s.PlanTakeSignals(ctx, prev, next, []broker.SignalEntry{received}); err != nil || w == nil {
+				t.Fatalf("planned %v, %v", w, err)
+			}
+		})
+	})
+}

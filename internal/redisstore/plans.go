@@ -155,9 +155,7 @@ func (s *Store) PlanCreateCase(ctx context.Context, c broker.Case) (broker.Write
 	sp := p + "subject:" + c.SubjectRef + ":"
 	plan := &redisops.Plan{Livc: c.Livc}
 	plan.Check(redisops.Check{Kind: redisops.KindAbsent, Key: key, OnFail: redisops.Conflict, Detail: "case already exists"})
-	for _, id := range c.SignalIDs {
-		plan.Check(redisops.Check{Kind: redisops.KindField, Key: sp + "records", Field: id})
-	}
+	planStored(plan, sp, c.SignalIDs)
 	plan.Do("SET", key, string(doc))
 	seq := plan.Do("INCR", p+"cases:seq")
 	plan.DoWithRef(seq, "ZADD", p+"cases", c.ID)
@@ -170,7 +168,47 @@ func (s *Store) PlanCreateCase(ctx context.Context, c broker.Case) (broker.Write
 	for _, f := range countsOf(c) {
 		plan.Do("HINCRBY", p+"stats:cases", f, "1")
 	}
-	if err := s.planIntoDossier(ctx, plan, p, c.ID, c.SignalIDs); err != nil {
+	if err := s.planIntoDossier(ctx, plan, p, c.ID, c.SignalIDs, ""); err != nil {
+		return nil, err
+	}
+	return plan, plan.Validate()
+}
+
+// planStored holds a plan while each record of ids is stored.
+func planStored(plan *redisops.Plan, sp string, ids []string) {
+	for _, id := range ids {
+		plan.Check(redisops.Check{Kind: redisops.KindField, Key: sp + "records", Field: id})
+	}
+}
+
+// PlanTakeSignals plans dossier prev, as loaded, becoming next (as
+// PlanUpdateCase plans it) and the signals taken moving to in_dossier with
+// next's id (as PlanCreateCase moves its own). It holds while the dossier
+// is still prev, each taken signal's record still stored and its intake
+// entry still in the state it was read in: one moved meanwhile (dismissed,
+// withdrawn, taken by another dossier) makes the plan stale.
+func (s *Store) PlanTakeSignals(ctx context.Context, prev, next broker.Case, taken []broker.SignalEntry) (broker.Write, error) {
+	plan, err := s.planUpdateCase(ctx, prev, next, broker.KeyUse{})
+	if err != nil {
+		return nil, err
+	}
+	p, _, err := caseKeys(next)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(taken))
+	state := ""
+	for i, e := range taken {
+		if e.SubjectRef != next.SubjectRef || (state != "" && e.State != state) || !validState(e.State) {
+			return nil, errors.New("redisstore: plan take signals: a signal of another person or state")
+		}
+		ids[i], state = e.ID, e.State
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("redisstore: plan take signals: no signal")
+	}
+	planStored(plan, p+"subject:"+next.SubjectRef+":", ids)
+	if err := s.planIntoDossier(ctx, plan, p, next.ID, ids, state); err != nil {
 		return nil, err
 	}
 	return plan, plan.Validate()
@@ -182,6 +220,15 @@ func (s *Store) PlanCreateCase(ctx context.Context, c broker.Case) (broker.Write
 // is byte for byte prev's encoding, and while key is the person's (or, fresh,
 // while the person has none). A dossier does not change cell, id or subject.
 func (s *Store) PlanUpdateCase(ctx context.Context, prev, next broker.Case, key broker.KeyUse) (broker.Write, error) {
+	plan, err := s.planUpdateCase(ctx, prev, next, key)
+	if err != nil {
+		return nil, err
+	}
+	return plan, plan.Validate()
+}
+
+// planUpdateCase is PlanUpdateCase's plan, for others to add to.
+func (s *Store) planUpdateCase(ctx context.Context, prev, next broker.Case, key broker.KeyUse) (*redisops.Plan, error) {
 	p, k, err := caseKeys(next)
 	if err != nil {
 		return nil, err
@@ -228,7 +275,7 @@ func (s *Store) PlanUpdateCase(ctx context.Context, prev, next broker.Case, key 
 			plan.Do("HINCRBY", p+"stats:cases", after[i], "1")
 		}
 	}
-	return plan, plan.Validate()
+	return plan, nil
 }
 
 // countsOf returns the count fields a dossier adds one to.

@@ -27,7 +27,7 @@ var states = []string{"registration", "formation", "weighing", "approach", "eval
 var generatedActions = []string{
 	"signal.submit", "observation.submit", "signal.list", "case.create", "roster.change", "case.transition",
 	"case.priority", "task.assign", "task.report", "stats.read", "subject.lookup", "subject.erase", "audit.read",
-	"signal.mine", "signal.withdraw", "signal.dismiss", "task.mine",
+	"signal.mine", "signal.withdraw", "signal.dismiss", "task.mine", "case.take_signals",
 }
 
 // cellModel is the YAML of the cell, read here without the broker's loader.
@@ -116,6 +116,10 @@ func (m *cellModel) allowed(r row) bool {
 		return use("case_conference") && m.coordinator(id)
 	case "case.create":
 		return use("case_conference") && m.coordinator(id)
+	case "case.take_signals":
+		// The coordinator takes more signals into an open dossier; a
+		// roster member does not (which signals qualify is the pipeline's).
+		return use("case_conference") && m.coordinator(id) && open
 	case "roster.change":
 		// The coordinator sets the roster of an open dossier, from the
 		// operational table only.
@@ -192,7 +196,7 @@ func variants(action, id string) []row {
 	for _, st := range states {
 		base := row{Action: action, State: st}
 		switch action {
-		case "case.transition":
+		case "case.transition", "case.take_signals":
 			on, off := base, base
 			on.Roster, off.Roster = []string{someoneElse(id), id}, []string{someoneElse(id)}
 			out = append(out, on, off)
