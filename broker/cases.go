@@ -82,6 +82,26 @@ func (s *Service) checkCaseRequest(ctx context.Context, livc string, in *CaseReq
 		if !ok {
 			return Invalid("signal_ids", "names a signal that is not about this subject")
 		}
+		if err := openToDossier(ctx, s.c.Store, livc, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openToDossier refuses a signal the intake holds out of every dossier:
+// dismissed, held for the coordinator, withdrawn or expired. A record the
+// intake does not know (an observation, or one stored before the intake) may
+// open a dossier, as may a signal received or already in another one.
+func openToDossier(ctx context.Context, st Store, livc, id string) error {
+	e, err := st.Signal(ctx, livc, id)
+	switch {
+	case isNotFound(err):
+		return nil
+	case err != nil:
+		return Wrap(KindUnavailable, err, "the store is unavailable")
+	case e.State != SignalReceived && e.State != SignalInDossier:
+		return Invalid("signal_ids", "names a signal that is %s, not open to a dossier", e.State)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -231,6 +232,16 @@ func TestSignallerHearsBack(t *testing.T) {
 			}
 			if s := c.mineState("clb", other); s != "dismissed" {
 				t.Fatalf("mine: %q", s)
+			}
+		})
+		t.Run("a dismissed signal opens no dossier", func(t *testing.T) {
+			body := fmt.Sprintf(`{"subject_ref":%q,"signal_ids":[%q],"category":"radicalisation"}`, c.entry(other).SubjectRef, other)
+			r := c.send("POST", "preventie", "case_conference", "/v1/cases", []byte(body))
+			if r.Status != 422 || jsonField(t, r.Body, "field") != "signal_ids" {
+				t.Fatalf("got %d %s, want 422 naming signal_ids", r.Status, r.Body)
+			}
+			if e := c.entry(other); e.State != "dismissed" || e.CaseID != "" {
+				t.Fatalf("intake after the refusal: %+v", e)
 			}
 		})
 	})
