@@ -108,21 +108,9 @@ func openToDossier(ctx context.Context, st Store, livc, id string) error {
 
 // SetRoster replaces the roster of a dossier's case conference.
 func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (Case, error) {
-	c, err := s.begin(ctx, req, "roster.change")
+	c, k, in, err := openCase[RosterRequest](ctx, s, req, "roster.change", caseID)
 	if err != nil {
 		return Case{}, err
-	}
-	k, err := s.judgeCase(ctx, c, caseID)
-	if err != nil {
-		return Case{}, err
-	}
-	body, err := c.body(ctx)
-	if err != nil {
-		return Case{}, err
-	}
-	var in RosterRequest
-	if err := decodeBody(body, &in); err != nil {
-		return Case{}, c.fail(ctx, err)
 	}
 	if err := checkRoster(c.cell, in.Actors); err != nil {
 		return Case{}, c.fail(ctx, err)

@@ -234,3 +234,29 @@ func (s *Service) openText(ctx context.Context, k Case, what string, sealed []by
 func textAD(k Case, what string) []byte {
 	return []byte("livc-case-text-v1\x00" + k.Livc + "\x00" + k.ID + "\x00" + what)
 }
+
+// openCase begins a request on one dossier that brings a JSON body:
+// authenticate and check the purpose (begin), judge the dossier (judgeCase:
+// the uniform 404 for one the requester may not see, then the decision),
+// and only then read the body and decode it into a T, strictly. Every
+// refusal is audited; on success the caller holds the call, the dossier as
+// loaded and the request.
+func openCase[T any](ctx context.Context, s *Service, req *Request, action, caseID string) (*call, Case, T, error) {
+	var in T
+	c, err := s.begin(ctx, req, action)
+	if err != nil {
+		return nil, Case{}, in, err
+	}
+	k, err := s.judgeCase(ctx, c, caseID)
+	if err != nil {
+		return nil, Case{}, in, err
+	}
+	body, err := c.body(ctx)
+	if err != nil {
+		return nil, Case{}, in, err
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return nil, Case{}, in, c.fail(ctx, err)
+	}
+	return c, k, in, nil
+}

@@ -55,21 +55,9 @@ const maxReasonRunes = 1000
 // Closing a dossier takes it out of its roster's index: the roster's access
 // under case_conference ends.
 func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, err := s.begin(ctx, req, "case.transition")
+	c, k, in, err := openCase[TransitionRequest](ctx, s, req, "case.transition", caseID)
 	if err != nil {
 		return CaseView{}, err
-	}
-	k, err := s.judgeCase(ctx, c, caseID)
-	if err != nil {
-		return CaseView{}, err
-	}
-	body, err := c.body(ctx)
-	if err != nil {
-		return CaseView{}, err
-	}
-	var in TransitionRequest
-	if err := decodeBody(body, &in); err != nil {
-		return CaseView{}, c.fail(ctx, err)
 	}
 	if err := checkFreeText("reason", in.Reason, maxReasonRunes); err != nil {
 		return CaseView{}, c.fail(ctx, err)

@@ -29,21 +29,9 @@ const maxCaseSignals = 1000
 // against the intake, one commit of the allow entry with the dossier and
 // the signals' moves.
 func (s *Service) TakeSignals(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, err := s.begin(ctx, req, "case.take_signals")
+	c, k, in, err := openCase[TakeSignalsRequest](ctx, s, req, "case.take_signals", caseID)
 	if err != nil {
 		return CaseView{}, err
-	}
-	k, err := s.judgeCase(ctx, c, caseID)
-	if err != nil {
-		return CaseView{}, err
-	}
-	body, err := c.body(ctx)
-	if err != nil {
-		return CaseView{}, err
-	}
-	var in TakeSignalsRequest
-	if err := decodeBody(body, &in); err != nil {
-		return CaseView{}, c.fail(ctx, err)
 	}
 	taken, err := s.signalsToTake(ctx, c, k, in.SignalIDs)
 	if err != nil {

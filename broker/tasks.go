@@ -36,23 +36,11 @@ const (
 // SetPriority sets the priority (1, highest, to 5) of an open dossier: the
 // tactical table, under prioritisation. Audited with the old and new value.
 func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, err := s.begin(ctx, req, "case.priority")
-	if err != nil {
-		return CaseView{}, err
-	}
-	prev, err := s.judgeCase(ctx, c, caseID)
+	c, prev, in, err := openCase[PriorityRequest](ctx, s, req, "case.priority", caseID)
 	if err != nil {
 		return CaseView{}, err
 	}
 	k := prev.clone()
-	body, err := c.body(ctx)
-	if err != nil {
-		return CaseView{}, err
-	}
-	var in PriorityRequest
-	if err := decodeBody(body, &in); err != nil {
-		return CaseView{}, c.fail(ctx, err)
-	}
 	if in.Priority < 1 || in.Priority > 5 {
 		return CaseView{}, c.fail(ctx, Invalid("priority", "must be from 1 to 5"))
 	}
@@ -67,23 +55,11 @@ func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) 
 // actor). The description is sealed under the person's data key; the audit
 // holds the assignee and scenario, never the text.
 func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, err := s.begin(ctx, req, "task.assign")
-	if err != nil {
-		return CaseView{}, err
-	}
-	prev, err := s.judgeCase(ctx, c, caseID)
+	c, prev, in, err := openCase[TaskRequest](ctx, s, req, "task.assign", caseID)
 	if err != nil {
 		return CaseView{}, err
 	}
 	k := prev.clone()
-	body, err := c.body(ctx)
-	if err != nil {
-		return CaseView{}, err
-	}
-	var in TaskRequest
-	if err := decodeBody(body, &in); err != nil {
-		return CaseView{}, c.fail(ctx, err)
-	}
 	if err := checkTask(c.cell, k, &in); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
