@@ -139,10 +139,11 @@ func (s *Service) DismissSignal(ctx context.Context, req *Request, id string) (D
 }
 
 // WithdrawSignal answers DELETE /v1/signals/{id}: its submitter withdraws
-// a signal. Its record is crypto-shredded like an erasure (deleted from the
-// person's records and source index; the person's data key stays for the
-// other records), its envelope stays spent, and the intake shows it
-// withdrawn. A signal already in a dossier may be withdrawn: its values
+// a signal. Its record is deleted from the person's records and source
+// index; it is not crypto-shredded, since the person's data key stays for
+// the other records (old copies of the store hold it until the person is
+// erased and the key epoch turns). Its envelope stays spent, and the intake
+// shows it withdrawn. A signal already in a dossier may be withdrawn: its values
 // leave every card at once.
 //
 // Steps: authenticate, the signal (another actor's, or an unknown id, is

@@ -30,19 +30,7 @@ func cmdSignalsMine(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *quiet {
-		for _, e := range items {
-			if _, err := fmt.Fprintln(env.stdout, e.ID, e.State); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	body, err := json.Marshal(broker.MySignalPage{Items: items})
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, body)
+	return printItems(env, items, *quiet, func(e broker.MySignal) []any { return []any{e.ID, e.State} })
 }
 
 // oneID parses fs from args, flags before or after the one argument, an id.

@@ -4,8 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -38,11 +36,7 @@ func TestSignalsFeedback(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	token := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(token, []byte("not-a-real-token\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	conn := []string{"--broker", srv.URL, "--token-file", token}
+	conn := brokerFlags(t, srv.URL)
 	tests := []struct {
 		name  string
 		args  []string

@@ -18,6 +18,17 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// brokerFlags writes a placeholder token to a file of the test's own and
+// returns the flags that point livcctl at the fake broker at url with it.
+func brokerFlags(t *testing.T, url string) []string {
+	t.Helper()
+	token := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(token, []byte("not-a-real-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--broker", url, "--token-file", token}
+}
+
 func TestKeygen(t *testing.T) {
 	for _, pq := range []string{"-pq=true", "-pq=false"} {
 		t.Run(pq, func(t *testing.T) {

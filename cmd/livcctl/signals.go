@@ -53,19 +53,7 @@ func cmdSignals(env *cliEnv, args []string) error {
 		}
 		items = one
 	}
-	if *quiet {
-		for _, e := range items {
-			if _, err := fmt.Fprintln(env.stdout, e.ID, e.SubjectRef, e.State); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	body, err := json.Marshal(broker.SignalPage{Items: items})
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, body)
+	return printItems(env, items, *quiet, func(e broker.SignalEntry) []any { return []any{e.ID, e.SubjectRef, e.State} })
 }
 
 // intake reads every page of the intake, newest first.
@@ -75,6 +63,27 @@ func intake(env *cliEnv, cf *clientFlags, state string) ([]broker.SignalEntry, e
 		q.Set("state", state)
 	}
 	return everyPage[broker.SignalEntry](env, cf, "/v1/signals", q, "the intake")
+}
+
+// printItems prints a list livcctl read whole: with quiet, one line per item
+// of the values line gives, separated by spaces; else the JSON page
+// {"items": [...]} the broker answers, without a cursor.
+func printItems[T any](env *cliEnv, items []T, quiet bool, line func(T) []any) error {
+	if quiet {
+		for _, e := range items {
+			if _, err := fmt.Fprintln(env.stdout, line(e)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	body, err := json.Marshal(struct {
+		Items []T `json:"items"`
+	}{items})
+	if err != nil {
+		return err
+	}
+	return printJSON(env.stdout, body)
 }
 
 // everyPage reads every page of the list at path with the query q (nil for

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -29,11 +27,7 @@ func TestSignals(t *testing.T) {
 		w.Write([]byte(pages[r.URL.Query().Get("cursor")]))
 	}))
 	defer srv.Close()
-	token := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(token, []byte("not-a-real-token\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	base := []string{"signals", "--broker", srv.URL, "--token-file", token}
+	base := append([]string{"signals"}, brokerFlags(t, srv.URL)...)
 	tests := []struct {
 		name  string
 		args  []string

@@ -4,8 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -29,11 +27,7 @@ func TestCasesTake(t *testing.T) {
 		w.Write([]byte(`{"status":422,"title":"Unprocessable Entity","detail":"signal_ids: signal_ids[0] is not a received signal"}`))
 	}))
 	defer srv.Close()
-	token := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(token, []byte("not-a-real-token\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	conn := []string{"--broker", srv.URL, "--token-file", token}
+	conn := brokerFlags(t, srv.URL)
 	tests := []struct {
 		name  string
 		args  []string

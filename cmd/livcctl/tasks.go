@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,17 +42,5 @@ func cmdTasksMine(env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *quiet {
-		for _, e := range items {
-			if _, err := fmt.Fprintln(env.stdout, e.CaseID, e.Task, e.Due, e.Status); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	body, err := json.Marshal(broker.MyTaskPage{Items: items})
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, body)
+	return printItems(env, items, *quiet, func(e broker.MyTask) []any { return []any{e.CaseID, e.Task, e.Due, e.Status} })
 }

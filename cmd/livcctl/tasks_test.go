@@ -4,8 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,11 +30,7 @@ func TestTasksMine(t *testing.T) {
 		w.Write([]byte(pages[r.URL.Query().Get("cursor")]))
 	}))
 	defer srv.Close()
-	token := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(token, []byte("not-a-real-token\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	conn := []string{"--broker", srv.URL, "--token-file", token}
+	conn := brokerFlags(t, srv.URL)
 	both := []string{"GET /v1/tasks/mine case_conference", "GET /v1/tasks/mine case_conference"}
 
 	t.Run("every page, quiet", func(t *testing.T) {
