@@ -1,0 +1,426 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/broker/auditlog"
+)
+
+// errNoSigner is returned by every checkpoint operation of a Log without a
+// signer.
+var errNoSigner = errors.New("redisaudit: no checkpoint signer configured")
+
+// pushScript appends a signed checkpoint unless one of that size or larger
+// was pushed already (by another process). KEYS: head, checkpoints. ARGV:
+// size, signed note. It returns the list's new length when pushed, else 0.
+var pushScript = redis.NewScript(`
+local cp = tonumber(redis.call('HGET', KEYS[1], 'cp') or '-1')
+if cp >= tonumber(ARGV[1]) then return 0 end
+local n = redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'cp', ARGV[1])
+return n
+`)
+
+// size returns the log's size as its head says.
+func (l *Log) size(ctx context.Context, key string) (int64, error) {
+	n, err := l.c.HGet(ctx, key+":head", "n").Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return n, err
+}
+
+func (l *Log) reader(ctx context.Context, key string) tlog.HashReader {
+	return &hashReader{ctx: ctx, c: l.c, key: key, known: []map[int64]tlog.Hash{{}}}
+}
+
+// latest returns the last checkpoint pushed that verifies, and its note; ok
+// is false when there is none. Notes that do not verify (forged) are
+// skipped here and reported by Verify.
+func (l *Log) latest(ctx context.Context, key, origin string) (cp auditlog.Checkpoint, signed []byte, ok bool, err error) {
+	notes, err := l.c.LRange(ctx, key+":checkpoints", -16, -1).Result()
+	if err != nil {
+		return cp, nil, false, err
+	}
+	for i := len(notes) - 1; i >= 0; i-- {
+		if cp, err = auditlog.OpenWith([]byte(notes[i]), l.conf.Verifier, origin); err == nil {
+			return cp, []byte(notes[i]), true, nil
+		}
+	}
+	return cp, nil, false, nil
+}
+
+// Checkpoint implements broker.AuditProver.
+func (l *Log) Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, error) {
+	if l.conf.Signer == nil || l.conf.Verifier == nil {
+		return nil, errNoSigner
+	}
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return nil, err
+	}
+	origin := auditlog.Origin(livc)
+	last, signed, ok, err := l.latest(ctx, key, origin)
+	if err != nil {
+		return nil, fail("checkpoint", err)
+	}
+	if ok && !fresh {
+		return signed, nil
+	}
+	// One signing at a time in this process: otherwise one that read a
+	// smaller size than another had already signed (and recorded with the
+	// witness) would take the log for rebuilt. Read again under the lock.
+	l.signMu.Lock()
+	defer l.signMu.Unlock()
+	if last, signed, ok, err = l.latest(ctx, key, origin); err != nil {
+		return nil, fail("checkpoint", err)
+	}
+	n, err := l.size(ctx, key)
+	if err != nil {
+		return nil, fail("checkpoint", err)
+	}
+	if ok && last.Size == n {
+		return signed, nil
+	}
+	r := l.reader(ctx, key)
+	root, err := tlog.TreeHash(n, r)
+	if err != nil {
+		return nil, fail("checkpoint", err)
+	}
+	cp := auditlog.Checkpoint{Origin: origin, Size: n, Hash: root}
+	if err := l.mayExtend(ctx, r, key, last, ok, cp); err != nil {
+		return nil, err
+	}
+	note, err := auditlog.Sign(cp, l.conf.Signer)
+	if err != nil {
+		return nil, broker.Wrap(broker.KindInternal, err, "the checkpoint could not be signed")
+	}
+	if w := l.conf.Witness; w != nil {
+		// Recorded before it is published: a checkpoint anyone has seen is
+		// always one the witness holds (or a smaller one).
+		if err := w.Record(cp, note); err != nil {
+			l.conf.Logger.Error("audit checkpoint not recorded by the witness: not published", "log", origin, "err", err)
+			return nil, broker.Wrap(broker.KindInternal, err, "the checkpoint could not be recorded")
+		}
+	}
+	llen, err := pushScript.Run(ctx, l.c, []string{key + ":head", key + ":checkpoints"}, n, note).Int64()
+	if err != nil {
+		return nil, fail("checkpoint", err)
+	}
+	if llen > int64(l.conf.KeepCheckpoints) && llen%thinEvery == 0 {
+		// Every thinEvery-th push thins the list; pushes add one at a time,
+		// so some process always reaches each multiple.
+		if err := l.thin(ctx, key, origin); err != nil {
+			l.conf.Logger.Error("audit checkpoints not thinned", "log", origin, "err", err)
+		}
+	}
+	l.mu.Lock()
+	if l.signed[key].Size <= n {
+		l.signed[key] = cp
+	}
+	l.mu.Unlock()
+	if n >= l.conf.CapacityWarning {
+		l.conf.Logger.Warn("audit log nears its capacity: split its tree or archive it before appends fail",
+			"log", origin, "size", n, "capacity", int64(Capacity))
+	}
+	return note, nil
+}
+
+// errRebuilt marks a refusal to sign because the log does not extend the
+// checkpoint the witness holds: the log was rebuilt (its checkpoints
+// deleted), which Redis alone cannot show.
+var errRebuilt = errors.New("redisaudit: the log does not extend the checkpoint its witness holds")
+
+// mayExtend refuses (and logs) a tree cp that does not extend what was
+// signed before: the last checkpoint kept in Redis (last, if ok), the last
+// one this process signed, the one the witness holds.
+func (l *Log) mayExtend(ctx context.Context, r tlog.HashReader, key string, last auditlog.Checkpoint, ok bool, cp auditlog.Checkpoint) error {
+	l.mu.Lock()
+	mine, hasMine := l.signed[key]
+	l.mu.Unlock()
+	for _, old := range []struct {
+		cp auditlog.Checkpoint
+		ok bool
+	}{{last, ok}, {mine, hasMine}} {
+		if !old.ok || old.cp.Size == 0 {
+			continue
+		}
+		if err := l.extends(ctx, r, old.cp, cp); err != nil {
+			l.conf.Logger.Error("audit log does not extend its last checkpoint: refusing to sign", "log", cp.Origin, "size", cp.Size, "checkpoint_size", old.cp.Size)
+			return broker.Wrap(broker.KindInternal, err, "the audit log does not extend its last signed checkpoint")
+		}
+	}
+	if l.conf.Witness == nil {
+		return nil
+	}
+	if w, ok := l.conf.Witness.Last(cp.Origin); ok && w.Size > 0 {
+		if err := l.extends(ctx, r, w, cp); err != nil {
+			l.conf.Logger.Error("ALERT: audit log rebuilt: it does not extend the checkpoint recorded outside Redis; refusing to sign",
+				"alert", "audit_log_rebuilt", "log", cp.Origin, "size", cp.Size, "witness_size", w.Size)
+			return broker.Wrap(broker.KindInternal, fmt.Errorf("%w: %v", errRebuilt, err), "the audit log does not extend its last signed checkpoint")
+		}
+	}
+	return nil
+}
+
+// extends checks, from the stored hashes, that cp's tree extends old's.
+func (l *Log) extends(ctx context.Context, r tlog.HashReader, old, cp auditlog.Checkpoint) error {
+	if cp.Size < old.Size {
+		return fmt.Errorf("the log has %d entries, fewer than the %d signed", cp.Size, old.Size)
+	}
+	proof, err := tlog.ProveTree(cp.Size, old.Size, r)
+	if err != nil {
+		return err
+	}
+	return tlog.CheckTree(proof, cp.Size, cp.Hash, old.Size, old.Hash)
+}
+
+// Checkpoints implements broker.AuditProver.
+func (l *Log) Checkpoints(ctx context.Context, livc string) ([][]byte, error) {
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return nil, err
+	}
+	all, err := l.c.LRange(ctx, key+":checkpoints", 0, -1).Result()
+	if err != nil {
+		return nil, fail("checkpoints", err)
+	}
+	out := make([][]byte, len(all))
+	for i, s := range all {
+		out[i] = []byte(s)
+	}
+	return out, nil
+}
+
+// covering returns a signed checkpoint of a tree of more than index entries,
+// signing a fresh one when the latest does not cover it.
+func (l *Log) covering(ctx context.Context, livc string, index int64) (auditlog.Checkpoint, []byte, error) {
+	for _, fresh := range []bool{false, true} {
+		note, err := l.Checkpoint(ctx, livc, fresh)
+		if err != nil {
+			return auditlog.Checkpoint{}, nil, err
+		}
+		cp, err := auditlog.OpenWith(note, l.conf.Verifier, auditlog.Origin(livc))
+		if err != nil {
+			return cp, nil, fail("checkpoint", err)
+		}
+		if cp.Size > index {
+			return cp, note, nil
+		}
+	}
+	return auditlog.Checkpoint{}, nil, broker.Errorf(broker.KindNotFound, "no such audit entry")
+}
+
+// Prove implements broker.AuditProver.
+func (l *Log) Prove(ctx context.Context, livc, auditID string) (broker.InclusionProof, error) {
+	var p broker.InclusionProof
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return p, err
+	}
+	idx, err := l.c.HGet(ctx, key+":ids", auditID).Int64()
+	if errors.Is(err, redis.Nil) {
+		return p, broker.ErrNotFound
+	}
+	if err != nil {
+		return p, fail("prove", err)
+	}
+	cp, note, err := l.covering(ctx, livc, idx)
+	if err != nil {
+		return p, err
+	}
+	ex, err := l.entries(ctx, key, idx, 1)
+	if err != nil {
+		return p, err
+	}
+	if len(ex) != 1 || ex[0].Index != idx {
+		return p, broker.Errorf(broker.KindInternal, "audit entry %d is missing from the log: run verify", idx)
+	}
+	proof, err := tlog.ProveRecord(cp.Size, idx, l.reader(ctx, key))
+	if err != nil {
+		return p, fail("prove", err)
+	}
+	return broker.InclusionProof{Index: idx, Entry: ex[0].Entry, LeafHash: ex[0].LeafHash,
+		Checkpoint: string(note), Proof: auditlog.EncodeProof(proof)}, nil
+}
+
+// Consistency implements broker.AuditProver.
+func (l *Log) Consistency(ctx context.Context, livc string, from int64) (broker.ConsistencyProof, error) {
+	var p broker.ConsistencyProof
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return p, err
+	}
+	note, err := l.Checkpoint(ctx, livc, true)
+	if err != nil {
+		return p, err
+	}
+	cp, err := auditlog.OpenWith(note, l.conf.Verifier, auditlog.Origin(livc))
+	if err != nil {
+		return p, fail("consistency", err)
+	}
+	if from < 0 || from > cp.Size {
+		return p, broker.Invalid("since", "must be from 0 to the log's size, %d", cp.Size)
+	}
+	proof, err := tlog.ProveTree(cp.Size, from, l.reader(ctx, key))
+	if err != nil {
+		return p, fail("consistency", err)
+	}
+	return broker.ConsistencyProof{From: from, Checkpoint: string(note), Proof: auditlog.EncodeProof(proof)}, nil
+}
+
+// entries reads up to limit stream entries from index from, as stored.
+func (l *Log) entries(ctx context.Context, key string, from int64, limit int) ([]broker.ExportedEntry, error) {
+	msgs, err := l.c.XRangeN(ctx, key, "0-"+strconv.FormatInt(from+1, 10), "+", int64(limit)).Result()
+	if err != nil {
+		return nil, fail("export", err)
+	}
+	out := make([]broker.ExportedEntry, 0, len(msgs))
+	for _, m := range msgs {
+		doc, _ := m.Values["entry"].(string)
+		leaf, _ := m.Values["leaf"].(string)
+		out = append(out, broker.ExportedEntry{Index: streamIndex(m.ID), Entry: []byte(doc), LeafHash: leaf})
+	}
+	return out, nil
+}
+
+// streamIndex returns the index a stream id 0-(i+1) stands for, -1 for any
+// other id: the id must be exactly that, in canonical decimal (no sign, no
+// leading zero, nothing after), since Redis never writes it otherwise.
+func streamIndex(id string) int64 {
+	rest, ok := strings.CutPrefix(id, "0-")
+	if !ok {
+		return -1
+	}
+	seq, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || seq < 1 || strconv.FormatInt(seq, 10) != rest {
+		return -1
+	}
+	return seq - 1
+}
+
+// Export implements broker.AuditProver. With size 0 the page is pinned to
+// the latest signed checkpoint covering from (signed fresh when none does);
+// with size > 0 (the size of a checkpoint the caller holds, such as a first
+// page's) every proof is in the tree of that size, entries at or past it are
+// not returned, and the checkpoint is the kept note of that size, or "" once
+// thinned away. A size past the log's is refused with proofs; without, it
+// bounds the page only.
+func (l *Log) Export(ctx context.Context, livc string, from int64, limit int, size int64, proofs bool) (broker.Export, error) {
+	var x broker.Export
+	key, err := l.streamKey(livc)
+	if err != nil {
+		return x, err
+	}
+	cp, note, err := l.exportTree(ctx, key, livc, from, size, proofs)
+	if err != nil {
+		return x, err
+	}
+	x.Checkpoint = string(note)
+	if from < 0 || from >= cp.Size {
+		x.Items = []broker.ExportedEntry{}
+		return x, nil
+	}
+	limit = int(min(int64(limit), cp.Size-from))
+	x.Items, err = l.entries(ctx, key, from, limit)
+	if err != nil {
+		return x, err
+	}
+	r := l.reader(ctx, key)
+	if proofs {
+		for i := range x.Items {
+			it := &x.Items[i]
+			if it.Index < 0 || it.Index >= cp.Size {
+				continue
+			}
+			p, err := tlog.ProveRecord(cp.Size, it.Index, r)
+			if err != nil {
+				return x, fail("export", err)
+			}
+			it.Proof = auditlog.EncodeProof(p)
+		}
+	}
+	if end := from + int64(len(x.Items)); len(x.Items) > 0 && end < cp.Size {
+		x.Next = end
+	}
+	return x, nil
+}
+
+// exportTree returns the tree an export page is proved in: of the given
+// size (with its kept note, if any), or the latest checkpoint covering
+// from. Only the size of the result is used for a given size; the caller
+// verifies the proofs against the note it holds.
+func (l *Log) exportTree(ctx context.Context, key, livc string, from, size int64, proofs bool) (auditlog.Checkpoint, []byte, error) {
+	if size <= 0 {
+		cp, note, err := l.covering(ctx, livc, max(from, 0))
+		if err != nil && broker.KindOf(err) != broker.KindNotFound {
+			return cp, nil, err
+		}
+		return cp, note, nil
+	}
+	if l.conf.Verifier == nil {
+		return auditlog.Checkpoint{}, nil, errNoSigner
+	}
+	n, err := l.size(ctx, key)
+	if err != nil {
+		return auditlog.Checkpoint{}, nil, fail("export", err)
+	}
+	if size > n && proofs {
+		return auditlog.Checkpoint{}, nil, broker.Invalid("size", "must not exceed the log's size, %d", n)
+	}
+	if size > n {
+		// Without proofs size only bounds the page: a verifier replaying a
+		// log shorter than its checkpoint gets what there is, and reports
+		// the truncation.
+		return auditlog.Checkpoint{Origin: auditlog.Origin(livc), Size: n}, nil, nil
+	}
+	note, err := l.keptOfSize(ctx, key, auditlog.Origin(livc), size)
+	if err != nil {
+		return auditlog.Checkpoint{}, nil, err
+	}
+	return auditlog.Checkpoint{Origin: auditlog.Origin(livc), Size: size}, note, nil
+}
+
+// keptOfSize returns the newest kept checkpoint of exactly that size that
+// verifies, nil when there is none.
+func (l *Log) keptOfSize(ctx context.Context, key, origin string, size int64) ([]byte, error) {
+	notes, err := l.c.LRange(ctx, key+":checkpoints", 0, -1).Result()
+	if err != nil {
+		return nil, fail("export", err)
+	}
+	for i := len(notes) - 1; i >= 0; i-- {
+		if cp, err := auditlog.OpenWith([]byte(notes[i]), l.conf.Verifier, origin); err == nil && cp.Size == size {
+			return []byte(notes[i]), nil
+		}
+	}
+	return nil, nil
+}
+
+// RunCheckpoints signs a fresh checkpoint of each of the cells' logs (and of
+// the log of no cell) every period, while ctx lasts. A checkpoint it cannot
+// sign is logged, and tried again next period.
+func (l *Log) RunCheckpoints(ctx context.Context, every time.Duration, livcs []string) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for _, livc := range append([]string{""}, livcs...) {
+			if _, err := l.Checkpoint(ctx, livc, true); err != nil && ctx.Err() == nil {
+				l.conf.Logger.Error("audit checkpoint", "log", auditlog.Origin(livc), "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
