@@ -1,4 +1,4 @@
-// Package redisaudit keeps the broker's audit log in Redis streams, as a
+// Package audit keeps the broker's audit log in Redis streams, as a
 // verifiable log: an RFC 6962 Merkle tree (golang.org/x/mod/sumdb/tlog) over
 // the entries, with signed checkpoints. It implements broker.Auditor and
 // broker.AuditProver.
@@ -18,7 +18,7 @@
 //	livc:{livc:<cell>}:audit:checkpoints  list    signed checkpoints, oldest first
 //	livc:{livc:_broker}:audit…            the same, for entries with Livc == ""
 //
-// The hash tag {livc:<cell>} is the one internal/redisstore uses, so a cell's
+// The hash tag {livc:<cell>} is the one the store (internal/redis/store) uses, so a cell's
 // log and its data share a Redis Cluster slot. A Redis string holds at most
 // 512 MiB, so one log holds at most Capacity, about 8 million entries (16
 // million stored hashes); each checkpoint signed past Conf.CapacityWarning
@@ -133,7 +133,7 @@ const maxTree = 512 << 20
 
 // ErrLogFull refuses an append that would take a log past Capacity: nothing
 // of it is written.
-var ErrLogFull = errors.New("redisaudit: the audit log is full")
+var ErrLogFull = errors.New("audit: the audit log is full")
 
 // Conf holds a Log's settings. The zero value appends in batches but cannot
 // sign checkpoints.
@@ -200,7 +200,7 @@ func StreamKey(livc string) (string, error) {
 		return BrokerStream, nil
 	}
 	if strings.ContainsAny(livc, "{}") || strings.HasPrefix(livc, "_") {
-		return "", errors.New("redisaudit: invalid cell id")
+		return "", errors.New("audit: invalid cell id")
 	}
 	return "livc:{livc:" + livc + "}:audit", nil
 }
@@ -237,7 +237,7 @@ func canonicalHead(e broker.AuditEntry) ([]byte, error) {
 	b = append(b, `,"time":"`...)
 	b, err := e.Time.UTC().AppendText(b)
 	if err != nil {
-		return nil, fmt.Errorf("redisaudit: an audit entry's time: %w", err)
+		return nil, fmt.Errorf("audit: an audit entry's time: %w", err)
 	}
 	b = append(b, '"')
 	for _, f := range [...]struct {
@@ -294,5 +294,5 @@ func (l *Log) Ping(ctx context.Context) error {
 // fail wraps a Redis failure: the detail is client-safe, the cause names the
 // operation only.
 func fail(op string, err error) error {
-	return broker.Wrap(broker.KindUnavailable, fmt.Errorf("redisaudit: %s: %w", op, err), "audit log unavailable")
+	return broker.Wrap(broker.KindUnavailable, fmt.Errorf("audit: %s: %w", op, err), "audit log unavailable")
 }

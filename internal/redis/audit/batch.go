@@ -54,18 +54,25 @@ func (l *Log) Append(ctx context.Context, e *broker.AuditEntry) error {
 // (KindConflict) or the check's conflict (KindConflict); a key of the wrong
 // type for the write, or a counter it cannot add to, is KindInternal. A nil
 // w is Append.
+//
+// The contract with the store (internal/redis/store, plans.go): a Write is
+// what a Plan* method of the store returned, a *plan.Plan of the entry's
+// cell. Commit relies on that alone; it does not trust it: it type-asserts
+// the plan, refuses any other Write, a plan of another cell and one that
+// plan.Validate refuses, each with nothing written. The plan package is
+// internal to internal/redis, so only the store can make such a Write.
 func (l *Log) Commit(ctx context.Context, e *broker.AuditEntry, w broker.Write) error {
 	if e == nil {
-		return errors.New("redisaudit: nil entry")
+		return errors.New("audit: nil entry")
 	}
 	var write *plan.Plan
 	if w != nil {
 		var ok bool
 		if write, ok = w.(*plan.Plan); !ok || write == nil {
-			return errors.New("redisaudit: a write that is not a redisops plan")
+			return errors.New("audit: a write that is not a plan of the store")
 		}
 		if write.Livc != e.Livc || e.Livc == "" {
-			return errors.New("redisaudit: a write of another cell than its entry")
+			return errors.New("audit: a write of another cell than its entry")
 		}
 		if err := write.Validate(); err != nil {
 			return err
@@ -220,14 +227,14 @@ func (l *Log) commit(st *stream, batch []*pending) {
 // that cannot be incremented.
 func checkFailed(write *plan.Plan, code int64) error {
 	if write == nil || code < 1 || code > int64(len(write.Checks)) {
-		return broker.Wrap(broker.KindInternal, errors.New("redisaudit: a key of the write has a type or value the write cannot use"),
+		return broker.Wrap(broker.KindInternal, errors.New("audit: a key of the write has a type or value the write cannot use"),
 			"the write could not be performed; nothing was stored")
 	}
 	c := write.Checks[code-1]
 	if c.OnFail == plan.Conflict {
-		return broker.Wrap(broker.KindConflict, fmt.Errorf("redisaudit: check %s failed", c.Kind), c.Detail)
+		return broker.Wrap(broker.KindConflict, fmt.Errorf("audit: check %s failed", c.Kind), c.Detail)
 	}
-	return broker.Wrap(broker.KindConflict, fmt.Errorf("redisaudit: check %s failed: %w", c.Kind, broker.ErrStale),
+	return broker.Wrap(broker.KindConflict, fmt.Errorf("audit: check %s failed: %w", c.Kind, broker.ErrStale),
 		"the data changed while this request was handled; try again")
 }
 
@@ -302,7 +309,7 @@ func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]stri
 //
 // It first checks the type of the log's keys and that the tree is as long
 // as the head says (an error, nothing written, if not). For each entry in
-// order it checks the plan (redisops plan_check: everything its ops could
+// order it checks the plan (plan_check of the plan package: everything its ops could
 // fail on), adds the entry to the stream, and only then applies the plan;
 // after the last entry it stores the written entries' ids and hashes, in
 // one HSET and one APPEND (fewer calls: each costs Redis more than the

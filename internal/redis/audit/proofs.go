@@ -17,7 +17,7 @@ import (
 
 // errNoSigner is returned by every checkpoint operation of a Log without a
 // signer.
-var errNoSigner = errors.New("redisaudit: no checkpoint signer configured")
+var errNoSigner = errors.New("audit: no checkpoint signer configured")
 
 // pushScript appends a signed checkpoint unless one of that size or larger
 // was pushed already (by another process). KEYS: head, checkpoints. ARGV:
@@ -138,7 +138,7 @@ func (l *Log) Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, 
 // errRebuilt marks a refusal to sign because the log does not extend the
 // checkpoint the witness holds: the log was rebuilt (its checkpoints
 // deleted), which Redis alone cannot show.
-var errRebuilt = errors.New("redisaudit: the log does not extend the checkpoint its witness holds")
+var errRebuilt = errors.New("audit: the log does not extend the checkpoint its witness holds")
 
 // mayExtend refuses (and logs) a tree cp that does not extend what was
 // signed before: the last checkpoint kept in Redis (last, if ok), the last

@@ -1,4 +1,4 @@
-// Package redisconn opens the one Redis client the broker's store and audit
+// Package conn opens the one Redis client the broker's store and audit
 // log share, from a URL, with bounded timeouts so that a dead Redis is
 // answered quickly rather than hung on.
 //
@@ -53,11 +53,11 @@ func DefaultConf() Conf {
 func (c Conf) Validate() error {
 	for name, d := range map[string]time.Duration{"dial": c.DialTimeout, "read": c.ReadTimeout, "write": c.WriteTimeout} {
 		if d <= 0 || d > time.Minute {
-			return fmt.Errorf("redisconn: %s timeout must be in (0, 1m], got %s", name, d)
+			return fmt.Errorf("conn: %s timeout must be in (0, 1m], got %s", name, d)
 		}
 	}
 	if c.MaxRetries < -1 || c.MaxRetries > 10 {
-		return fmt.Errorf("redisconn: max retries must be in [-1, 10], got %d", c.MaxRetries)
+		return fmt.Errorf("conn: max retries must be in [-1, 10], got %d", c.MaxRetries)
 	}
 	return nil
 }
@@ -76,7 +76,7 @@ func (c Conf) Open(rawURL string) (redis.UniversalClient, error) {
 	}
 	scheme, _, ok := strings.Cut(rawURL, "://")
 	if !ok {
-		return nil, errors.New("redisconn: Redis URL has no scheme (want redis://, rediss://, redis+sentinel:// or redis+cluster://)")
+		return nil, errors.New("conn: Redis URL has no scheme (want redis://, rediss://, redis+sentinel:// or redis+cluster://)")
 	}
 	switch strings.ToLower(scheme) {
 	case "redis", "rediss":
@@ -94,7 +94,7 @@ func (c Conf) Open(rawURL string) (redis.UniversalClient, error) {
 		}
 		return c.openCluster(u)
 	default:
-		return nil, fmt.Errorf("redisconn: unsupported Redis URL scheme %q", scheme)
+		return nil, fmt.Errorf("conn: unsupported Redis URL scheme %q", scheme)
 	}
 }
 
@@ -102,15 +102,15 @@ func (c Conf) openSingle(rawURL string) (redis.UniversalClient, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		// url.Error holds the whole URL, password included: say less.
-		return nil, errors.New("redisconn: malformed Redis URL (check host:port and that the password is percent-encoded)")
+		return nil, errors.New("conn: malformed Redis URL (check host:port and that the password is percent-encoded)")
 	}
 	if u.Hostname() == "" {
-		return nil, errors.New("redisconn: Redis URL has no host")
+		return nil, errors.New("conn: Redis URL has no host")
 	}
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		pass, _ := u.User.Password()
-		return nil, fmt.Errorf("redisconn: invalid Redis URL: %s", scrub(err.Error(), pass))
+		return nil, fmt.Errorf("conn: invalid Redis URL: %s", scrub(err.Error(), pass))
 	}
 	opt.DialTimeout = orDefault(opt.DialTimeout, c.DialTimeout)
 	opt.ReadTimeout = orDefault(opt.ReadTimeout, c.ReadTimeout)
@@ -124,13 +124,13 @@ func (c Conf) openSingle(rawURL string) (redis.UniversalClient, error) {
 
 func (c Conf) openSentinel(u multiURL) (redis.UniversalClient, error) {
 	if len(u.path) < 1 || len(u.path) > 2 || u.path[0] == "" {
-		return nil, errors.New("redisconn: Sentinel URL must name the master: redis+sentinel://host:port[,host:port]/mastername[/db]")
+		return nil, errors.New("conn: Sentinel URL must name the master: redis+sentinel://host:port[,host:port]/mastername[/db]")
 	}
 	db := 0
 	if len(u.path) == 2 {
 		n, err := strconv.Atoi(u.path[1])
 		if err != nil || n < 0 {
-			return nil, fmt.Errorf("redisconn: Sentinel URL: invalid database number %q", u.path[1])
+			return nil, fmt.Errorf("conn: Sentinel URL: invalid database number %q", u.path[1])
 		}
 		db = n
 	}
@@ -151,7 +151,7 @@ func (c Conf) openSentinel(u multiURL) (redis.UniversalClient, error) {
 
 func (c Conf) openCluster(u multiURL) (redis.UniversalClient, error) {
 	if len(u.path) != 0 {
-		return nil, errors.New("redisconn: Cluster URL takes no path (a cluster has only database 0)")
+		return nil, errors.New("conn: Cluster URL takes no path (a cluster has only database 0)")
 	}
 	return redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs:                 u.addrs,
@@ -215,20 +215,20 @@ func parseMulti(rawURL string, defaultPort int) (multiURL, error) {
 		kind = "Cluster"
 	}
 	if strings.ContainsAny(rest, "?#") {
-		return u, fmt.Errorf("redisconn: %s URL takes no query or fragment", kind)
+		return u, fmt.Errorf("conn: %s URL takes no query or fragment", kind)
 	}
 	authority, path, _ := strings.Cut(rest, "/")
 	if at := strings.LastIndex(authority, "@"); at >= 0 {
 		var err error
 		if u.user, u.pass, err = parseUserinfo(authority[:at]); err != nil {
-			return u, fmt.Errorf("redisconn: %s URL: %w", kind, err)
+			return u, fmt.Errorf("conn: %s URL: %w", kind, err)
 		}
 		authority = authority[at+1:]
 	}
 	for h := range strings.SplitSeq(authority, ",") {
 		addr, err := hostPort(h, defaultPort)
 		if err != nil {
-			return u, fmt.Errorf("redisconn: %s URL: %w", kind, err)
+			return u, fmt.Errorf("conn: %s URL: %w", kind, err)
 		}
 		u.addrs = append(u.addrs, addr)
 	}
@@ -236,7 +236,7 @@ func parseMulti(rawURL string, defaultPort int) (multiURL, error) {
 		for seg := range strings.SplitSeq(path, "/") {
 			s, err := url.PathUnescape(seg)
 			if err != nil || s == "" {
-				return u, fmt.Errorf("redisconn: %s URL: invalid path segment", kind)
+				return u, fmt.Errorf("conn: %s URL: invalid path segment", kind)
 			}
 			u.path = append(u.path, s)
 		}

@@ -17,7 +17,7 @@ import (
 func StartEmbedded() (addr string, stop func(), err error) {
 	m := miniredis.NewMiniRedis()
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
-		return "", nil, fmt.Errorf("redisconn: start embedded Redis: %w", err)
+		return "", nil, fmt.Errorf("conn: start embedded Redis: %w", err)
 	}
 	return m.Addr(), m.Close, nil
 }

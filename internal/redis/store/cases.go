@@ -113,7 +113,7 @@ func caseKeys(c broker.Case) (prefix, key string, err error) {
 		return "", "", err
 	}
 	if c.ID == "" || c.SubjectRef == "" {
-		return "", "", errors.New("redisstore: case without id or subject")
+		return "", "", errors.New("store: case without id or subject")
 	}
 	return prefix, prefix + "case:" + c.ID, nil
 }
@@ -127,7 +127,7 @@ func (s *Store) CreateCase(ctx context.Context, c broker.Case) error {
 	}
 	doc, err := json.Marshal(c)
 	if err != nil {
-		return fmt.Errorf("redisstore: create case: %w", err)
+		return fmt.Errorf("store: create case: %w", err)
 	}
 	keys := []string{key, p + "cases", p + "cases:seq", p + "subject:" + c.SubjectRef + ":cases"}
 	n, err := createCaseScript.Run(ctx, s.c, keys, doc, c.ID, p).Int()
@@ -148,7 +148,7 @@ func (s *Store) UpdateCase(ctx context.Context, c broker.Case) error {
 	}
 	doc, err := json.Marshal(c)
 	if err != nil {
-		return fmt.Errorf("redisstore: update case: %w", err)
+		return fmt.Errorf("store: update case: %w", err)
 	}
 	keys := []string{key, p + "subject:" + c.SubjectRef + ":cases", p + "cases"}
 	n, err := updateCaseScript.Run(ctx, s.c, keys, doc, c.ID, c.SubjectRef, p+"subject:", p).Int()

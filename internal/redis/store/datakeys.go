@@ -62,7 +62,7 @@ return 0
 // change (another re-wrap, an erasure) wins, and the caller reads again.
 func (s *Store) ReplaceDataKey(ctx context.Context, key string, prev, next []byte) (bool, error) {
 	if !strings.HasPrefix(key, "livc:{livc:") || !strings.HasSuffix(key, ":datakey") || len(next) == 0 {
-		return false, errors.New("redisstore: replace data key: not a data key")
+		return false, errors.New("store: replace data key: not a data key")
 	}
 	n, err := casScript.Run(ctx, s.c, []string{key}, prev, next).Int()
 	if err != nil {

@@ -51,7 +51,7 @@ func (s *Store) PlanSignalState(ctx context.Context, livc string, e broker.Signa
 		return nil, err
 	}
 	if !validState(e.State) || !validState(to) || !broker.ValidRecordID(e.ID) {
-		return nil, errors.New("redisstore: plan signal state: invalid state or id")
+		return nil, errors.New("store: plan signal state: invalid state or id")
 	}
 	write := &plan.Plan{Livc: livc}
 	if err := s.planMoveSignal(ctx, write, p, e, to); err != nil {
@@ -93,7 +93,7 @@ func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEn
 		return nil, err
 	}
 	if !validState(e.State) || !broker.ValidRecordID(e.ID) || e.Source == "" || strings.ContainsAny(e.Source, "{} ") {
-		return nil, errors.New("redisstore: plan withdraw: invalid entry")
+		return nil, errors.New("store: plan withdraw: invalid entry")
 	}
 	var ids, own, digests *redis.StringSliceCmd
 	var indexed *redis.StringCmd

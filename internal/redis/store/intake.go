@@ -71,7 +71,7 @@ func (s *Store) EnvelopeBinding(ctx context.Context, livc, digest string) (broke
 func planEnvelope(write *plan.Plan, p, sp string, b broker.EnvelopeBinding) error {
 	if b.Digest == "" || strings.ContainsAny(b.Submitter+b.Record+b.SubjectRef, " ") ||
 		b.Submitter == "" || b.Record == "" || b.SubjectRef == "" {
-		return errors.New("redisstore: plan record: an incomplete envelope binding")
+		return errors.New("store: plan record: an incomplete envelope binding")
 	}
 	write.Check(plan.Check{Kind: plan.KindNoField, Key: p + "envelopes", Field: b.Digest})
 	write.Do("HSET", p+"envelopes", b.Digest, b.Submitter+" "+b.Record+" "+b.SubjectRef)
@@ -84,7 +84,7 @@ func planEnvelope(write *plan.Plan, p, sp string, b broker.EnvelopeBinding) erro
 func planIntake(write *plan.Plan, p string, e broker.SignalEntry) error {
 	if !broker.ValidRecordID(e.ID) || !validState(e.State) || e.SubjectRef == "" || e.Source == "" ||
 		strings.ContainsAny(e.Source, "{} ") {
-		return errors.New("redisstore: plan record: an incomplete intake entry")
+		return errors.New("store: plan record: an incomplete intake entry")
 	}
 	key := p + "signal:" + e.ID
 	write.Check(plan.Check{Kind: plan.KindAbsent, Key: key, OnFail: plan.Conflict, Detail: "the signal already exists"})
@@ -231,20 +231,20 @@ func (s *Store) ListSignals(ctx context.Context, q broker.SignalQuery) ([]broker
 	index := p + "signals"
 	if q.Source != "" {
 		if q.State != "" || strings.ContainsAny(q.Source, "{} ") {
-			return nil, "", errors.New("redisstore: list signals: invalid source")
+			return nil, "", errors.New("store: list signals: invalid source")
 		}
 		index = sourceIndex(p, q.Source)
 	}
 	if q.State != "" {
 		if !validState(q.State) {
-			return nil, "", errors.New("redisstore: list signals: invalid state")
+			return nil, "", errors.New("store: list signals: invalid state")
 		}
 		index += ":" + q.State
 	}
 	max := "+inf"
 	if q.Cursor != "" {
 		if _, err := strconv.ParseUint(q.Cursor, 10, 63); err != nil {
-			return nil, "", errors.New("redisstore: list signals: malformed cursor")
+			return nil, "", errors.New("store: list signals: malformed cursor")
 		}
 		max = "(" + q.Cursor
 	}

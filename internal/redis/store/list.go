@@ -30,16 +30,16 @@ func (s *Store) ListCases(ctx context.Context, q broker.CaseQuery) ([]broker.Cas
 		index = p + "cases"
 	case broker.ScopeRoster:
 		if q.Actor == "" || strings.ContainsAny(q.Actor, "{}:") {
-			return nil, "", errors.New("redisstore: list cases: invalid actor")
+			return nil, "", errors.New("store: list cases: invalid actor")
 		}
 		index = p + "actor:" + q.Actor + ":cases"
 	default:
-		return nil, "", errors.New("redisstore: list cases: unknown scope")
+		return nil, "", errors.New("store: list cases: unknown scope")
 	}
 	min := "-inf"
 	if q.Cursor != "" {
 		if _, err := strconv.ParseUint(q.Cursor, 10, 63); err != nil {
-			return nil, "", errors.New("redisstore: list cases: malformed cursor")
+			return nil, "", errors.New("store: list cases: malformed cursor")
 		}
 		min = "(" + q.Cursor
 	}
@@ -154,7 +154,7 @@ func (s *Store) CountSignal(ctx context.Context, livc, month string) error {
 		return err
 	}
 	if len(month) != 7 {
-		return errors.New("redisstore: count signal: month is not YYYY-MM")
+		return errors.New("store: count signal: month is not YYYY-MM")
 	}
 	if err := s.c.HIncrBy(ctx, p+"stats:signals", month, 1).Err(); err != nil {
 		return fail("count signal", err)

@@ -99,7 +99,7 @@ func (p *readPipe) next() {
 }
 
 // errPipeBroken answers the reads of a pipeline whose sending panicked.
-var errPipeBroken = errors.New("redisstore: the read pipeline failed")
+var errPipeBroken = errors.New("store: the read pipeline failed")
 
 // lead sends batch, then hands the pipe on (next). Even if sending panics
 // (a driver's bug; the gateway recovers the request as a 500) the pipe is

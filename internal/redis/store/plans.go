@@ -14,18 +14,27 @@ import (
 )
 
 // Plans: the writes the broker makes, planned for the audit log to perform
-// with their entries (broker.WritePlanner, internal/redisops). A planner reads
+// with their entries (broker.WritePlanner; the plan language is internal/redis/internal/plan). A planner reads
 // what it needs; it writes nothing. Each plan states, as checks, what it was
 // planned from, so that it is performed only if that still holds: the
 // checks and the ops run in one script with the audit entry, and no other
 // client runs in between.
+//
+// The contract with the audit log (internal/redis/audit, Log.Commit): every
+// broker.Write a Plan* method returns is a non-nil *plan.Plan whose Livc is
+// the cell of the request it was planned for, and which plan.Validate
+// accepts (each planner returns write, write.Validate()). The audit log
+// relies on that: it type-asserts the *plan.Plan, refuses any other Write,
+// and runs the plan's Lua in its batch script. A planner that returned
+// anything else would have every commit of its use case refused, never a
+// write performed without its entry.
 
 var _ broker.WritePlanner = (*Store)(nil)
 
 // stale is the error of a planner that finds the store changed under the
 // caller's feet.
 func stale(why string) error {
-	return broker.Wrap(broker.KindConflict, fmt.Errorf("redisstore: %s: %w", why, broker.ErrStale), "the data changed; try again")
+	return broker.Wrap(broker.KindConflict, fmt.Errorf("store: %s: %w", why, broker.ErrStale), "the data changed; try again")
 }
 
 // PlanRecord plans storing a sealed record: for a signal, linking its
@@ -44,7 +53,7 @@ func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Wr
 		return nil, err
 	}
 	if w.Record.ID == "" || len(w.Record.Sealed) == 0 || len(w.Key.Wrapped) == 0 || hasEmpty(w.Aliases) {
-		return nil, errors.New("redisstore: plan record: empty id, payload, key or alias")
+		return nil, errors.New("store: plan record: empty id, payload, key or alias")
 	}
 	write := &plan.Plan{Livc: w.Livc}
 	if len(w.Aliases) > 0 {
@@ -66,12 +75,12 @@ func (s *Store) PlanRecord(ctx context.Context, w broker.RecordWrite) (broker.Wr
 	}
 	if w.Month != "" {
 		if len(w.Month) != 7 {
-			return nil, errors.New("redisstore: plan record: month is not YYYY-MM")
+			return nil, errors.New("store: plan record: month is not YYYY-MM")
 		}
 		write.Do("HINCRBY", p+"stats:signals", w.Month, "1")
 		if w.Source != "" {
 			if strings.ContainsAny(w.Source, "{}") {
-				return nil, errors.New("redisstore: plan record: invalid source")
+				return nil, errors.New("store: plan record: invalid source")
 			}
 			write.Do("HINCRBY", p+"stats:signals:source", w.Month+"/"+w.Source, "1")
 		}
@@ -150,7 +159,7 @@ func (s *Store) PlanCreateCase(ctx context.Context, c broker.Case) (broker.Write
 	}
 	doc, err := json.Marshal(c)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: plan case: %w", err)
+		return nil, fmt.Errorf("store: plan case: %w", err)
 	}
 	sp := p + "subject:" + c.SubjectRef + ":"
 	write := &plan.Plan{Livc: c.Livc}
@@ -200,12 +209,12 @@ func (s *Store) PlanTakeSignals(ctx context.Context, prev, next broker.Case, tak
 	state := ""
 	for i, e := range taken {
 		if e.SubjectRef != next.SubjectRef || (state != "" && e.State != state) || !validState(e.State) {
-			return nil, errors.New("redisstore: plan take signals: a signal of another person or state")
+			return nil, errors.New("store: plan take signals: a signal of another person or state")
 		}
 		ids[i], state = e.ID, e.State
 	}
 	if len(ids) == 0 {
-		return nil, errors.New("redisstore: plan take signals: no signal")
+		return nil, errors.New("store: plan take signals: no signal")
 	}
 	planStored(write, p+"subject:"+next.SubjectRef+":", ids)
 	if err := s.planIntoDossier(ctx, write, p, next.ID, ids, state); err != nil {
@@ -234,15 +243,15 @@ func (s *Store) planUpdateCase(ctx context.Context, prev, next broker.Case, key 
 		return nil, err
 	}
 	if prev.ID != next.ID || prev.Livc != next.Livc || prev.SubjectRef != next.SubjectRef {
-		return nil, errors.New("redisstore: plan case update: cell, id or subject changed")
+		return nil, errors.New("store: plan case update: cell, id or subject changed")
 	}
 	was, err := json.Marshal(prev)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: plan case update: %w", err)
+		return nil, fmt.Errorf("store: plan case update: %w", err)
 	}
 	doc, err := json.Marshal(next)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: plan case update: %w", err)
+		return nil, fmt.Errorf("store: plan case update: %w", err)
 	}
 	score, err := s.c.ZScore(ctx, p+"cases", next.ID).Result()
 	if errors.Is(err, redis.Nil) {

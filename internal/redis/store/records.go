@@ -28,7 +28,7 @@ func (s *Store) PutRecord(ctx context.Context, livc, ref string, rec broker.Seal
 		return err
 	}
 	if rec.ID == "" || len(rec.Sealed) == 0 {
-		return errors.New("redisstore: put record: empty id or payload")
+		return errors.New("store: put record: empty id or payload")
 	}
 	err = putRecordScript.Run(ctx, s.c, []string{p + "records", p + "record-ids"}, rec.ID, rec.Sealed).Err()
 	if err != nil {
@@ -155,7 +155,7 @@ func (s *Store) ReadScope(ctx context.Context, livc, ref, actor string) (broker.
 		return broker.SubjectData{}, err
 	}
 	if actor == "" {
-		return broker.SubjectData{}, errors.New("redisstore: read scope: no actor")
+		return broker.SubjectData{}, errors.New("store: read scope: no actor")
 	}
 	cp, _ := cellPrefix(livc)
 	var (

@@ -1,11 +1,11 @@
-// Package redisstore keeps the broker's subjects, sealed records and dossiers
+// Package store keeps the broker's subjects, sealed records and dossiers
 // in Redis. It implements broker.Store.
 //
 // # Key layout
 //
 // Every key of a cell starts with livc:{livc:<cell>}: so that the hash tag
 // {livc:<cell>} puts all of one cell's keys (these, and the audit stream of
-// internal/redisaudit) in one Redis Cluster hash slot, where a script or a
+// internal/redis/audit) in one Redis Cluster hash slot, where a script or a
 // MULTI may touch several of them at once.
 //
 //	livc:{livc:<cell>}:aliases                  hash   alias -> subject ref
@@ -30,7 +30,7 @@
 // and records are sealed. A name or a national number never reaches this
 // package.
 //
-// The broker writes only through plans (plans.go, internal/redisops): the
+// The broker writes only through plans (plans.go, in the plan language of internal/redis/internal/plan): the
 // store plans a write without performing it, and the audit log performs it
 // in the same Lua call as the allow entry, so a record never exists without
 // its entry nor an entry without its write. The direct write methods
@@ -81,7 +81,7 @@ func (s *Store) reads(prefix string) *readPipe {
 }
 
 // ErrExists is the cause of the error CreateCase returns for an id in use.
-var ErrExists = errors.New("redisstore: already exists")
+var ErrExists = errors.New("store: already exists")
 
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -95,7 +95,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // the hash tag.
 func cellPrefix(livc string) (string, error) {
 	if livc == "" || strings.ContainsAny(livc, "{}") {
-		return "", errors.New("redisstore: invalid cell id")
+		return "", errors.New("store: invalid cell id")
 	}
 	return "livc:{livc:" + livc + "}:", nil
 }
@@ -107,7 +107,7 @@ func subjectPrefix(livc, ref string) (string, error) {
 		return "", err
 	}
 	if ref == "" {
-		return "", errors.New("redisstore: empty subject ref")
+		return "", errors.New("store: empty subject ref")
 	}
 	return p + "subject:" + ref + ":", nil
 }
@@ -115,5 +115,5 @@ func subjectPrefix(livc, ref string) (string, error) {
 // fail wraps a Redis failure: the detail is client-safe, the cause names the
 // operation only.
 func fail(op string, err error) error {
-	return broker.Wrap(broker.KindUnavailable, fmt.Errorf("redisstore: %s: %w", op, err), "store unavailable")
+	return broker.Wrap(broker.KindUnavailable, fmt.Errorf("store: %s: %w", op, err), "store unavailable")
 }

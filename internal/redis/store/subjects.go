@@ -42,7 +42,7 @@ func (s *Store) LinkSubject(ctx context.Context, livc string, aliases []string, 
 		return "", err
 	}
 	if newRef == "" || len(aliases) == 0 || hasEmpty(aliases) {
-		return "", errors.New("redisstore: link subject: empty ref or alias")
+		return "", errors.New("store: link subject: empty ref or alias")
 	}
 	args := make([]any, 0, len(aliases)+2)
 	args = append(args, p+"subject:", newRef)
@@ -105,7 +105,7 @@ func (s *Store) LookupSubject(ctx context.Context, livc string, aliases []string
 		return broker.SubjectLookup{}, err
 	}
 	if newRef == "" || len(aliases) == 0 || hasEmpty(aliases) {
-		return broker.SubjectLookup{}, errors.New("redisstore: lookup subject: empty ref or alias")
+		return broker.SubjectLookup{}, errors.New("store: lookup subject: empty ref or alias")
 	}
 	args := make([]any, 0, len(aliases)+2)
 	args = append(args, p+"subject:", newRef)
@@ -175,7 +175,7 @@ func (s *Store) DataKey(ctx context.Context, livc, ref string, wrapped []byte) (
 		return nil, err
 	}
 	if len(wrapped) == 0 {
-		return nil, errors.New("redisstore: data key: empty key")
+		return nil, errors.New("store: data key: empty key")
 	}
 	v, err := dataKeyScript.Run(ctx, s.c, []string{p + "datakey"}, wrapped).Text()
 	if err != nil {

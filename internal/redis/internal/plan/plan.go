@@ -1,15 +1,17 @@
-// Package redisops is the plan language shared by the Redis adapters: a
+// Package plan is the plan language shared by the Redis adapters: a
 // write to the store, planned but not performed, that the audit log performs
 // in the same Lua call as the audit entry that allows it.
 //
 // # Why
 //
 // A record and its audit entry must be stored together or not at all. The
-// store (internal/redisstore) knows which keys a write touches; the audit log
-// (internal/redisaudit) owns the one script that appends entries. Adapters
-// never import each other, so the store describes its write as a Plan — data,
+// store (internal/redis/store) knows which keys a write touches; the audit log
+// (internal/redis/audit) owns the one script that appends entries. The two do
+// not import each other, so the store describes its write as a Plan — data,
 // no Redis client — and the broker hands the Plan to the audit log with the
-// entry (broker.Committer). The audit log's batch script then, for each entry
+// entry (broker.Committer), as an opaque broker.Write. This package is
+// internal to internal/redis: Go lets only the store and the audit log import
+// it, so the plan language is a contract between those two alone. The audit log's batch script then, for each entry
 // of a batch, runs the entry's checks, applies its operations and appends the
 // entry, all in one script run: Redis runs a script alone, so no other client
 // sees (or makes) a state in between, and either both land or neither does.
@@ -153,7 +155,7 @@ func HashTag(livc string) string { return "{livc:" + livc + "}" }
 // script cannot find out until it runs an op.
 func (p *Plan) Validate() error {
 	if p.Livc == "" || strings.ContainsAny(p.Livc, "{}") {
-		return errors.New("redisops: plan without a valid cell")
+		return errors.New("plan: plan without a valid cell")
 	}
 	tag := HashTag(p.Livc)
 	inSlot := func(k string) bool {
@@ -165,27 +167,27 @@ func (p *Plan) Validate() error {
 		switch c.Kind {
 		case KindAbsent, KindEqual, KindField, KindNoField, KindCount:
 		default:
-			return fmt.Errorf("redisops: unknown check %q", c.Kind)
+			return fmt.Errorf("plan: unknown check %q", c.Kind)
 		}
 		if c.Kind == KindEqual && len(c.Values) != 1 {
-			return errors.New("redisops: an equal check needs one value")
+			return errors.New("plan: an equal check needs one value")
 		}
 		if !inSlot(c.Key) {
-			return errors.New("redisops: a check's key is outside the cell's slot")
+			return errors.New("plan: a check's key is outside the cell's slot")
 		}
 	}
 	for i, o := range p.Ops {
 		if _, ok := CmdTypes[o.Cmd]; !ok {
-			return fmt.Errorf("redisops: command %q not allowed", o.Cmd)
+			return fmt.Errorf("plan: command %q not allowed", o.Cmd)
 		}
 		if o.Ref < 0 || o.Ref > i {
-			return errors.New("redisops: an op's ref does not name an earlier op")
+			return errors.New("plan: an op's ref does not name an earlier op")
 		}
 		if o.Ref > 0 && (o.Cmd != "ZADD" || p.Ops[o.Ref-1].Cmd != "INCR") {
-			return errors.New("redisops: only a ZADD may take a reply, an INCR's, as its score")
+			return errors.New("plan: only a ZADD may take a reply, an INCR's, as its score")
 		}
 		if !inSlot(o.Key) {
-			return errors.New("redisops: an op's key is outside the cell's slot")
+			return errors.New("plan: an op's key is outside the cell's slot")
 		}
 		if err := o.validArgs(); err != nil {
 			return err
@@ -229,7 +231,7 @@ func (o Op) validArgs() error {
 		}
 	}
 	if !ok {
-		return fmt.Errorf("redisops: arguments that %s refuses", o.Cmd)
+		return fmt.Errorf("plan: arguments that %s refuses", o.Cmd)
 	}
 	return nil
 }
@@ -250,7 +252,7 @@ func (p *Plan) validKeyUse() error {
 		cmds[o.Key][o.Cmd] = true
 		if t := CmdTypes[o.Cmd]; t != "*" {
 			if was, ok := types[o.Key]; ok && was != t {
-				return errors.New("redisops: ops of different types on one key")
+				return errors.New("plan: ops of different types on one key")
 			}
 			types[o.Key] = t
 		}
@@ -261,12 +263,12 @@ func (p *Plan) validKeyUse() error {
 			added[o.Key] += absInt(o.Args[1])
 		}
 		if added[o.Key] > maxIncrement {
-			return errors.New("redisops: too much added to one counter")
+			return errors.New("plan: too much added to one counter")
 		}
 	}
 	for _, c := range cmds {
 		if (c["INCR"] && c["SET"]) || (c["HINCRBY"] && c["HSET"]) {
-			return errors.New("redisops: a counter the plan also sets")
+			return errors.New("plan: a counter the plan also sets")
 		}
 	}
 	return nil
