@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -41,8 +42,8 @@ func streamEntries(t *testing.T, c redis.UniversalClient, cell string) []redis.X
 }
 
 func TestAppendConcurrentGapless(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell := context.Background(), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell := context.Background(), redistest.NewCell(t, c)
 		// Two Logs on one Redis stand for two broker processes: their
 		// appends race on the counter, not just on an in-process lock.
 		logs := []*Log{New(c), New(c)}
@@ -87,8 +88,8 @@ func TestAppendConcurrentGapless(t *testing.T) {
 }
 
 func TestLeafHashRecomputable(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell, l := context.Background(), newCell(t, c), New(c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell, l := context.Background(), redistest.NewCell(t, c), New(c)
 		e := entry(cell, 1)
 		e.Reason = "<script> & \u2028 ü" // escaping must not break the hash
 		if err := l.Append(ctx, e); err != nil {
@@ -123,8 +124,8 @@ func TestLeafHashRecomputable(t *testing.T) {
 }
 
 func TestAppendReplayIsIdempotent(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell := context.Background(), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell := context.Background(), redistest.NewCell(t, c)
 		key, _ := StreamKey(cell)
 		l := New(c)
 		st := &stream{key: key, cache: map[int64]tlog.Hash{}}
@@ -167,8 +168,8 @@ func TestBrokerStream(t *testing.T) {
 	if k, err := StreamKey("gent"); err != nil || k != "livc:{livc:gent}:audit" {
 		t.Fatalf("StreamKey(gent) = %q %v", k, err)
 	}
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, l, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, l, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		// Stand-in for the broker stream, in this test's own key space: the
 		// real one on a shared Redis belongs to whoever runs the broker.
 		l.brokerStream = "livc:{livc:" + cell + "}:broker-audit"
@@ -197,8 +198,8 @@ func TestBrokerStream(t *testing.T) {
 }
 
 func TestAppendClosedClient(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		l, cell := New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		l, cell := New(c), redistest.NewCell(t, c)
 		c.Close()
 		e := entry(cell, 0)
 		err := l.Append(context.Background(), e)
@@ -218,10 +219,10 @@ func TestAppendClosedClient(t *testing.T) {
 }
 
 func TestAppendCanceledContext(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if err := New(c).Append(ctx, entry(newCell(t, c), 0)); !errors.Is(err, context.Canceled) {
+		if err := New(c).Append(ctx, entry(redistest.NewCell(t, c), 0)); !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v", err)
 		}
 	})

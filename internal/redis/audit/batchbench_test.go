@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -59,7 +60,7 @@ func BenchmarkAppendBatching(b *testing.B) {
 		}{{"batched", 256}, {"one-per-round-trip", 1}} {
 			b.Run("fsync="+fsync+"/"+mode.name, func(b *testing.B) {
 				l := NewWith(c, Conf{MaxBatch: mode.batch})
-				cell := newCell(b, c)
+				cell := redistest.NewCell(b, c)
 				ctx := context.Background()
 				b.SetParallelism(16) // 32 goroutines on 2 cores
 				start := time.Now()

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -46,8 +47,8 @@ func TestAppendsShareRoundTrips(t *testing.T) {
 		{"one per round trip", 1, func(runs int64) bool { return runs == appenders*each }, "one run per entry"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-				ctx, cell := context.Background(), newCell(t, c)
+			redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+				ctx, cell := context.Background(), redistest.NewCell(t, c)
 				l := NewWith(c, Conf{MaxBatch: tc.maxBatch})
 				l.Append(ctx, entry(cell, 0)) // loads the script before counting
 				runs := &scriptRuns{sha: batchScript.Hash()}

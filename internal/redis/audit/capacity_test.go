@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 )
 
 // TestCapacityWarning checks that a checkpoint signed once the log has
@@ -21,12 +22,12 @@ func TestCapacityWarning(t *testing.T) {
 	if want := int64(8 << 20); Capacity != want {
 		t.Fatalf("Capacity = %d, want %d (512 MiB of 32-byte hashes, two per entry)", Capacity, want)
 	}
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		var logged bytes.Buffer
 		l := signedLog(t, c, 0)
 		l.conf.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 		l.conf.CapacityWarning = 10
-		ctx, cell := context.Background(), newCell(t, c)
+		ctx, cell := context.Background(), redistest.NewCell(t, c)
 		appendN(t, l, cell, 0, 9)
 		if _, err := l.Checkpoint(ctx, cell, true); err != nil {
 			t.Fatal(err)
@@ -53,8 +54,8 @@ func TestCapacityWarning(t *testing.T) {
 // still verifying: Redis's own refusal of a string past its largest would
 // come only after the script had written the entry and its write.
 func TestFullLogRefusesWholly(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell := context.Background(), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell := context.Background(), redistest.NewCell(t, c)
 		l := signedLog(t, c, 0)
 		l.maxTree = tlog.StoredHashCount(10) * tlog.HashSize
 		appendN(t, l, cell, 0, 10)

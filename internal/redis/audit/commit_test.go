@@ -13,6 +13,7 @@ import (
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/redis/internal/plan"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 )
 
 // createPlan is the shape of a dossier creation: the id must be unused, then
@@ -142,8 +143,8 @@ func TestCommitOneBatch(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-				ctx, cell := context.Background(), newCell(t, c)
+			redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+				ctx, cell := context.Background(), redistest.NewCell(t, c)
 				if tc.setup != nil {
 					tc.setup(ctx, c, cell)
 				}
@@ -228,8 +229,8 @@ func TestCommitOneBatch(t *testing.T) {
 // many creations of the same dossier id exactly one is stored, with exactly
 // one entry; every other creation gets a conflict and leaves no entry.
 func TestCommitThroughBatcher(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell := context.Background(), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell := context.Background(), redistest.NewCell(t, c)
 		l := verifyingLog(t, c)
 		const n = 40
 		errs := make(chan error, n)
@@ -270,8 +271,8 @@ func TestCommitThroughBatcher(t *testing.T) {
 // TestCommitRefusesForeignWrites: a write of another cell, or with a key
 // outside the cell's slot, is refused before anything is queued.
 func TestCommitRefusesForeignWrites(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell := context.Background(), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell := context.Background(), redistest.NewCell(t, c)
 		l := New(c)
 		other := createPlan("elsewhere", "x")
 		if err := l.Commit(ctx, entry(cell, 0), other); err == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/broker/auditlog"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 )
 
 // TestExportPinned asks pages pinned to the tree of a checkpoint while the
@@ -15,10 +16,10 @@ import (
 // that one checkpoint, no entry past it comes back, and a size past the log
 // is refused with proofs and only bounds the page without.
 func TestExportPinned(t *testing.T) {
-	c := openReal(t)
+	c := redistest.OpenReal(t)
 	s, v := testKey(t)
 	ctx := context.Background()
-	cell := newCell(t, c)
+	cell := redistest.NewCell(t, c)
 	l := NewWith(c, Conf{Signer: s, Verifier: v})
 	appendN(t, l, cell, 0, 10)
 	note, err := l.Checkpoint(ctx, cell, true)

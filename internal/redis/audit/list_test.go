@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -45,8 +46,8 @@ func indexes(es []broker.AuditEntry) []int64 {
 }
 
 func TestListFilters(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell, l := context.Background(), newCell(t, c), New(c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell, l := context.Background(), redistest.NewCell(t, c), New(c)
 		all := fill(t, l, cell, 40)
 		tests := []struct {
 			name string
@@ -103,8 +104,8 @@ func TestListFilters(t *testing.T) {
 }
 
 func TestListPaging(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell, l := context.Background(), newCell(t, c), New(c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell, l := context.Background(), redistest.NewCell(t, c), New(c)
 		all := fill(t, l, cell, 57)
 		// A small scan budget forces pages that stop on the budget, some with
 		// no match at all, besides pages that stop on the limit.
@@ -162,8 +163,8 @@ func TestListPaging(t *testing.T) {
 }
 
 func TestListLimits(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell, l := context.Background(), newCell(t, c), New(c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell, l := context.Background(), redistest.NewCell(t, c), New(c)
 		fill(t, l, cell, 1005)
 		for _, tt := range []struct{ limit, want int }{{0, 100}, {-3, 100}, {7, 7}, {1000, 1000}, {5000, 1000}} {
 			es, next, err := l.List(ctx, broker.AuditQuery{Livc: cell, Limit: tt.limit})
@@ -172,7 +173,7 @@ func TestListLimits(t *testing.T) {
 			}
 		}
 		// An empty stream is one empty page.
-		es, next, err := l.List(ctx, broker.AuditQuery{Livc: newCell(t, c)})
+		es, next, err := l.List(ctx, broker.AuditQuery{Livc: redistest.NewCell(t, c)})
 		if err != nil || len(es) != 0 || next != "" || es == nil {
 			t.Errorf("empty stream: %v %q %v", es, next, err)
 		}
@@ -180,8 +181,8 @@ func TestListLimits(t *testing.T) {
 }
 
 func TestListBadCursor(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		l, cell := New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		l, cell := New(c), redistest.NewCell(t, c)
 		for _, cur := range []string{"x", "a1.!!", encodeCursor("1-2-3"), encodeCursor("-"), "1700000000000-0", encodeCursor("+")} {
 			_, _, err := l.List(context.Background(), broker.AuditQuery{Livc: cell, Cursor: cur})
 			var be *broker.Error

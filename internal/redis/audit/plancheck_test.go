@@ -10,6 +10,7 @@ import (
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/redis/internal/plan"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 )
 
 // recordPlan is the shape of a stored signal: the record, its place in the
@@ -92,8 +93,8 @@ func TestCommitValueThatBreaksAnOp(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-				ctx, cell := context.Background(), newCell(t, c)
+			redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+				ctx, cell := context.Background(), redistest.NewCell(t, c)
 				tc.corrupt(ctx, c, cell)
 				before := dumpKey(ctx, c, seqKey(cell)) + dumpKey(ctx, c, statsKey(cell))
 				l := verifyingLog(t, c)
@@ -201,8 +202,8 @@ func TestCommitStreamOutOfStep(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-				ctx, cell := context.Background(), newCell(t, c)
+			redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+				ctx, cell := context.Background(), redistest.NewCell(t, c)
 				key, _ := StreamKey(cell)
 				must := func(err error) {
 					t.Helper()

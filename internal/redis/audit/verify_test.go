@@ -11,6 +11,7 @@ import (
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/broker/auditlog"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 )
 
 // signedLog returns a Log that signs checkpoints with a fresh key.
@@ -42,7 +43,7 @@ func mustVerify(t *testing.T, l *Log, cell string) broker.VerifyReport {
 // entries and their leaf hashes intact) and checks that Verify names the
 // entry whose stored hashes were changed.
 func TestVerifyStoredHashes(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		for _, tc := range []struct {
 			name   string
 			tamper func(ctx context.Context, tree string) error
@@ -74,7 +75,7 @@ func TestVerifyStoredHashes(t *testing.T) {
 			}, 40},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				ctx, cell := context.Background(), newCell(t, c)
+				ctx, cell := context.Background(), redistest.NewCell(t, c)
 				l := signedLog(t, c, 0)
 				appendN(t, l, cell, 0, 40)
 				if rep := mustVerify(t, l, cell); !rep.OK || rep.Size != 40 {
@@ -98,8 +99,8 @@ func TestVerifyStoredHashes(t *testing.T) {
 // still verifies, and still locates an entry rewritten with every hash
 // recomputed between two kept checkpoints.
 func TestCheckpointsThinned(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, cell := context.Background(), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell := context.Background(), redistest.NewCell(t, c)
 		const keep, n = 8, 300
 		l := signedLog(t, c, keep)
 		for i := range n {

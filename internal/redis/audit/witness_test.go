@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/livc/livc-broker/broker/auditlog"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 )
 
 // testKey returns a fresh checkpoint signer and verifier.
@@ -168,7 +169,7 @@ func TestFileWitness(t *testing.T) {
 // which remembers nothing) with the witness file: it refuses to sign, and
 // Verify reports ProblemWitness; without the witness it would sign.
 func TestWitnessStopsRebuiltLog(t *testing.T) {
-	c := openReal(t)
+	c := redistest.OpenReal(t)
 	s, v := testKey(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -180,7 +181,7 @@ func TestWitnessStopsRebuiltLog(t *testing.T) {
 		{"without it (the flaw the witness closes)", false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cell := newCell(t, c)
+			cell := redistest.NewCell(t, c)
 			path := filepath.Join(t.TempDir(), "w.json")
 			witnessedLog(t, c, s, v, path, cell, 20)
 			rewrite(t, c, cell, 3)
@@ -232,9 +233,9 @@ func must(t *testing.T, err error) {
 // the replayed tree, and is one when the replayed entries differ from what
 // it signed.
 func TestWitnessAheadOfReplay(t *testing.T) {
-	c, ctx := openReal(t), context.Background()
+	c, ctx := redistest.OpenReal(t), context.Background()
 	s, v := testKey(t)
-	cell := newCell(t, c)
+	cell := redistest.NewCell(t, c)
 	l := witnessedLog(t, c, s, v, filepath.Join(t.TempDir(), "w.json"), cell, 10)
 	key, _ := StreamKey(cell)
 	origin := auditlog.Origin(cell)

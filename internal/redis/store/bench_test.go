@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 )
 
 // BenchmarkReadSubject is the card read's one store read on the real Redis:
 // a person with one open dossier and eight records of 300 bytes, as the load
 // tool seeds them.
 func BenchmarkReadSubject(b *testing.B) {
-	c := openReal(b)
-	ctx, s, cell := context.Background(), New(c), newCell(b, c)
+	c := redistest.OpenReal(b)
+	ctx, s, cell := context.Background(), New(c), redistest.NewCell(b, c)
 	const ref = "s_bench"
 	for i := range 8 {
 		sealed := make([]byte, 300)

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
 func TestEraseSubject(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		for _, who := range []string{"s_a", "s_b"} {
 			if _, err := s.LinkSubject(ctx, cell, []string{"alias-nn-" + who, "alias-name-" + who}, who); err != nil {
 				t.Fatal(err)
@@ -67,8 +68,8 @@ func TestEraseSubject(t *testing.T) {
 }
 
 func TestScanAndReplaceDataKeys(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		for _, who := range []string{"s_a", "s_b", "s_c"} {
 			if _, err := s.DataKey(ctx, cell, who, []byte("old-"+who)); err != nil {
 				t.Fatal(err)

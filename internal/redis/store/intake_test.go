@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -28,8 +29,8 @@ func putIntake(t *testing.T, c redis.UniversalClient, cell string, seq int, e br
 // last sequence shown; an entry gone between the index and its hash (an
 // erasure in between) is left out, a malformed one is an error.
 func TestListSignals(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 		var ids []string
 		for i := 1; i <= 5; i++ {
@@ -96,8 +97,8 @@ func TestListSignals(t *testing.T) {
 // A binding reads back as written; an erased record's envelope is spent; an
 // envelope never seen is ErrNotFound.
 func TestEnvelopeBinding(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		p := "livc:{livc:" + cell + "}:"
 		must(t, c.HSet(ctx, p+"envelopes", "d1", "ocmw sig_1 s_a", "d2", spent, "d3", "ocmw sig_1").Err())
 		if b, err := s.EnvelopeBinding(ctx, cell, "d1"); err != nil || b != (broker.EnvelopeBinding{Digest: "d1", Submitter: "ocmw", Record: "sig_1", SubjectRef: "s_a"}) {
@@ -120,8 +121,8 @@ func TestEnvelopeBinding(t *testing.T) {
 // makes the plan stale, and a signal of another person is refused; a
 // signal still received is planned.
 func TestPlanTakeSignals(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		p := "livc:{livc:" + cell + "}:"
 		at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 		prev := broker.Case{ID: "case_" + fmt.Sprintf("%026d", 1), Livc: cell, SubjectRef: "s_a", SignalIDs: []string{},

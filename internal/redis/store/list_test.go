@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -22,8 +23,8 @@ func ids(cs []broker.Case) []string {
 // The per-actor roster index follows every roster change and closure, and
 // the counts follow every state, category and priority change.
 func TestRosterIndexAndCounts(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		now := time.Now().UTC()
 		var cases []broker.Case
 		for i := range 5 {

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
 // Concurrent reads through the pipe each get their own reply.
 func TestReadPipeConcurrent(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		const n = 40
 		for i := range n {
 			ref := fmt.Sprintf("s_%02d", i)
@@ -60,8 +61,8 @@ func TestReadPipeConcurrent(t *testing.T) {
 // A script Redis has dropped from its cache (a restart, a failover, SCRIPT
 // FLUSH) is loaded again: the read still answers.
 func TestReadPipeAfterScriptFlush(t *testing.T) {
-	c := openReal(t)
-	ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	c := redistest.OpenReal(t)
+	ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 	if err := s.PutRecord(ctx, cell, "s_a", broker.SealedRecord{ID: "sig_1", Sealed: []byte("x")}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +79,8 @@ func TestReadPipeAfterScriptFlush(t *testing.T) {
 // A caller whose context ends gets its error at once, whatever the pipe is
 // doing; an unreachable Redis is an unavailable store.
 func TestReadPipeFailures(t *testing.T) {
-	c := openReal(t)
-	s, cell := New(c), newCell(t, c)
+	c := redistest.OpenReal(t)
+	s, cell := New(c), redistest.NewCell(t, c)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := s.ReadSubject(ctx, cell, "s_a"); err == nil {
@@ -117,8 +118,8 @@ func (h *panicOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 // A read whose send panics (the gateway recovers the request as a 500) must
 // not leave the pipe stuck: the next read is answered, not queued forever.
 func TestReadPipeAfterPanic(t *testing.T) {
-	c := openReal(t).(*redis.Client)
-	ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	c := redistest.OpenReal(t).(*redis.Client)
+	ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 	if err := s.PutRecord(ctx, cell, "s_a", broker.SealedRecord{ID: "sig_1", Sealed: []byte("x")}); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestReadPipeAfterPanic(t *testing.T) {
 // Each cell has a read pipeline of its own, so that the MULTI a pipeline
 // sends never spans two cells' hash slots on a Redis Cluster.
 func TestReadPipePerCell(t *testing.T) {
-	s := New(openReal(t))
+	s := New(redistest.OpenReal(t))
 	a, b := s.reads("livc:{livc:a}:"), s.reads("livc:{livc:b}:")
 	if a == b {
 		t.Fatal("two cells share a read pipeline")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -15,8 +16,8 @@ import (
 // ExistingDataKey give: for a subject with dossiers, records and a key,
 // without a key (erased), without dossiers, and unknown.
 func TestReadSubject(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		for _, w := range []struct{ ref, id string }{{"s_a", "sig_2"}, {"s_a", "sig_1"}, {"s_nokey", "sig_3"}, {"s_nocase", "sig_4"}} {
 			if err := s.PutRecord(ctx, cell, w.ref, broker.SealedRecord{ID: w.id, Sealed: []byte("sealed-" + w.id)}); err != nil {
 				t.Fatal(err)
@@ -151,8 +152,8 @@ func TestSubjectData(t *testing.T) {
 // LookupSubject must find the ref as FindSubject does, give each alias's link
 // and that ref's data key, in one read.
 func TestLookupSubject(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		if _, err := s.LinkSubject(ctx, cell, []string{"a1", "a2"}, "s_a"); err != nil {
 			t.Fatal(err)
 		}
@@ -229,8 +230,8 @@ func TestLookupReply(t *testing.T) {
 // and every record only for an actor on the roster of an open dossier; a
 // subject with records the source index does not count is OwnPartial.
 func TestReadScope(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		sp, _ := subjectPrefix(cell, "s_a")
 		for _, r := range []struct{ id, source string }{{"sig_1", "police"}, {"sig_2", "school"}, {"sig_3", "police"}} {
 			if err := s.PutRecord(ctx, cell, "s_a", broker.SealedRecord{ID: r.id, Sealed: []byte("sealed-" + r.id)}); err != nil {

@@ -10,14 +10,15 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 )
 
 // A card read after a dossier changed sees the change: an actor taken off
 // the roster, then the dossier closed. The cache is keyed by the stored
 // bytes, so a changed dossier is never answered from an earlier read.
 func TestReadSubjectSeesDossierChanges(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		k := testCase(cell, "case_1", "s_a", time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC))
 		k.Roster = []string{"police", "ocmw"}
 		if err := s.CreateCase(ctx, k); err != nil {

@@ -9,15 +9,16 @@ import (
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/redis/internal/plan"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 )
 
 // TestSignalCountsBySource checks that a signal's plan counts it by month
 // and by month and source, that CaseCounts reads both back, and that months
 // counted before the counts by source were kept still read (as totals).
 func TestSignalCountsBySource(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		ctx := context.Background()
-		s, cell := New(c), newCell(t, c)
+		s, cell := New(c), redistest.NewCell(t, c)
 		p, err := cellPrefix(cell)
 		if err != nil {
 			t.Fatal(err)

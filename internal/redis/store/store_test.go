@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/redis/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
 func TestLinkSubject(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 
 		ref, err := s.LinkSubject(ctx, cell, []string{"nn1", "name1"}, "s_a")
 		if err != nil || ref != "s_a" {
@@ -35,7 +36,7 @@ func TestLinkSubject(t *testing.T) {
 		if _, err := s.FindSubject(ctx, cell, []string{"nobody"}); !errors.Is(err, broker.ErrNotFound) {
 			t.Fatalf("find unknown: %v", err)
 		}
-		if _, err := s.FindSubject(ctx, newCell(t, c), []string{"nn1"}); !errors.Is(err, broker.ErrNotFound) {
+		if _, err := s.FindSubject(ctx, redistest.NewCell(t, c), []string{"nn1"}); !errors.Is(err, broker.ErrNotFound) {
 			t.Fatalf("another cell sees the alias: %v", err)
 		}
 		got, err := c.SMembers(ctx, "livc:{livc:"+cell+"}:subject:s_a:aliases").Result()
@@ -50,8 +51,8 @@ func TestLinkSubject(t *testing.T) {
 }
 
 func TestLinkSubjectConcurrent(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		const n = 16
 		refs := make([]string, n)
 		errs := make([]error, n)
@@ -84,8 +85,8 @@ func TestLinkSubjectConcurrent(t *testing.T) {
 }
 
 func TestDataKey(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		if _, err := s.ExistingDataKey(ctx, cell, "s_a"); !errors.Is(err, broker.ErrNotFound) {
 			t.Fatalf("existing before set: %v", err)
 		}
@@ -118,8 +119,8 @@ func TestDataKey(t *testing.T) {
 }
 
 func TestRecords(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		recs, err := s.Records(ctx, cell, "s_a")
 		if err != nil || len(recs) != 0 {
 			t.Fatalf("records of unknown subject: %v %v", recs, err)
@@ -182,8 +183,8 @@ func equalCase(a, b broker.Case) bool {
 }
 
 func TestCases(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		t0 := time.Date(2026, 11, 20, 9, 30, 0, 123456789, time.FixedZone("CET", 3600))
 		c2 := testCase(cell, "case_2", "s_a", t0.Add(time.Hour))
 		c1 := testCase(cell, "case_1", "s_a", t0)
@@ -233,8 +234,8 @@ func TestCases(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		for _, tt := range []struct {
 			name string
 			fn   func() error
@@ -261,7 +262,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestRefusesBadCellID(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		s := New(c)
 		for _, cell := range []string{"", "a}b", "{x}"} {
 			if _, err := s.LinkSubject(context.Background(), cell, []string{"a"}, "s"); err == nil {
@@ -272,8 +273,8 @@ func TestRefusesBadCellID(t *testing.T) {
 }
 
 func TestClosedClient(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
-		ctx, s, cell := context.Background(), New(c), newCell(t, c)
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, s, cell := context.Background(), New(c), redistest.NewCell(t, c)
 		c.Close()
 		calls := map[string]func() error{
 			"ping":        func() error { return s.Ping(ctx) },
@@ -304,7 +305,7 @@ func TestClosedClient(t *testing.T) {
 }
 
 func TestPing(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		if err := New(c).Ping(context.Background()); err != nil {
 			t.Fatal(err)
 		}
