@@ -19,17 +19,6 @@ import (
 // signer.
 var errNoSigner = errors.New("audit: no checkpoint signer configured")
 
-// pushScript appends a signed checkpoint unless one of that size or larger
-// was pushed already (by another process). KEYS: head, checkpoints. ARGV:
-// size, signed note. It returns the list's new length when pushed, else 0.
-var pushScript = redis.NewScript(`
-local cp = tonumber(redis.call('HGET', KEYS[1], 'cp') or '-1')
-if cp >= tonumber(ARGV[1]) then return 0 end
-local n = redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('HSET', KEYS[1], 'cp', ARGV[1])
-return n
-`)
-
 // size returns the log's size as its head says.
 func (l *Log) size(ctx context.Context, key string) (int64, error) {
 	n, err := l.c.HGet(ctx, key+":head", "n").Int64()

@@ -3,24 +3,11 @@ package audit
 import (
 	"context"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/livc/livc-broker/broker/auditlog"
 )
 
 // thinEvery is how many checkpoints are pushed between two thinnings.
 const thinEvery = 16
-
-// dropScript removes the given notes from a list of checkpoints, each once,
-// if still there. KEYS: checkpoints. ARGV: the notes. It returns how many it
-// removed.
-var dropScript = redis.NewScript(`
-local n = 0
-for i = 1, #ARGV do
-  n = n + redis.call('LREM', KEYS[1], 1, ARGV[i])
-end
-return n
-`)
 
 // thin drops the checkpoints of a log that auditlog.Thin does not keep: the
 // list then holds the latest KeepCheckpoints and one per size class of the

@@ -48,15 +48,6 @@ func (s *Store) ScanDataKeys(ctx context.Context, cursor uint64, count int64, fn
 	return next, nil
 }
 
-// casScript replaces KEYS[1] with ARGV[2] only if it still holds ARGV[1].
-var casScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-`)
-
 // ReplaceDataKey sets the data key stored at key (as ScanDataKeys named it)
 // to next if it still holds prev, and reports whether it did: a concurrent
 // change (another re-wrap, an erasure) wins, and the caller reads again.

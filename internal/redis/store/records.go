@@ -9,16 +9,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// putRecordScript stores a record and, the first time its id is seen, appends
-// the id to the order list. KEYS[1] the records hash, KEYS[2] the id list;
-// ARGV[1] the id, ARGV[2] the sealed bytes.
-var putRecordScript = redis.NewScript(`
-if redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) == 1 then
-  redis.call('RPUSH', KEYS[2], ARGV[1])
-end
-return 1
-`)
-
 // PutRecord stores rec under the subject. Storing an id again replaces its
 // sealed bytes and keeps its place in the order, so a retried write does not
 // duplicate the record. It refuses an empty id or empty sealed bytes.
@@ -121,24 +111,6 @@ func (s *Store) ReadSubject(ctx context.Context, livc, ref string) (broker.Subje
 	}
 	return subjectData(&s.rosters, docs, ids, all, key)
 }
-
-// rosterRecordsScript returns the subject's records, as {ids, sealed}, when
-// actor is on the roster of an open dossier of the subject (one of the
-// subject's dossiers is in the actor's roster index), else nil: the card
-// read of a roster member, which reads every record whatever the decision,
-// then takes one round trip, and anyone else's read costs a lookup per
-// dossier, never per record. KEYS[1] the subject's dossier set, KEYS[2] the
-// actor's roster index, KEYS[3] the record order, KEYS[4] the records.
-var rosterRecordsScript = redis.NewScript(`
-local on = false
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('ZSCORE', KEYS[2], id) then on = true break end
-end
-if not on then return false end
-local ids = redis.call('LRANGE', KEYS[3], 0, -1)
-if #ids == 0 then return {{}, {}} end
-return {ids, redis.call('HMGET', KEYS[4], unpack(ids))}
-`)
 
 // ReadScope returns, in one read (a MULTI through the cell's read pipe),
 // the state and roster of the subject's dossiers, the ids of the records

@@ -9,29 +9,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// linkScript links aliases to one ref atomically.
-// KEYS[1] the cell's alias hash; ARGV[1] the subject key prefix, ARGV[2] the
-// new ref, ARGV[3..] the aliases, strongest first. It returns the ref of the
-// first alias already linked, else the new ref, and links every unlinked
-// alias to it; an alias linked to another ref keeps its link. The per-ref
-// alias set is addressed from ARGV[1]: it carries the same hash tag as
-// KEYS[1], hence the same slot, but its name depends on the ref found.
-var linkScript = redis.NewScript(`
-local ref = false
-for i = 3, #ARGV do
-  ref = redis.call('HGET', KEYS[1], ARGV[i])
-  if ref then break end
-end
-if not ref then ref = ARGV[2] end
-local set = ARGV[1] .. ref .. ':aliases'
-for i = 3, #ARGV do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ref) == 1 then
-    redis.call('SADD', set, ARGV[i])
-  end
-end
-return ref
-`)
-
 // LinkSubject returns the ref already linked to any of aliases (the first
 // linked one, in the caller's order) or links them all to newRef. It links
 // every alias that has no ref yet to the returned ref, in one atomic step,
@@ -77,23 +54,6 @@ func (s *Store) FindSubject(ctx context.Context, livc string, aliases []string) 
 	}
 	return "", broker.ErrNotFound
 }
-
-// lookupScript reads what a submission needs about a person, at one moment.
-// KEYS[1] the cell's alias hash; ARGV[1] the subject key prefix, ARGV[2] the
-// new ref, ARGV[3..] the aliases. It returns the ref of the first linked
-// alias (else the new ref), what each alias is linked to (” for none), and
-// that ref's data key (false for none). The data key is addressed from
-// ARGV[1], in the same slot as KEYS[1], as in linkScript.
-var lookupScript = redis.NewScript(`
-local ref, links = false, {}
-for i = 3, #ARGV do
-  local v = redis.call('HGET', KEYS[1], ARGV[i])
-  links[i - 2] = v or ''
-  if v and not ref then ref = v end
-end
-if not ref then ref = ARGV[2] end
-return {ref, links, redis.call('GET', ARGV[1] .. ref .. ':datakey')}
-`)
 
 // LookupSubject returns, read in one script run, the ref of the first linked
 // alias in the caller's order (newRef when none is), what each alias is
@@ -156,15 +116,6 @@ func lookupReply(reply []any, aliases int) (broker.SubjectLookup, error) {
 	}
 	return look, nil
 }
-
-// dataKeyScript is SET NX that returns the winner. KEYS[1] the data key,
-// ARGV[1] the candidate.
-var dataKeyScript = redis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if v then return v end
-redis.call('SET', KEYS[1], ARGV[1])
-return ARGV[1]
-`)
 
 // DataKey returns the subject's wrapped data key, storing wrapped first if
 // the subject has none; of concurrent callers the first wins and all get its
