@@ -125,24 +125,34 @@ func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEn
 		write.Check(plan.Check{Kind: plan.KindEqual, Key: sp + "indexed", Values: []string{indexed.Val()}})
 		write.Do("SET", sp+"indexed", strconv.FormatInt(n-1, 10))
 	}
-	// The envelope it came in stays spent, as after an erasure.
-	write.Check(plan.Check{Kind: plan.KindCount, Key: sp + "envelopes", N: int64(len(digests.Val()))})
-	if len(digests.Val()) > 0 {
-		bindings, err := s.c.HMGet(ctx, p+"envelopes", digests.Val()...).Result()
-		if err != nil {
-			return nil, fail("plan withdraw", err)
-		}
-		for i, v := range bindings {
-			b, _ := v.(string)
-			if parts := strings.Split(b, " "); len(parts) == 3 && parts[1] == e.ID {
-				d := digests.Val()[i]
-				write.Check(plan.Check{Kind: plan.KindField, Key: p + "envelopes", Field: d, Values: []string{b}})
-				write.Do("HSET", p+"envelopes", d, spent)
-				write.Do("SREM", sp+"envelopes", d)
-			}
-		}
+	if err := s.planSpendEnvelope(ctx, write, p, sp, e.ID, digests.Val()); err != nil {
+		return nil, err
 	}
 	return write, write.Validate()
+}
+
+// planSpendEnvelope plans spending the binding of the envelope record id
+// came in, so that it stays spent, as after an erasure: of the person's
+// envelopes (digests, as read), the one bound to id. It holds while the
+// person's envelopes and that binding are as read.
+func (s *Store) planSpendEnvelope(ctx context.Context, write *plan.Plan, p, sp, id string, digests []string) error {
+	write.Check(plan.Check{Kind: plan.KindCount, Key: sp + "envelopes", N: int64(len(digests))})
+	if len(digests) == 0 {
+		return nil
+	}
+	bindings, err := s.c.HMGet(ctx, p+"envelopes", digests...).Result()
+	if err != nil {
+		return fail("plan withdraw", err)
+	}
+	for i, v := range bindings {
+		b, _ := v.(string)
+		if parts := strings.Split(b, " "); len(parts) == 3 && parts[1] == id {
+			write.Check(plan.Check{Kind: plan.KindField, Key: p + "envelopes", Field: digests[i], Values: []string{b}})
+			write.Do("HSET", p+"envelopes", digests[i], spent)
+			write.Do("SREM", sp+"envelopes", digests[i])
+		}
+	}
+	return nil
 }
 
 // planRewrite replaces list key, read as list, by list without id.

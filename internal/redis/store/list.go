@@ -24,17 +24,9 @@ func (s *Store) ListCases(ctx context.Context, q broker.CaseQuery) ([]broker.Cas
 	if err != nil {
 		return nil, "", err
 	}
-	var index string
-	switch q.Scope {
-	case broker.ScopeCell:
-		index = p + "cases"
-	case broker.ScopeRoster:
-		if q.Actor == "" || strings.ContainsAny(q.Actor, "{}:") {
-			return nil, "", errors.New("store: list cases: invalid actor")
-		}
-		index = p + "actor:" + q.Actor + ":cases"
-	default:
-		return nil, "", errors.New("store: list cases: unknown scope")
+	index, err := scopeIndex(p, q)
+	if err != nil {
+		return nil, "", err
 	}
 	min := "-inf"
 	if q.Cursor != "" {
@@ -82,6 +74,24 @@ func (s *Store) ListCases(ctx context.Context, q broker.CaseQuery) ([]broker.Cas
 		out = append(out, c)
 	}
 	return out, next, nil
+}
+
+// scopeIndex returns the index of the dossiers in q's scope, in the cell of
+// prefix p: the cell's for broker.ScopeCell, q.Actor's roster index for
+// broker.ScopeRoster; an error for another scope or an actor id that could
+// name another key.
+func scopeIndex(p string, q broker.CaseQuery) (string, error) {
+	switch q.Scope {
+	case broker.ScopeCell:
+		return p + "cases", nil
+	case broker.ScopeRoster:
+		if q.Actor == "" || strings.ContainsAny(q.Actor, "{}:") {
+			return "", errors.New("store: list cases: invalid actor")
+		}
+		return p + "actor:" + q.Actor + ":cases", nil
+	default:
+		return "", errors.New("store: list cases: unknown scope")
+	}
 }
 
 // CaseCounts returns the cell's aggregate counts, read from two hashes.
