@@ -38,9 +38,48 @@ func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.Veri
 	// Sign what is there now first (refused if it does not extend the last
 	// checkpoint), then read the checkpoints, then the log.
 	latest, signErr := l.Checkpoint(ctx, livc, true)
-	notes, err := l.Checkpoints(ctx, livc)
+	cps, forged, err := l.keptCheckpoints(ctx, livc, origin)
 	if err != nil {
 		return rep, err
+	}
+	rep.Checkpoints = len(cps)
+	if signErr == nil {
+		rep.Checkpoint = string(latest)
+	}
+	r := auditlog.NewReplayer(cps)
+	p, err := l.replay(ctx, key, r)
+	if err != nil {
+		return rep, err
+	}
+	if p == nil {
+		p = r.Finish()
+	}
+	rep.Size = r.Size()
+	if p == nil {
+		p = l.checkAfterReplay(ctx, key, origin, r, forged, signErr)
+	}
+	if since > 0 && p == nil {
+		c, err := l.Consistency(ctx, livc, since)
+		if err != nil {
+			return rep, err
+		}
+		rep.Consistency = &c
+	}
+	rep.OK = p == nil
+	if p != nil {
+		rep.Problem = &broker.AuditProblem{Kind: p.Kind, Index: p.Index, Until: p.Until, Detail: p.Detail}
+	}
+	return rep, nil
+}
+
+// keptCheckpoints returns the kept checkpoints of the log that verify with
+// the broker's key, in the order kept, and the problem of the first that
+// does not (nil if none): a forged note, reported once the replay finds
+// nothing worse.
+func (l *Log) keptCheckpoints(ctx context.Context, livc, origin string) ([]auditlog.Checkpoint, *auditlog.Problem, error) {
+	notes, err := l.Checkpoints(ctx, livc)
+	if err != nil {
+		return nil, nil, err
 	}
 	var cps []auditlog.Checkpoint
 	var forged *auditlog.Problem
@@ -58,16 +97,17 @@ func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.Veri
 		}
 		cps = append(cps, cp)
 	}
-	rep.Checkpoints = len(cps)
-	if signErr == nil {
-		rep.Checkpoint = string(latest)
-	}
-	r := auditlog.NewReplayer(cps)
-	var p *auditlog.Problem
-	for start := "-"; p == nil; {
+	return cps, forged, nil
+}
+
+// replay feeds the whole stream to r, verifyChunk entries a round trip, and
+// checks each entry's stored tree hashes against those r computes. It
+// returns the first problem found, nil when there is none.
+func (l *Log) replay(ctx context.Context, key string, r *auditlog.Replayer) (*auditlog.Problem, error) {
+	for start := "-"; ; {
 		msgs, err := l.c.XRangeN(ctx, key, start, "+", verifyChunk).Result()
 		if err != nil {
-			return rep, fail("verify", err)
+			return nil, fail("verify", err)
 		}
 		// The stored tree hashes of the entries this chunk should hold,
 		// compared with the ones the replay computes.
@@ -76,65 +116,58 @@ func (l *Log) Verify(ctx context.Context, livc string, since int64) (broker.Veri
 		tree, err := l.c.GetRange(ctx, key+":tree", base*tlog.HashSize,
 			tlog.StoredHashCount(n0+int64(len(msgs)))*tlog.HashSize-1).Bytes()
 		if err != nil && !errors.Is(err, redis.Nil) {
-			return rep, fail("verify", err)
+			return nil, fail("verify", err)
 		}
 		for _, m := range msgs {
 			doc, _ := m.Values["entry"].(string)
 			leaf, _ := m.Values["leaf"].(string)
-			if p = r.Add([]byte(doc), leaf); p != nil {
-				break
+			if p := r.Add([]byte(doc), leaf); p != nil {
+				return p, nil
 			}
 			i := r.Size() - 1
 			lo := min((tlog.StoredHashCount(i)-base)*tlog.HashSize, int64(len(tree)))
 			hi := min((tlog.StoredHashCount(i+1)-base)*tlog.HashSize, int64(len(tree)))
-			if p = r.CheckStored(tree[lo:hi]); p != nil {
-				break
+			if p := r.CheckStored(tree[lo:hi]); p != nil {
+				return p, nil
 			}
 		}
 		if len(msgs) < verifyChunk {
-			break
+			return nil, nil
 		}
 		start = "(" + msgs[len(msgs)-1].ID
 	}
-	if p == nil {
-		p = r.Finish()
+}
+
+// checkAfterReplay checks, once the entries replayed without a problem,
+// what the replay cannot see, in order: a head that counts more entries
+// than the stream holds, a stored tree of the wrong length, a forged kept
+// checkpoint, the witness's checkpoint, and the refusal to sign (signErr)
+// of a log that does not extend its last checkpoint. It returns the first
+// problem, nil when there is none.
+func (l *Log) checkAfterReplay(ctx context.Context, key, origin string, r *auditlog.Replayer, forged *auditlog.Problem, signErr error) *auditlog.Problem {
+	size := r.Size()
+	if n, err := l.size(ctx, key); err == nil && n > size {
+		return &auditlog.Problem{Kind: auditlog.ProblemTruncated, Index: size,
+			Detail: fmt.Sprintf("the log ends at %d entries; its head counts %d", size, n)}
 	}
-	rep.Size = r.Size()
-	if n, err := l.size(ctx, key); err == nil && p == nil && n > r.Size() {
-		p = &auditlog.Problem{Kind: auditlog.ProblemTruncated, Index: r.Size(),
-			Detail: fmt.Sprintf("the log ends at %d entries; its head counts %d", r.Size(), n)}
+	if n, err := l.c.StrLen(ctx, key+":tree").Result(); err == nil && n != tlog.StoredHashCount(size)*tlog.HashSize {
+		return &auditlog.Problem{Kind: auditlog.ProblemStoredHash, Index: size,
+			Detail: fmt.Sprintf("the stored tree holds %d bytes; %d entries need %d", n, size, tlog.StoredHashCount(size)*tlog.HashSize)}
 	}
-	if p == nil {
-		if n, err := l.c.StrLen(ctx, key+":tree").Result(); err == nil && n != tlog.StoredHashCount(r.Size())*tlog.HashSize {
-			p = &auditlog.Problem{Kind: auditlog.ProblemStoredHash, Index: r.Size(),
-				Detail: fmt.Sprintf("the stored tree holds %d bytes; %d entries need %d", n, r.Size(), tlog.StoredHashCount(r.Size())*tlog.HashSize)}
-		}
+	if forged != nil {
+		return forged
 	}
-	if p == nil && forged != nil {
-		p = forged
+	if p := l.checkWitness(ctx, key, origin, size, r.Root()); p != nil {
+		return p
 	}
-	if p == nil {
-		p = l.checkWitness(ctx, key, origin, r.Size(), r.Root())
-	}
-	if p == nil && errors.Is(signErr, errRebuilt) {
-		p = &auditlog.Problem{Kind: auditlog.ProblemWitness, Index: 0, Until: r.Size(),
+	if errors.Is(signErr, errRebuilt) {
+		return &auditlog.Problem{Kind: auditlog.ProblemWitness, Index: 0, Until: size,
 			Detail: "the log does not extend the last checkpoint the broker signed, recorded outside Redis: it was rebuilt"}
 	}
-	if p == nil && signErr != nil {
-		p = &auditlog.Problem{Kind: auditlog.ProblemInconsistent, Index: r.Size(), Detail: "the stored tree does not extend the last signed checkpoint"}
+	if signErr != nil {
+		return &auditlog.Problem{Kind: auditlog.ProblemInconsistent, Index: size, Detail: "the stored tree does not extend the last signed checkpoint"}
 	}
-	if since > 0 && p == nil {
-		c, err := l.Consistency(ctx, livc, since)
-		if err != nil {
-			return rep, err
-		}
-		rep.Consistency = &c
-	}
-	rep.OK = p == nil
-	if p != nil {
-		rep.Problem = &broker.AuditProblem{Kind: p.Kind, Index: p.Index, Until: p.Until, Detail: p.Detail}
-	}
-	return rep, nil
+	return nil
 }
 
 // checkWitness checks that the replayed log (n entries, root) extends the
