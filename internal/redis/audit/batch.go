@@ -54,8 +54,8 @@ func (l *Log) Append(ctx context.Context, e *broker.AuditEntry) error {
 // type for the write, or a counter it cannot add to, is KindInternal. A nil
 // w is Append.
 //
-// The contract with the store (internal/redis/store, plans.go): a Write is
-// what a Plan* method of the store returned, a *plan.Plan of the entry's
+// The contract with the store (internal/redis/store, stated in its
+// plans.go): a Write is what a Plan* method of the store returned, a *plan.Plan of the entry's
 // cell. Commit relies on that alone; it does not trust it: it type-asserts
 // the plan, refuses any other Write, a plan of another cell and one that
 // plan.Validate refuses, each with nothing written. The plan package is

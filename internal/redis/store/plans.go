@@ -21,13 +21,14 @@ import (
 // client runs in between.
 //
 // The contract with the audit log (internal/redis/audit, Log.Commit): every
-// broker.Write a Plan* method returns is a non-nil *plan.Plan whose Livc is
-// the cell of the request it was planned for, and which plan.Validate
-// accepts (each planner returns write, write.Validate()). The audit log
-// relies on that: it type-asserts the *plan.Plan, refuses any other Write,
-// and runs the plan's Lua in its batch script. A planner that returned
-// anything else would have every commit of its use case refused, never a
-// write performed without its entry.
+// broker.Write a Plan* method (here, in erase.go and in feedback.go) returns
+// without an error is a non-nil *plan.Plan whose Livc is the cell of the
+// request it was planned for, and which plan.Validate accepts (each planner
+// ends with return write, write.Validate()). The audit log relies on that:
+// it type-asserts the *plan.Plan, refuses any other Write, and runs the
+// plan in its batch script. A planner that returned anything else would
+// have every commit of its use case refused, never a write performed
+// without its entry.
 
 var _ broker.WritePlanner = (*Store)(nil)
 

@@ -30,9 +30,10 @@
 // and records are sealed. A name or a national number never reaches this
 // package.
 //
-// The broker writes only through plans (plans.go, in the plan language of internal/redis/internal/plan): the
-// store plans a write without performing it, and the audit log performs it
-// in the same Lua call as the allow entry, so a record never exists without
+// The broker writes only through plans (the Plan* methods, in the plan
+// language of internal/redis/internal/plan; plans.go states the contract):
+// the store plans a write without performing it, and the audit log performs
+// it in the same Lua call as the allow entry, so a record never exists without
 // its entry nor an entry without its write. The direct write methods
 // (LinkSubject, DataKey, PutRecord, CreateCase, UpdateCase, CountSignal,
 // EraseSubject) are not part of broker.Store any more; they remain for tests
