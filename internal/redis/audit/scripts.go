@@ -29,9 +29,10 @@ import (
 // last entry it stores the written entries' ids and hashes, in one HSET and
 // one APPEND (fewer calls: each costs Redis more than the command itself),
 // which cannot fail; on a failed check, or a stream that refuses the
-// entry's id, it stops there with nothing of that entry written. A plan is checked right before it is applied, not with the
-// others up front, because its checks must see the writes of the entries
-// before it (two creations of one dossier id in a batch).
+// entry's id, it stops there with nothing of that entry written. A plan is
+// checked right before it is applied, not with the others up front, because
+// its checks must see the writes of the entries before it (two creations of
+// one dossier id in a batch).
 //
 // It returns {status, base, written, code}: status 1 when every entry is in,
 // 2 when the entry after the first written ones failed its check (code: the

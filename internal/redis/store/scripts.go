@@ -89,8 +89,8 @@ var rosterRecordsScript = redis.NewScript(rosterRecordsLua)
 // deleted data key, or false when the subject had nothing at all.
 var eraseScript = redis.NewScript(eraseSubjectLua)
 
-// The scripts' sources, one file each under lua/ (lua_test.go runs each
-// against Redis).
+// The scripts' sources, one file each under lua/ (lua_subjects_test.go and
+// lua_cases_test.go run each against Redis).
 var (
 	//go:embed lua/link_subject.lua
 	linkSubjectLua string
