@@ -7,7 +7,7 @@ import (
 
 // AuditProver is the verifiable side of the audit log: signed checkpoints,
 // proofs and a full check. The Auditor of Conf implements it when the log is
-// verifiable (internal/redisaudit does); otherwise the endpoints that need it
+// verifiable (internal/redis/audit does); otherwise the endpoints that need it
 // answer 503. Every method works on one cell's log ("" for the log of
 // entries of no cell).
 type AuditProver interface {

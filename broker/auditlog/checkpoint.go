@@ -1,7 +1,7 @@
 // Package auditlog is the verifiable part of the broker's audit log, free of
 // any storage: the leaf hash of an entry, the C2SP tlog-checkpoint signed as a
 // note, and the replay that checks a whole log against its checkpoints and
-// names the first bad entry. The Redis adapter (internal/redisaudit) writes
+// names the first bad entry. The Redis adapter (internal/redis/audit) writes
 // logs with it; livcctl checks them with it, offline, with only the
 // verifier key.
 //

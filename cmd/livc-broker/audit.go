@@ -12,7 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/livc/livc-broker/broker"
-	"github.com/livc/livc-broker/internal/redisaudit"
+	"github.com/livc/livc-broker/internal/redis/audit"
 	"github.com/livc/livc-broker/keys"
 )
 
@@ -21,14 +21,14 @@ import (
 const checkpointEvery = 5 * time.Second
 
 // witnessFile is the file of the key directory where the broker records the
-// last checkpoint it signed of each log (redisaudit.FileWitness): next to
+// last checkpoint it signed of each log (audit.FileWitness): next to
 // the signing key, out of reach of whoever has only Redis.
 const witnessFile = "audit-checkpoints.json"
 
 // newAuditLog wires the verifiable audit log to the broker's checkpoint key
 // and its witness file in keysDir (none when ""), and starts signing checkpoints of every
 // cell's log in the background while ctx lasts.
-func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, keysDir string, cells map[string]*broker.Cell, log *slog.Logger) (*redisaudit.Log, error) {
+func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, keysDir string, cells map[string]*broker.Cell, log *slog.Logger) (*audit.Log, error) {
 	signer, err := kr.CheckpointSigner()
 	if err != nil {
 		return nil, fmt.Errorf("keys: checkpoint signer: %w", err)
@@ -43,15 +43,15 @@ func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Key
 			return nil, fmt.Errorf("LIVC_CHECKPOINT_EVERY: not a positive duration: %q", v)
 		}
 	}
-	conf := redisaudit.Conf{Signer: signer, Verifier: verifier, Logger: log}
+	conf := audit.Conf{Signer: signer, Verifier: verifier, Logger: log}
 	if keysDir != "" {
-		w, err := redisaudit.OpenFileWitness(filepath.Join(keysDir, witnessFile), verifier)
+		w, err := audit.OpenFileWitness(filepath.Join(keysDir, witnessFile), verifier)
 		if err != nil {
 			return nil, err
 		}
 		conf.Witness = w
 	}
-	l := redisaudit.NewWith(client, conf)
+	l := audit.NewWith(client, conf)
 	go l.RunCheckpoints(ctx, every, sortedIDs(cells))
 	return l, nil
 }

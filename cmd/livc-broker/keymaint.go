@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/store"
 	"github.com/livc/livc-broker/keys"
 )
 
@@ -17,7 +17,7 @@ import (
 // maintainer runs the key schedule of a serving broker.
 type maintainer struct {
 	kr    *keys.Keyring
-	st    *redisstore.Store
+	st    *store.Store
 	audit broker.Auditor
 	cells []string
 	every time.Duration

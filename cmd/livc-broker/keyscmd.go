@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
-	"github.com/livc/livc-broker/internal/redisaudit"
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/audit"
+	"github.com/livc/livc-broker/internal/redis/store"
 	"github.com/livc/livc-broker/keys"
 )
 
@@ -74,7 +74,7 @@ func runKeys(ctx context.Context, sub string, kc keysConf, stdout, stderr io.Wri
 		return err
 	}
 	defer closeRedis()
-	st := redisstore.New(client)
+	st := store.New(client)
 	if sub == "status" {
 		return keysStatus(ctx, kr, st, stdout)
 	}
@@ -82,13 +82,13 @@ func runKeys(ctx context.Context, sub string, kc keysConf, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	return rotate(ctx, kc, kr, st, redisaudit.New(client), sortedIDs(cells), stdout)
+	return rotate(ctx, kc, kr, st, audit.New(client), sortedIDs(cells), stdout)
 }
 
 // rotate adds a KEK (unless a rotation is in progress, which it resumes from
 // the cursor saved in Redis), re-wraps every data key under it, checks with
 // a second pass that none is left behind, audits and ends the rotation.
-func rotate(ctx context.Context, kc keysConf, kr *keys.Keyring, st *redisstore.Store, audit broker.Auditor, cells []string, stdout io.Writer) error {
+func rotate(ctx context.Context, kc keysConf, kr *keys.Keyring, st *store.Store, auditor broker.Auditor, cells []string, stdout io.Writer) error {
 	rot, err := st.RotationInProgress(ctx)
 	switch {
 	case err == nil:
@@ -101,7 +101,7 @@ func rotate(ctx context.Context, kc keysConf, kr *keys.Keyring, st *redisstore.S
 		if err != nil {
 			return err
 		}
-		rot = redisstore.Rotation{Target: next, Started: time.Now().UTC().Format(time.RFC3339)}
+		rot = store.Rotation{Target: next, Started: time.Now().UTC().Format(time.RFC3339)}
 		if err := st.SaveRotation(ctx, rot); err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func rotate(ctx context.Context, kc keysConf, kr *keys.Keyring, st *redisstore.S
 		sub = "operator:" + u.Username
 	}
 	reason := fmt.Sprintf("data keys re-wrapped under KEK %s: %d changed (%d late), %d visited", rot.Target, changed, late, visited)
-	if err := auditKeys(ctx, audit, cells, "keys.rotate", sub, reason); err != nil {
+	if err := auditKeys(ctx, auditor, cells, "keys.rotate", sub, reason); err != nil {
 		return err
 	}
 	if err := st.EndRotation(ctx); err != nil {
@@ -143,7 +143,7 @@ func rotate(ctx context.Context, kc keysConf, kr *keys.Keyring, st *redisstore.S
 }
 
 // keysStatus prints what the data keys are wrapped under.
-func keysStatus(ctx context.Context, kr *keys.Keyring, st *redisstore.Store, stdout io.Writer) error {
+func keysStatus(ctx context.Context, kr *keys.Keyring, st *store.Store, stdout io.Writer) error {
 	oldest, current, started := kr.Epochs()
 	fmt.Fprintf(stdout, "current KEK %s\nkey epochs %d..%d (current since %s)\n", kr.CurrentKEK(), oldest, current, started.UTC().Format(time.RFC3339))
 	counts := map[string]int{}

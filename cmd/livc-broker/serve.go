@@ -22,8 +22,8 @@ import (
 	"github.com/livc/livc-broker/internal/httpapi"
 	"github.com/livc/livc-broker/internal/metrics"
 	"github.com/livc/livc-broker/internal/policy"
-	"github.com/livc/livc-broker/internal/redisconn"
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/conn"
+	"github.com/livc/livc-broker/internal/redis/store"
 	"github.com/livc/livc-broker/internal/token"
 	"github.com/livc/livc-broker/keys"
 )
@@ -52,8 +52,8 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store := redisstore.New(client)
-	maint := &maintainer{kr: kr, st: store, audit: audit, cells: sortedIDs(cells), every: c.KeyCheck, log: log}
+	st := store.New(client)
+	maint := &maintainer{kr: kr, st: st, audit: audit, cells: sortedIDs(cells), every: c.KeyCheck, log: log}
 	go maint.run(ctx)
 	engine, err := policy.New(ctx, cells, policy.Conf{})
 	if err != nil {
@@ -67,7 +67,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		Envelopes:  keyringOpener{kr},
 		Pseudonyms: kr,
 		Sealer:     kr,
-		Store:      store,
+		Store:      st,
 		Audit:      m.Auditor(audit),
 		Prover:     audit,
 		Policy:     m.Decider(engine.Current()),
@@ -219,7 +219,7 @@ func openRedis(c serveConf, log *slog.Logger) (redis.UniversalClient, func(), er
 	url := c.RedisURL
 	stop := func() {}
 	if url == "" {
-		addr, stopEmbedded, err := redisconn.StartEmbedded()
+		addr, stopEmbedded, err := conn.StartEmbedded()
 		if err != nil {
 			return nil, nil, fmt.Errorf("embedded store: %w", err)
 		}
@@ -227,7 +227,7 @@ func openRedis(c serveConf, log *slog.Logger) (redis.UniversalClient, func(), er
 		url = "redis://" + addr + "/0"
 		log.Warn("[INSECURE] no --redis-url given: using an embedded in-memory store; NOTHING SURVIVES A RESTART")
 	}
-	client, err := redisconn.Open(url)
+	client, err := conn.Open(url)
 	if err != nil {
 		stop()
 		return nil, nil, fmt.Errorf("redis: %w", err)

@@ -17,8 +17,8 @@ import (
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/config"
-	"github.com/livc/livc-broker/internal/redisconn"
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/conn"
+	"github.com/livc/livc-broker/internal/redis/store"
 	"github.com/livc/livc-broker/keys"
 )
 
@@ -78,12 +78,12 @@ func setUp(ctx context.Context, o options, dir string, w io.Writer) (*env, error
 			return nil, err
 		}
 	}
-	client, err := redisconn.Open(redisURL)
+	client, err := conn.Open(redisURL)
 	if err != nil {
 		return nil, err
 	}
 	e.stops = append(e.stops, func() { client.Close() })
-	e.seeder = &seeder{store: redisstore.New(client), kr: e.kr, livc: e.cell.ID}
+	e.seeder = &seeder{store: store.New(client), kr: e.kr, livc: e.cell.ID}
 
 	t := &target{client: newClient(max(o.Concurrency, 64) * 2), url: o.URL}
 	if o.URL == "" {

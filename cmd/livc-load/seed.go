@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/store"
 	"github.com/livc/livc-broker/keys"
 )
 
@@ -22,7 +22,7 @@ const recordsPerPerson = 8
 // it, and one open dossier whose roster holds pz and ocmw. It skips the HTTP
 // pipeline (and so the audit log) only to make a million records affordable.
 type seeder struct {
-	store *redisstore.Store
+	store *store.Store
 	kr    *keys.Keyring
 	livc  string
 	refs  []string // every seeded person, in seeding order

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/livc/livc-broker/broker"
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/store"
 )
 
 // BenchmarkListCases measures GET /v1/cases end to end (token, purpose, one
@@ -32,10 +32,10 @@ func BenchmarkListCases(b *testing.B) {
 	iss := newIssuer(b)
 	rs := startRedis(b)
 	br := startBroker(b, rs.Addr, iss, "--config", examplePath, "--rate-limit", "0", "--actor-rate-limit", "0") // measures listing, not the rate limit
-	store := redisstore.New(rs.client(b))
+	st := store.New(rs.client(b))
 	seeded := 0
 	for _, n := range []int{100, 10_000, 100_000} {
-		seedCases(b, store, seeded, n)
+		seedCases(b, st, seeded, n)
 		seeded = n
 		for _, tc := range []struct {
 			actor, purpose string
@@ -85,7 +85,7 @@ const policeDossiers = 10
 // seedCases stores dossiers from..to-1; the first policeDossiers have the
 // police on their roster, so that the police see that many dossiers
 // whatever the store holds.
-func seedCases(b testing.TB, s *redisstore.Store, from, to int) {
+func seedCases(b testing.TB, s *store.Store, from, to int) {
 	b.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()
@@ -125,7 +125,7 @@ func TestListCasesOneDecision(t *testing.T) {
 	iss := newIssuer(t)
 	rs := startRedis(t)
 	br := startBroker(t, rs.Addr, iss, "--config", examplePath)
-	seedCases(t, redisstore.New(rs.client(t)), 0, 300)
+	seedCases(t, store.New(rs.client(t)), 0, 300)
 	for _, tc := range []struct {
 		name, actor, purpose string
 		want                 int

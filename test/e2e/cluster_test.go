@@ -11,8 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livc/livc-broker/broker"
-	"github.com/livc/livc-broker/internal/redisconn"
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/conn"
+	"github.com/livc/livc-broker/internal/redis/store"
 )
 
 // startCluster starts n redis-servers in cluster mode, gives each an equal
@@ -85,10 +85,10 @@ func TestBrokerOnRedisCluster(t *testing.T) {
 	}
 
 	t.Run("store, cells in other slots", func(t *testing.T) {
-		c, err := redisconn.Open(url)
+		c, err := conn.Open(url)
 		must(t, err)
 		defer c.Close()
-		ctx, s := context.Background(), redisstore.New(c)
+		ctx, s := context.Background(), store.New(c)
 		cells := []string{"cl-a", "cl-b", "cl-c", "cl-d", "cl-e", "cl-f"}
 		for _, cell := range cells {
 			must(t, s.PutRecord(ctx, cell, "s_x", broker.SealedRecord{ID: "sig_1", Sealed: []byte(cell)}))

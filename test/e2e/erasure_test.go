@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/store"
 )
 
 // TestErasureFinalForDossiers: after an erasure, the person's dossiers are
@@ -68,7 +68,7 @@ func TestErasedBeforeDossiersWent(t *testing.T) {
 	w, id := dossierWorld(t)
 	path := "/v1/cases/" + id
 	uniform := w.get("vsse", "case_conference", "/v1/cases/case_"+strings.Repeat("y", 26))
-	if _, err := redisstore.New(w.redis.client(t)).EraseSubject(t.Context(), w.model.Livc, w.ref); err != nil {
+	if _, err := store.New(w.redis.client(t)).EraseSubject(t.Context(), w.model.Livc, w.ref); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, method, actor, purpose, path, body string }{

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/store"
 	"github.com/livc/livc-broker/keys"
 	"github.com/redis/go-redis/v9"
 )
@@ -134,7 +134,7 @@ func resumeRotation(t *testing.T, c *redis.Client, keyDir string, keyArgs []stri
 	kr := mustLoad(t, keyDir)
 	prev, next, err := kr.RotateKEK()
 	must(t, err)
-	st := redisstore.New(c)
+	st := store.New(c)
 	var cursor uint64
 	done := 0
 	for {
@@ -352,7 +352,7 @@ func TestCryptoShreddingInjectedClock(t *testing.T) {
 	kr, err := keys.LoadWith(keys.Conf{Dir: w.keyDir, Now: func() time.Time { return now }})
 	must(t, err)
 	_, before, _ := kr.Epochs()
-	st := redisstore.New(w.rs.client(t))
+	st := store.New(w.rs.client(t))
 	const settle = time.Minute
 	ctx := context.Background()
 

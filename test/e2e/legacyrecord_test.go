@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/livc/livc-broker/broker"
-	"github.com/livc/livc-broker/internal/redisstore"
+	"github.com/livc/livc-broker/internal/redis/store"
 )
 
 // TestLegacyJSONRecords: a record sealed as JSON, as the broker sealed
@@ -22,7 +22,7 @@ func TestLegacyJSONRecords(t *testing.T) {
 	p := &person{nn: validNN("760101", 21), family: "Zzlegacy", text: "legacy-record-text"}
 	submitPeople(t, b, iss, m.Livc, recipientsOf(t, b)[0], []*person{p})
 
-	ctx, kr, st := context.Background(), mustLoad(t, filepath.Join(data, "keys")), redisstore.New(rs.client(t))
+	ctx, kr, st := context.Background(), mustLoad(t, filepath.Join(data, "keys")), store.New(rs.client(t))
 	wrapped, err := st.ExistingDataKey(ctx, m.Livc, p.ref)
 	must(t, err)
 	recs, err := st.Records(ctx, m.Livc, p.ref)
