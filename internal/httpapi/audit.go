@@ -1,13 +1,28 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/livc/livc-broker/broker"
 )
+
+// auditBroker is what the privacy officer's review of the verifiable log
+// needs of the pipeline.
+type auditBroker interface {
+	AuditCheckpoint(ctx context.Context, req *broker.Request, fresh bool) ([]byte, error)
+	AuditCheckpoints(ctx context.Context, req *broker.Request) ([]string, error)
+	AuditProof(ctx context.Context, req *broker.Request, auditID string, from int64) (any, error)
+	AuditVerify(ctx context.Context, req *broker.Request, since int64) (broker.VerifyReport, error)
+	AuditExport(ctx context.Context, req *broker.Request, from int64, limit int, size int64, proofs bool) (broker.Export, error)
+	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
+	AuditReportByIdentity(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.ReportPage, error)
+	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
+}
 
 // auditRoutes registers the privacy officer's review of the verifiable log.
 func (g *gateway) auditRoutes(e *gin.Engine) {

@@ -18,6 +18,7 @@ type dossierBroker interface {
 	TakeSignals(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	SetPriority(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	AssignTask(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
+	MyTasks(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MyTaskPage, error)
 	ReportTask(ctx context.Context, req *broker.Request, id, task string) (broker.TaskView, error)
 	ReadStats(ctx context.Context, req *broker.Request) (broker.Stats, error)
 	SubmitObservation(ctx context.Context, req *broker.Request, ref string) (broker.Receipt, error)

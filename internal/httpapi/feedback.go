@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/livc/livc-broker/broker"
@@ -8,6 +10,14 @@ import (
 
 // The signaller's feedback: its signals, a withdrawal; the coordinator's
 // dismissal (broker/feedback.go).
+
+// feedbackBroker is what the signaller's feedback and the coordinator's
+// dismissal need of the pipeline.
+type feedbackBroker interface {
+	MySignals(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MySignalPage, error)
+	DismissSignal(ctx context.Context, req *broker.Request, id string) (broker.Dismissal, error)
+	WithdrawSignal(ctx context.Context, req *broker.Request, id string) error
+}
 
 func (g *gateway) feedbackRoutes(e *gin.Engine) {
 	e.GET("/v1/signals/mine", g.handle(g.mySignals))

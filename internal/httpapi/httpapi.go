@@ -51,22 +51,11 @@ type Broker interface {
 	CreateCase(ctx context.Context, req *broker.Request) (broker.Case, error)
 	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
 	ListAudit(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
-	dossierBroker
-	// The review of the verifiable log (audit.go).
-	AuditCheckpoint(ctx context.Context, req *broker.Request, fresh bool) ([]byte, error)
-	AuditCheckpoints(ctx context.Context, req *broker.Request) ([]string, error)
-	AuditProof(ctx context.Context, req *broker.Request, auditID string, from int64) (any, error)
-	AuditVerify(ctx context.Context, req *broker.Request, since int64) (broker.VerifyReport, error)
-	AuditExport(ctx context.Context, req *broker.Request, from int64, limit int, size int64, proofs bool) (broker.Export, error)
-	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
-	AuditReportByIdentity(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.ReportPage, error)
-	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
 	EraseSubject(ctx context.Context, req *broker.Request, ref string) error
-	// The signaller's feedback and the coordinator's dismissal (feedback.go).
-	MySignals(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MySignalPage, error)
-	MyTasks(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MyTaskPage, error)
-	DismissSignal(ctx context.Context, req *broker.Request, id string) (broker.Dismissal, error)
-	WithdrawSignal(ctx context.Context, req *broker.Request, id string) error
+	// Each family of endpoints declares what it needs in its own file.
+	dossierBroker  // dossiers.go
+	auditBroker    // audit.go
+	feedbackBroker // feedback.go
 	Refuse(ctx context.Context, req *broker.Request, action string, err error) error
 }
 
