@@ -60,11 +60,13 @@ var places = []place{
 	{"internal/redis/audit", adapter, "redis"},
 	{"internal/redis/conn", adapter, "redis"},
 	{"internal/redis/internal/plan", adapter, "redis"},
+	{"internal/redis/internal/redistest", adapter, "redis"}, // the Redis the family's tests run on
 	{"internal/redisstore", adapter, "redis"},
 	{"internal/redisaudit", adapter, "redis"},
 	{"internal/redisops", adapter, "redis"},
 	{"internal/redisconn", adapter, "redis"},
 	{"internal/policy", adapter, ""},
+	{"internal/ratelimit", adapter, ""}, // coming: rate limits out of the domain
 	{"internal/token", adapter, ""},
 	{"internal/envelope", adapter, ""},
 	{"internal/config", adapter, ""},
