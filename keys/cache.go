@@ -1,10 +1,10 @@
 package keys
 
 import (
-	"container/list"
 	"crypto/cipher"
-	"sync"
 	"time"
+
+	"github.com/livc/livc-broker/internal/cache"
 )
 
 // dataKeyCache keeps unwrapped data keys, ready as AEADs, keyed by the
@@ -13,85 +13,37 @@ import (
 // often it is used. Only keys that unwrapped correctly enter it, so a hit
 // needs no further check.
 type dataKeyCache struct {
-	mu      sync.Mutex
-	max     int
-	ttl     time.Duration
-	now     func() time.Time
-	order   *list.List // of *cacheEntry, most recently used first
-	entries map[[32]byte]*list.Element
+	ttl time.Duration
+	now func() time.Time // read at every put and get, so a test may set it
+	c   *cache.Cache[[32]byte, cachedKey]
 }
 
-type cacheEntry struct {
-	key     [32]byte
-	aead    cipher.AEAD
-	epoch   uint32 // the key epoch it was unwrapped under (0: format 1)
-	expires time.Time
+type cachedKey struct {
+	aead  cipher.AEAD
+	epoch uint32 // the key epoch it was unwrapped under (0: format 1)
 }
 
 func newDataKeyCache(max int, ttl time.Duration) *dataKeyCache {
-	return &dataKeyCache{
-		max: max, ttl: ttl, now: time.Now,
-		order: list.New(), entries: make(map[[32]byte]*list.Element),
-	}
+	d := &dataKeyCache{ttl: ttl, now: time.Now}
+	d.c = cache.New[[32]byte, cachedKey](max, func() time.Time { return d.now() })
+	return d
 }
 
-func (c *dataKeyCache) get(k [32]byte) (cipher.AEAD, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.entries[k]
-	if !ok {
-		return nil, false
-	}
-	e := el.Value.(*cacheEntry)
-	if !c.now().Before(e.expires) {
-		c.remove(el)
-		return nil, false
-	}
-	c.order.MoveToFront(el)
-	return e.aead, true
+func (d *dataKeyCache) get(k [32]byte) (cipher.AEAD, bool) {
+	e, ok := d.c.Get(k)
+	return e.aead, ok
 }
 
-func (c *dataKeyCache) put(k [32]byte, aead cipher.AEAD, epoch uint32) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.entries[k]; ok {
-		c.remove(el)
-	}
-	c.entries[k] = c.order.PushFront(&cacheEntry{key: k, aead: aead, epoch: epoch, expires: c.now().Add(c.ttl)})
-	for c.order.Len() > c.max {
-		c.remove(c.order.Back())
-	}
+func (d *dataKeyCache) put(k [32]byte, aead cipher.AEAD, epoch uint32) {
+	d.c.Put(k, cachedKey{aead: aead, epoch: epoch}, d.now().Add(d.ttl))
 }
 
-func (c *dataKeyCache) forget(k [32]byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.entries[k]; ok {
-		c.remove(el)
-	}
-}
+func (d *dataKeyCache) forget(k [32]byte) { d.c.Delete(k) }
 
 // forgetEpochsBefore drops every data key unwrapped under an epoch before e:
 // their epoch keys are destroyed.
-func (c *dataKeyCache) forgetEpochsBefore(e uint32) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for el := c.order.Front(); el != nil; {
-		next := el.Next()
-		if el.Value.(*cacheEntry).epoch < e {
-			c.remove(el)
-		}
-		el = next
-	}
+func (d *dataKeyCache) forgetEpochsBefore(e uint32) {
+	d.c.DeleteFunc(func(_ [32]byte, k cachedKey) bool { return k.epoch < e })
 }
 
-func (c *dataKeyCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
-}
-
-func (c *dataKeyCache) remove(el *list.Element) {
-	delete(c.entries, el.Value.(*cacheEntry).key)
-	c.order.Remove(el)
-}
+func (d *dataKeyCache) len() int { return d.c.Len() }

@@ -77,11 +77,28 @@ func envOr(key, def string) string {
 // parseServe reads the flags of serve, with the environment as defaults.
 func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	var c serveConf
-	var err error
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.Usage = func() { usage(fs) }
-	var configs multiFlag
-	fs.Var(&configs, "config", "a cell's configuration `FILE` (livc-example.yaml form); repeat for several cells (env LIVC_CONFIG, comma-separated). Default: the embedded demo cell")
+	r := c.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.check(fs, r)
+}
+
+// rawServe holds the flags of serve that are checked and converted after
+// parsing.
+type rawServe struct {
+	configs                                             multiFlag
+	lifetime, refresh, maxBody, epoch, check, gcPercent string
+	limits                                              func() error
+}
+
+// register defines the flags of serve on fs: those that need no checking
+// into c, the others into the returned rawServe.
+func (c *serveConf) register(fs *flag.FlagSet) *rawServe {
+	r := new(rawServe)
+	fs.Var(&r.configs, "config", "a cell's configuration `FILE` (livc-example.yaml form); repeat for several cells (env LIVC_CONFIG, comma-separated). Default: the embedded demo cell")
 	fs.StringVar(&c.Listen, "listen", envOr("LIVC_LISTEN", "127.0.0.1:8080"), "`ADDR` to serve on (env LIVC_LISTEN)")
 	fs.StringVar(&c.AdminListen, "admin-listen", envOr("LIVC_ADMIN_LISTEN", defaultAdminListen), "`ADDR` to serve /metrics on, apart from the API; off for no metrics, main for the main listener, where anyone who reaches the API reads them (env LIVC_ADMIN_LISTEN)")
 	fs.StringVar(&c.TLSCert, "tls-cert", envOr("LIVC_TLS_CERT", ""), "certificate `FILE` to serve HTTPS (env LIVC_TLS_CERT); default plain HTTP, with a warning")
@@ -91,66 +108,70 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	fs.StringVar(&c.JWKS, "jwks", envOr("LIVC_JWKS", ""), "JWKS `FILE-or-URL` of the keys that sign access tokens (env LIVC_JWKS). Default: the dev keys of `livcctl dev` under --data, with a warning")
 	fs.StringVar(&c.Issuer, "issuer", envOr("LIVC_ISSUER", "livc-dev"), "required `iss` of tokens (env LIVC_ISSUER)")
 	fs.StringVar(&c.Audience, "audience", envOr("LIVC_AUDIENCE", "livc-broker"), "required `aud` of tokens (env LIVC_AUDIENCE)")
-	lifetime := envOr("LIVC_MAX_TOKEN_LIFETIME", "12h")
-	fs.StringVar(&lifetime, "max-token-lifetime", lifetime, "longest `DURATION` a token may be good for, from 1m to 720h: exp - iat, or exp - now for a token without iat; a longer one is refused like any bad token (env LIVC_MAX_TOKEN_LIFETIME)")
-	refresh := envOr("LIVC_JWKS_REFRESH", "5m")
-	fs.StringVar(&refresh, "jwks-refresh", refresh, "`DURATION` between readings of the --jwks file or URL, from 1s to 24h, or 0 for none but on SIGHUP; a key gone from it stops verifying at once, a reading that fails keeps the previous keys (env LIVC_JWKS_REFRESH)")
-	maxBody := envOr("LIVC_MAX_BODY", "1048576")
-	fs.StringVar(&maxBody, "max-body", maxBody, "largest request body in `BYTES`; larger is 413 (env LIVC_MAX_BODY)")
+	r.lifetime = envOr("LIVC_MAX_TOKEN_LIFETIME", "12h")
+	fs.StringVar(&r.lifetime, "max-token-lifetime", r.lifetime, "longest `DURATION` a token may be good for, from 1m to 720h: exp - iat, or exp - now for a token without iat; a longer one is refused like any bad token (env LIVC_MAX_TOKEN_LIFETIME)")
+	r.refresh = envOr("LIVC_JWKS_REFRESH", "5m")
+	fs.StringVar(&r.refresh, "jwks-refresh", r.refresh, "`DURATION` between readings of the --jwks file or URL, from 1s to 24h, or 0 for none but on SIGHUP; a key gone from it stops verifying at once, a reading that fails keeps the previous keys (env LIVC_JWKS_REFRESH)")
+	r.maxBody = envOr("LIVC_MAX_BODY", "1048576")
+	fs.StringVar(&r.maxBody, "max-body", r.maxBody, "largest request body in `BYTES`; larger is 413 (env LIVC_MAX_BODY)")
 	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
-	limits := c.Limits.flags(fs)
-	epoch := envOr("LIVC_EPOCH_PERIOD", "24h")
-	fs.StringVar(&epoch, "epoch-period", epoch, "`DURATION` of a key epoch: an erased person's records become unreadable in old copies of Redis (AOF, RDB, backups) at most this long (plus a few --key-check intervals) after the erasure (env LIVC_EPOCH_PERIOD)")
-	check := envOr("LIVC_KEY_CHECK", "1m")
-	fs.StringVar(&check, "key-check", check, "`DURATION` between key maintenance runs: adopting rotated keys, starting and destroying key epochs (env LIVC_KEY_CHECK)")
+	r.limits = c.Limits.flags(fs)
+	r.epoch = envOr("LIVC_EPOCH_PERIOD", "24h")
+	fs.StringVar(&r.epoch, "epoch-period", r.epoch, "`DURATION` of a key epoch: an erased person's records become unreadable in old copies of Redis (AOF, RDB, backups) at most this long (plus a few --key-check intervals) after the erasure (env LIVC_EPOCH_PERIOD)")
+	r.check = envOr("LIVC_KEY_CHECK", "1m")
+	fs.StringVar(&r.check, "key-check", r.check, "`DURATION` between key maintenance runs: adopting rotated keys, starting and destroying key epochs (env LIVC_KEY_CHECK)")
 	fs.StringVar(&c.Pprof, "pprof", envOr("LIVC_PPROF", ""), "loopback `ADDR` to serve the Go profiler (/debug/pprof/) on; off by default (env LIVC_PPROF)")
-	gcPercent := envOr("LIVC_GC_PERCENT", strconv.Itoa(defaultGCPercent))
-	fs.StringVar(&gcPercent, "gc-percent", gcPercent, "the Go collector's target `PERCENT` (GOGC) from 25 to 1000: the heap may grow to 1+PERCENT/100 times what is live before a collection; higher spends memory to save CPU. GOGC in the environment, when set, wins (env LIVC_GC_PERCENT)")
-	if err := fs.Parse(args); err != nil {
-		return c, err
+	r.gcPercent = envOr("LIVC_GC_PERCENT", strconv.Itoa(defaultGCPercent))
+	fs.StringVar(&r.gcPercent, "gc-percent", r.gcPercent, "the Go collector's target `PERCENT` (GOGC) from 25 to 1000: the heap may grow to 1+PERCENT/100 times what is live before a collection; higher spends memory to save CPU. GOGC in the environment, when set, wins (env LIVC_GC_PERCENT)")
+	return r
+}
+
+// check checks the flags of serve that r holds and sets them in c, with
+// what the environment gives for the configurations.
+func (c *serveConf) check(fs *flag.FlagSet, r *rawServe) error {
+	var err error
+	if c.GCPercent, err = strconv.Atoi(r.gcPercent); err != nil || c.GCPercent < 25 || c.GCPercent > 1000 {
+		return fmt.Errorf("--gc-percent must be a whole number from 25 to 1000, got %q", r.gcPercent)
 	}
-	if c.GCPercent, err = strconv.Atoi(gcPercent); err != nil || c.GCPercent < 25 || c.GCPercent > 1000 {
-		return c, fmt.Errorf("--gc-percent must be a whole number from 25 to 1000, got %q", gcPercent)
+	if err := r.limits(); err != nil {
+		return err
 	}
-	if err := limits(); err != nil {
-		return c, err
+	if c.EpochPeriod, err = time.ParseDuration(r.epoch); err != nil || c.EpochPeriod < time.Second || c.EpochPeriod > 90*24*time.Hour {
+		return fmt.Errorf("--epoch-period must be a duration from 1s to 2160h, got %q", r.epoch)
 	}
-	if c.EpochPeriod, err = time.ParseDuration(epoch); err != nil || c.EpochPeriod < time.Second || c.EpochPeriod > 90*24*time.Hour {
-		return c, fmt.Errorf("--epoch-period must be a duration from 1s to 2160h, got %q", epoch)
+	if c.KeyCheck, err = time.ParseDuration(r.check); err != nil || c.KeyCheck < 100*time.Millisecond || c.KeyCheck > time.Hour {
+		return fmt.Errorf("--key-check must be a duration from 100ms to 1h, got %q", r.check)
 	}
-	if c.KeyCheck, err = time.ParseDuration(check); err != nil || c.KeyCheck < 100*time.Millisecond || c.KeyCheck > time.Hour {
-		return c, fmt.Errorf("--key-check must be a duration from 100ms to 1h, got %q", check)
+	if c.MaxTokenLifetime, err = time.ParseDuration(r.lifetime); err != nil || c.MaxTokenLifetime < time.Minute || c.MaxTokenLifetime > 720*time.Hour {
+		return fmt.Errorf("--max-token-lifetime must be a duration from 1m to 720h, got %q", r.lifetime)
 	}
-	if c.MaxTokenLifetime, err = time.ParseDuration(lifetime); err != nil || c.MaxTokenLifetime < time.Minute || c.MaxTokenLifetime > 720*time.Hour {
-		return c, fmt.Errorf("--max-token-lifetime must be a duration from 1m to 720h, got %q", lifetime)
-	}
-	if c.JWKSRefresh, err = time.ParseDuration(refresh); err != nil || c.JWKSRefresh < 0 || c.JWKSRefresh > 24*time.Hour ||
+	if c.JWKSRefresh, err = time.ParseDuration(r.refresh); err != nil || c.JWKSRefresh < 0 || c.JWKSRefresh > 24*time.Hour ||
 		(c.JWKSRefresh > 0 && c.JWKSRefresh < time.Second) {
-		return c, fmt.Errorf("--jwks-refresh must be 0 or a duration from 1s to 24h, got %q", refresh)
+		return fmt.Errorf("--jwks-refresh must be 0 or a duration from 1s to 24h, got %q", r.refresh)
 	}
 	if strings.TrimSpace(c.AdminListen) == "" {
-		return c, fmt.Errorf("--admin-listen must be an address, %s or %s, not empty", AdminOff, AdminMain)
+		return fmt.Errorf("--admin-listen must be an address, %s or %s, not empty", AdminOff, AdminMain)
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Arg(0))
+		return fmt.Errorf("serve takes no arguments, got %q", fs.Arg(0))
 	}
-	c.Configs = configs
+	c.Configs = r.configs
 	if len(c.Configs) == 0 {
 		if v := envOr("LIVC_CONFIG", ""); v != "" {
 			c.Configs = strings.Split(v, ",")
 		}
 	}
-	n, err := strconv.ParseInt(maxBody, 10, 64)
+	n, err := strconv.ParseInt(r.maxBody, 10, 64)
 	if err != nil || n < 1024 || n > 1<<30 {
-		return c, fmt.Errorf("--max-body must be a number of bytes from 1024 to 1073741824, got %q", maxBody)
+		return fmt.Errorf("--max-body must be a number of bytes from 1024 to 1073741824, got %q", r.maxBody)
 	}
 	c.MaxBody = n
 	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return c, errors.New("--tls-cert and --tls-key go together")
+		return errors.New("--tls-cert and --tls-key go together")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		return c, fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat)
+		return fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat)
 	}
-	return c, nil
+	return nil
 }

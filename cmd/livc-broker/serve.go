@@ -61,7 +61,40 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	}
 	m := metrics.New()
 	m.SetRevision(engine.Revision())
-	svc, err := broker.New(broker.Conf{
+	svc, err := newService(c, cells, kr, auth, store, audit, engine, m, log)
+	if err != nil {
+		return err
+	}
+	summaries, stopSummaries := context.WithCancel(ctx)
+	summariesDone := make(chan struct{})
+	go func() { svc.RunAuthFailSummaries(summaries); close(summariesDone) }()
+	defer func() { stopSummaries(); <-summariesDone }() // the last counts written before exit
+	setGCPercent(c.GCPercent, log)
+	if c.Pprof != "" {
+		if err := startPprof(ctx, c.Pprof, log); err != nil {
+			return err
+		}
+	}
+	go reloadOnHUP(ctx, c, svc, engine, auth, m, log)
+	hc := httpapi.Conf{MaxBody: c.MaxBody, Logger: log, Observe: m.ObserveRequest, TrustedProxies: c.Limits.TrustedProxies}
+	stopAdmin, err := serveMetrics(c, &hc, m, log)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
+	return listenAndServe(ctx, c, httpapi.New(svc, hc), log)
+}
+
+// auditLog is what the pipeline needs of the audit log: appends and proofs.
+type auditLog interface {
+	broker.Auditor
+	broker.AuditProver
+}
+
+// newService is the broker pipeline over the adapters serve made.
+func newService(c serveConf, cells map[string]*broker.Cell, kr *keys.Keyring, auth *token.Verifier, store broker.Store,
+	audit auditLog, engine *policy.Engine, m *metrics.Metrics, log *slog.Logger) (*broker.Service, error) {
+	return broker.New(broker.Conf{
 		Cells:      cells,
 		Auth:       auth,
 		Envelopes:  keyringOpener{kr},
@@ -82,21 +115,12 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		CountAuthFailure: m.CountAuthFailure,
 		Logger:           log,
 	})
-	if err != nil {
-		return err
-	}
-	summaries, stopSummaries := context.WithCancel(ctx)
-	summariesDone := make(chan struct{})
-	go func() { svc.RunAuthFailSummaries(summaries); close(summariesDone) }()
-	defer func() { stopSummaries(); <-summariesDone }() // the last counts written before exit
-	setGCPercent(c.GCPercent, log)
-	if c.Pprof != "" {
-		if err := startPprof(ctx, c.Pprof, log); err != nil {
-			return err
-		}
-	}
-	go reloadOnHUP(ctx, c, svc, engine, auth, m, log)
-	hc := httpapi.Conf{MaxBody: c.MaxBody, Logger: log, Observe: m.ObserveRequest, TrustedProxies: c.Limits.TrustedProxies}
+}
+
+// serveMetrics serves /metrics where --admin-listen says: nowhere, on the
+// main listener (through hc), or on a listener of its own, which the
+// returned stop closes.
+func serveMetrics(c serveConf, hc *httpapi.Conf, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
 	switch c.AdminListen {
 	case AdminOff:
 		log.Info("--admin-listen off: no metrics are served")
@@ -106,13 +130,9 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	default:
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
-		stopAdmin, err := serveAdmin(c, mux, log)
-		if err != nil {
-			return err
-		}
-		defer stopAdmin()
+		return serveAdmin(c, mux, log)
 	}
-	return listenAndServe(ctx, c, httpapi.New(svc, hc), log)
+	return func() {}, nil
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

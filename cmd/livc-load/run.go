@@ -50,33 +50,13 @@ func setUp(ctx context.Context, o options, dir string, w io.Writer) (*env, error
 			e.close()
 		}
 	}()
-	redisURL := o.RedisURL
-	if redisURL == "" {
-		p, addr, err := startRedis(dir)
-		if err != nil {
-			return nil, err
-		}
-		e.redis = p
-		e.stops = append(e.stops, p.stop)
-		redisURL = "redis://" + addr + "/0"
+	redisURL, err := e.reachRedis(o)
+	if err != nil {
+		return nil, err
 	}
-	keysDir := o.KeysDir
-	var err error
-	if o.URL == "" {
-		keysDir = filepath.Join(dir, "keys")
-		if e.kr, err = keys.Create(keysDir); err != nil {
-			return nil, err
-		}
-	} else {
-		if o.KeysDir == "" || o.TokensDir == "" || o.RedisURL == "" {
-			return nil, errors.New("-url needs -redis-url, -keys and -tokens")
-		}
-		if err := loopbackURL(o.URL); err != nil {
-			return nil, err
-		}
-		if e.kr, err = keys.Load(keysDir); err != nil {
-			return nil, err
-		}
+	keysDir, err := e.loadKeyring(o)
+	if err != nil {
+		return nil, err
 	}
 	client, err := conn.Open(redisURL)
 	if err != nil {
@@ -87,42 +67,12 @@ func setUp(ctx context.Context, o options, dir string, w io.Writer) (*env, error
 
 	t := &target{client: newClient(max(o.Concurrency, 64) * 2), url: o.URL}
 	if o.URL == "" {
-		iss, err := newIssuer(dir)
-		if err != nil {
-			return nil, err
-		}
-		b, err := startBroker(dir, o.Broker, redisURL, keysDir, iss.jwks, o.Pprof)
-		if err != nil {
-			return nil, err
-		}
-		e.broker, t.url = b, b.URL
-		e.stops = append(e.stops, b.stop)
-		// Tokens outlive the longest run: an expired token mid-soak would be
-		// an error of the tool, not of the broker.
-		ttl := max(2*time.Hour, o.Duration+time.Hour)
-		if t.pz, err = iss.tokens(e.cell.ID, "pz", 64, ttl); err != nil {
-			return nil, err
-		}
-		if t.ocmw, err = iss.tokens(e.cell.ID, "ocmw", 64, ttl); err != nil {
-			return nil, err
-		}
-		if t.dpo, err = iss.tokens(e.cell.ID, "dpo", 1, ttl); err != nil {
-			return nil, err
-		}
-		if t.coord, err = iss.tokens(e.cell.ID, "preventie", 1, ttl); err != nil {
-			return nil, err
-		}
+		err = e.runBroker(o, t, redisURL, keysDir)
 	} else {
-		for _, a := range []struct {
-			name string
-			dst  *[]string
-		}{{"pz", &t.pz}, {"ocmw", &t.ocmw}} {
-			b, err := os.ReadFile(filepath.Join(o.TokensDir, a.name+".jwt"))
-			if err != nil {
-				return nil, err
-			}
-			*a.dst = []string{strings.TrimSpace(string(b))}
-		}
+		err = readTokens(o, t)
+	}
+	if err != nil {
+		return nil, err
 	}
 	e.t = t
 	took, err := e.seeder.seed(ctx, 0, o.Persons, 16)
@@ -134,6 +84,82 @@ func setUp(ctx context.Context, o options, dir string, w io.Writer) (*env, error
 		t.url, redisURL, o.Persons, o.Persons*recordsPerPerson, took.Seconds())
 	ok = true
 	return e, nil
+}
+
+// reachRedis returns the URL of o.RedisURL, or starts a Redis of its own.
+func (e *env) reachRedis(o options) (string, error) {
+	if o.RedisURL != "" {
+		return o.RedisURL, nil
+	}
+	p, addr, err := startRedis(e.dir)
+	if err != nil {
+		return "", err
+	}
+	e.redis = p
+	e.stops = append(e.stops, p.stop)
+	return "redis://" + addr + "/0", nil
+}
+
+// loadKeyring creates a keyring for the broker it will start, or loads
+// that of the broker at -url, and returns its directory.
+func (e *env) loadKeyring(o options) (string, error) {
+	var err error
+	if o.URL == "" {
+		keysDir := filepath.Join(e.dir, "keys")
+		e.kr, err = keys.Create(keysDir)
+		return keysDir, err
+	}
+	if o.KeysDir == "" || o.TokensDir == "" || o.RedisURL == "" {
+		return "", errors.New("-url needs -redis-url, -keys and -tokens")
+	}
+	if err := loopbackURL(o.URL); err != nil {
+		return "", err
+	}
+	e.kr, err = keys.Load(o.KeysDir)
+	return o.KeysDir, err
+}
+
+// runBroker starts the broker for t, with a token issuer of its own, and
+// issues t's tokens.
+func (e *env) runBroker(o options, t *target, redisURL, keysDir string) error {
+	iss, err := newIssuer(e.dir)
+	if err != nil {
+		return err
+	}
+	b, err := startBroker(e.dir, o.Broker, redisURL, keysDir, iss.jwks, o.Pprof)
+	if err != nil {
+		return err
+	}
+	e.broker, t.url = b, b.URL
+	e.stops = append(e.stops, b.stop)
+	// Tokens outlive the longest run: an expired token mid-soak would be
+	// an error of the tool, not of the broker.
+	ttl := max(2*time.Hour, o.Duration+time.Hour)
+	for _, a := range []struct {
+		actor string
+		n     int
+		dst   *[]string
+	}{{"pz", 64, &t.pz}, {"ocmw", 64, &t.ocmw}, {"dpo", 1, &t.dpo}, {"preventie", 1, &t.coord}} {
+		if *a.dst, err = iss.tokens(e.cell.ID, a.actor, a.n, ttl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readTokens reads the tokens of the broker at -url from o.TokensDir.
+func readTokens(o options, t *target) error {
+	for _, a := range []struct {
+		name string
+		dst  *[]string
+	}{{"pz", &t.pz}, {"ocmw", &t.ocmw}} {
+		b, err := os.ReadFile(filepath.Join(o.TokensDir, a.name+".jwt"))
+		if err != nil {
+			return err
+		}
+		*a.dst = []string{strings.TrimSpace(string(b))}
+	}
+	return nil
 }
 
 // sealFor seals n signals to the broker's recipient of o.Recipient, read

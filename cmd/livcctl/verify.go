@@ -40,63 +40,107 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *logFile != "" && *keyFlag == "" && os.Getenv("LIVC_CHECKPOINT_KEY") == "" {
+	ownKey := *keyFlag != "" || os.Getenv("LIVC_CHECKPOINT_KEY") != ""
+	if *logFile != "" && !ownKey {
 		return usageError{errors.New("verify --log works offline: give the verifier key (--key or LIVC_CHECKPOINT_KEY)")}
 	}
 	key, err := checkpointKey(env, &cf, *keyFlag)
 	if err != nil {
 		return err
 	}
-	if *saved != "" && *keyFlag == "" && os.Getenv("LIVC_CHECKPOINT_KEY") == "" {
+	if *saved != "" && !ownKey {
 		fmt.Fprint(env.stderr, keyWarning)
 	}
+	old, err := savedCheckpoint(*saved, key)
+	if err != nil {
+		return err
+	}
 	var cps []auditlog.Checkpoint
-	var problem *auditlog.Problem
-	var old *auditlog.Checkpoint
-	if *saved != "" {
-		b, err := os.ReadFile(*saved)
-		if err != nil {
-			return err
-		}
-		cp, err := auditlog.Open(b, key, "")
-		if err != nil {
-			return errNotVerified{&auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1,
-				Detail: fmt.Sprintf("the saved checkpoint %s does not verify with the key: %v", *saved, err)}}
-		}
-		old = &cp
-		cps = append(cps, cp)
+	if old != nil {
+		cps = append(cps, *old)
 	}
 	if *logFile != "" {
 		return verifyExport(env, *logFile, key, old, cps)
 	}
-	// The latest checkpoint, fresh, and every one kept.
+	latest, err := latestCheckpoint(env, &cf, key)
+	if err != nil {
+		return err
+	}
+	if old != nil && old.Origin != latest.Origin {
+		return fmt.Errorf("the saved checkpoint is of %s, the broker's log is %s", old.Origin, latest.Origin)
+	}
+	kept, problem, err := keptCheckpoints(env, &cf, key, latest.Origin)
+	if err != nil {
+		return err
+	}
+	cps = append(append(cps, latest), kept...)
+	if old != nil {
+		if p := consistency(env, &cf, key, *old, latest); p != nil && problem == nil {
+			problem = p
+		}
+	}
+	size, rp, err := replayLog(env, &cf, cps, latest, newProgress(env.stderr, latest.Size, *quiet, *bar))
+	if err != nil {
+		return err
+	}
+	if rp != nil { // the first bad entry wins over any other finding
+		problem = rp
+	}
+	return verdict(env, problem, size, len(cps), latest.Origin, old)
+}
+
+// savedCheckpoint opens the checkpoint saved in file with key; nil when no
+// file is given.
+func savedCheckpoint(file, key string) (*auditlog.Checkpoint, error) {
+	if file == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := auditlog.Open(b, key, "")
+	if err != nil {
+		return nil, errNotVerified{&auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1,
+			Detail: fmt.Sprintf("the saved checkpoint %s does not verify with the key: %v", file, err)}}
+	}
+	return &cp, nil
+}
+
+// latestCheckpoint is the broker's latest checkpoint, fresh if it signs
+// one, verified with key.
+func latestCheckpoint(env *cliEnv, cf *clientFlags, key string) (auditlog.Checkpoint, error) {
 	note, _, err := cf.call(env, "GET", "/v1/audit/checkpoint?fresh=1", "", nil, true)
 	if err != nil {
 		// The broker refuses to sign a log that does not extend its last
 		// checkpoint: check against the last one it did sign.
 		fmt.Fprintf(env.stderr, "the broker signs no fresh checkpoint (%v); checking against its last one\n", err)
 		if note, _, err = cf.call(env, "GET", "/v1/audit/checkpoint", "", nil, true); err != nil {
-			return err
+			return auditlog.Checkpoint{}, err
 		}
 	}
 	latest, err := auditlog.Open(note, key, "")
 	if err != nil {
-		return errNotVerified{&auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1, Detail: "the broker's latest checkpoint does not verify with the key"}}
+		return auditlog.Checkpoint{}, errNotVerified{&auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1, Detail: "the broker's latest checkpoint does not verify with the key"}}
 	}
-	if old != nil && old.Origin != latest.Origin {
-		return fmt.Errorf("the saved checkpoint is of %s, the broker's log is %s", old.Origin, latest.Origin)
-	}
-	cps = append(cps, latest)
+	return latest, nil
+}
+
+// keptCheckpoints are the checkpoints the broker keeps that verify with
+// key; the problem names the first that does not (a forgery).
+func keptCheckpoints(env *cliEnv, cf *clientFlags, key, origin string) ([]auditlog.Checkpoint, *auditlog.Problem, error) {
 	body, _, err := cf.call(env, "GET", "/v1/audit/checkpoints", "", nil, true)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var kept struct{ Items []string }
 	if err := json.Unmarshal(body, &kept); err != nil {
-		return err
+		return nil, nil, err
 	}
+	var cps []auditlog.Checkpoint
+	var problem *auditlog.Problem
 	for i, n := range kept.Items {
-		cp, err := auditlog.Open([]byte(n), key, latest.Origin)
+		cp, err := auditlog.Open([]byte(n), key, origin)
 		if err != nil {
 			if problem == nil {
 				problem = &auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1,
@@ -106,20 +150,19 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 		}
 		cps = append(cps, cp)
 	}
-	if old != nil {
-		if p := consistency(env, &cf, key, *old, latest); p != nil && problem == nil {
-			problem = p
-		}
-	}
-	// Replay everything: the first bad entry wins over any other finding.
-	// Pinned to latest: entries past it are covered by no signature.
+	return cps, problem, nil
+}
+
+// replayLog replays every entry of the broker's log against cps, pinned to
+// latest (entries past it are covered by no signature), and returns the
+// size replayed and the first problem.
+func replayLog(env *cliEnv, cf *clientFlags, cps []auditlog.Checkpoint, latest auditlog.Checkpoint, prog *progress) (int64, *auditlog.Problem, error) {
 	r := auditlog.NewReplayer(cps)
-	prog := newProgress(env.stderr, latest.Size, *quiet, *bar)
 	var rp *auditlog.Problem
 	for next := int64(0); rp == nil; {
-		x, err := fetchExport(env, &cf, next, broker.MaxLimit, latest.Size, false)
+		x, err := fetchExport(env, cf, next, broker.MaxLimit, latest.Size, false)
 		if err != nil {
-			return err
+			return 0, nil, err
 		}
 		for _, it := range x.Items {
 			if rp = r.Add(it.Entry, it.LeafHash); rp != nil {
@@ -136,10 +179,7 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 	if rp == nil {
 		rp = r.Finish()
 	}
-	if rp != nil {
-		problem = rp
-	}
-	return verdict(env, problem, r.Size(), len(cps), latest.Origin, old)
+	return r.Size(), rp, nil
 }
 
 // verdict prints the outcome of a verification as one JSON line: ok with

@@ -37,19 +37,9 @@ func verifyExport(env *cliEnv, name, key string, old *auditlog.Checkpoint, cps [
 	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), maxExportLine)
-	if !sc.Scan() {
-		return fmt.Errorf("%s: empty, or its first line is too long: %v", name, sc.Err())
-	}
-	var head struct {
-		Checkpoint string `json:"checkpoint"`
-	}
-	if err := json.Unmarshal(sc.Bytes(), &head); err != nil || head.Checkpoint == "" {
-		return fmt.Errorf("%s: the first line is not the export's checkpoint", name)
-	}
-	latest, err := auditlog.Open([]byte(head.Checkpoint), key, "")
+	latest, err := exportCheckpoint(sc, name, key)
 	if err != nil {
-		return errNotVerified{&auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1,
-			Detail: "the export's checkpoint does not verify with the key"}}
+		return err
 	}
 	if old != nil && old.Origin != latest.Origin {
 		return fmt.Errorf("the saved checkpoint is of %s, the export of %s", old.Origin, latest.Origin)
@@ -61,32 +51,9 @@ func verifyExport(env *cliEnv, name, key string, old *auditlog.Checkpoint, cps [
 	}
 	cps = append(cps, latest)
 	r := auditlog.NewReplayer(cps)
-	for line := 2; problem == nil && sc.Scan(); line++ {
-		var it broker.ExportedEntry
-		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			problem = &auditlog.Problem{Kind: auditlog.ProblemCorrupt, Index: r.Size(), Detail: fmt.Sprintf("line %d is not an exported entry", line)}
-			break
-		}
-		if it.Index != r.Size() {
-			if r.Size() == 0 {
-				return fmt.Errorf("%s starts at entry %d: verify --log needs the whole log (livcctl audit export, from 0)", name, it.Index)
-			}
-			problem = &auditlog.Problem{Kind: auditlog.ProblemMissing, Index: r.Size(),
-				Detail: fmt.Sprintf("line %d holds entry %d where entry %d belongs", line, it.Index, r.Size())}
-			break
-		}
-		if it.Index >= latest.Size {
-			// No signature covers it: an edited tail with a recomputed leaf
-			// hash would pass the replay.
-			problem = &auditlog.Problem{Kind: auditlog.ProblemUnproven, Index: it.Index,
-				Detail: fmt.Sprintf("line %d holds entry %d, past the %d entries the export's checkpoint covers", line, it.Index, latest.Size)}
-			break
-		}
-		if problem = r.Add(it.Entry, it.LeafHash); problem != nil {
-			break
-		}
-		if len(it.Proof) > 0 {
-			problem = checkInclusion(it, latest)
+	if problem == nil {
+		if problem, err = replayExport(sc, name, r, latest); err != nil {
+			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -96,6 +63,59 @@ func verifyExport(env *cliEnv, name, key string, old *auditlog.Checkpoint, cps [
 		problem = r.Finish()
 	}
 	return verdict(env, problem, r.Size(), len(cps), latest.Origin, old)
+}
+
+// exportCheckpoint reads the first line of an export, the checkpoint it was
+// made under, and verifies it with key.
+func exportCheckpoint(sc *bufio.Scanner, name, key string) (auditlog.Checkpoint, error) {
+	if !sc.Scan() {
+		return auditlog.Checkpoint{}, fmt.Errorf("%s: empty, or its first line is too long: %v", name, sc.Err())
+	}
+	var head struct {
+		Checkpoint string `json:"checkpoint"`
+	}
+	if err := json.Unmarshal(sc.Bytes(), &head); err != nil || head.Checkpoint == "" {
+		return auditlog.Checkpoint{}, fmt.Errorf("%s: the first line is not the export's checkpoint", name)
+	}
+	latest, err := auditlog.Open([]byte(head.Checkpoint), key, "")
+	if err != nil {
+		return auditlog.Checkpoint{}, errNotVerified{&auditlog.Problem{Kind: auditlog.ProblemSignature, Index: -1,
+			Detail: "the export's checkpoint does not verify with the key"}}
+	}
+	return latest, nil
+}
+
+// replayExport replays the entry lines of an export into r, up to the
+// first problem; an error is an export that does not start at entry 0.
+func replayExport(sc *bufio.Scanner, name string, r *auditlog.Replayer, latest auditlog.Checkpoint) (*auditlog.Problem, error) {
+	for line := 2; sc.Scan(); line++ {
+		var it broker.ExportedEntry
+		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
+			return &auditlog.Problem{Kind: auditlog.ProblemCorrupt, Index: r.Size(), Detail: fmt.Sprintf("line %d is not an exported entry", line)}, nil
+		}
+		if it.Index != r.Size() {
+			if r.Size() == 0 {
+				return nil, fmt.Errorf("%s starts at entry %d: verify --log needs the whole log (livcctl audit export, from 0)", name, it.Index)
+			}
+			return &auditlog.Problem{Kind: auditlog.ProblemMissing, Index: r.Size(),
+				Detail: fmt.Sprintf("line %d holds entry %d where entry %d belongs", line, it.Index, r.Size())}, nil
+		}
+		if it.Index >= latest.Size {
+			// No signature covers it: an edited tail with a recomputed leaf
+			// hash would pass the replay.
+			return &auditlog.Problem{Kind: auditlog.ProblemUnproven, Index: it.Index,
+				Detail: fmt.Sprintf("line %d holds entry %d, past the %d entries the export's checkpoint covers", line, it.Index, latest.Size)}, nil
+		}
+		if problem := r.Add(it.Entry, it.LeafHash); problem != nil {
+			return problem, nil
+		}
+		if len(it.Proof) > 0 {
+			if problem := checkInclusion(it, latest); problem != nil {
+				return problem, nil
+			}
+		}
+	}
+	return nil, nil
 }
 
 // checkInclusion checks an exported entry's proof in the export's tree.

@@ -36,34 +36,8 @@ func (p *parser) cell(root *yaml.Node) *parsed {
 		return nil
 	}
 	p.known(entries, what, topKeys...)
-	b := &builder{
-		parser: p,
-		cell: &broker.Cell{
-			Actors:   map[string]broker.Actor{},
-			Tables:   map[string][]string{},
-			Purposes: map[string]broker.Purpose{},
-			Fields:   map[string]broker.FieldSpec{},
-			Release:  map[string]map[string][]string{},
-		},
-		actors:   map[string]int{},
-		tables:   map[string]bool{},
-		purposes: map[string]bool{},
-		classes:  map[string]bool{},
-	}
-	pc := &parsed{cell: b.cell}
-	if v := p.required(root, entries, "livc", what); v != nil {
-		pc.livc = resolve(v)
-		b.cell.ID, _ = p.id(v, "livc id")
-	}
-	b.cell.Name = p.optText(lookup(entries, "name"), "name")
-	if v := lookup(entries, "policies"); v != nil {
-		pc.policies = resolve(v)
-		dir, ok := p.text(v, "policies")
-		if ok && dir == "" {
-			p.errf(pc.policies, "policies must name a directory of Rego rules")
-		}
-		b.cell.PolicyDir = dir
-	}
+	b := newBuilder(p)
+	pc := b.head(root, entries)
 	if v := p.required(root, entries, "actors", what); v != nil {
 		b.actorsSection(v)
 	}
@@ -93,6 +67,46 @@ func (p *parser) cell(root *yaml.Node) *parsed {
 		b.auditSection(v)
 	}
 	b.advise(entries)
+	return pc
+}
+
+// newBuilder is a builder of an empty cell.
+func newBuilder(p *parser) *builder {
+	return &builder{
+		parser: p,
+		cell: &broker.Cell{
+			Actors:   map[string]broker.Actor{},
+			Tables:   map[string][]string{},
+			Purposes: map[string]broker.Purpose{},
+			Fields:   map[string]broker.FieldSpec{},
+			Release:  map[string]map[string][]string{},
+		},
+		actors:   map[string]int{},
+		tables:   map[string]bool{},
+		purposes: map[string]bool{},
+		classes:  map[string]bool{},
+	}
+}
+
+// head reads the keys that name the cell (livc, name) and its policy
+// directory.
+func (b *builder) head(root *yaml.Node, entries []entry) *parsed {
+	const what = "the configuration"
+	p := b.parser
+	pc := &parsed{cell: b.cell}
+	if v := p.required(root, entries, "livc", what); v != nil {
+		pc.livc = resolve(v)
+		b.cell.ID, _ = p.id(v, "livc id")
+	}
+	b.cell.Name = p.optText(lookup(entries, "name"), "name")
+	if v := lookup(entries, "policies"); v != nil {
+		pc.policies = resolve(v)
+		dir, ok := p.text(v, "policies")
+		if ok && dir == "" {
+			p.errf(pc.policies, "policies must name a directory of Rego rules")
+		}
+		b.cell.PolicyDir = dir
+	}
 	return pc
 }
 

@@ -1,24 +1,39 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/livc/livc-broker/broker"
 )
 
+// auditBroker is what the privacy officer's review of the verifiable log
+// needs of the pipeline.
+type auditBroker interface {
+	AuditCheckpoint(ctx context.Context, req *broker.Request, fresh bool) ([]byte, error)
+	AuditCheckpoints(ctx context.Context, req *broker.Request) ([]string, error)
+	AuditProof(ctx context.Context, req *broker.Request, auditID string, from int64) (any, error)
+	AuditVerify(ctx context.Context, req *broker.Request, since int64) (broker.VerifyReport, error)
+	AuditExport(ctx context.Context, req *broker.Request, from int64, limit int, size int64, proofs bool) (broker.Export, error)
+	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
+	AuditReportByIdentity(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.ReportPage, error)
+	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
+}
+
 // auditRoutes registers the privacy officer's review of the verifiable log.
 func (g *gateway) auditRoutes(e *gin.Engine) {
-	e.GET("/v1/audit/checkpoint", g.auditCheckpoint)
-	e.GET("/v1/audit/checkpoints", g.auditCheckpoints)
-	e.GET("/v1/audit/proof", g.auditProof)
-	e.GET("/v1/audit/verify", g.auditVerify)
-	e.GET("/v1/audit/export", g.auditExport)
-	e.GET("/v1/audit/report", g.auditReport)
-	e.POST("/v1/audit/report", g.auditReportByIdentity)
-	e.GET("/v1/audit/alerts", g.auditAlerts)
+	e.GET("/v1/audit/checkpoint", g.handle(g.auditCheckpoint))
+	e.GET("/v1/audit/checkpoints", g.handle(g.auditCheckpoints))
+	e.GET("/v1/audit/proof", g.handle(g.auditProof))
+	e.GET("/v1/audit/verify", g.handle(g.auditVerify))
+	e.GET("/v1/audit/export", g.handle(g.auditExport))
+	e.GET("/v1/audit/report", g.handle(g.auditReport))
+	e.POST("/v1/audit/report", g.handle(g.auditReportByIdentity))
+	e.GET("/v1/audit/alerts", g.handle(g.auditAlerts))
 }
 
 // intParam reads an optional integer query parameter, def when absent; a
@@ -36,84 +51,53 @@ func intParam(ctx *gin.Context, name string, def int64) int64 {
 	return n
 }
 
-func (g *gateway) auditCheckpoint(ctx *gin.Context) {
-	req := request(ctx)
+// auditCheckpoint answers the signed checkpoint note, in text/plain.
+func (g *gateway) auditCheckpoint(ctx *gin.Context, req *broker.Request) (int, any, error) {
 	note, err := g.b.AuditCheckpoint(ctx, req, ctx.Query("fresh") == "1" || ctx.Query("fresh") == "true")
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	ctx.Header(HeaderAuditID, req.AuditID)
-	ctx.Data(http.StatusOK, "text/plain; charset=utf-8", note)
+	return http.StatusOK, plainText(note), err
 }
 
-func (g *gateway) auditCheckpoints(ctx *gin.Context) {
-	notes, err := g.b.AuditCheckpoints(ctx, request(ctx))
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, gin.H{"items": notes})
+func (g *gateway) auditCheckpoints(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	notes, err := g.b.AuditCheckpoints(ctx, req)
+	return ok(gin.H{"items": notes}, err)
 }
 
-func (g *gateway) auditProof(ctx *gin.Context) {
+func (g *gateway) auditProof(ctx *gin.Context, req *broker.Request) (int, any, error) {
 	from := intParam(ctx, "from", -1)
-	p, err := g.b.AuditProof(ctx, request(ctx), ctx.Query("id"), from)
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, p)
+	return ok(g.b.AuditProof(ctx, req, ctx.Query("id"), from))
 }
 
-func (g *gateway) auditVerify(ctx *gin.Context) {
-	rep, err := g.b.AuditVerify(ctx, request(ctx), intParam(ctx, "since", 0))
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, rep)
+func (g *gateway) auditVerify(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.AuditVerify(ctx, req, intParam(ctx, "since", 0)))
 }
 
-func (g *gateway) auditExport(ctx *gin.Context) {
+func (g *gateway) auditExport(ctx *gin.Context, req *broker.Request) (int, any, error) {
 	from := intParam(ctx, "from", 0)
 	limit := intParam(ctx, "limit", broker.DefaultLimit)
 	size := intParam(ctx, "size", 0)
 	proofs := ctx.DefaultQuery("proofs", "true") != "false"
-	x, err := g.b.AuditExport(ctx, request(ctx), from, int(min(limit, 1<<20)), size, proofs)
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, x)
+	return ok(g.b.AuditExport(ctx, req, from, int(min(limit, 1<<20)), size, proofs))
 }
 
-func (g *gateway) auditReport(ctx *gin.Context) {
+func (g *gateway) auditReport(ctx *gin.Context, req *broker.Request) (int, any, error) {
 	q, err := auditQuery(ctx)
 	if err != nil {
-		request(ctx).Refuse = err
+		req.Refuse = err
 	}
-	page, err := g.b.AuditReport(ctx, request(ctx), q)
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, page)
+	return ok(g.b.AuditReport(ctx, req, q))
 }
 
 // auditReportByIdentity takes the identity age-encrypted, like a lookup;
 // cursor, limit, from and to stay in the query.
-func (g *gateway) auditReportByIdentity(ctx *gin.Context) {
+func (g *gateway) auditReportByIdentity(ctx *gin.Context, req *broker.Request) (int, any, error) {
 	q, err := auditQuery(ctx)
-	req := g.withBody(ctx, MediaAge, "application/octet-stream", "text/plain")
 	if err != nil {
 		req.Refuse = err
 	}
-	g.reply(ctx, http.StatusOK)(g.b.AuditReportByIdentity(ctx, req, q))
+	return ok(g.b.AuditReportByIdentity(ctx, g.withBody(ctx, req, ageBody...), q))
 }
 
-func (g *gateway) auditAlerts(ctx *gin.Context) {
-	req := request(ctx)
+func (g *gateway) auditAlerts(ctx *gin.Context, req *broker.Request) (int, any, error) {
 	from, err := broker.ParseTime("from", ctx.Query("from"))
 	if err != nil {
 		req.Refuse = err
@@ -122,10 +106,5 @@ func (g *gateway) auditAlerts(ctx *gin.Context) {
 	if err != nil {
 		req.Refuse = err
 	}
-	page, err := g.b.AuditAlerts(ctx, req, from, to)
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, page)
+	return ok(g.b.AuditAlerts(ctx, req, from, to))
 }

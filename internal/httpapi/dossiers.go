@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -19,6 +18,7 @@ type dossierBroker interface {
 	TakeSignals(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	SetPriority(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	AssignTask(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
+	MyTasks(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MyTaskPage, error)
 	ReportTask(ctx context.Context, req *broker.Request, id, task string) (broker.TaskView, error)
 	ReadStats(ctx context.Context, req *broker.Request) (broker.Stats, error)
 	SubmitObservation(ctx context.Context, req *broker.Request, ref string) (broker.Receipt, error)
@@ -26,70 +26,22 @@ type dossierBroker interface {
 }
 
 func (g *gateway) dossierRoutes(e *gin.Engine) {
-	e.GET("/v1/cases", g.listCases)
-	e.GET("/v1/cases/:id", g.caseCall(http.StatusOK, false, func(ctx *gin.Context, req *broker.Request) (any, error) {
-		return g.b.ReadCase(ctx, req, ctx.Param("id"))
-	}))
-	e.POST("/v1/cases/:id/transitions", g.caseCall(http.StatusOK, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
-		return g.b.Transition(ctx, req, ctx.Param("id"))
-	}))
-	e.POST("/v1/cases/:id/signals", g.caseCall(http.StatusOK, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
-		return g.b.TakeSignals(ctx, req, ctx.Param("id"))
-	}))
-	e.PUT("/v1/cases/:id/priority", g.caseCall(http.StatusOK, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
-		return g.b.SetPriority(ctx, req, ctx.Param("id"))
-	}))
-	e.POST("/v1/cases/:id/tasks", g.caseCall(http.StatusCreated, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
-		return g.b.AssignTask(ctx, req, ctx.Param("id"))
-	}))
-	e.GET("/v1/tasks/mine", g.myTasks)
-	e.PATCH("/v1/cases/:id/tasks/:task", g.caseCall(http.StatusOK, true, func(ctx *gin.Context, req *broker.Request) (any, error) {
-		return g.b.ReportTask(ctx, req, ctx.Param("id"), ctx.Param("task"))
-	}))
-	e.GET("/v1/stats", g.caseCall(http.StatusOK, false, func(ctx *gin.Context, req *broker.Request) (any, error) {
-		return g.b.ReadStats(ctx, req)
-	}))
-	e.POST("/v1/subjects/:ref/observations", func(ctx *gin.Context) {
-		req := g.withBody(ctx, MediaAge, "application/octet-stream", "text/plain")
-		rc, err := g.b.SubmitObservation(ctx, req, ctx.Param("ref"))
-		g.reply(ctx, receiptStatus(rc))(rc, err)
-	})
-	e.POST("/v1/subjects/lookup", func(ctx *gin.Context) {
-		req := g.withBody(ctx, MediaAge, "application/octet-stream", "text/plain")
-		g.reply(ctx, http.StatusOK)(g.b.Lookup(ctx, req))
-	})
+	e.GET("/v1/cases", g.handle(g.listCases))
+	e.GET("/v1/cases/:id", g.handle(g.readCase))
+	e.POST("/v1/cases/:id/transitions", g.handle(g.transition))
+	e.POST("/v1/cases/:id/signals", g.handle(g.takeSignals))
+	e.PUT("/v1/cases/:id/priority", g.handle(g.setPriority))
+	e.POST("/v1/cases/:id/tasks", g.handle(g.assignTask))
+	e.GET("/v1/tasks/mine", g.handle(g.myTasks))
+	e.PATCH("/v1/cases/:id/tasks/:task", g.handle(g.reportTask))
+	e.GET("/v1/stats", g.handle(g.readStats))
+	e.POST("/v1/subjects/:ref/observations", g.handle(g.submitObservation))
+	e.POST("/v1/subjects/lookup", g.handle(g.lookup))
 }
 
-// caseCall is a handler that gives the pipeline the request (with a JSON
-// body when body is set) and answers with status.
-func (g *gateway) caseCall(status int, body bool, call func(*gin.Context, *broker.Request) (any, error)) gin.HandlerFunc {
-	return func(ctx *gin.Context) {
-		req := request(ctx)
-		if body {
-			req = g.withBody(ctx, MediaJSON)
-		}
-		v, err := call(ctx, req)
-		if err != nil {
-			g.problem(ctx, err)
-			return
-		}
-		g.answer(ctx, status, v)
-	}
-}
-
-// reply answers v or the error.
-func (g *gateway) reply(ctx *gin.Context, status int) func(v any, err error) {
-	return func(v any, err error) {
-		if err != nil {
-			g.problem(ctx, err)
-			return
-		}
-		g.answer(ctx, status, v)
-	}
-}
-
-func (g *gateway) listCases(ctx *gin.Context) {
-	req := request(ctx)
+// listCases answers GET /v1/cases; a malformed limit is refused by the
+// pipeline, audited.
+func (g *gateway) listCases(ctx *gin.Context, req *broker.Request) (int, any, error) {
 	limit := 0
 	if l := ctx.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -98,21 +50,48 @@ func (g *gateway) listCases(ctx *gin.Context) {
 		}
 		limit = n
 	}
-	page, err := g.b.ListCases(ctx, req, ctx.Query("cursor"), limit)
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, page)
+	return ok(g.b.ListCases(ctx, req, ctx.Query("cursor"), limit))
 }
 
-// myTasks answers GET /v1/tasks/mine (broker/tasksmine.go); the pipeline
-// checks the query after the decision.
-func (g *gateway) myTasks(ctx *gin.Context) {
-	page, err := g.b.MyTasks(ctx, request(ctx), ctx.Query("cursor"), ctx.Query("limit"))
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, page)
+func (g *gateway) readCase(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.ReadCase(ctx, req, ctx.Param("id")))
+}
+
+func (g *gateway) transition(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.Transition(ctx, g.withBody(ctx, req, MediaJSON), ctx.Param("id")))
+}
+
+func (g *gateway) takeSignals(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.TakeSignals(ctx, g.withBody(ctx, req, MediaJSON), ctx.Param("id")))
+}
+
+func (g *gateway) setPriority(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.SetPriority(ctx, g.withBody(ctx, req, MediaJSON), ctx.Param("id")))
+}
+
+func (g *gateway) assignTask(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return created(g.b.AssignTask(ctx, g.withBody(ctx, req, MediaJSON), ctx.Param("id")))
+}
+
+// myTasks answers GET /v1/tasks/mine; the pipeline checks the query after
+// the decision.
+func (g *gateway) myTasks(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.MyTasks(ctx, req, ctx.Query("cursor"), ctx.Query("limit")))
+}
+
+func (g *gateway) reportTask(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.ReportTask(ctx, g.withBody(ctx, req, MediaJSON), ctx.Param("id"), ctx.Param("task")))
+}
+
+func (g *gateway) readStats(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.ReadStats(ctx, req))
+}
+
+func (g *gateway) submitObservation(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	rc, err := g.b.SubmitObservation(ctx, g.withBody(ctx, req, ageBody...), ctx.Param("ref"))
+	return receiptStatus(rc), rc, err
+}
+
+func (g *gateway) lookup(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.Lookup(ctx, g.withBody(ctx, req, ageBody...)))
 }

@@ -9,22 +9,9 @@ import (
 	"github.com/livc/livc-broker/broker"
 )
 
-// withBody lets the pipeline read the body, bounded and of one of the media
-// types want, once it has authenticated the request.
-func (g *gateway) withBody(ctx *gin.Context, want ...string) *broker.Request {
-	req := request(ctx)
-	req.Body = func() ([]byte, error) { return g.readBody(ctx, want...) }
-	return req
-}
-
-func (g *gateway) submitSignal(ctx *gin.Context) {
-	req := g.withBody(ctx, MediaAge, "application/octet-stream", "text/plain")
-	rc, err := g.b.SubmitSignal(ctx, req)
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, receiptStatus(rc), rc)
+func (g *gateway) submitSignal(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	rc, err := g.b.SubmitSignal(ctx, g.withBody(ctx, req, ageBody...))
+	return receiptStatus(rc), rc, err
 }
 
 // receiptStatus is 201 for a record just made, 200 for the record an
@@ -38,54 +25,39 @@ func receiptStatus(rc broker.Receipt) int {
 
 // listSignals answers the coordinator's intake; the pipeline checks the
 // query after the decision.
-func (g *gateway) listSignals(ctx *gin.Context) {
-	page, err := g.b.ListSignals(ctx, request(ctx), ctx.Query("state"), ctx.Query("cursor"), ctx.Query("limit"))
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, page)
+func (g *gateway) listSignals(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.ListSignals(ctx, req, ctx.Query("state"), ctx.Query("cursor"), ctx.Query("limit")))
 }
 
-func (g *gateway) readCard(ctx *gin.Context) {
-	card, err := g.b.ReadCard(ctx, request(ctx), ctx.Param("ref"))
+// readCard answers the card through its hand-written encoder (cardjson.go).
+func (g *gateway) readCard(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	card, err := g.b.ReadCard(ctx, req, ctx.Param("ref"))
 	if err != nil {
-		g.problem(ctx, err)
-		return
+		return 0, nil, err
 	}
 	body, err := appendCard(make([]byte, 0, 2048), card)
-	g.answerJSON(ctx, http.StatusOK, body, err)
-}
-
-func (g *gateway) createCase(ctx *gin.Context) {
-	k, err := g.b.CreateCase(ctx, g.withBody(ctx, MediaJSON))
 	if err != nil {
-		g.problem(ctx, err)
-		return
+		return 0, nil, broker.Wrap(broker.KindInternal, err, "")
 	}
-	g.answer(ctx, http.StatusCreated, k)
+	return http.StatusOK, rawJSON(body), nil
 }
 
-func (g *gateway) setRoster(ctx *gin.Context) {
-	k, err := g.b.SetRoster(ctx, g.withBody(ctx, MediaJSON), ctx.Param("id"))
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, k)
+func (g *gateway) createCase(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return created(g.b.CreateCase(ctx, g.withBody(ctx, req, MediaJSON)))
 }
 
-func (g *gateway) listAudit(ctx *gin.Context) {
+func (g *gateway) setRoster(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	return ok(g.b.SetRoster(ctx, g.withBody(ctx, req, MediaJSON), ctx.Param("id")))
+}
+
+// listAudit answers GET /v1/audit; a malformed query is refused by the
+// pipeline, audited.
+func (g *gateway) listAudit(ctx *gin.Context, req *broker.Request) (int, any, error) {
 	q, err := auditQuery(ctx)
 	if err != nil {
-		request(ctx).Refuse = err // refused by the pipeline, audited
+		req.Refuse = err
 	}
-	page, err := g.b.ListAudit(ctx, request(ctx), q)
-	if err != nil {
-		g.problem(ctx, err)
-		return
-	}
-	g.answer(ctx, http.StatusOK, page)
+	return ok(g.b.ListAudit(ctx, req, q))
 }
 
 // auditQuery reads the filters of GET /v1/audit.

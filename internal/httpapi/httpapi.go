@@ -1,6 +1,25 @@
 // Package httpapi is the Gin gateway of the broker: it turns HTTP requests
 // into calls of the broker pipeline and the pipeline's answers and errors
 // into HTTP responses, problem+json included. It holds no rule of its own.
+//
+// Every endpoint is written in one style (handler.go): a method of gateway
+//
+//	func (g *gateway) readCase(ctx *gin.Context, req *broker.Request) (int, any, error) {
+//		return ok(g.b.ReadCase(ctx, req, ctx.Param("id")))
+//	}
+//
+// registered with g.handle next to its neighbours (New, or the routes
+// function of its file: dossierRoutes, feedbackRoutes, auditRoutes):
+//
+//	e.GET("/v1/cases/:id", g.handle(g.readCase))
+//
+// A handler reads the path and query, hands the body to the pipeline with
+// withBody (which reads it only after authentication), sets req.Refuse for
+// a malformed query (the pipeline refuses it after the decision, audited),
+// calls the Broker once and returns ok, created or done of its answer, or
+// a status with the value (rawJSON for JSON already encoded, plainText for
+// text). It never writes to ctx: handle answers problem+json for an error
+// (problem.go) and JSON, sealed to the actor when asked, for the rest.
 package httpapi
 
 import (
@@ -12,6 +31,7 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,22 +51,11 @@ type Broker interface {
 	CreateCase(ctx context.Context, req *broker.Request) (broker.Case, error)
 	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
 	ListAudit(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
-	dossierBroker
-	// The review of the verifiable log (audit.go).
-	AuditCheckpoint(ctx context.Context, req *broker.Request, fresh bool) ([]byte, error)
-	AuditCheckpoints(ctx context.Context, req *broker.Request) ([]string, error)
-	AuditProof(ctx context.Context, req *broker.Request, auditID string, from int64) (any, error)
-	AuditVerify(ctx context.Context, req *broker.Request, since int64) (broker.VerifyReport, error)
-	AuditExport(ctx context.Context, req *broker.Request, from int64, limit int, size int64, proofs bool) (broker.Export, error)
-	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
-	AuditReportByIdentity(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.ReportPage, error)
-	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
 	EraseSubject(ctx context.Context, req *broker.Request, ref string) error
-	// The signaller's feedback and the coordinator's dismissal (feedback.go).
-	MySignals(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MySignalPage, error)
-	MyTasks(ctx context.Context, req *broker.Request, cursor, limit string) (broker.MyTaskPage, error)
-	DismissSignal(ctx context.Context, req *broker.Request, id string) (broker.Dismissal, error)
-	WithdrawSignal(ctx context.Context, req *broker.Request, id string) error
+	// Each family of endpoints declares what it needs in its own file.
+	dossierBroker  // dossiers.go
+	auditBroker    // audit.go
+	feedbackBroker // feedback.go
 	Refuse(ctx context.Context, req *broker.Request, action string, err error) error
 }
 
@@ -105,17 +114,17 @@ func New(b Broker, c Conf) http.Handler {
 		g.refuse(ctx, broker.Errorf(broker.KindMethodNotAllowed, "method not allowed on this endpoint"))
 	})
 
-	e.GET("/healthz", func(ctx *gin.Context) { writeJSON(ctx, http.StatusOK, map[string]string{"status": "ok"}) })
-	e.GET("/readyz", g.ready)
-	e.GET("/openapi.json", g.openapi)
-	e.GET("/v1/keys", func(ctx *gin.Context) { writeJSON(ctx, http.StatusOK, b.PublicKeys()) })
-	e.POST("/v1/signals", g.submitSignal)
-	e.GET("/v1/signals", g.listSignals)
-	e.GET("/v1/subjects/:ref/card", g.readCard)
-	e.DELETE("/v1/subjects/:ref", g.eraseSubject)
-	e.POST("/v1/cases", g.createCase)
-	e.PUT("/v1/cases/:id/roster", g.setRoster)
-	e.GET("/v1/audit", g.listAudit)
+	e.GET("/healthz", g.handle(g.healthz))
+	e.GET("/readyz", g.handle(g.ready))
+	e.GET("/openapi.json", g.handle(g.openapi))
+	e.GET("/v1/keys", g.handle(g.publicKeys))
+	e.POST("/v1/signals", g.handle(g.submitSignal))
+	e.GET("/v1/signals", g.handle(g.listSignals))
+	e.GET("/v1/subjects/:ref/card", g.handle(g.readCard))
+	e.DELETE("/v1/subjects/:ref", g.handle(g.eraseSubject))
+	e.POST("/v1/cases", g.handle(g.createCase))
+	e.PUT("/v1/cases/:id/roster", g.handle(g.setRoster))
+	e.GET("/v1/audit", g.handle(g.listAudit))
 	g.dossierRoutes(e)
 	g.feedbackRoutes(e)
 	g.auditRoutes(e)
@@ -165,23 +174,23 @@ func request(ctx *gin.Context) *broker.Request {
 	return ctx.MustGet(keyRequest).(*broker.Request)
 }
 
-func (g *gateway) ready(ctx *gin.Context) {
-	if err := g.b.Ready(ctx); err != nil {
-		g.c.Logger.Warn("not ready", "err", err)
-		g.problem(ctx, err)
-		return
-	}
-	writeJSON(ctx, http.StatusOK, map[string]string{"status": "ready"})
+// healthz, ready and publicKeys are not audited: the pipeline never sees
+// them, so the request has no audit id and no key to seal to, and handle
+// answers them as plain JSON.
+func (g *gateway) healthz(*gin.Context, *broker.Request) (int, any, error) {
+	return ok(map[string]string{"status": "ok"}, nil)
 }
 
-// writeJSON answers v as application/json, for the unaudited endpoints.
-func writeJSON(ctx *gin.Context, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		ctx.AbortWithStatus(http.StatusInternalServerError)
-		return
+func (g *gateway) ready(ctx *gin.Context, _ *broker.Request) (int, any, error) {
+	if err := g.b.Ready(ctx); err != nil {
+		g.c.Logger.Warn("not ready", "err", err)
+		return 0, nil, err
 	}
-	ctx.Data(status, MediaJSON, body)
+	return ok(map[string]string{"status": "ready"}, nil)
+}
+
+func (g *gateway) publicKeys(*gin.Context, *broker.Request) (int, any, error) {
+	return ok(g.b.PublicKeys(), nil)
 }
 
 // problem writes err as problem+json.
@@ -203,12 +212,6 @@ func (g *gateway) problem(ctx *gin.Context, err error) {
 	body, _ := json.Marshal(p)
 	ctx.Data(p.Status, MediaProblem, body)
 	ctx.Abort()
-}
-
-// answer writes v as JSON, or encrypted to the actor when it asked so.
-func (g *gateway) answer(ctx *gin.Context, status int, v any) {
-	body, err := json.Marshal(v)
-	g.answerJSON(ctx, status, body, err)
 }
 
 // answerJSON writes body, v as JSON, or encrypted to the actor when it asked
@@ -241,7 +244,7 @@ func (g *gateway) readBody(ctx *gin.Context, want ...string) ([]byte, error) {
 		return nil, broker.Errorf(broker.KindTooLarge, "the body is larger than %d bytes", g.c.MaxBody)
 	}
 	mt, _, err := mime.ParseMediaType(ctx.GetHeader("Content-Type"))
-	if err != nil || !contains(want, mt) {
+	if err != nil || !slices.Contains(want, mt) {
 		return nil, broker.Errorf(broker.KindUnsupportedMedia, "Content-Type must be %s", strings.Join(want, " or "))
 	}
 	body, err := io.ReadAll(ctx.Request.Body)
@@ -278,15 +281,6 @@ func acceptsOnly(accept, mt string) bool {
 	for part := range strings.SplitSeq(accept, ",") {
 		m, _, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err == nil && m == mt {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
 			return true
 		}
 	}

@@ -63,11 +63,10 @@ func jsonValue(v any) (any, error) {
 }
 
 // openapi answers GET /openapi.json: no token, not audited.
-func (g *gateway) openapi(ctx *gin.Context) {
+func (g *gateway) openapi(*gin.Context, *broker.Request) (int, any, error) {
 	doc, err := OpenAPI()
 	if err != nil {
-		g.problem(ctx, broker.Wrap(broker.KindInternal, err, ""))
-		return
+		return 0, nil, broker.Wrap(broker.KindInternal, err, "")
 	}
-	ctx.Data(http.StatusOK, MediaJSON, doc)
+	return http.StatusOK, rawJSON(doc), nil
 }

@@ -3,19 +3,19 @@ package policy
 import (
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/cache"
 )
 
 // maxCachedDecisions bounds the decisions one policy revision remembers.
 // The inputs a card read or a submission can give are few (cells × actors ×
 // actions × purposes × a few booleans), but the purpose comes from a request
-// header, so the cache must not grow with what clients send: once full, a
-// decision is evaluated and not stored.
+// header, so the cache must not grow with what clients send: once full, the
+// least recently used decision is forgotten.
 const maxCachedDecisions = 4096
 
 // decisions memoises the decisions of one prepared revision. A decision is a
@@ -26,12 +26,11 @@ const maxCachedDecisions = 4096
 // configuration is never answered from the old one.
 type decisions struct {
 	on bool
-	m  sync.Map // key -> broker.Decision
-	n  atomic.Int64
+	c  *cache.Cache[string, broker.Decision]
 }
 
 func newDecisions(modules []*ast.Module) *decisions {
-	return &decisions{on: deterministic(modules)}
+	return &decisions{on: deterministic(modules), c: cache.New[string, broker.Decision](maxCachedDecisions, nil)}
 }
 
 // deterministic reports whether no module calls a non-deterministic
@@ -82,22 +81,24 @@ func (d *decisions) get(key string) (broker.Decision, bool) {
 	if !d.on || key == "" {
 		return broker.Decision{}, false
 	}
-	v, ok := d.m.Load(key)
+	v, ok := d.c.Get(key)
 	if !ok {
 		return broker.Decision{}, false
 	}
-	return cloneDecision(v.(broker.Decision)), true
+	return cloneDecision(v), true
 }
 
-// put remembers a copy of dec for key while there is room.
+// put remembers a copy of dec for key. A decision does not expire: the
+// revision it belongs to is replaced whole by Reload.
 func (d *decisions) put(key string, dec broker.Decision) {
-	if !d.on || key == "" || d.n.Load() >= maxCachedDecisions {
+	if !d.on || key == "" {
 		return
 	}
-	if _, loaded := d.m.LoadOrStore(key, cloneDecision(dec)); !loaded {
-		d.n.Add(1)
-	}
+	d.c.Put(key, cloneDecision(dec), time.Time{})
 }
+
+// len is the number of decisions remembered.
+func (d *decisions) len() int { return d.c.Len() }
 
 // cloneDecision copies the slices, so that no caller can change what
 // another is answered.

@@ -24,7 +24,7 @@ func TestDecisionCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := e.cur.Load().cache.n.Load(); n != 1 {
+		if n := e.cur.Load().cache.len(); n != 1 {
 			t.Fatalf("cached %d decisions after one, want 1", n)
 		}
 		first.Classes[0] = "care" // a caller scribbling on its answer
@@ -62,7 +62,7 @@ func TestDecisionCache(t *testing.T) {
 		if _, err := e.Decide(ctx, roster("preventie", "registration", "pz")); err != nil {
 			t.Fatal(err)
 		}
-		if n := e.cur.Load().cache.n.Load(); n != 0 {
+		if n := e.cur.Load().cache.len(); n != 0 {
 			t.Fatalf("cached %d decisions with a target, want 0", n)
 		}
 	})
@@ -74,7 +74,7 @@ func TestDecisionCache(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := e.cur.Load().cache.n.Load(); n != maxCachedDecisions {
+		if n := e.cur.Load().cache.len(); n != maxCachedDecisions {
 			t.Fatalf("cached %d decisions, want the bound %d", n, maxCachedDecisions)
 		}
 	})
@@ -85,8 +85,8 @@ func TestDecisionCache(t *testing.T) {
 		if _, err := e.Decide(ctx, card("case_conference", "pz", true, true)); err != nil {
 			t.Fatal(err)
 		}
-		if p := e.cur.Load(); p.cache.on || p.cache.n.Load() != 0 {
-			t.Fatalf("cache on %v with %d decisions for a policy calling time.now_ns", p.cache.on, p.cache.n.Load())
+		if p := e.cur.Load(); p.cache.on || p.cache.len() != 0 {
+			t.Fatalf("cache on %v with %d decisions for a policy calling time.now_ns", p.cache.on, p.cache.len())
 		}
 	})
 }

@@ -2,10 +2,10 @@ package token
 
 import (
 	"crypto/sha256"
-	"sync"
 	"time"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/cache"
 )
 
 // verified caches tokens that passed verification, keyed by the SHA-256 of
@@ -15,11 +15,9 @@ import (
 // is still in the key set: a refresh that removes a key drops its entries
 // (drop), and a lookup checks the key too, for a verification that raced
 // the refresh. It is bounded: when full it drops ended entries and, if
-// none, an arbitrary one.
+// none, the least recently used one.
 type verified struct {
-	mu      sync.RWMutex
-	max     int
-	entries map[[sha256.Size]byte]cached
+	c *cache.Cache[[sha256.Size]byte, cached]
 }
 
 // cached is one verification: who the token names, the key that verified
@@ -30,69 +28,35 @@ type cached struct {
 	end time.Time
 }
 
-func newVerified(max int) *verified {
+// newVerified returns a cache of max verifications on the clock now, or nil
+// (no cache) when max is not positive.
+func newVerified(max int, now func() time.Time) *verified {
 	if max <= 0 {
 		return nil
 	}
-	return &verified{max: max, entries: make(map[[sha256.Size]byte]cached, min(max, 1024))}
+	return &verified{c: cache.New[[sha256.Size]byte, cached](max, now)}
 }
 
 // get returns the principal of a token verified before, if its entry has
-// not ended and ring still holds the key that verified it.
+// not ended at now and ring still holds the key that verified it.
 func (c *verified) get(key [sha256.Size]byte, now time.Time, ring *keyring) (broker.Principal, bool) {
-	c.mu.RLock()
-	e, ok := c.entries[key]
-	c.mu.RUnlock()
+	e, ok := c.c.Get(key)
 	if !ok || !now.Before(e.end) || !ring.holds(e.key) {
 		return broker.Principal{}, false
 	}
 	return e.p, true
 }
 
-func (c *verified) put(key [sha256.Size]byte, e cached, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.max {
-		c.evict(now)
-	}
-	c.entries[key] = e
+// put remembers e until it ends. Only verified tokens are put, so a
+// stranger cannot evict an entry.
+func (c *verified) put(key [sha256.Size]byte, e cached) {
+	c.c.Put(key, e, e.end)
 }
 
 // drop deletes every entry whose key ring does not hold: a key removed
 // from the set (or changed under its kid) ends what it verified at once.
 func (c *verified) drop(ring *keyring) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for k, e := range c.entries {
-		if !ring.holds(e.key) {
-			delete(c.entries, k)
-			n++
-		}
-	}
-	return n
+	return c.c.DeleteFunc(func(_ [sha256.Size]byte, e cached) bool { return !ring.holds(e.key) })
 }
 
-// evict frees room: every ended entry, or else one arbitrary entry. Only
-// verified tokens are inserted, so a stranger cannot force this path.
-func (c *verified) evict(now time.Time) {
-	var any1 [sha256.Size]byte
-	picked, freed := false, false
-	for k, e := range c.entries {
-		if !now.Before(e.end) {
-			delete(c.entries, k)
-			freed = true
-		} else if !picked {
-			any1, picked = k, true
-		}
-	}
-	if !freed && picked {
-		delete(c.entries, any1)
-	}
-}
-
-func (c *verified) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.entries)
-}
+func (c *verified) len() int { return c.c.Len() }

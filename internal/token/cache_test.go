@@ -75,7 +75,7 @@ func TestCache(t *testing.T) {
 			if _, err := v.Authenticate(ctx, raw); err != nil {
 				t.Fatalf("%s: %v", tc.name, err)
 			}
-			if e := v.cache.entries[sha256.Sum256([]byte(raw))]; !e.end.Equal(tc.end) {
+			if e, _ := v.cache.c.Get(sha256.Sum256([]byte(raw))); !e.end.Equal(tc.end) {
 				t.Errorf("%s: entry ends %v, want %v", tc.name, e.end, tc.end)
 			}
 		}
@@ -87,7 +87,7 @@ func TestCache(t *testing.T) {
 		if _, err := v.Authenticate(ctx, raw); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := v.cache.entries[sha256.Sum256([]byte(raw))]; !ok {
+		if _, ok := v.cache.c.Get(sha256.Sum256([]byte(raw))); !ok {
 			t.Fatal("no entry under the token's SHA-256")
 		}
 	})

@@ -56,7 +56,7 @@ func New(ctx context.Context, c Conf) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Verifier{conf: c, cache: newVerified(c.CacheSize), stop: func() {}}
+	v := &Verifier{conf: c, cache: newVerified(c.CacheSize, c.Now), stop: func() {}}
 	v.ring.Store(ring)
 	if c.Refresh > 0 {
 		v.stop = v.every(ctx, c.Refresh)
@@ -104,7 +104,7 @@ func (v *Verifier) Authenticate(_ context.Context, raw string) (broker.Principal
 		return broker.Principal{}, refuse(r)
 	}
 	if v.cache != nil {
-		v.cache.put(sum, cached{p: p, key: key, end: minTime(p.Expires, now.Add(v.conf.MaxLifetime))}, now)
+		v.cache.put(sum, cached{p: p, key: key, end: minTime(p.Expires, now.Add(v.conf.MaxLifetime))})
 	}
 	return p, nil
 }

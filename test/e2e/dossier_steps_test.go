@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +99,115 @@ func (w *world) closeFromWeighing(t *testing.T) {
 	want := []string{"state registration -> formation", "state formation -> weighing", "state weighing -> closed"}
 	if !slices.Equal(moves, want) {
 		t.Errorf("audited moves of the second dossier %q, want %q", moves, want)
+	}
+}
+
+func (w *world) move(t *testing.T, actor, id, to string) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{"to": to, "reason": secretReason})
+	r := w.send("POST", actor, "case_conference", "/v1/cases/"+id+"/transitions", "application/json", b)
+	if r.Status != 200 || jsonField(t, r.Body, "state") != to {
+		t.Fatalf("%s moves the dossier to %s: %d %s", actor, to, r.Status, r.Body)
+	}
+}
+
+func (w *world) assign(t *testing.T, id, actor, text, scenario string) string {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{"actor": actor, "description": text, "due": "2026-12-31", "scenario": scenario})
+	r := w.send("POST", "burgemeester", "prioritisation", "/v1/cases/"+id+"/tasks", "application/json", b)
+	if r.Status != 201 {
+		t.Fatalf("assign a task to %s: %d %s", actor, r.Status, r.Body)
+	}
+	var v caseView
+	r.json(t, &v)
+	return v.Tasks[len(v.Tasks)-1].ID
+}
+
+// expectListed checks whether GET /v1/cases lists dossier id for actor.
+func (w *world) expectListed(t *testing.T, actor, purpose, id string, want bool) {
+	t.Helper()
+	r := w.get(actor, purpose, "/v1/cases")
+	if r.Status != 200 {
+		t.Fatalf("%s lists under %s: %d %s", actor, purpose, r.Status, r.Body)
+	}
+	var page casePage
+	r.json(t, &page)
+	got := slices.ContainsFunc(page.Items, func(v caseView) bool { return v.ID == id })
+	if got != want {
+		t.Fatalf("%s under %s lists the dossier: %v, want %v (%s)", actor, purpose, got, want, r.Body)
+	}
+}
+
+// expectStats checks the strategic table's by_state against want (the
+// states named) and that every count is 0, at least 5 or "<5".
+func (w *world) expectStats(t *testing.T, want map[string]any) {
+	t.Helper()
+	if r := w.get("ocmw", "policy", "/v1/stats"); r.Status != 403 {
+		t.Fatalf("ocmw (not strategic) reads stats: %d", r.Status)
+	}
+	r := w.get("burgemeester", "policy", "/v1/stats")
+	if r.Status != 200 {
+		t.Fatalf("stats: %d %s", r.Status, r.Body)
+	}
+	var st struct {
+		Cases   map[string]map[string]any `json:"cases"`
+		Signals map[string]map[string]any `json:"signals"`
+	}
+	r.json(t, &st)
+	for k, v := range want {
+		if fmt.Sprint(st.Cases["by_state"][k]) != fmt.Sprint(v) {
+			t.Errorf("by_state[%s] = %v, want %v (%s)", k, st.Cases["by_state"][k], v, r.Body)
+		}
+	}
+	for _, group := range []map[string]any{st.Cases["by_state"], st.Cases["by_category"], st.Cases["by_priority"], st.Signals["by_month"]} {
+		for k, v := range group {
+			if n, ok := v.(float64); (ok && n > 0 && n < 5) || (!ok && v != "<5") {
+				t.Errorf("stats publish %s=%v", k, v)
+			}
+		}
+	}
+	if len(st.Signals["by_month"]) == 0 {
+		t.Errorf("no signals per month: %s", r.Body)
+	}
+}
+
+func (w *world) checkDossierAudit(t *testing.T, id string) {
+	r := w.get("dpo", "audit_review", "/v1/audit?limit=1000&case_id="+id)
+	var page struct{ Items []auditEntry }
+	r.json(t, &page)
+	var moves []string
+	count := map[string]int{}
+	for _, e := range page.Items {
+		count[e.Action+"/"+e.Decision]++
+		if e.Action == "case.transition" && e.Decision == "allow" {
+			moves = append(moves, e.Reason)
+		}
+	}
+	want := []string{"state registration -> formation", "state formation -> weighing", "state weighing -> approach",
+		"state approach -> evaluation", "state evaluation -> closed"}
+	if !slices.Equal(moves, want) {
+		t.Errorf("audited moves %q, want %q", moves, want)
+	}
+	for action, n := range map[string]int{"case.priority/allow": 1, "task.assign/allow": 2, "task.report/allow": 3,
+		"case.transition/deny": 3, "task.report/deny": 4, "case.read/allow": 2, "case.read/deny": 2, "roster.change/allow": 3} {
+		if count[action] != n {
+			t.Errorf("audit %s: %d entries, want %d (all: %v)", action, count[action], n, count)
+		}
+	}
+	r = w.get("dpo", "audit_review", "/v1/audit?limit=1000&subject_ref="+w.ref)
+	raw := string(r.Body)
+	for _, action := range []string{`"observation.submit"`, `"subject.lookup"`, `"card.read"`} {
+		if !strings.Contains(raw, action) {
+			t.Errorf("audit about the person lacks %s", action)
+		}
+	}
+	r = w.get("dpo", "audit_review", "/v1/audit?limit=1000&action=stats.read&decision=allow")
+	if !strings.Contains(string(r.Body), `"stats.read"`) {
+		t.Errorf("stats reads not audited")
+	}
+	for _, s := range []string{secretTask1, secretTask2, secretReport1, secretReport2, secretReason} {
+		if strings.Contains(raw, s) || strings.Contains(string(r.Body), s) {
+			t.Errorf("audit log shows %q", s)
+		}
 	}
 }

@@ -69,7 +69,7 @@ func TestRosterCache(t *testing.T) {
 		if d, err := c.decode(bad); err == nil {
 			t.Errorf("%q decoded to %+v", bad, d)
 		}
-		if _, ok := c.m[bad]; ok {
+		if _, ok := c.lru().Get(bad); ok {
 			t.Errorf("%q remembered", bad)
 		}
 	}
@@ -77,8 +77,8 @@ func TestRosterCache(t *testing.T) {
 		if _, err := c.decode(fmt.Sprintf(`{"id":"case_%d","state":"open","roster":[]}`, i)); err != nil {
 			t.Fatal(err)
 		}
-		if len(c.m) > rosterCacheSize {
-			t.Fatalf("%d dossiers remembered, bound %d", len(c.m), rosterCacheSize)
+		if n := c.lru().Len(); n > rosterCacheSize {
+			t.Fatalf("%d dossiers remembered, bound %d", n, rosterCacheSize)
 		}
 	}
 }
