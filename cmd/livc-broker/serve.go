@@ -61,7 +61,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	}
 	m := metrics.New()
 	m.SetRevision(engine.Revision())
-	svc, err := newService(c, cells, kr, auth, store, audit, engine, m, log)
+	svc, err := newService(c, cells, kr, auth, st, audit, engine, m, log)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ type auditLog interface {
 }
 
 // newService is the broker pipeline over the adapters serve made.
-func newService(c serveConf, cells map[string]*broker.Cell, kr *keys.Keyring, auth *token.Verifier, store broker.Store,
+func newService(c serveConf, cells map[string]*broker.Cell, kr *keys.Keyring, auth *token.Verifier, st broker.Store,
 	audit auditLog, engine *policy.Engine, m *metrics.Metrics, log *slog.Logger) (*broker.Service, error) {
 	return broker.New(broker.Conf{
 		Cells:      cells,
