@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/livc/livc-broker/broker/strictjson"
 )
 
 // decodeBody decodes a JSON request body into v strictly: unknown fields,
@@ -16,7 +18,7 @@ func decodeBody(body []byte, v any) error {
 	}
 	// The strict parser refuses what encoding/json lets through: duplicate
 	// keys, lone surrogates, invalid UTF-8, deep nesting.
-	if _, err := DecodeStrictJSON(body, JSONLimits{MaxBytes: len(body), MaxDepth: 4}); err != nil {
+	if _, err := decodeStrictJSON(body, strictjson.Limits{MaxBytes: len(body), MaxDepth: 4}); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -35,4 +37,21 @@ func decodeBody(body []byte, v any) error {
 		return Errorf(KindInvalid, "the body holds data after the JSON value")
 	}
 	return nil
+}
+
+// decodeStrictJSON is strictjson.Decode with its refusal in the broker's
+// vocabulary: KindTooLarge, or KindInvalid naming the offending value.
+func decodeStrictJSON(data []byte, lim strictjson.Limits) (any, error) {
+	v, err := strictjson.Decode(data, lim)
+	if err == nil {
+		return v, nil
+	}
+	var e *strictjson.Error
+	switch {
+	case !errors.As(err, &e):
+		return nil, Wrap(KindInternal, err, "the JSON could not be read")
+	case e.TooLarge:
+		return nil, &Error{Kind: KindTooLarge, Detail: e.Detail}
+	}
+	return nil, &Error{Kind: KindInvalid, Field: e.Path, Detail: e.Detail}
 }

@@ -9,6 +9,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/livc/livc-broker/broker/nationalnumber"
+	"github.com/livc/livc-broker/broker/strictjson"
 )
 
 // Limits of the plaintext of an envelope (a signal, an observation, a lookup).
@@ -88,7 +91,7 @@ type Observation struct {
 // class identity such as an address are accepted, but not a subject key the
 // subject already gives (there would be two values for one person's name).
 //
-// The input is decoded with DecodeStrictJSON (MaxEnvelopeJSONBytes,
+// The input is decoded with strictjson.Decode (MaxEnvelopeJSONBytes,
 // MaxEnvelopeJSONDepth). Every refusal is a KindInvalid error (KindTooLarge
 // for an oversized input) whose Field is the path of what is wrong, such as
 // "fields.school_absence_days" or "subject.national_number", and whose Detail
@@ -187,7 +190,7 @@ func (id Identity) fields() map[string]any {
 // decodeEnvelopeObject decodes plaintext strictly as an object with exactly
 // keys, all required.
 func decodeEnvelopeObject(plaintext []byte, keys ...string) (map[string]any, error) {
-	tree, err := DecodeStrictJSON(plaintext, JSONLimits{MaxBytes: MaxEnvelopeJSONBytes, MaxDepth: MaxEnvelopeJSONDepth})
+	tree, err := decodeStrictJSON(plaintext, strictjson.Limits{MaxBytes: MaxEnvelopeJSONBytes, MaxDepth: MaxEnvelopeJSONDepth})
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +200,7 @@ func decodeEnvelopeObject(plaintext []byte, keys ...string) (map[string]any, err
 	}
 	for _, k := range slices.Sorted(maps.Keys(top)) {
 		if !slices.Contains(keys, k) {
-			return nil, Invalid(JSONPath("", k), "is not a key of this request")
+			return nil, Invalid(strictjson.Path("", k), "is not a key of this request")
 		}
 	}
 	for _, k := range keys {
@@ -234,7 +237,7 @@ func parseSubject(cell *Cell, v any, now time.Time) (Identity, error) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(subjectKeys, k) {
-			return Identity{}, Invalid(JSONPath("subject", k), "is not a key of a subject")
+			return Identity{}, Invalid(strictjson.Path("subject", k), "is not a key of a subject")
 		}
 	}
 	vals := map[string]string{}
@@ -254,7 +257,7 @@ func parseSubject(cell *Cell, v any, now time.Time) (Identity, error) {
 	}
 	// A birth date the national number contradicts names two people at
 	// once: linking on it would join one person's records to another's.
-	if nn, birth := vals[keyNationalNumber], vals[keyBirthDate]; nn != "" && birth != "" && birthContradicts(nn, birth) {
+	if nn, birth := vals[keyNationalNumber], vals[keyBirthDate]; nn != "" && birth != "" && nationalnumber.BirthContradicts(nn, birth) {
 		return Identity{}, Invalid("subject."+keyBirthDate, "contradicts the birth date the national number encodes")
 	}
 	return Identity{
@@ -313,7 +316,7 @@ func parseFields(cell *Cell, v any, now time.Time, refuse func(string, FieldSpec
 	}
 	out := make(map[string]any, len(obj))
 	for _, name := range slices.Sorted(maps.Keys(obj)) {
-		path := JSONPath("fields", name)
+		path := strictjson.Path("fields", name)
 		spec, ok := cell.Fields[name]
 		if !ok {
 			return nil, Invalid(path, "is not a field of this cell's catalogue")
@@ -353,7 +356,7 @@ func checkValue(path string, spec FieldSpec, v any, now time.Time) (any, error) 
 		if !ok {
 			return nil, Invalid(path, "must be a string")
 		}
-		nn, ok := NormalizeNationalNumber(s)
+		nn, ok := nationalnumber.Normalize(s)
 		if !ok {
 			return nil, Invalid(path, "is not a valid Belgian national number (11 digits, mod-97 check)")
 		}
@@ -466,7 +469,7 @@ func checkList(path string, v any, max int64) ([]string, error) {
 	out := make([]string, 0, len(arr))
 	seen := make(map[string]bool, len(arr))
 	for i, item := range arr {
-		ip := jsonIndexPath(path, i)
+		ip := strictjson.IndexPath(path, i)
 		s, err := checkText(ip, item, MaxListItemRunes)
 		if err != nil {
 			return nil, err

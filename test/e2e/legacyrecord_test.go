@@ -36,8 +36,9 @@ func TestLegacyJSONRecords(t *testing.T) {
 	if plain[0] == '{' {
 		t.Fatalf("the submission was sealed as JSON, not recordV1")
 	}
-	orig, err := broker.OpenRecord(kr, wrapped, m.Livc, p.ref, recs[0])
+	opened, err := broker.OpenRecords(kr, wrapped, m.Livc, p.ref, recs)
 	must(t, err)
+	orig := opened[0]
 
 	twin := orig
 	twin.ID = broker.NewID("sig")

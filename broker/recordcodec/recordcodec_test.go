@@ -1,4 +1,4 @@
-package broker
+package recordcodec
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // time with nanoseconds and one in another zone than UTC.
 func codecRecord() Record {
 	return Record{
-		ID: "sig_codec01", Kind: KindSignal, SubjectRef: "s_codec", Source: "ocmw", Sub: "ocmw-jan",
+		ID: "sig_codec01", Kind: "signal", SubjectRef: "s_codec", Source: "ocmw", Sub: "ocmw-jan",
 		ObservedAt: time.Date(2026, 11, 20, 9, 30, 0, 123456789, time.FixedZone("", 3600)),
 		ReceivedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC),
 		Fields: map[string]any{
@@ -57,22 +57,22 @@ func TestRecordCodecRoundTrip(t *testing.T) {
 		rec  Record
 	}{
 		{"every value type", codecRecord()},
-		{"no fields", Record{ID: "sig_0", Kind: KindSignal, Fields: map[string]any{}}},
+		{"no fields", Record{ID: "sig_0", Kind: "signal", Fields: map[string]any{}}},
 		{"zero times", Record{ID: "sig_1", Fields: map[string]any{"a": "b"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			plain, err := encodeRecord(tc.rec)
+			plain, err := Encode(tc.rec)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if plain[0] != recordV1 {
 				t.Fatalf("sealed as %q, want recordV1", plain[:1])
 			}
-			got, err := decodeRecord(plain)
+			got, err := Decode(plain)
 			if err != nil {
 				t.Fatal(err)
 			}
-			legacy, err := decodeRecord(jsonForm(t, tc.rec))
+			legacy, err := Decode(jsonForm(t, tc.rec))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +82,7 @@ func TestRecordCodecRoundTrip(t *testing.T) {
 			if !got.ObservedAt.Equal(tc.rec.ObservedAt) || got.ObservedAt.String() != legacy.ObservedAt.String() {
 				t.Errorf("observed_at %v, want %v (JSON form: %v)", got.ObservedAt, tc.rec.ObservedAt, legacy.ObservedAt)
 			}
-			again, err := encodeRecord(got)
+			again, err := Encode(got)
 			if err != nil || !bytes.Equal(again, plain) {
 				t.Errorf("a decoded record seals to other bytes (%v)", err)
 			}
@@ -102,14 +102,14 @@ func TestRecordCodecFallsBackToJSON(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := Record{ID: "sig_x", Fields: map[string]any{"v": v, "s": "kept"}}
-			plain, err := encodeRecord(rec)
+			plain, err := Encode(rec)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if plain[0] != '{' {
 				t.Fatalf("sealed as %q, want JSON", plain[:1])
 			}
-			got, err := decodeRecord(plain)
+			got, err := Decode(plain)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,14 +131,14 @@ func TestRecordCodecVector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := encodeRecord(codecRecord())
+	plain, err := Encode(codecRecord())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(plain, vector) {
 		t.Errorf("codecRecord encodes to\n%x\nnot the vector in testdata/record-v1.hex", plain)
 	}
-	got, err := decodeRecord(vector)
+	got, err := Decode(vector)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestRecordCodecVector(t *testing.T) {
 }
 
 func TestRecordCodecRefuses(t *testing.T) {
-	good, err := encodeRecord(codecRecord())
+	good, err := Encode(codecRecord())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestRecordCodecRefuses(t *testing.T) {
 		b = appendString(b, "2026-11-20T10:00:00Z")
 		return append(append(b, 1, 1, 'a'), field...)
 	}
-	if _, err := decodeRecord(one(tagString, 1, 'x')); err != nil {
+	if _, err := Decode(one(tagString, 1, 'x')); err != nil {
 		t.Fatalf("the base case is refused: %v", err)
 	}
 	cases := map[string][]byte{
@@ -184,14 +184,14 @@ func TestRecordCodecRefuses(t *testing.T) {
 	}
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {
-			if rec, err := decodeRecord(b); err == nil {
+			if rec, err := Decode(b); err == nil {
 				t.Errorf("decoded %+v, want an error", rec)
 			}
 		})
 	}
 	t.Run("every truncation", func(t *testing.T) {
 		for n := range len(good) {
-			if _, err := decodeRecord(good[:n]); err == nil {
+			if _, err := Decode(good[:n]); err == nil {
 				t.Errorf("%d of %d bytes decoded", n, len(good))
 			}
 		}
@@ -201,20 +201,20 @@ func TestRecordCodecRefuses(t *testing.T) {
 // FuzzDecodeRecord: no input panics, and whatever decodes seals again to a
 // record that decodes the same.
 func FuzzDecodeRecord(f *testing.F) {
-	good, _ := encodeRecord(codecRecord())
+	good, _ := Encode(codecRecord())
 	f.Add(good)
 	f.Add(jsonForm(&testing.T{}, codecRecord()))
 	f.Add([]byte{recordV1})
 	f.Fuzz(func(t *testing.T, plain []byte) {
-		rec, err := decodeRecord(plain)
+		rec, err := Decode(plain)
 		if err != nil {
 			return
 		}
-		again, err := encodeRecord(rec)
+		again, err := Encode(rec)
 		if err != nil {
 			t.Fatalf("a decoded record does not encode: %v", err)
 		}
-		back, err := decodeRecord(again)
+		back, err := Decode(again)
 		if err != nil {
 			t.Fatalf("a re-encoded record does not decode: %v", err)
 		}
@@ -227,7 +227,7 @@ func FuzzDecodeRecord(f *testing.F) {
 // BenchmarkDecodeRecord decodes one record of six fields in either form.
 func BenchmarkDecodeRecord(b *testing.B) {
 	rec := codecRecord()
-	v1, err := encodeRecord(rec)
+	v1, err := Encode(rec)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func BenchmarkDecodeRecord(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := decodeRecord(plain); err != nil {
+				if _, err := Decode(plain); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,16 +1,17 @@
-package broker
+package strictjson
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
 )
 
-var testJSONLimits = JSONLimits{MaxBytes: 1 << 16, MaxDepth: 4}
+var testLimits = Limits{MaxBytes: 1 << 16, MaxDepth: 4}
 
-func TestDecodeStrictJSONAccepts(t *testing.T) {
+func TestDecodeAccepts(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
@@ -35,7 +36,7 @@ func TestDecodeStrictJSONAccepts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := DecodeStrictJSON([]byte(tc.in), testJSONLimits)
+			got, err := Decode([]byte(tc.in), testLimits)
 			if err != nil {
 				t.Fatalf("refused: %v", err)
 			}
@@ -46,7 +47,7 @@ func TestDecodeStrictJSONAccepts(t *testing.T) {
 	}
 }
 
-func TestDecodeStrictJSONRefuses(t *testing.T) {
+func TestDecodeRefuses(t *testing.T) {
 	tests := []struct {
 		name  string
 		in    string
@@ -102,7 +103,7 @@ func TestDecodeStrictJSONRefuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v, err := DecodeStrictJSON([]byte(tc.in), testJSONLimits)
+			v, err := Decode([]byte(tc.in), testLimits)
 			if err == nil {
 				t.Fatalf("accepted as %#v", v)
 			}
@@ -111,23 +112,23 @@ func TestDecodeStrictJSONRefuses(t *testing.T) {
 	}
 }
 
-func TestDecodeStrictJSONSize(t *testing.T) {
-	lim := JSONLimits{MaxBytes: 10, MaxDepth: 4}
-	if _, err := DecodeStrictJSON([]byte(`"12345678"`), lim); err != nil {
+func TestDecodeSize(t *testing.T) {
+	lim := Limits{MaxBytes: 10, MaxDepth: 4}
+	if _, err := Decode([]byte(`"12345678"`), lim); err != nil {
 		t.Fatalf("at the limit: %v", err)
 	}
-	if _, err := DecodeStrictJSON([]byte(`"123456789"`), lim); KindOf(err) != KindTooLarge {
-		t.Fatalf("over the limit: %v, want KindTooLarge", err)
+	if _, err := Decode([]byte(`"123456789"`), lim); !tooLarge(err) {
+		t.Fatalf("over the limit: %v, want TooLarge", err)
 	}
-	if _, err := DecodeStrictJSON([]byte(`1`), JSONLimits{}); KindOf(err) != KindTooLarge {
-		t.Fatalf("zero limits: %v, want KindTooLarge", err)
+	if _, err := Decode([]byte(`1`), Limits{}); !tooLarge(err) {
+		t.Fatalf("zero limits: %v, want TooLarge", err)
 	}
-	if _, err := DecodeStrictJSON([]byte(`{}`), JSONLimits{MaxBytes: 10}); KindOf(err) != KindInvalid {
-		t.Fatalf("depth 0 and an object: %v, want KindInvalid", err)
+	if _, err := Decode([]byte(`{}`), Limits{MaxBytes: 10}); err == nil || tooLarge(err) {
+		t.Fatalf("depth 0 and an object: %v, want a refusal that is not TooLarge", err)
 	}
 }
 
-func TestJSONPath(t *testing.T) {
+func TestPath(t *testing.T) {
 	tests := []struct{ parent, key, want string }{
 		{"", "subject", "subject"},
 		{"fields", "school_absence_days", "fields.school_absence_days"},
@@ -138,14 +139,14 @@ func TestJSONPath(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.want+"/"+tc.key, func(t *testing.T) {
-			if got := JSONPath(tc.parent, tc.key); got != tc.want {
+			if got := Path(tc.parent, tc.key); got != tc.want {
 				t.Fatalf("got %q, want %q", got, tc.want)
 			}
 		})
 	}
 }
 
-// FuzzStrictJSON checks DecodeStrictJSON against encoding/json: what it
+// FuzzStrictJSON checks Decode against encoding/json: what it
 // accepts, encoding/json accepts and reads the same; what encoding/json
 // refuses, it refuses; and it never panics or goes deeper than its limit.
 func FuzzStrictJSON(f *testing.F) {
@@ -156,7 +157,7 @@ func FuzzStrictJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := DecodeStrictJSON(data, testJSONLimits)
+		got, err := Decode(data, testLimits)
 		if err != nil {
 			checkRefusal(t, err)
 			return
@@ -173,7 +174,7 @@ func FuzzStrictJSON(f *testing.F) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("got %#v, encoding/json %#v", got, want)
 		}
-		if d := jsonDepth(got); d > testJSONLimits.MaxDepth {
+		if d := jsonDepth(got); d > testLimits.MaxDepth {
 			t.Fatalf("accepted depth %d", d)
 		}
 	})
@@ -194,4 +195,28 @@ func jsonDepth(v any) int {
 		return deepest + 1
 	}
 	return 0
+}
+
+func tooLarge(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.TooLarge
+}
+
+// wantInvalid fails unless err is a refusal of the value at path, with a
+// detail.
+func wantInvalid(t testing.TB, err error, path string) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) || e.TooLarge || e.Path != path || e.Detail == "" {
+		t.Fatalf("err = %#v, want a refusal of %q with a detail", err, path)
+	}
+}
+
+// checkRefusal fails unless err is nil or an *Error with a detail.
+func checkRefusal(t *testing.T, err error) {
+	t.Helper()
+	var e *Error
+	if err != nil && (!errors.As(err, &e) || e.Detail == "") {
+		t.Fatalf("refusal is not an *Error with a detail: %#v", err)
+	}
 }

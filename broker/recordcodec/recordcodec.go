@@ -1,4 +1,8 @@
-package broker
+// Package recordcodec is the plaintext form of a sealed record: a compact
+// binary form (recordV1) and the JSON form records were sealed in before it,
+// which still decodes. It imports nothing of the broker: its Record has the
+// fields and JSON names of broker.Record, which converts to and from it.
+package recordcodec
 
 import (
 	"bytes"
@@ -12,6 +16,19 @@ import (
 	"strings"
 	"time"
 )
+
+// Record is a record as sealed: the fields of broker.Record, with the same
+// JSON names (the JSON form is their encoding/json form).
+type Record struct {
+	ID         string         `json:"id"`
+	Kind       string         `json:"kind"`
+	SubjectRef string         `json:"subject_ref"`
+	Source     string         `json:"source"`
+	Sub        string         `json:"sub"`
+	ObservedAt time.Time      `json:"observed_at"`
+	ReceivedAt time.Time      `json:"received_at"`
+	Fields     map[string]any `json:"fields"`
+}
 
 // The plaintext of a sealed record.
 //
@@ -43,11 +60,12 @@ const (
 // corrupt count cannot make the decoder allocate a huge map up front.
 const maxRecordFields = 1 << 12
 
-var errRecordEncoding = errors.New("not a record encoding this broker writes")
+// ErrEncoding refuses a plaintext in neither form.
+var ErrEncoding = errors.New("not a record encoding this broker writes")
 
-// encodeRecord is the plaintext SealRecord seals: recordV1, or JSON when a
+// Encode is the plaintext broker.SealRecord seals: recordV1, or JSON when a
 // value has a type recordV1 does not hold.
-func encodeRecord(rec Record) ([]byte, error) {
+func Encode(rec Record) ([]byte, error) {
 	if b, ok := appendRecordV1(make([]byte, 0, 256), rec); ok {
 		return b, nil
 	}
@@ -124,15 +142,15 @@ func appendBytes(b, s []byte) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// decodeRecord decodes the plaintext of a sealed record, in either form.
+// Decode decodes the plaintext of a sealed record, in either form.
 // Numbers come back as json.Number and lists as []string; a card encodes
 // them as the JSON form would.
-func decodeRecord(plain []byte) (Record, error) {
+func Decode(plain []byte) (Record, error) {
 	if len(plain) > 0 && plain[0] == recordV1 {
 		return decodeRecordV1(plain[1:])
 	}
 	if len(plain) == 0 || plain[0] != '{' {
-		return Record{}, errRecordEncoding
+		return Record{}, ErrEncoding
 	}
 	var rec Record
 	dec := json.NewDecoder(bytes.NewReader(plain))

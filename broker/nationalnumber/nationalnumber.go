@@ -1,12 +1,15 @@
-package broker
+// Package nationalnumber reads Belgian national numbers (rijksregisternummer
+// / numéro de registre national, and BIS numbers): their check and the birth
+// date they encode. It imports nothing of the broker.
+package nationalnumber
 
 import "strings"
 
-// maxNationalNumberLen bounds the written form of a national number, so that a
+// maxLen bounds the written form of a national number, so that a
 // long run of separators is refused before it is scanned.
-const maxNationalNumberLen = 32
+const maxLen = 32
 
-// NormalizeNationalNumber returns the 11 digits of a Belgian national number
+// Normalize returns the 11 digits of a Belgian national number
 // (rijksregisternummer / numéro de registre national, or a BIS number) and
 // whether it is valid.
 //
@@ -24,9 +27,9 @@ const maxNationalNumberLen = 32
 // 81.07.30-033.70), and six higher the reverse. The birth date part is not
 // checked: a number may carry an unknown day or month (00) or, for a BIS
 // number, a shifted month.
-func NormalizeNationalNumber(s string) (string, bool) {
+func Normalize(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" || len(s) > maxNationalNumberLen || !asciiDigit(s[0]) || !asciiDigit(s[len(s)-1]) {
+	if s == "" || len(s) > maxLen || !asciiDigit(s[0]) || !asciiDigit(s[len(s)-1]) {
 		return "", false
 	}
 	digits := make([]byte, 0, 11)
@@ -56,23 +59,16 @@ func NormalizeNationalNumber(s string) (string, bool) {
 	return "", false
 }
 
-// ValidNationalNumber reports whether s is a valid Belgian national number, as
-// NormalizeNationalNumber accepts it.
-func ValidNationalNumber(s string) bool {
-	_, ok := NormalizeNationalNumber(s)
-	return ok
-}
-
 func asciiDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// nationalNumberBirth returns what the 11 digits of a valid national number
+// Birth returns what the 11 digits of a valid national number
 // say of the birth date: its year (the century from the check rule that
 // holds), and its month and day, 0 where the number leaves them unknown. A
 // month of 00 leaves month and day unknown, a day of 00 the day; a BIS
 // number's month is shifted by 20 or 40; a month or day outside the
 // calendar after that is unknown too, and 00.00.00 leaves the year unknown
 // as well (year 0). It never refuses: the number passed its check already.
-func nationalNumberBirth(nn string) (year, month, day int) {
+func Birth(nn string) (year, month, day int) {
 	num := func(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
 	yy, mm, dd := num(nn[0:2]), num(nn[2:4]), num(nn[4:6])
 	if yy == 0 && mm == 0 && dd == 0 {
@@ -100,11 +96,11 @@ func nationalNumberBirth(nn string) (year, month, day int) {
 	return year, mm, dd
 }
 
-// birthContradicts reports whether a birth date (YYYY-MM-DD, checked)
+// BirthContradicts reports whether a birth date (YYYY-MM-DD, checked)
 // contradicts the one the national number nn (11 digits, valid) encodes in
 // a part the number knows.
-func birthContradicts(nn, birth string) bool {
-	year, month, day := nationalNumberBirth(nn)
+func BirthContradicts(nn, birth string) bool {
+	year, month, day := Birth(nn)
 	num := func(s string) int {
 		n := 0
 		for i := 0; i < len(s); i++ {

@@ -1,16 +1,21 @@
-package broker
+// Package strictjson parses untrusted JSON strictly: exactly one value,
+// no key given twice, valid UTF-8 and no lone surrogate, bounded in size and
+// depth. It imports nothing of the broker; the broker maps its refusals to
+// its error vocabulary.
+package strictjson
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// JSONLimits bounds what DecodeStrictJSON accepts. A zero limit accepts
+// Limits bounds what Decode accepts. A zero limit accepts
 // nothing (MaxBytes) or no object or array at all (MaxDepth): the decoder
 // fails closed.
-type JSONLimits struct {
+type Limits struct {
 	// MaxBytes is the largest input, in bytes.
 	MaxBytes int
 	// MaxDepth is the deepest nesting of objects and arrays: a top-level
@@ -18,7 +23,7 @@ type JSONLimits struct {
 	MaxDepth int
 }
 
-// DecodeStrictJSON parses data as exactly one JSON value (RFC 8259) and
+// Decode parses data as exactly one JSON value (RFC 8259) and
 // returns it as a tree of map[string]any, []any, string, json.Number, bool
 // and nil. Numbers are kept as written, so that the caller decides whether a
 // fraction or an exponent is acceptable where an integer is wanted.
@@ -29,13 +34,13 @@ type JSONLimits struct {
 // nesting deeper than lim.MaxDepth (checked before descending, so the stack
 // stays bounded), and anything but white space after the value.
 //
-// An input over lim.MaxBytes is a KindTooLarge error; every other refusal is
-// a KindInvalid error whose Field is the path of the offending value
-// ("fields.presence", "fields.indicators[2]"; "" for the input as a whole) and
-// whose Detail names what is wrong and where, never the content.
-func DecodeStrictJSON(data []byte, lim JSONLimits) (any, error) {
+// Every refusal is an *Error: TooLarge for an input over lim.MaxBytes; for
+// every other, Path is the path of the offending value ("fields.presence",
+// "fields.indicators[2]"; "" for the input as a whole) and Detail names what
+// is wrong and where, never the content.
+func Decode(data []byte, lim Limits) (any, error) {
 	if len(data) > lim.MaxBytes {
-		return nil, Errorf(KindTooLarge, "the JSON is larger than %d bytes", lim.MaxBytes)
+		return nil, &Error{TooLarge: true, Detail: fmt.Sprintf("the JSON is larger than %d bytes", lim.MaxBytes)}
 	}
 	p := strictParser{data: data, maxDepth: lim.MaxDepth}
 	v, err := p.value("", 0)
@@ -44,20 +49,42 @@ func DecodeStrictJSON(data []byte, lim JSONLimits) (any, error) {
 	}
 	p.skipSpace()
 	if p.pos != len(p.data) {
-		return nil, Invalid("", "data after the JSON value, at byte %d", p.pos)
+		return nil, invalid("", "data after the JSON value, at byte %d", p.pos)
 	}
 	return v, nil
 }
 
-// DetailRepeatedKey is the Detail of DecodeStrictJSON's refusal of a key
+// Error is a refusal of Decode. Its text is safe to show a client: it never
+// holds a value of the input, and a key only when Path shows it plain.
+type Error struct {
+	// TooLarge marks an input over Limits.MaxBytes.
+	TooLarge bool
+	// Path is the path of the offending value, "" for the input as a whole.
+	Path string
+	// Detail names what is wrong and where (a byte offset).
+	Detail string
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Detail
+	}
+	return e.Path + ": " + e.Detail
+}
+
+func invalid(path, format string, args ...any) *Error {
+	return &Error{Path: path, Detail: fmt.Sprintf(format, args...)}
+}
+
+// DetailRepeatedKey is the Detail of Decode's refusal of a key
 // given twice in one object, for a caller that tells it apart.
 const DetailRepeatedKey = "key given twice"
 
-// JSONPath returns the path of key under parent, as DecodeStrictJSON and the
+// JSONPath returns the path of key under parent, as Decode and the
 // parsers of this package name offending values. A key that is not a short
 // plain name (letters, digits, '_' and '-') is written as "<key>": a key is
 // client content and may hold anything, down to the value it mislabels.
-func JSONPath(parent, key string) string {
+func Path(parent, key string) string {
 	if !plainKey(key) {
 		key = "<key>"
 	}
@@ -67,7 +94,8 @@ func JSONPath(parent, key string) string {
 	return parent + "." + key
 }
 
-func jsonIndexPath(parent string, i int) string {
+// IndexPath returns the path of item i of the array at parent.
+func IndexPath(parent string, i int) string {
 	return parent + "[" + strconv.Itoa(i) + "]"
 }
 
@@ -95,7 +123,7 @@ type strictParser struct {
 }
 
 func (p *strictParser) syntax(path, what string) error {
-	return Invalid(path, "not valid JSON: %s at byte %d", what, p.pos)
+	return invalid(path, "not valid JSON: %s at byte %d", what, p.pos)
 }
 
 // peek returns the next byte, or 0 at the end of the input (0 is never
@@ -144,7 +172,7 @@ func (p *strictParser) value(path string, depth int) (any, error) {
 
 func (p *strictParser) deeper(path string, depth int) error {
 	if depth > p.maxDepth {
-		return Invalid(path, "the JSON is nested deeper than %d levels", p.maxDepth)
+		return invalid(path, "the JSON is nested deeper than %d levels", p.maxDepth)
 	}
 	return nil
 }
@@ -169,9 +197,9 @@ func (p *strictParser) object(path string, depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		kp := JSONPath(path, key)
+		kp := Path(path, key)
 		if _, dup := obj[key]; dup {
-			return nil, Invalid(kp, DetailRepeatedKey)
+			return nil, invalid(kp, DetailRepeatedKey)
 		}
 		p.skipSpace()
 		if p.peek() != ':' {
@@ -208,7 +236,7 @@ func (p *strictParser) array(path string, depth int) (any, error) {
 		return arr, nil
 	}
 	for {
-		ip := jsonIndexPath(path, len(arr))
+		ip := IndexPath(path, len(arr))
 		v, err := p.value(ip, depth)
 		if err != nil {
 			return nil, err
@@ -319,7 +347,7 @@ func (p *strictParser) plainRun(path string) error {
 		default:
 			r, size := utf8.DecodeRune(p.data[p.pos:])
 			if r == utf8.RuneError && size == 1 {
-				return Invalid(path, "a string is not valid UTF-8, at byte %d", p.pos)
+				return invalid(path, "a string is not valid UTF-8, at byte %d", p.pos)
 			}
 			p.pos += size
 		}
@@ -356,7 +384,7 @@ func (p *strictParser) escape(path string, buf []byte) ([]byte, error) {
 			}
 		}
 		if r = utf16.DecodeRune(r, lo); r == utf8.RuneError {
-			return nil, Invalid(path, "a string holds an escaped lone surrogate, at byte %d", p.pos)
+			return nil, invalid(path, "a string holds an escaped lone surrogate, at byte %d", p.pos)
 		}
 	}
 	return utf8.AppendRune(buf, r), nil
@@ -385,3 +413,5 @@ func (p *strictParser) hex4() (rune, bool) {
 	p.pos += 4
 	return r, true
 }
+
+func asciiDigit(c byte) bool { return '0' <= c && c <= '9' }
