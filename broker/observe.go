@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 )
@@ -110,9 +111,8 @@ func (s *Service) Lookup(ctx context.Context, req *Request) (LookupAnswer, error
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return LookupAnswer{}, err
 	}
-	if err := s.lookups.allow(req.Principal, s.c.Now()); err != nil {
-		err.(*Error).Detail = "too many lookups; try again later"
-		return LookupAnswer{}, c.fail(ctx, err)
+	if err := s.c.LookupLimiter.Allow(req.Principal, s.c.Now()); err != nil {
+		return LookupAnswer{}, c.fail(ctx, tooManyLookups(err))
 	}
 	envelope, err := c.body(ctx)
 	if err != nil {
@@ -154,4 +154,14 @@ func (s *Service) Lookup(ctx context.Context, req *Request) (LookupAnswer, error
 		return LookupAnswer{}, err
 	}
 	return ans, nil
+}
+
+// tooManyLookups is the refusal of a lookup over its limit, which says so:
+// the limiter's detail speaks of requests in general.
+func tooManyLookups(err error) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindRateLimited {
+		return err
+	}
+	return &Error{Kind: KindRateLimited, Detail: "too many lookups; try again later", RetryAfter: e.RetryAfter, Err: e.Err}
 }

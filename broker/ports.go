@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"time"
 )
 
 // The pipeline's dependencies. Each is small and implemented by one adapter
@@ -195,4 +196,13 @@ const (
 // error or a timeout is an error, and the pipeline denies.
 type Decider interface {
 	Decide(ctx context.Context, in DecisionInput) (Decision, error)
+}
+
+// RateLimiter bounds how often principals may make requests.
+type RateLimiter interface {
+	// Allow takes one request of p's at now from the budgets p is under,
+	// or takes nothing and returns a KindRateLimited *Error whose
+	// RetryAfter says when the budget that refused holds one again and
+	// whose Detail, client-safe, says whose budget it is.
+	Allow(p Principal, now time.Time) error
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/livc/livc-broker/internal/httpapi"
 	"github.com/livc/livc-broker/internal/metrics"
 	"github.com/livc/livc-broker/internal/policy"
+	"github.com/livc/livc-broker/internal/ratelimit"
 	"github.com/livc/livc-broker/internal/redisconn"
 	"github.com/livc/livc-broker/internal/redisstore"
 	"github.com/livc/livc-broker/internal/token"
@@ -77,7 +78,8 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 			return broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()}
 		},
 		MaxPlaintext:     c.MaxBody,
-		RateLimit:        c.Limits.RateLimit,
+		RateLimiter:      ratelimit.New(c.Limits.RateLimit), // nil when off: allows all
+		LookupLimiter:    ratelimit.New(ratelimit.Lookups),
 		AuthFailures:     c.Limits.AuthFailures,
 		CountAuthFailure: m.CountAuthFailure,
 		Logger:           log,
