@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,7 +105,7 @@ func (s *Service) ListSignals(ctx context.Context, req *Request, state, cursor, 
 // signalQuery checks the query of an intake read.
 func signalQuery(livc, state, cursor, limit string) (SignalQuery, error) {
 	q := SignalQuery{Livc: livc, State: state, Cursor: cursor, Limit: DefaultLimit}
-	if state != "" && !contains(signalStates, state) {
+	if state != "" && !slices.Contains(signalStates, state) {
 		return q, Invalid("state", "must be one of: %s", strings.Join(signalStates, ", "))
 	}
 	if cursor != "" && !decimal(cursor) {
@@ -131,13 +132,4 @@ func decimal(s string) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os/user"
+	"slices"
 	"sort"
 	"time"
 
@@ -82,7 +84,7 @@ func runKeys(ctx context.Context, sub string, kc keysConf, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	return rotate(ctx, kc, kr, st, redisaudit.New(client), sortedIDs(cells), stdout)
+	return rotate(ctx, kc, kr, st, redisaudit.New(client), slices.Sorted(maps.Keys(cells)), stdout)
 }
 
 // rotate adds a KEK (unless a rotation is in progress, which it resumes from

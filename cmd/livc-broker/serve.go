@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -54,7 +55,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	store := redisstore.New(client)
-	maint := &maintainer{kr: kr, st: store, audit: audit, cells: sortedIDs(cells), every: c.KeyCheck, log: log}
+	maint := &maintainer{kr: kr, st: store, audit: audit, cells: slices.Sorted(maps.Keys(cells)), every: c.KeyCheck, log: log}
 	go maint.run(ctx)
 	engine, err := policy.New(ctx, cells, policy.Conf{})
 	if err != nil {
@@ -178,8 +179,8 @@ func loadVerifier(ctx context.Context, c serveConf, cells map[string]*broker.Cel
 	jwks := c.JWKS
 	if jwks == "" {
 		dir := filepath.Join(c.DataDir, "dev")
-		for _, id := range sortedIDs(cells) {
-			if err := token.WriteDevSet(dir, id, actorIDs(cells[id]), c.Issuer, c.Audience, min(devTokenTTL, c.MaxTokenLifetime)); err != nil {
+		for _, id := range slices.Sorted(maps.Keys(cells)) {
+			if err := token.WriteDevSet(dir, id, slices.Sorted(maps.Keys(cells[id].Actors)), c.Issuer, c.Audience, min(devTokenTTL, c.MaxTokenLifetime)); err != nil {
 				return nil, fmt.Errorf("dev tokens: %w", err)
 			}
 		}
@@ -272,24 +273,6 @@ func listenAndServe(ctx context.Context, c serveConf, h http.Handler, log *slog.
 		return err
 	}
 	return nil
-}
-
-func sortedIDs(cells map[string]*broker.Cell) []string {
-	ids := make([]string, 0, len(cells))
-	for id := range cells {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
-}
-
-func actorIDs(c *broker.Cell) []string {
-	ids := make([]string, 0, len(c.Actors))
-	for id := range c.Actors {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
 }
 
 // ageEncrypter seals answers for Accept: application/age.

@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -241,7 +242,7 @@ func (g *gateway) readBody(ctx *gin.Context, want ...string) ([]byte, error) {
 		return nil, broker.Errorf(broker.KindTooLarge, "the body is larger than %d bytes", g.c.MaxBody)
 	}
 	mt, _, err := mime.ParseMediaType(ctx.GetHeader("Content-Type"))
-	if err != nil || !contains(want, mt) {
+	if err != nil || !slices.Contains(want, mt) {
 		return nil, broker.Errorf(broker.KindUnsupportedMedia, "Content-Type must be %s", strings.Join(want, " or "))
 	}
 	body, err := io.ReadAll(ctx.Request.Body)
@@ -278,15 +279,6 @@ func acceptsOnly(accept, mt string) bool {
 	for part := range strings.SplitSeq(accept, ",") {
 		m, _, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err == nil && m == mt {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
 			return true
 		}
 	}
