@@ -22,7 +22,7 @@ const (
 // own log. The read is audited before anything
 // is returned.
 func (s *Service) ListAudit(ctx context.Context, req *Request, q AuditQuery) (AuditPage, error) {
-	c, err := s.begin(ctx, req, "audit.read")
+	c, err := s.begin(ctx, req, ActionAuditRead)
 	if err != nil {
 		return AuditPage{}, err
 	}

@@ -5,17 +5,6 @@ import (
 	"errors"
 )
 
-// The actions of the privacy officer's review, each audited, each decided by
-// the policy (audit_review, privacy officer only).
-const (
-	ActionAuditCheckpoint = "audit.checkpoint"
-	ActionAuditProof      = "audit.proof"
-	ActionAuditVerify     = "audit.verify"
-	ActionAuditExport     = "audit.export"
-	ActionAuditReport     = "audit.report"
-	ActionAuditAlerts     = "audit.alerts"
-)
-
 // review runs the common steps of every audit review: authenticate, decide,
 // audit the read (before anything is read), and hand over the prover of the
 // requester's cell. set fills the entry's scope before it is written.

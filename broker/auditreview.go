@@ -187,7 +187,7 @@ func Alerts(entries []AuditEntry, conf AuditConf) []Alert {
 			fails[k] = append(fails[k], e)
 		case e.Decision == DecisionDeny:
 			denials[k] = append(denials[k], e)
-			if e.Action == "card.read" && e.Reason == ReasonOffRoster {
+			if e.Action == ActionCardRead && e.Reason == ReasonOffRoster {
 				a := outside[k]
 				if a == nil {
 					a = &Alert{Kind: AlertOutsideRoster, Actor: e.Actor, Sub: e.Sub, From: e.Time}
@@ -198,7 +198,7 @@ func Alerts(entries []AuditEntry, conf AuditConf) []Alert {
 				a.To = e.Time
 				a.Entries = append(a.Entries, e.ID)
 			}
-		case e.Action == "card.read" && e.Decision == DecisionAllow:
+		case e.Action == ActionCardRead && e.Decision == DecisionAllow:
 			reads[k] = append(reads[k], e)
 		}
 	}

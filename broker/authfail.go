@@ -13,16 +13,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Actions of the refused logins in the broker's log.
-const (
-	// ActionAuthFail is one refused login (401), audited one by one.
-	ActionAuthFail = "auth.fail"
-	// ActionAuthFailUnlogged sums up, once per AuthFailLimit.Window, the
-	// refused logins of one client that were over the rate and so only
-	// counted.
-	ActionAuthFailUnlogged = "auth.fail.unlogged"
-)
-
 // AuthFailLimit bounds what refused logins (401s) cost the audit log. A
 // refused token proves nothing, so nothing it claims is trusted: its refusal
 // goes to the broker's own log, never to a cell's, with only what the broker

@@ -17,7 +17,7 @@ import (
 // costs the same whatever the person's records. The withheld count is
 // answered only on the roster of an open dossier of the person.
 func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card, error) {
-	c, err := s.begin(ctx, req, "card.read")
+	c, err := s.begin(ctx, req, ActionCardRead)
 	if err != nil {
 		return Card{}, err
 	}

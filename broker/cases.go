@@ -22,7 +22,7 @@ const maxRoster = 64
 
 // CreateCase registers a dossier about a person the broker holds signals of.
 func (s *Service) CreateCase(ctx context.Context, req *Request) (Case, error) {
-	c, err := s.begin(ctx, req, "case.create")
+	c, err := s.begin(ctx, req, ActionCaseCreate)
 	if err != nil {
 		return Case{}, err
 	}
@@ -108,7 +108,7 @@ func openToDossier(ctx context.Context, st Store, livc, id string) error {
 
 // SetRoster replaces the roster of a dossier's case conference.
 func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (Case, error) {
-	c, k, in, err := openCase[RosterRequest](ctx, s, req, "roster.change", caseID)
+	c, k, in, err := openCase[RosterRequest](ctx, s, req, ActionRosterChange, caseID)
 	if err != nil {
 		return Case{}, err
 	}

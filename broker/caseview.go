@@ -16,7 +16,7 @@ import (
 // does not depend on dossiers outside it. Each dossier is checked against
 // the scope once more before release, as a guard against a stale index.
 func (s *Service) ListCases(ctx context.Context, req *Request, cursor string, limit int) (CasePage, error) {
-	c, err := s.begin(ctx, req, "case.list")
+	c, err := s.begin(ctx, req, ActionCaseList)
 	if err != nil {
 		return CasePage{}, err
 	}
@@ -63,7 +63,7 @@ func (s *Service) ListCases(ctx context.Context, req *Request, cursor string, li
 // ReadCase answers GET /v1/cases/{id}: one dossier, if the policy puts it in
 // the requester's scope; else the same 404 as an unknown one.
 func (s *Service) ReadCase(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, err := s.begin(ctx, req, "case.read")
+	c, err := s.begin(ctx, req, ActionCaseRead)
 	if err != nil {
 		return CaseView{}, err
 	}
@@ -131,7 +131,7 @@ func viewNames(v CaseView) []string {
 // like any read. A policy that cannot decide is an error.
 func (s *Service) releaseView(ctx context.Context, c *call, k Case) (CaseView, error) {
 	in := c.input(DecisionInput{Case: &CaseScope{State: k.State, OnRoster: slices.Contains(k.Roster, c.actor.ID)}})
-	in.Action = "case.read"
+	in.Action = ActionCaseRead
 	d, err := s.c.Policy.Decide(ctx, in)
 	if err != nil {
 		return CaseView{}, Wrap(KindUnavailable, err, "the policy could not decide; denied")

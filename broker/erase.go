@@ -19,7 +19,7 @@ type KeyForgetter interface {
 // Steps: authenticate, decide, check the person exists (404 otherwise,
 // audited), one commit of the allow entry with the erasure, forget.
 func (s *Service) EraseSubject(ctx context.Context, req *Request, ref string) error {
-	c, err := s.begin(ctx, req, "subject.erase")
+	c, err := s.begin(ctx, req, ActionSubjectErase)
 	if err != nil {
 		return err
 	}

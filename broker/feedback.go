@@ -57,7 +57,7 @@ func submitterState(state string) string {
 // Steps: authenticate, decide, the query (422 naming limit or cursor),
 // read, audit, answer.
 func (s *Service) MySignals(ctx context.Context, req *Request, cursor, limit string) (MySignalPage, error) {
-	c, err := s.begin(ctx, req, "signal.mine")
+	c, err := s.begin(ctx, req, ActionSignalMine)
 	if err != nil {
 		return MySignalPage{}, err
 	}
@@ -101,7 +101,7 @@ func (s *Service) MySignals(ctx context.Context, req *Request, cursor, limit str
 // uniform 404 for an unknown id), the body, the state, one commit of the
 // allow entry with the move.
 func (s *Service) DismissSignal(ctx context.Context, req *Request, id string) (Dismissal, error) {
-	c, err := s.begin(ctx, req, "signal.dismiss")
+	c, err := s.begin(ctx, req, ActionSignalDismiss)
 	if err != nil {
 		return Dismissal{}, err
 	}
@@ -151,7 +151,7 @@ func (s *Service) DismissSignal(ctx context.Context, req *Request, id string) (D
 // the state (409 once withdrawn), one commit of the allow entry with the
 // withdrawal.
 func (s *Service) WithdrawSignal(ctx context.Context, req *Request, id string) error {
-	c, err := s.begin(ctx, req, "signal.withdraw")
+	c, err := s.begin(ctx, req, ActionSignalWithdraw)
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,7 @@ type EnvelopeBinding struct {
 // Steps: authenticate, decide, then the query (422 naming state, limit or
 // cursor), read, audit, answer.
 func (s *Service) ListSignals(ctx context.Context, req *Request, state, cursor, limit string) (SignalPage, error) {
-	c, err := s.begin(ctx, req, "signal.list")
+	c, err := s.begin(ctx, req, ActionSignalList)
 	if err != nil {
 		return SignalPage{}, err
 	}

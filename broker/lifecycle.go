@@ -52,7 +52,7 @@ const maxReasonRunes = 1000
 // Closing a dossier takes it out of its roster's index: the roster's access
 // under case_conference ends.
 func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, k, in, err := openCase[TransitionRequest](ctx, s, req, "case.transition", caseID)
+	c, k, in, err := openCase[TransitionRequest](ctx, s, req, ActionCaseTransition, caseID)
 	if err != nil {
 		return CaseView{}, err
 	}

@@ -20,7 +20,7 @@ import (
 // the record and the envelope's binding, planned while the person's data
 // key is the one it is sealed under.
 func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref string) (Receipt, error) {
-	c, err := s.begin(ctx, req, "observation.submit")
+	c, err := s.begin(ctx, req, ActionObservationSubmit)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -104,7 +104,7 @@ type LookupAnswer struct {
 // operational table under case_conference only, audited (hit or no-hit in
 // the reason, never the identity) and rate-limited per requesting person.
 func (s *Service) Lookup(ctx context.Context, req *Request) (LookupAnswer, error) {
-	c, err := s.begin(ctx, req, "subject.lookup")
+	c, err := s.begin(ctx, req, ActionSubjectLookup)
 	if err != nil {
 		return LookupAnswer{}, err
 	}

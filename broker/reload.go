@@ -36,7 +36,7 @@ func (s *Service) AuditPolicyReload(ctx context.Context, revision string, cause 
 	for _, id := range slices.Sorted(maps.Keys(s.gen.Load().cells)) {
 		e := AuditEntry{
 			ID: NewID("aud"), Time: s.c.Now().UTC(), RequestID: NewID("req"),
-			Livc: id, Actor: "livc-broker", Action: "policy.reload",
+			Livc: id, Actor: "livc-broker", Action: ActionPolicyReload,
 			Decision: DecisionAllow, PolicyRevision: revision,
 			Reason: "policy and configuration reloaded",
 		}

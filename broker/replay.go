@@ -1,9 +1,6 @@
 package broker
 
-import (
-	"context"
-	"strings"
-)
+import "context"
 
 // Envelopes are bound to their submitter.
 //
@@ -57,7 +54,7 @@ func (s *Service) repost(ctx context.Context, c *call, digest, ref string) (rc R
 	if b.Spent || b.Submitter != c.actor.ID || (ref != "" && ref != b.SubjectRef) {
 		return Receipt{}, true, c.fail(ctx, errReplayed)
 	}
-	c.entry.Action = strings.TrimSuffix(c.entry.Action, ".submit") + ".repeat"
+	c.entry.Action = repeatOf[c.entry.Action]
 	c.entry.Reason = "the same envelope again from its submitter: its record, nothing stored"
 	if err := c.allow(ctx); err != nil {
 		return Receipt{}, true, err

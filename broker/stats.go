@@ -24,7 +24,7 @@ type Stats struct {
 // person, read from counts the store keeps (no dossier is read). The
 // signals per month are those of other actors than the requester's.
 func (s *Service) ReadStats(ctx context.Context, req *Request) (Stats, error) {
-	c, err := s.begin(ctx, req, "stats.read")
+	c, err := s.begin(ctx, req, ActionStatsRead)
 	if err != nil {
 		return Stats{}, err
 	}

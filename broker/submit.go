@@ -28,7 +28,7 @@ type Receipt struct {
 // different persons links nothing: it is held for the coordinator under a
 // pseudonym of its own. Any failure stores nothing and is audited.
 func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, error) {
-	c, err := s.begin(ctx, req, "signal.submit")
+	c, err := s.begin(ctx, req, ActionSignalSubmit)
 	if err != nil {
 		return Receipt{}, err
 	}

@@ -29,7 +29,7 @@ const maxCaseSignals = 1000
 // against the intake, one commit of the allow entry with the dossier and
 // the signals' moves.
 func (s *Service) TakeSignals(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, k, in, err := openCase[TakeSignalsRequest](ctx, s, req, "case.take_signals", caseID)
+	c, k, in, err := openCase[TakeSignalsRequest](ctx, s, req, ActionCaseTakeSignals, caseID)
 	if err != nil {
 		return CaseView{}, err
 	}

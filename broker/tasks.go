@@ -36,7 +36,7 @@ const (
 // SetPriority sets the priority (1, highest, to 5) of an open dossier: the
 // tactical table, under prioritisation. Audited with the old and new value.
 func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, prev, in, err := openCase[PriorityRequest](ctx, s, req, "case.priority", caseID)
+	c, prev, in, err := openCase[PriorityRequest](ctx, s, req, ActionCasePriority, caseID)
 	if err != nil {
 		return CaseView{}, err
 	}
@@ -55,7 +55,7 @@ func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) 
 // actor). The description is sealed under the person's data key; the audit
 // holds the assignee and scenario, never the text.
 func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, prev, in, err := openCase[TaskRequest](ctx, s, req, "task.assign", caseID)
+	c, prev, in, err := openCase[TaskRequest](ctx, s, req, ActionTaskAssign, caseID)
 	if err != nil {
 		return CaseView{}, err
 	}
@@ -90,7 +90,7 @@ func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (
 // is sealed; the audit holds the statuses. The answer is the task alone:
 // its description and the report just written, audited as released.
 func (s *Service) ReportTask(ctx context.Context, req *Request, caseID, taskID string) (TaskView, error) {
-	c, err := s.begin(ctx, req, "task.report")
+	c, err := s.begin(ctx, req, ActionTaskReport)
 	if err != nil {
 		return TaskView{}, err
 	}

@@ -41,7 +41,7 @@ var myTaskNames = []string{"task.case_id", "task.description", "task.due", "task
 // the actor's dossiers, check each once more (open, on its roster), open the
 // descriptions, audit with the names released, answer.
 func (s *Service) MyTasks(ctx context.Context, req *Request, cursor, limit string) (MyTaskPage, error) {
-	c, err := s.begin(ctx, req, "task.mine")
+	c, err := s.begin(ctx, req, ActionTaskMine)
 	if err != nil {
 		return MyTaskPage{}, err
 	}

@@ -134,7 +134,7 @@ func rotate(ctx context.Context, kc keysConf, kr *keys.Keyring, st *redisstore.S
 		sub = "operator:" + u.Username
 	}
 	reason := fmt.Sprintf("data keys re-wrapped under KEK %s: %d changed (%d late), %d visited", rot.Target, changed, late, visited)
-	if err := auditKeys(ctx, audit, cells, "keys.rotate", sub, reason); err != nil {
+	if err := auditKeys(ctx, audit, cells, broker.ActionKeysRotate, sub, reason); err != nil {
 		return err
 	}
 	if err := st.EndRotation(ctx); err != nil {
