@@ -44,18 +44,13 @@ func (s *Service) AuditReportByIdentity(ctx context.Context, req *Request, q Aud
 	if err := s.c.Audit.CheckCursor(q.Cursor); err != nil {
 		return ReportPage{}, c.fail(ctx, err)
 	}
-	envelope, err := c.body(ctx)
+	in, err := openEnvelope(ctx, s, c, nil, func(plaintext []byte) (Identity, error) {
+		return ParseLookup(c.cell, plaintext)
+	})
 	if err != nil {
 		return ReportPage{}, err
 	}
-	plaintext, err := s.c.Envelopes.Open(envelope, s.c.MaxPlaintext)
-	if err != nil {
-		return ReportPage{}, c.fail(ctx, Wrap(KindBadRequest, err, "the body is not an age envelope this broker can open"))
-	}
-	id, err := ParseLookup(c.cell, plaintext)
-	if err != nil {
-		return ReportPage{}, c.fail(ctx, err)
-	}
+	id := in.value
 	aliases := s.c.Pseudonyms.Aliases(c.cell.ID, id)
 	if len(aliases) == 0 {
 		return ReportPage{}, c.fail(ctx, Invalid("subject", "does not name a person"))

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +10,20 @@ import (
 
 	"github.com/livc/livc-broker/broker/strictjson"
 )
+
+// readBody reads the request body and decodes it into a T (decodeBody);
+// a refusal is audited.
+func readBody[T any](ctx context.Context, c *call) (T, error) {
+	var in T
+	body, err := c.body(ctx)
+	if err != nil {
+		return in, err
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return in, c.fail(ctx, err)
+	}
+	return in, nil
+}
 
 // decodeBody decodes a JSON request body into v strictly: unknown fields,
 // duplicate keys, trailing data and wrong types are refused with 422.

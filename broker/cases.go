@@ -30,13 +30,9 @@ func (s *Service) CreateCase(ctx context.Context, req *Request) (Case, error) {
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return Case{}, err
 	}
-	body, err := c.body(ctx)
+	in, err := readBody[CaseRequest](ctx, c)
 	if err != nil {
 		return Case{}, err
-	}
-	var in CaseRequest
-	if err := decodeBody(body, &in); err != nil {
-		return Case{}, c.fail(ctx, err)
 	}
 	if err := s.checkCaseRequest(ctx, c.cell.ID, &in); err != nil {
 		return Case{}, c.fail(ctx, err)

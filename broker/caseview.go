@@ -240,23 +240,25 @@ func textAD(k Case, what string) []byte {
 // the uniform 404 for one the requester may not see, then the decision),
 // and only then read the body and decode it into a T, strictly. Every
 // refusal is audited; on success the caller holds the call, the dossier as
-// loaded and the request.
+// loaded (to clone before changing what it shares) and the request.
 func openCase[T any](ctx context.Context, s *Service, req *Request, action, caseID string) (*call, Case, T, error) {
+	return openCaseBy[T](ctx, s, req, action, func(c *call) (Case, error) { return s.judgeCase(ctx, c, caseID) })
+}
+
+// openCaseBy is openCase with the dossier loaded and judged by judge
+// (judgeTask, for a request on one task of it).
+func openCaseBy[T any](ctx context.Context, s *Service, req *Request, action string, judge func(*call) (Case, error)) (*call, Case, T, error) {
 	var in T
 	c, err := s.begin(ctx, req, action)
 	if err != nil {
 		return nil, Case{}, in, err
 	}
-	k, err := s.judgeCase(ctx, c, caseID)
+	k, err := judge(c)
 	if err != nil {
 		return nil, Case{}, in, err
 	}
-	body, err := c.body(ctx)
-	if err != nil {
+	if in, err = readBody[T](ctx, c); err != nil {
 		return nil, Case{}, in, err
-	}
-	if err := decodeBody(body, &in); err != nil {
-		return nil, Case{}, in, c.fail(ctx, err)
 	}
 	return c, k, in, nil
 }

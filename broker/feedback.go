@@ -112,13 +112,9 @@ func (s *Service) DismissSignal(ctx context.Context, req *Request, id string) (D
 	if err != nil {
 		return Dismissal{}, c.fail(ctx, err)
 	}
-	body, err := c.body(ctx)
+	in, err := readBody[DismissalRequest](ctx, c)
 	if err != nil {
 		return Dismissal{}, err
-	}
-	var in DismissalRequest
-	if err := decodeBody(body, &in); err != nil {
-		return Dismissal{}, c.fail(ctx, err)
 	}
 	if err := checkFreeText("reason", in.Reason, maxReasonRunes); err != nil {
 		return Dismissal{}, c.fail(ctx, err)

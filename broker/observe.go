@@ -34,17 +34,13 @@ func (s *Service) SubmitObservation(ctx context.Context, req *Request, ref strin
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return Receipt{}, err
 	}
-	plaintext, digest, err := s.openEnvelope(ctx, c)
-	if err != nil {
-		return Receipt{}, err
+	in, err := openEnvelope(ctx, s, c, &submission{ref: ref}, func(plaintext []byte) (Observation, error) {
+		return ParseObservation(c.cell, plaintext, s.c.Now())
+	})
+	if err != nil || in.repeated {
+		return in.repeat, err
 	}
-	if rc, done, err := s.repost(ctx, c, digest, ref); done {
-		return rc, err
-	}
-	obs, err := ParseObservation(c.cell, plaintext, s.c.Now())
-	if err != nil {
-		return Receipt{}, c.fail(ctx, err)
-	}
+	obs, digest := in.value, in.digest
 	rec := Record{
 		ID: NewID("obs"), Kind: KindObservation, SubjectRef: ref,
 		Source: c.actor.ID, Sub: req.Principal.Sub,
@@ -114,18 +110,13 @@ func (s *Service) Lookup(ctx context.Context, req *Request) (LookupAnswer, error
 	if err := s.c.LookupLimiter.Allow(req.Principal, s.c.Now()); err != nil {
 		return LookupAnswer{}, c.fail(ctx, tooManyLookups(err))
 	}
-	envelope, err := c.body(ctx)
+	in, err := openEnvelope(ctx, s, c, nil, func(plaintext []byte) (Identity, error) {
+		return ParseLookup(c.cell, plaintext)
+	})
 	if err != nil {
 		return LookupAnswer{}, err
 	}
-	plaintext, err := s.c.Envelopes.Open(envelope, s.c.MaxPlaintext)
-	if err != nil {
-		return LookupAnswer{}, c.fail(ctx, Wrap(KindBadRequest, err, "the body is not an age envelope this broker can open"))
-	}
-	id, err := ParseLookup(c.cell, plaintext)
-	if err != nil {
-		return LookupAnswer{}, c.fail(ctx, err)
-	}
+	id := in.value
 	aliases := s.c.Pseudonyms.Aliases(c.cell.ID, id)
 	if len(aliases) == 0 {
 		return LookupAnswer{}, c.fail(ctx, Invalid("subject", "does not name a person"))

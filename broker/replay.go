@@ -17,22 +17,52 @@ import "context"
 // actor, or whose record is gone.
 var errReplayed = Errorf(KindConflict, "this envelope was submitted already; encrypt the submission again to send it")
 
-// openEnvelope reads the body and opens it: the plaintext and the envelope's
-// digest. A refusal is audited.
-func (s *Service) openEnvelope(ctx context.Context, c *call) ([]byte, string, error) {
+// opened is what a request's body brought, as openEnvelope found it.
+type opened[T any] struct {
+	value  T      // the plaintext, parsed
+	digest string // the envelope's digest, for a submission
+	// repeated marks a submission its submitter had sent before: repeat
+	// is the answer (repost), and value is unset.
+	repeated bool
+	repeat   Receipt
+}
+
+// submission marks an envelope bound to its submitter (see above), about
+// the person of ref ("" for a signal, which names its person inside).
+type submission struct{ ref string }
+
+// openEnvelope reads the request body, opens it as an age envelope to the
+// broker and parses its plaintext with parse, in that order; every refusal
+// is audited. For a submission (sub set), the envelope's digest is taken
+// once it opens, and an envelope sent before is answered (repost) before
+// its plaintext is parsed, whatever the catalogue says now.
+func openEnvelope[T any](ctx context.Context, s *Service, c *call, sub *submission, parse func(plaintext []byte) (T, error)) (opened[T], error) {
+	var out opened[T]
 	envelope, err := c.body(ctx)
 	if err != nil {
-		return nil, "", err
+		return out, err
 	}
 	plaintext, err := s.c.Envelopes.Open(envelope, s.c.MaxPlaintext)
 	if err != nil {
-		return nil, "", c.fail(ctx, Wrap(KindBadRequest, err, "the body is not an age envelope this broker can open"))
+		return out, c.fail(ctx, errNotAnEnvelope(err))
 	}
-	digest, err := s.c.Envelopes.Digest(envelope)
-	if err != nil {
-		return nil, "", c.fail(ctx, Wrap(KindBadRequest, err, "the body is not an age envelope this broker can open"))
+	if sub != nil {
+		if out.digest, err = s.c.Envelopes.Digest(envelope); err != nil {
+			return out, c.fail(ctx, errNotAnEnvelope(err))
+		}
+		if rc, done, err := s.repost(ctx, c, out.digest, sub.ref); done {
+			out.repeated, out.repeat = true, rc
+			return out, err
+		}
 	}
-	return plaintext, digest, nil
+	if out.value, err = parse(plaintext); err != nil {
+		return out, c.fail(ctx, err)
+	}
+	return out, nil
+}
+
+func errNotAnEnvelope(cause error) error {
+	return Wrap(KindBadRequest, cause, "the body is not an age envelope this broker can open")
 }
 
 // repost answers an envelope the cell has seen before (done): to its

@@ -35,17 +35,13 @@ func (s *Service) SubmitSignal(ctx context.Context, req *Request) (Receipt, erro
 	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
 		return Receipt{}, err
 	}
-	plaintext, digest, err := s.openEnvelope(ctx, c)
-	if err != nil {
-		return Receipt{}, err
+	in, err := openEnvelope(ctx, s, c, &submission{}, func(plaintext []byte) (Signal, error) {
+		return ParseSignal(c.cell, plaintext, s.c.Now())
+	})
+	if err != nil || in.repeated {
+		return in.repeat, err
 	}
-	if rc, done, err := s.repost(ctx, c, digest, ""); done {
-		return rc, err
-	}
-	sig, err := ParseSignal(c.cell, plaintext, s.c.Now())
-	if err != nil {
-		return Receipt{}, c.fail(ctx, err)
-	}
+	sig, digest := in.value, in.digest
 	aliases := s.c.Pseudonyms.Aliases(c.cell.ID, sig.Subject)
 	if len(aliases) == 0 {
 		return Receipt{}, c.fail(ctx, Invalid("subject", "does not name a person"))

@@ -90,23 +90,15 @@ func (s *Service) AssignTask(ctx context.Context, req *Request, caseID string) (
 // is sealed; the audit holds the statuses. The answer is the task alone:
 // its description and the report just written, audited as released.
 func (s *Service) ReportTask(ctx context.Context, req *Request, caseID, taskID string) (TaskView, error) {
-	c, err := s.begin(ctx, req, ActionTaskReport)
-	if err != nil {
-		return TaskView{}, err
-	}
-	prev, i, err := s.judgeTask(ctx, c, caseID, taskID)
+	var i int // the task's index in the dossier
+	c, prev, in, err := openCaseBy[TaskReport](ctx, s, req, ActionTaskReport, func(c *call) (k Case, err error) {
+		k, i, err = s.judgeTask(ctx, c, caseID, taskID)
+		return k, err
+	})
 	if err != nil {
 		return TaskView{}, err
 	}
 	k := prev.clone()
-	body, err := c.body(ctx)
-	if err != nil {
-		return TaskView{}, err
-	}
-	var in TaskReport
-	if err := decodeBody(body, &in); err != nil {
-		return TaskView{}, c.fail(ctx, err)
-	}
 	if !slices.Contains(taskOrder, in.Status) {
 		// A value no task can hold is bad input (422), not a move refused
 		// by the task's state (409).
