@@ -151,24 +151,6 @@ func (s *Service) AuditAlerts(ctx context.Context, req *Request, from, to time.T
 // only the log tells them apart, and the outside_roster alert keys on it.
 const ReasonOffRoster = "off the roster: a dossier about the person is open, the requester's actor is not on its roster"
 
-// offRoster tells whether a card read that released nothing was refused for
-// the roster: under case_conference (the purpose whose scope is the roster),
-// with a dossier open and the actor on none of the open ones' rosters.
-func offRoster(purpose string, sc SubjectScope) bool {
-	return purpose == PurposeCaseConference && sc.OpenCase && !sc.OnRoster
-}
-
-// failOffRoster audits a card read refused off the roster (ReasonOffRoster)
-// and returns the same 404 as any other refusal.
-func (c *call) failOffRoster(ctx context.Context) error {
-	c.entry.Decision = DecisionDeny
-	c.entry.Reason = ReasonOffRoster
-	if err := c.append(ctx); err != nil {
-		return err
-	}
-	return ErrNotFoundForRequester
-}
-
 // Alerts finds, in entries (in log order), every individual whose reads,
 // denials or failed logins cross the thresholds of conf within its window,
 // and every card read refused off the roster. Each alert is reported once

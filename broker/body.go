@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/livc/livc-broker/broker/strictjson"
 )
@@ -69,4 +71,21 @@ func decodeStrictJSON(data []byte, lim strictjson.Limits) (any, error) {
 		return nil, &Error{Kind: KindTooLarge, Detail: e.Detail}
 	}
 	return nil, &Error{Kind: KindInvalid, Field: e.Path, Detail: e.Detail}
+}
+
+// checkFreeText refuses an empty text, one over max characters, or one holding
+// control characters other than newlines and tabs.
+func checkFreeText(field, s string, max int) error {
+	if strings.TrimSpace(s) == "" {
+		return Invalid(field, "is required")
+	}
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return Invalid(field, "must be text of at most %d characters", max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return Invalid(field, "holds a control character")
+		}
+	}
+	return nil
 }

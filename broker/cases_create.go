@@ -2,8 +2,6 @@ package broker
 
 import (
 	"context"
-	"slices"
-	"strings"
 )
 
 // CaseRequest registers a dossier (POST /v1/cases).
@@ -12,13 +10,6 @@ type CaseRequest struct {
 	SignalIDs  []string `json:"signal_ids"`
 	Category   string   `json:"category"`
 }
-
-// RosterRequest sets who takes part in a dossier's case conference.
-type RosterRequest struct {
-	Actors []string `json:"actors"`
-}
-
-const maxRoster = 64
 
 // CreateCase registers a dossier about a person the broker holds signals of.
 func (s *Service) CreateCase(ctx context.Context, req *Request) (Case, error) {
@@ -101,94 +92,3 @@ func openToDossier(ctx context.Context, st Store, livc, id string) error {
 	}
 	return nil
 }
-
-// SetRoster replaces the roster of a dossier's case conference.
-func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (Case, error) {
-	c, k, in, err := openCase[RosterRequest](ctx, s, req, ActionRosterChange, caseID)
-	if err != nil {
-		return Case{}, err
-	}
-	if err := checkRoster(c.cell, in.Actors); err != nil {
-		return Case{}, c.fail(ctx, err)
-	}
-	d, err := c.decideOnCase(ctx, k, map[string]any{"roster": in.Actors})
-	if err != nil {
-		if slices.Contains(d.Reasons, "roster_actor_not_operational") {
-			return Case{}, Invalid("actors", "names an actor that does not sit at the operational table")
-		}
-		return Case{}, err
-	}
-	c.entry.Reason = "roster " + joinOrNone(k.Roster) + " -> " + joinOrNone(in.Actors)
-	next := k
-	next.Roster = in.Actors
-	next.UpdatedAt = s.c.Now().UTC()
-	// The answer is the dossier without its texts: released as such.
-	c.entry.Released = caseFields(next)
-	if err := s.updateCase(ctx, c, k, next, KeyUse{}); err != nil {
-		return Case{}, err
-	}
-	return next.withoutTexts(), nil
-}
-
-// loadCase reads a dossier of the requester's cell; a malformed or unknown id
-// is the same 404, and so is a dossier whose person has no data key: only an
-// erasure takes it (a dossier needs records, which need the key), and a
-// store written before erasures deleted dossiers may still hold one.
-func (s *Service) loadCase(ctx context.Context, c *call, id string) (Case, error) {
-	if !ValidCaseID(id) {
-		return Case{}, ErrNotFoundForRequester
-	}
-	c.entry.CaseID = id
-	k, err := s.c.Store.Case(ctx, c.cell.ID, id)
-	if isNotFound(err) {
-		return Case{}, ErrNotFoundForRequester
-	}
-	if err != nil {
-		return Case{}, Wrap(KindUnavailable, err, "the store is unavailable")
-	}
-	c.entry.SubjectRef = k.SubjectRef
-	if _, err := s.c.Store.ExistingDataKey(ctx, c.cell.ID, k.SubjectRef); isNotFound(err) {
-		return Case{}, ErrNotFoundForRequester
-	} else if err != nil {
-		return Case{}, Wrap(KindUnavailable, err, "the store is unavailable")
-	}
-	return k, nil
-}
-
-func checkRoster(cell *Cell, actors []string) error {
-	if actors == nil {
-		return Invalid("actors", "is required (an empty list clears the roster)")
-	}
-	if len(actors) > maxRoster {
-		return Invalid("actors", "lists more than %d actors", maxRoster)
-	}
-	seen := map[string]bool{}
-	for _, a := range actors {
-		if _, ok := cell.Actor(a); !ok {
-			return Invalid("actors", "names an actor unknown to the cell")
-		}
-		if seen[a] {
-			return Invalid("actors", "names an actor twice")
-		}
-		seen[a] = true
-	}
-	return nil
-}
-
-// caseFields names what a dossier without its texts (Case.withoutTexts)
-// releases, for the audit log.
-func caseFields(k Case) []string {
-	names := []string{"category", "roster", "signal_ids", "state", "subject_ref"}
-	if k.Priority != 0 {
-		names = append(names, "priority")
-	}
-	if len(k.History) > 0 {
-		names = append(names, "history")
-	}
-	if len(k.Tasks) > 0 {
-		names = append(names, "tasks")
-	}
-	return sortedSet(names)
-}
-
-func joinOrNone(ids []string) string { return "[" + strings.Join(ids, ",") + "]" }

@@ -8,11 +8,6 @@ import (
 	"time"
 )
 
-// PriorityRequest sets a dossier's priority (PUT /v1/cases/{id}/priority).
-type PriorityRequest struct {
-	Priority int `json:"priority"`
-}
-
 // TaskRequest assigns a task (POST /v1/cases/{id}/tasks).
 type TaskRequest struct {
 	Actor       string `json:"actor"`
@@ -32,22 +27,6 @@ const (
 	maxDescriptionRunes = 2000
 	maxReportRunes      = 4000
 )
-
-// SetPriority sets the priority (1, highest, to 5) of an open dossier: the
-// tactical table, under prioritisation. Audited with the old and new value.
-func (s *Service) SetPriority(ctx context.Context, req *Request, caseID string) (CaseView, error) {
-	c, prev, in, err := openCase[PriorityRequest](ctx, s, req, ActionCasePriority, caseID)
-	if err != nil {
-		return CaseView{}, err
-	}
-	k := prev.clone()
-	if in.Priority < 1 || in.Priority > 5 {
-		return CaseView{}, c.fail(ctx, Invalid("priority", "must be from 1 to 5"))
-	}
-	c.entry.Reason = fmt.Sprintf("priority %s -> %d", priorityName(k.Priority), in.Priority)
-	k.Priority, k.UpdatedAt = in.Priority, s.c.Now().UTC()
-	return s.commitCase(ctx, c, prev, k, KeyUse{})
-}
 
 // AssignTask assigns a task on an open dossier to an actor on its roster:
 // the tactical table, under prioritisation. The policy judges the request
@@ -151,27 +130,6 @@ func (s *Service) judgeTask(ctx context.Context, c *call, caseID, taskID string)
 	return k, i, nil
 }
 
-// commitCase commits the change of prev to k with its allow entry, which
-// names what the answer releases (releaseView), and answers k's view.
-func (s *Service) commitCase(ctx context.Context, c *call, prev, k Case, key KeyUse) (CaseView, error) {
-	v, err := s.releaseView(ctx, c, k)
-	if err != nil {
-		return CaseView{}, c.fail(ctx, err)
-	}
-	if err := s.updateCase(ctx, c, prev, k, key); err != nil {
-		return CaseView{}, err
-	}
-	return v, nil
-}
-
-// updateCase commits the change of a dossier from prev, as loaded, to next,
-// with the request's allow entry, in one step. A dossier changed by another
-// request in between is not overwritten: the answer is 409, and the client
-// reloads and decides again (the policy decided on prev).
-func (s *Service) updateCase(ctx context.Context, c *call, prev, next Case, key KeyUse) error {
-	return c.write(ctx, 1, func() (Write, error) { return s.c.Store.PlanUpdateCase(ctx, prev, next, key) })
-}
-
 // checkTask refuses a task request the policy need not see: an actor
 // unknown to the cell, a missing or oversized description, a due date that
 // is not a calendar date from 2000 to 2200, a scenario outside Scenarios, or
@@ -232,11 +190,4 @@ func nextStatuses(from string) []string {
 		}
 	}
 	return out
-}
-
-func priorityName(p int) string {
-	if p == 0 {
-		return "none"
-	}
-	return fmt.Sprint(p)
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // lifecycle is the only way a dossier moves: registration → formation →
@@ -72,74 +70,6 @@ func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (
 	c.entry.Reason = "state " + k.State + " -> " + in.To
 	next.State, next.UpdatedAt = in.To, now
 	return s.commitCase(ctx, c, k, next, key)
-}
-
-// decideOnCase asks the policy about an action on dossier k. A dossier the
-// requester may not see is the same 404 as an unknown one, whatever else
-// the policy refuses: whether one may see a dossier is judged before what
-// one may do with it.
-func (c *call) decideOnCase(ctx context.Context, k Case, target map[string]any) (Decision, error) {
-	d, err := c.decide(ctx, DecisionInput{
-		Case:   &CaseScope{State: k.State, OnRoster: slices.Contains(k.Roster, c.actor.ID)},
-		Target: target,
-	})
-	if err != nil && slices.Contains(d.Reasons, "case_out_of_scope") {
-		return d, ErrNotFoundForRequester
-	}
-	return d, err
-}
-
-// purposeReasons are the policy's reasons that refuse the request's purpose
-// itself, whatever the dossier.
-var purposeReasons = []string{"unknown_purpose", "purpose_not_allowed", "purpose_not_bound"}
-
-// judgeCase loads dossier id and judges the request on it before its body is
-// read, in the order of the API: the purpose (403), whether the requester
-// may see the dossier at all (the uniform 404, for an unknown dossier too),
-// then the policy's decision on the action (403), asked without a target:
-// what the body names is decided again once the body is read. Every refusal
-// is audited.
-func (s *Service) judgeCase(ctx context.Context, c *call, id string) (Case, error) {
-	k, err := s.loadCase(ctx, c, id)
-	if err != nil {
-		return Case{}, s.refuseMissing(ctx, c, err)
-	}
-	if _, err := c.decideOnCase(ctx, k, nil); err != nil {
-		return Case{}, err
-	}
-	return k, nil
-}
-
-// refuseMissing audits and returns the refusal of a request whose dossier
-// (or task) could not be loaded: for one that does not exist, a purpose the
-// requester may not use is still 403 (judged before the dossier), anything
-// else the uniform 404.
-func (s *Service) refuseMissing(ctx context.Context, c *call, err error) error {
-	if KindOf(err) == KindNotFound {
-		d, derr := c.policy.Decide(ctx, c.input(DecisionInput{}))
-		if derr == nil && slices.ContainsFunc(d.Reasons, func(r string) bool { return slices.Contains(purposeReasons, r) }) {
-			c.entry.PolicyRevision = d.Revision
-			return c.fail(ctx, c.forbidden(d))
-		}
-	}
-	return c.fail(ctx, err)
-}
-
-// checkFreeText refuses an empty text, one over max characters, or one holding
-// control characters other than newlines and tabs.
-func checkFreeText(field, s string, max int) error {
-	if strings.TrimSpace(s) == "" {
-		return Invalid(field, "is required")
-	}
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
-		return Invalid(field, "must be text of at most %d characters", max)
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			return Invalid(field, "holds a control character")
-		}
-	}
-	return nil
 }
 
 func orNone(states []string) string {

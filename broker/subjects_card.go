@@ -133,11 +133,20 @@ func Release(cell *Cell, records []Record, d Decision, actor string) (Card, []st
 	return card, sortedSet(released), sortedSet(withheld)
 }
 
-// sortedSet sorts names and drops repeats, in place; never nil.
-func sortedSet(names []string) []string {
-	if names == nil {
-		return []string{}
+// offRoster tells whether a card read that released nothing was refused for
+// the roster: under case_conference (the purpose whose scope is the roster),
+// with a dossier open and the actor on none of the open ones' rosters.
+func offRoster(purpose string, sc SubjectScope) bool {
+	return purpose == PurposeCaseConference && sc.OpenCase && !sc.OnRoster
+}
+
+// failOffRoster audits a card read refused off the roster (ReasonOffRoster)
+// and returns the same 404 as any other refusal.
+func (c *call) failOffRoster(ctx context.Context) error {
+	c.entry.Decision = DecisionDeny
+	c.entry.Reason = ReasonOffRoster
+	if err := c.append(ctx); err != nil {
+		return err
 	}
-	slices.Sort(names)
-	return slices.Compact(names)
+	return ErrNotFoundForRequester
 }
