@@ -80,7 +80,7 @@ func (s *Service) checkCaseRequest(ctx context.Context, livc string, in *CaseReq
 // dismissed, held for the coordinator, withdrawn or expired. A record the
 // intake does not know (an observation, or one stored before the intake) may
 // open a dossier, as may a signal received or already in another one.
-func openToDossier(ctx context.Context, st Store, livc, id string) error {
+func openToDossier(ctx context.Context, st IntakeReader, livc, id string) error {
 	e, err := st.Signal(ctx, livc, id)
 	switch {
 	case isNotFound(err):

@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// The pipeline's dependencies. Each is small and implemented by one adapter
-// under internal/ (or keys/); tests of this package may fake them, but the
-// proof that a feature works runs against the real adapters (test/).
+// The pipeline's dependencies, each implemented by one adapter under
+// internal/ (or keys/); tests of this package may fake them, but the proof
+// that a feature works runs against the real adapters (test/). Most are a
+// method or a few; Store is not: it is the store adapter's whole read side,
+// grouped below by what it reads.
 
 // Authenticator verifies an access token. It returns an error for any token
 // that is not valid for this broker: the pipeline answers 401 to all of them
@@ -56,12 +58,23 @@ type Sealer interface {
 	Opener(wrapped []byte) (func(additional, sealed []byte) ([]byte, error), error)
 }
 
-// Store keeps subjects, their sealed records and dossiers. It never sees a
-// plaintext field. Missing items are ErrNotFound. The pipeline only reads
-// through it: every write is planned (WritePlanner) and committed with its
-// audit entry (Committer), in one step.
+// Store keeps subjects, their sealed records, the intake and dossiers. It
+// never sees a plaintext field. Missing items are ErrNotFound. The pipeline
+// only reads through it: every write is planned (WritePlanner) and
+// committed with its audit entry (Committer), in one step. Each read is
+// shaped for its use case and takes one round trip.
 type Store interface {
 	WritePlanner
+	SubjectReader
+	IntakeReader
+	CaseReader
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}
+
+// SubjectReader reads persons: their pseudonyms' links, data keys and
+// sealed records.
+type SubjectReader interface {
 	// FindSubject returns the ref linked to any of aliases, or ErrNotFound.
 	FindSubject(ctx context.Context, livc string, aliases []string) (string, error)
 	// ExistingDataKey returns the subject's wrapped data key or ErrNotFound.
@@ -74,17 +87,6 @@ type Store interface {
 	Records(ctx context.Context, livc, ref string) ([]SealedRecord, error)
 	// HasRecord reports whether the subject has a record with that id.
 	HasRecord(ctx context.Context, livc, ref, id string) (bool, error)
-	// EnvelopeBinding returns what the envelope of that digest was
-	// submitted as, or ErrNotFound for an envelope never submitted.
-	EnvelopeBinding(ctx context.Context, livc, digest string) (EnvelopeBinding, error)
-	// ListSignals returns one page of the cell's intake, newest first, and
-	// the cursor of the next page ("" on the last). Its cost depends on
-	// the page, never on signals outside q's state.
-	ListSignals(ctx context.Context, q SignalQuery) ([]SignalEntry, string, error)
-	// Signal returns the intake entry of one signal, or ErrNotFound.
-	Signal(ctx context.Context, livc, id string) (SignalEntry, error)
-
-	Case(ctx context.Context, livc, id string) (Case, error)
 	// ReadSubject returns what the card read needs about the subject (its
 	// dossiers' states and rosters, its records, its data key) in one read
 	// that sees the store at one moment: one round trip for a networked
@@ -101,6 +103,26 @@ type Store interface {
 	// SealedRecords returns the subject's sealed records with ids, in the
 	// order of ids; an id without its record (erased meanwhile) is left out.
 	SealedRecords(ctx context.Context, livc, ref string, ids []string) ([]SealedRecord, error)
+}
+
+// IntakeReader reads the coordinator's intake of signals and what each
+// envelope was submitted as.
+type IntakeReader interface {
+	// EnvelopeBinding returns what the envelope of that digest was
+	// submitted as, or ErrNotFound for an envelope never submitted.
+	EnvelopeBinding(ctx context.Context, livc, digest string) (EnvelopeBinding, error)
+	// ListSignals returns one page of the cell's intake, newest first, and
+	// the cursor of the next page ("" on the last). Its cost depends on
+	// the page, never on signals outside q's state.
+	ListSignals(ctx context.Context, q SignalQuery) ([]SignalEntry, string, error)
+	// Signal returns the intake entry of one signal, or ErrNotFound.
+	Signal(ctx context.Context, livc, id string) (SignalEntry, error)
+}
+
+// CaseReader reads dossiers and the cell's aggregate counts.
+type CaseReader interface {
+	// Case returns one dossier of the cell, or ErrNotFound.
+	Case(ctx context.Context, livc, id string) (Case, error)
 	// ListCases returns one page of the dossiers in q's scope, in creation
 	// order, and the cursor of the next page ("" on the last). Its cost
 	// depends on the page, never on dossiers outside the scope.
@@ -108,9 +130,6 @@ type Store interface {
 	// CaseCounts returns the cell's aggregate counts, kept as dossiers and
 	// signals are written, without reading any dossier.
 	CaseCounts(ctx context.Context, livc string) (Counts, error)
-
-	// Ping reports whether the store is reachable.
-	Ping(ctx context.Context) error
 }
 
 // Auditor appends to and reads the audit log.
