@@ -48,7 +48,7 @@ const (
 	ActionObservationRepeat = "observation.repeat"
 	// ActionAuthFail is one refused login (401), audited one by one.
 	ActionAuthFail = "auth.fail"
-	// ActionAuthFailUnlogged sums up, once per AuthFailLimit.Window, the
+	// ActionAuthFailUnlogged sums up, once per AuthFailCounter.Window, the
 	// refused logins of one client that were over the rate and so only
 	// counted.
 	ActionAuthFailUnlogged = "auth.fail.unlogged"

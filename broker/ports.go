@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"net/netip"
 	"time"
 )
 
@@ -224,4 +225,31 @@ type RateLimiter interface {
 	// RetryAfter says when the budget that refused holds one again and
 	// whose Detail, client-safe, says whose budget it is.
 	Allow(p Principal, now time.Time) error
+}
+
+// AuthFailCounter decides which refused logins (401) are audited one by
+// one and counts the others per client, in memory bounded whatever the
+// addresses, for a summary once per Window (RunAuthFailSummaries). A
+// refused token proves nothing: only the client's address is trusted.
+type AuthFailCounter interface {
+	// Admit reports whether a refused login from addr (the zero Addr when
+	// unknown) at now is audited one by one; if not, it counts it.
+	Admit(addr netip.Addr, now time.Time) bool
+	// Drain takes the counts of the window that ends at now and starts the
+	// next: the clients with most first, then one count for the rest
+	// (Others); none when nothing was counted.
+	Drain(now time.Time) (since time.Time, counts []ClientCount)
+	// PutBack returns a count the log refused to the window under way.
+	PutBack(c ClientCount)
+	// Window is the time between two summaries.
+	Window() time.Duration
+}
+
+// ClientCount is what one summary of refused logins says: N refusals of
+// Client (an address, or an IPv6 network; the zero Prefix when unknown)
+// over the rate, or of all the other clients together (Others).
+type ClientCount struct {
+	Client netip.Prefix
+	N      int64
+	Others bool
 }

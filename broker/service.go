@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// Conf wires the pipeline to its adapters. Every field but Now, Logger and
-// the limits is required.
+// Conf wires the pipeline to its adapters. The adapters are required but
+// Prover, Encrypter and RateLimiter, each documented with what its absence
+// means; Now and Logger have defaults.
 type Conf struct {
 	Cells      map[string]*Cell
 	Auth       Authenticator
@@ -40,9 +41,10 @@ type Conf struct {
 	// LookupLimiter bounds POST /v1/subjects/lookup, an oracle, per
 	// requesting person. It is required: a lookup is never unbounded.
 	LookupLimiter RateLimiter
-	// AuthFailures bounds the audit of refused logins (authfail.go); its
-	// zero value is the defaults.
-	AuthFailures AuthFailLimit
+	// AuthFails decides which refused logins are audited one by one and
+	// counts the others (authfail.go). It is required: a flood of bad
+	// tokens must not grow the log without bound.
+	AuthFails AuthFailCounter
 	// CountAuthFailure, when set, is told of every refused login (401):
 	// whether it was audited one by one or only counted.
 	CountAuthFailure func(logged bool)
@@ -68,7 +70,7 @@ func (c *Conf) validate() error {
 	case len(c.Cells) == 0:
 		return errors.New("broker: no cell configured")
 	case c.Auth == nil, c.Envelopes == nil, c.Pseudonyms == nil, c.Sealer == nil,
-		c.Store == nil, c.Audit == nil, c.Policy == nil, c.LookupLimiter == nil:
+		c.Store == nil, c.Audit == nil, c.Policy == nil, c.LookupLimiter == nil, c.AuthFails == nil:
 		return errors.New("broker: an adapter is missing")
 	}
 	if p, ok := c.Audit.(AuditProver); ok && c.Prover == nil {
@@ -83,14 +85,13 @@ func (c *Conf) validate() error {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	return c.AuthFailures.Validate()
+	return nil
 }
 
 // Service is the request pipeline. It is safe for concurrent use.
 type Service struct {
-	c    Conf
-	gen  atomic.Pointer[generation] // swapped whole by Reload
-	auth *authGuard                 // which refused logins are audited one by one
+	c   Conf
+	gen atomic.Pointer[generation] // swapped whole by Reload
 }
 
 // generation is the cells' configuration and the policy compiled over it,
@@ -107,7 +108,7 @@ func New(c Conf) (*Service, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{c: c, auth: newAuthGuard(c.AuthFailures, c.Now())}
+	s := &Service{c: c}
 	s.gen.Store(&generation{cells: c.Cells, policy: c.Policy})
 	return s, nil
 }

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/ratelimit"
 )
 
@@ -20,7 +19,7 @@ type limitsConf struct {
 	ShutdownTimeout   time.Duration // SIGTERM waits this long for requests in flight
 	MaxHeaderBytes    int           // larger request headers: 431, not audited
 	RateLimit         ratelimit.Limit
-	AuthFailures      broker.AuthFailLimit // authflags.go
+	AuthFailures      ratelimit.AuthFailLimit // authflags.go
 	TrustedProxies    []string
 }
 

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/ratelimit"
 )
 
@@ -59,7 +58,7 @@ func TestParseServeLimits(t *testing.T) {
 		{"actor rate not a number", []string{"--actor-rate-limit", "fast"}, nil, false, nil},
 		{"actor burst not a number", nil, map[string]string{"LIVC_ACTOR_RATE_BURST": "lots"}, false, nil},
 		{"refused logins: defaults, no proxy trusted", nil, nil, true, func(l limitsConf) bool {
-			return l.AuthFailures == broker.DefaultAuthFailLimit() && l.TrustedProxies == nil
+			return l.AuthFailures == ratelimit.DefaultAuthFailLimit() && l.TrustedProxies == nil
 		}},
 		{"refused logins: flags", []string{"--auth-fail-rate", "0.5", "--auth-fail-burst", "3", "--auth-fail-total-rate", "4",
 			"--auth-fail-total-burst", "8", "--auth-fail-clients", "100", "--auth-fail-window", "10s", "--auth-fail-ipv6-prefix", "56",

@@ -81,7 +81,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		MaxPlaintext:     c.MaxBody,
 		RateLimiter:      ratelimit.New(c.Limits.RateLimit), // nil when off: allows all
 		LookupLimiter:    ratelimit.New(ratelimit.Lookups),
-		AuthFailures:     c.Limits.AuthFailures,
+		AuthFails:        ratelimit.NewAuthFails(c.Limits.AuthFailures, time.Now()),
 		CountAuthFailure: m.CountAuthFailure,
 		Logger:           log,
 	})
