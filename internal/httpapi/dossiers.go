@@ -106,7 +106,7 @@ func (g *gateway) listCases(ctx *gin.Context) {
 	g.answer(ctx, http.StatusOK, page)
 }
 
-// myTasks answers GET /v1/tasks/mine (broker/tasksmine.go); the pipeline
+// myTasks answers GET /v1/tasks/mine (broker/tasks_mine.go); the pipeline
 // checks the query after the decision.
 func (g *gateway) myTasks(ctx *gin.Context) {
 	page, err := g.b.MyTasks(ctx, request(ctx), ctx.Query("cursor"), ctx.Query("limit"))

@@ -7,7 +7,7 @@ import (
 )
 
 // The signaller's feedback: its signals, a withdrawal; the coordinator's
-// dismissal (broker/feedback.go).
+// dismissal (broker/signals_feedback.go).
 
 func (g *gateway) feedbackRoutes(e *gin.Engine) {
 	e.GET("/v1/signals/mine", g.mySignals)
