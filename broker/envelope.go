@@ -2,6 +2,9 @@ package broker
 
 import "context"
 
+// Every request that brings an age envelope (a signal, an observation, a
+// lookup, an audit report by identity) opens it through openEnvelope.
+//
 // Envelopes are bound to their submitter.
 //
 // A copy of an envelope, captured on its way or from a log, must give its
