@@ -30,10 +30,11 @@
 // A use case lives in a file named after its family, the first segment of
 // its route under /v1: signals_*.go, subjects_*.go, cases_*.go, tasks_*.go,
 // stats_*.go, audit_*.go, one file per use case or per small group of them
-// (signals_submit.go, cases_transition.go). What a family's use cases share,
-// their types and common steps, is in <family>.go (cases.go: load, judge,
-// open, seal and commit a dossier; subjects.go: the card read's reads;
-// audit.go: the verifiable log's types). Files without a family are the
+// (signals_submit.go, cases_transition.go). A family's types are in
+// <family>_model.go (cases_model.go: the dossier; audit_model.go: the
+// verifiable log's proofs and reports) and the steps its use cases share in
+// <family>.go (cases.go: load, judge, open, seal and commit a dossier;
+// subjects.go: the card read's reads). Files without a family are the
 // pipeline and what every family uses: service.go (Conf, Service, the call
 // and its audit entry), ports.go, commit.go, errors.go (the one error
 // vocabulary), actions.go (the one table of action names), model.go,
