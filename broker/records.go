@@ -22,10 +22,18 @@ func SealRecord(s Sealer, wrapped []byte, livc string, rec Record) (SealedRecord
 	return SealedRecord{ID: rec.ID, Sealed: sealed}, nil
 }
 
-// OpenRecords opens the sealed records of person ref in cell livc, in
-// order, with the data key looked up once, and decodes them (either form,
-// see broker/recordcodec), numbers kept as json.Number. A record that does
-// not open or decode is an error for all, never silently skipped or empty.
+// OpenRecord opens one sealed record of person ref in cell livc and decodes
+// it (either form, see broker/recordcodec), numbers kept as json.Number. A
+// record that does not open or decode is an error, never an empty record.
+func OpenRecord(s Sealer, wrapped []byte, livc, ref string, sr SealedRecord) (Record, error) {
+	return openRecord(func(additional, sealed []byte) ([]byte, error) {
+		return s.Open(wrapped, additional, sealed)
+	}, livc, ref, sr)
+}
+
+// OpenRecords is OpenRecord of each of sealed, in order, with the data key
+// looked up once. A record that does not open or decode is an error for
+// all, never silently skipped.
 func OpenRecords(s Sealer, wrapped []byte, livc, ref string, sealed []SealedRecord) ([]Record, error) {
 	open, err := s.Opener(wrapped)
 	if err != nil {
@@ -42,7 +50,7 @@ func OpenRecords(s Sealer, wrapped []byte, livc, ref string, sealed []SealedReco
 	return out, nil
 }
 
-// openRecord opens and decodes one record with open, the function Sealer.Opener returns
+// openRecord is OpenRecord with open, the function Sealer.Opener returns
 // for the person's data key.
 func openRecord(open func(additional, sealed []byte) ([]byte, error), livc, ref string, sr SealedRecord) (Record, error) {
 	plain, err := open(recordAD(livc, ref, sr.ID), sr.Sealed)

@@ -36,9 +36,8 @@ func TestLegacyJSONRecords(t *testing.T) {
 	if plain[0] == '{' {
 		t.Fatalf("the submission was sealed as JSON, not recordV1")
 	}
-	opened, err := broker.OpenRecords(kr, wrapped, m.Livc, p.ref, recs)
+	orig, err := broker.OpenRecord(kr, wrapped, m.Livc, p.ref, recs[0])
 	must(t, err)
-	orig := opened[0]
 
 	twin := orig
 	twin.ID = broker.NewID("sig")
