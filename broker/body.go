@@ -2,11 +2,30 @@ package broker
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/livc/livc-broker/broker/strictjson"
 )
+
+// readBody reads the request body and decodes it into a T (decodeBody);
+// a refusal is audited.
+func readBody[T any](ctx context.Context, c *call) (T, error) {
+	var in T
+	body, err := c.body(ctx)
+	if err != nil {
+		return in, err
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return in, c.fail(ctx, err)
+	}
+	return in, nil
+}
 
 // decodeBody decodes a JSON request body into v strictly: unknown fields,
 // duplicate keys, trailing data and wrong types are refused with 422.
@@ -16,7 +35,7 @@ func decodeBody(body []byte, v any) error {
 	}
 	// The strict parser refuses what encoding/json lets through: duplicate
 	// keys, lone surrogates, invalid UTF-8, deep nesting.
-	if _, err := DecodeStrictJSON(body, JSONLimits{MaxBytes: len(body), MaxDepth: 4}); err != nil {
+	if _, err := decodeStrictJSON(body, strictjson.Limits{MaxBytes: len(body), MaxDepth: 4}); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -33,6 +52,40 @@ func decodeBody(body []byte, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Errorf(KindInvalid, "the body holds data after the JSON value")
+	}
+	return nil
+}
+
+// decodeStrictJSON is strictjson.Decode with its refusal in the broker's
+// vocabulary: KindTooLarge, or KindInvalid naming the offending value.
+func decodeStrictJSON(data []byte, lim strictjson.Limits) (any, error) {
+	v, err := strictjson.Decode(data, lim)
+	if err == nil {
+		return v, nil
+	}
+	var e *strictjson.Error
+	switch {
+	case !errors.As(err, &e):
+		return nil, Wrap(KindInternal, err, "the JSON could not be read")
+	case e.TooLarge:
+		return nil, &Error{Kind: KindTooLarge, Detail: e.Detail}
+	}
+	return nil, &Error{Kind: KindInvalid, Field: e.Path, Detail: e.Detail}
+}
+
+// checkFreeText refuses an empty text, one over max characters, or one holding
+// control characters other than newlines and tabs.
+func checkFreeText(field, s string, max int) error {
+	if strings.TrimSpace(s) == "" {
+		return Invalid(field, "is required")
+	}
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return Invalid(field, "must be text of at most %d characters", max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return Invalid(field, "holds a control character")
+		}
 	}
 	return nil
 }

@@ -3,136 +3,7 @@ package broker
 import (
 	"context"
 	"slices"
-	"strings"
 )
-
-// CaseRequest registers a dossier (POST /v1/cases).
-type CaseRequest struct {
-	SubjectRef string   `json:"subject_ref"`
-	SignalIDs  []string `json:"signal_ids"`
-	Category   string   `json:"category"`
-}
-
-// RosterRequest sets who takes part in a dossier's case conference.
-type RosterRequest struct {
-	Actors []string `json:"actors"`
-}
-
-const maxRoster = 64
-
-// CreateCase registers a dossier about a person the broker holds signals of.
-func (s *Service) CreateCase(ctx context.Context, req *Request) (Case, error) {
-	c, err := s.begin(ctx, req, "case.create")
-	if err != nil {
-		return Case{}, err
-	}
-	// Judged before the body: only the coordinator may register one.
-	if _, err := c.decide(ctx, DecisionInput{}); err != nil {
-		return Case{}, err
-	}
-	body, err := c.body(ctx)
-	if err != nil {
-		return Case{}, err
-	}
-	var in CaseRequest
-	if err := decodeBody(body, &in); err != nil {
-		return Case{}, c.fail(ctx, err)
-	}
-	if err := s.checkCaseRequest(ctx, c.cell.ID, &in); err != nil {
-		return Case{}, c.fail(ctx, err)
-	}
-	c.entry.SubjectRef = in.SubjectRef
-	now := s.c.Now().UTC()
-	k := Case{
-		ID: NewID("case"), Livc: c.cell.ID, SubjectRef: in.SubjectRef,
-		SignalIDs: in.SignalIDs, Category: in.Category, State: StateRegistration,
-		Roster: []string{}, CreatedBy: c.actor.ID, CreatedAt: now, UpdatedAt: now,
-	}
-	c.entry.CaseID = k.ID
-	c.entry.Reason = "state registration"
-	err = c.write(ctx, 1, func() (Write, error) { return s.c.Store.PlanCreateCase(ctx, k) })
-	if err != nil {
-		return Case{}, err
-	}
-	return k, nil
-}
-
-// checkCaseRequest refuses a dossier about no known person or naming records
-// that are not that person's.
-func (s *Service) checkCaseRequest(ctx context.Context, livc string, in *CaseRequest) error {
-	if !ValidSubjectRef(in.SubjectRef) {
-		return Invalid("subject_ref", "must be a subject ref (s_…)")
-	}
-	if !validCategory(in.Category) {
-		return Invalid("category", "must be a lower-case identifier of at most 64 characters")
-	}
-	if len(in.SignalIDs) == 0 || len(in.SignalIDs) > 100 {
-		return Invalid("signal_ids", "must list from 1 to 100 signal ids")
-	}
-	seen := map[string]bool{}
-	for _, id := range in.SignalIDs {
-		if !ValidRecordID(id) || seen[id] {
-			return Invalid("signal_ids", "holds a malformed or repeated id")
-		}
-		seen[id] = true
-		ok, err := s.c.Store.HasRecord(ctx, livc, in.SubjectRef, id)
-		if err != nil {
-			return Wrap(KindUnavailable, err, "the store is unavailable")
-		}
-		if !ok {
-			return Invalid("signal_ids", "names a signal that is not about this subject")
-		}
-		if err := openToDossier(ctx, s.c.Store, livc, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// openToDossier refuses a signal the intake holds out of every dossier:
-// dismissed, held for the coordinator, withdrawn or expired. A record the
-// intake does not know (an observation, or one stored before the intake) may
-// open a dossier, as may a signal received or already in another one.
-func openToDossier(ctx context.Context, st Store, livc, id string) error {
-	e, err := st.Signal(ctx, livc, id)
-	switch {
-	case isNotFound(err):
-		return nil
-	case err != nil:
-		return Wrap(KindUnavailable, err, "the store is unavailable")
-	case e.State != SignalReceived && e.State != SignalInDossier:
-		return Invalid("signal_ids", "names a signal that is %s, not open to a dossier", e.State)
-	}
-	return nil
-}
-
-// SetRoster replaces the roster of a dossier's case conference.
-func (s *Service) SetRoster(ctx context.Context, req *Request, caseID string) (Case, error) {
-	c, k, in, err := openCase[RosterRequest](ctx, s, req, "roster.change", caseID)
-	if err != nil {
-		return Case{}, err
-	}
-	if err := checkRoster(c.cell, in.Actors); err != nil {
-		return Case{}, c.fail(ctx, err)
-	}
-	d, err := c.decideOnCase(ctx, k, map[string]any{"roster": in.Actors})
-	if err != nil {
-		if slices.Contains(d.Reasons, "roster_actor_not_operational") {
-			return Case{}, Invalid("actors", "names an actor that does not sit at the operational table")
-		}
-		return Case{}, err
-	}
-	c.entry.Reason = "roster " + joinOrNone(k.Roster) + " -> " + joinOrNone(in.Actors)
-	next := k
-	next.Roster = in.Actors
-	next.UpdatedAt = s.c.Now().UTC()
-	// The answer is the dossier without its texts: released as such.
-	c.entry.Released = caseFields(next)
-	if err := s.updateCase(ctx, c, k, next, KeyUse{}); err != nil {
-		return Case{}, err
-	}
-	return next.withoutTexts(), nil
-}
 
 // loadCase reads a dossier of the requester's cell; a malformed or unknown id
 // is the same 404, and so is a dossier whose person has no data key: only an
@@ -159,40 +30,148 @@ func (s *Service) loadCase(ctx context.Context, c *call, id string) (Case, error
 	return k, nil
 }
 
-func checkRoster(cell *Cell, actors []string) error {
-	if actors == nil {
-		return Invalid("actors", "is required (an empty list clears the roster)")
+// sealText seals a text of dossier k under its person's data key, bound to
+// the dossier and the text's place in it (what), and returns the key it
+// used, which the write must carry (its commit holds only while the key is
+// still the person's). A person without a key was erased: the dossier is the
+// uniform 404, and no key is made for them again.
+func (s *Service) sealText(ctx context.Context, k Case, what, text string) ([]byte, KeyUse, error) {
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, k.Livc, k.SubjectRef)
+	if isNotFound(err) {
+		// Only an erasure takes a person's key (a dossier needs records,
+		// which need the key): no write ever makes a fresh one for them.
+		return nil, KeyUse{}, ErrNotFoundForRequester
 	}
-	if len(actors) > maxRoster {
-		return Invalid("actors", "lists more than %d actors", maxRoster)
+	if err != nil {
+		return nil, KeyUse{}, Wrap(KindUnavailable, err, "the store is unavailable")
 	}
-	seen := map[string]bool{}
-	for _, a := range actors {
-		if _, ok := cell.Actor(a); !ok {
-			return Invalid("actors", "names an actor unknown to the cell")
-		}
-		if seen[a] {
-			return Invalid("actors", "names an actor twice")
-		}
-		seen[a] = true
+	out, err := s.c.Sealer.Seal(wrapped, textAD(k, what), []byte(text))
+	if err != nil {
+		return nil, KeyUse{}, Wrap(KindInternal, err, "a text could not be sealed")
 	}
-	return nil
+	return out, KeyUse{Wrapped: wrapped}, nil
 }
 
-// caseFields names what a dossier without its texts (Case.withoutTexts)
-// releases, for the audit log.
-func caseFields(k Case) []string {
-	names := []string{"category", "roster", "signal_ids", "state", "subject_ref"}
-	if k.Priority != 0 {
-		names = append(names, "priority")
+// openText reverses sealText; no sealed text is "". A person erased (its
+// data key gone) has texts that no longer open: they read as "".
+func (s *Service) openText(ctx context.Context, k Case, what string, sealed []byte) (string, error) {
+	if len(sealed) == 0 {
+		return "", nil
 	}
-	if len(k.History) > 0 {
-		names = append(names, "history")
+	wrapped, err := s.c.Store.ExistingDataKey(ctx, k.Livc, k.SubjectRef)
+	if isNotFound(err) {
+		return "", nil
 	}
-	if len(k.Tasks) > 0 {
-		names = append(names, "tasks")
+	if err != nil {
+		return "", Wrap(KindUnavailable, err, "the store is unavailable")
 	}
-	return sortedSet(names)
+	plain, err := s.c.Sealer.Open(wrapped, textAD(k, what), sealed)
+	if err != nil {
+		return "", Wrap(KindInternal, err, "a text could not be decrypted")
+	}
+	return string(plain), nil
 }
 
-func joinOrNone(ids []string) string { return "[" + strings.Join(ids, ",") + "]" }
+func textAD(k Case, what string) []byte {
+	return []byte("livc-case-text-v1\x00" + k.Livc + "\x00" + k.ID + "\x00" + what)
+}
+
+// openCase begins a request on one dossier that brings a JSON body:
+// authenticate and check the purpose (begin), judge the dossier (judgeCase:
+// the uniform 404 for one the requester may not see, then the decision),
+// and only then read the body and decode it into a T, strictly. Every
+// refusal is audited; on success the caller holds the call, the dossier as
+// loaded (to clone before changing what it shares) and the request.
+func openCase[T any](ctx context.Context, s *Service, req *Request, action, caseID string) (*call, Case, T, error) {
+	return openCaseBy[T](ctx, s, req, action, func(c *call) (Case, error) { return s.judgeCase(ctx, c, caseID) })
+}
+
+// openCaseBy is openCase with the dossier loaded and judged by judge
+// (judgeTask, for a request on one task of it).
+func openCaseBy[T any](ctx context.Context, s *Service, req *Request, action string, judge func(*call) (Case, error)) (*call, Case, T, error) {
+	var in T
+	c, err := s.begin(ctx, req, action)
+	if err != nil {
+		return nil, Case{}, in, err
+	}
+	k, err := judge(c)
+	if err != nil {
+		return nil, Case{}, in, err
+	}
+	if in, err = readBody[T](ctx, c); err != nil {
+		return nil, Case{}, in, err
+	}
+	return c, k, in, nil
+}
+
+// decideOnCase asks the policy about an action on dossier k. A dossier the
+// requester may not see is the same 404 as an unknown one, whatever else
+// the policy refuses: whether one may see a dossier is judged before what
+// one may do with it.
+func (c *call) decideOnCase(ctx context.Context, k Case, target map[string]any) (Decision, error) {
+	d, err := c.decide(ctx, DecisionInput{
+		Case:   &CaseScope{State: k.State, OnRoster: slices.Contains(k.Roster, c.actor.ID)},
+		Target: target,
+	})
+	if err != nil && slices.Contains(d.Reasons, "case_out_of_scope") {
+		return d, ErrNotFoundForRequester
+	}
+	return d, err
+}
+
+// purposeReasons are the policy's reasons that refuse the request's purpose
+// itself, whatever the dossier.
+var purposeReasons = []string{"unknown_purpose", "purpose_not_allowed", "purpose_not_bound"}
+
+// judgeCase loads dossier id and judges the request on it before its body is
+// read, in the order of the API: the purpose (403), whether the requester
+// may see the dossier at all (the uniform 404, for an unknown dossier too),
+// then the policy's decision on the action (403), asked without a target:
+// what the body names is decided again once the body is read. Every refusal
+// is audited.
+func (s *Service) judgeCase(ctx context.Context, c *call, id string) (Case, error) {
+	k, err := s.loadCase(ctx, c, id)
+	if err != nil {
+		return Case{}, s.refuseMissing(ctx, c, err)
+	}
+	if _, err := c.decideOnCase(ctx, k, nil); err != nil {
+		return Case{}, err
+	}
+	return k, nil
+}
+
+// refuseMissing audits and returns the refusal of a request whose dossier
+// (or task) could not be loaded: for one that does not exist, a purpose the
+// requester may not use is still 403 (judged before the dossier), anything
+// else the uniform 404.
+func (s *Service) refuseMissing(ctx context.Context, c *call, err error) error {
+	if KindOf(err) == KindNotFound {
+		d, derr := c.policy.Decide(ctx, c.input(DecisionInput{}))
+		if derr == nil && slices.ContainsFunc(d.Reasons, func(r string) bool { return slices.Contains(purposeReasons, r) }) {
+			c.entry.PolicyRevision = d.Revision
+			return c.fail(ctx, c.forbidden(d))
+		}
+	}
+	return c.fail(ctx, err)
+}
+
+// commitCase commits the change of prev to k with its allow entry, which
+// names what the answer releases (releaseView), and answers k's view.
+func (s *Service) commitCase(ctx context.Context, c *call, prev, k Case, key KeyUse) (CaseView, error) {
+	v, err := s.releaseView(ctx, c, k)
+	if err != nil {
+		return CaseView{}, c.fail(ctx, err)
+	}
+	if err := s.updateCase(ctx, c, prev, k, key); err != nil {
+		return CaseView{}, err
+	}
+	return v, nil
+}
+
+// updateCase commits the change of a dossier from prev, as loaded, to next,
+// with the request's allow entry, in one step. A dossier changed by another
+// request in between is not overwritten: the answer is 409, and the client
+// reloads and decides again (the policy decided on prev).
+func (s *Service) updateCase(ctx context.Context, c *call, prev, next Case, key KeyUse) error {
+	return c.write(ctx, 1, func() (Write, error) { return s.c.Store.PlanUpdateCase(ctx, prev, next, key) })
+}

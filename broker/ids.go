@@ -78,3 +78,5 @@ func isName(s string) bool {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+func asciiDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -2,6 +2,8 @@ package broker
 
 import (
 	"time"
+
+	"github.com/livc/livc-broker/broker/nationalnumber"
 )
 
 // MinorOn reports whether the person the records describe is under age
@@ -46,8 +48,8 @@ func birthDates(fields map[string]any) []time.Time {
 		}
 	}
 	if s, ok := fields[keyNationalNumber].(string); ok {
-		if nn, valid := NormalizeNationalNumber(s); valid {
-			if t, ok := latestBirth(nationalNumberBirth(nn)); ok {
+		if nn, valid := nationalnumber.Normalize(s); valid {
+			if t, ok := latestBirth(nationalnumber.Birth(nn)); ok {
 				out = append(out, t)
 			}
 		}

@@ -1,6 +1,9 @@
 package broker
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Principal is an authenticated requester: an individual (Sub) acting for an
 // actor of a cell. Its type, tables and rosters come from the configuration
@@ -151,4 +154,13 @@ type AuditQuery struct {
 	// (refused logins, which trust no claim of their token) instead of the
 	// requester's cell's.
 	BrokerLog bool
+}
+
+// sortedSet sorts names and drops repeats, in place; never nil.
+func sortedSet(names []string) []string {
+	if names == nil {
+		return []string{}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }

@@ -2,11 +2,15 @@ package broker
 
 import (
 	"context"
+	"net/netip"
+	"time"
 )
 
-// The pipeline's dependencies. Each is small and implemented by one adapter
-// under internal/ (or keys/); tests of this package may fake them, but the
-// proof that a feature works runs against the real adapters (test/).
+// The pipeline's dependencies, each implemented by one adapter under
+// internal/ (or keys/); tests of this package may fake them, but the proof
+// that a feature works runs against the real adapters (test/). Most are a
+// method or a few; Store is not: it is the store adapter's whole read side,
+// grouped below by what it reads.
 
 // Authenticator verifies an access token. It returns an error for any token
 // that is not valid for this broker: the pipeline answers 401 to all of them
@@ -55,12 +59,23 @@ type Sealer interface {
 	Opener(wrapped []byte) (func(additional, sealed []byte) ([]byte, error), error)
 }
 
-// Store keeps subjects, their sealed records and dossiers. It never sees a
-// plaintext field. Missing items are ErrNotFound. The pipeline only reads
-// through it: every write is planned (WritePlanner) and committed with its
-// audit entry (Committer), in one step.
+// Store keeps subjects, their sealed records, the intake and dossiers. It
+// never sees a plaintext field. Missing items are ErrNotFound. The pipeline
+// only reads through it: every write is planned (WritePlanner) and
+// committed with its audit entry (Committer), in one step. Each read is
+// shaped for its use case and takes one round trip.
 type Store interface {
 	WritePlanner
+	SubjectReader
+	IntakeReader
+	CaseReader
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}
+
+// SubjectReader reads persons: their pseudonyms' links, data keys and
+// sealed records.
+type SubjectReader interface {
 	// FindSubject returns the ref linked to any of aliases, or ErrNotFound.
 	FindSubject(ctx context.Context, livc string, aliases []string) (string, error)
 	// ExistingDataKey returns the subject's wrapped data key or ErrNotFound.
@@ -73,17 +88,6 @@ type Store interface {
 	Records(ctx context.Context, livc, ref string) ([]SealedRecord, error)
 	// HasRecord reports whether the subject has a record with that id.
 	HasRecord(ctx context.Context, livc, ref, id string) (bool, error)
-	// EnvelopeBinding returns what the envelope of that digest was
-	// submitted as, or ErrNotFound for an envelope never submitted.
-	EnvelopeBinding(ctx context.Context, livc, digest string) (EnvelopeBinding, error)
-	// ListSignals returns one page of the cell's intake, newest first, and
-	// the cursor of the next page ("" on the last). Its cost depends on
-	// the page, never on signals outside q's state.
-	ListSignals(ctx context.Context, q SignalQuery) ([]SignalEntry, string, error)
-	// Signal returns the intake entry of one signal, or ErrNotFound.
-	Signal(ctx context.Context, livc, id string) (SignalEntry, error)
-
-	Case(ctx context.Context, livc, id string) (Case, error)
 	// ReadSubject returns what the card read needs about the subject (its
 	// dossiers' states and rosters, its records, its data key) in one read
 	// that sees the store at one moment: one round trip for a networked
@@ -100,6 +104,26 @@ type Store interface {
 	// SealedRecords returns the subject's sealed records with ids, in the
 	// order of ids; an id without its record (erased meanwhile) is left out.
 	SealedRecords(ctx context.Context, livc, ref string, ids []string) ([]SealedRecord, error)
+}
+
+// IntakeReader reads the coordinator's intake of signals and what each
+// envelope was submitted as.
+type IntakeReader interface {
+	// EnvelopeBinding returns what the envelope of that digest was
+	// submitted as, or ErrNotFound for an envelope never submitted.
+	EnvelopeBinding(ctx context.Context, livc, digest string) (EnvelopeBinding, error)
+	// ListSignals returns one page of the cell's intake, newest first, and
+	// the cursor of the next page ("" on the last). Its cost depends on
+	// the page, never on signals outside q's state.
+	ListSignals(ctx context.Context, q SignalQuery) ([]SignalEntry, string, error)
+	// Signal returns the intake entry of one signal, or ErrNotFound.
+	Signal(ctx context.Context, livc, id string) (SignalEntry, error)
+}
+
+// CaseReader reads dossiers and the cell's aggregate counts.
+type CaseReader interface {
+	// Case returns one dossier of the cell, or ErrNotFound.
+	Case(ctx context.Context, livc, id string) (Case, error)
 	// ListCases returns one page of the dossiers in q's scope, in creation
 	// order, and the cursor of the next page ("" on the last). Its cost
 	// depends on the page, never on dossiers outside the scope.
@@ -107,9 +131,6 @@ type Store interface {
 	// CaseCounts returns the cell's aggregate counts, kept as dossiers and
 	// signals are written, without reading any dossier.
 	CaseCounts(ctx context.Context, livc string) (Counts, error)
-
-	// Ping reports whether the store is reachable.
-	Ping(ctx context.Context) error
 }
 
 // Auditor appends to and reads the audit log.
@@ -195,4 +216,40 @@ const (
 // error or a timeout is an error, and the pipeline denies.
 type Decider interface {
 	Decide(ctx context.Context, in DecisionInput) (Decision, error)
+}
+
+// RateLimiter bounds how often principals may make requests.
+type RateLimiter interface {
+	// Allow takes one request of p's at now from the budgets p is under,
+	// or takes nothing and returns a KindRateLimited *Error whose
+	// RetryAfter says when the budget that refused holds one again and
+	// whose Detail, client-safe, says whose budget it is.
+	Allow(p Principal, now time.Time) error
+}
+
+// AuthFailCounter decides which refused logins (401) are audited one by
+// one and counts the others per client, in memory bounded whatever the
+// addresses, for a summary once per Window (RunAuthFailSummaries). A
+// refused token proves nothing: only the client's address is trusted.
+type AuthFailCounter interface {
+	// Admit reports whether a refused login from addr (the zero Addr when
+	// unknown) at now is audited one by one; if not, it counts it.
+	Admit(addr netip.Addr, now time.Time) bool
+	// Drain takes the counts of the window that ends at now and starts the
+	// next: the clients with most first, then one count for the rest
+	// (Others); none when nothing was counted.
+	Drain(now time.Time) (since time.Time, counts []ClientCount)
+	// PutBack returns a count the log refused to the window under way.
+	PutBack(c ClientCount)
+	// Window is the time between two summaries.
+	Window() time.Duration
+}
+
+// ClientCount is what one summary of refused logins says: N refusals of
+// Client (an address, or an IPv6 network; the zero Prefix when unknown)
+// over the rate, or of all the other clients together (Others).
+type ClientCount struct {
+	Client netip.Prefix
+	N      int64
+	Others bool
 }

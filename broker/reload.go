@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Reload puts a new configuration of the cells (actors, tables, purposes,
@@ -35,7 +36,7 @@ func (s *Service) AuditPolicyReload(ctx context.Context, revision string, cause 
 	for _, id := range slices.Sorted(maps.Keys(s.gen.Load().cells)) {
 		e := AuditEntry{
 			ID: NewID("aud"), Time: s.c.Now().UTC(), RequestID: NewID("req"),
-			Livc: id, Actor: "livc-broker", Action: "policy.reload",
+			Livc: id, Actor: "livc-broker", Action: ActionPolicyReload,
 			Decision: DecisionAllow, PolicyRevision: revision,
 			Reason: "policy and configuration reloaded",
 		}
@@ -57,13 +58,11 @@ func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !isRuneStart(s[n]) {
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n] + "…"
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // Refuse answers a request the transport cannot route (an unknown endpoint
 // or method under /v1): it authenticates the request, checks its purpose and

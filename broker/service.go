@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// Conf wires the pipeline to its adapters. Every field but Now, Logger and
-// the limits is required.
+// Conf wires the pipeline to its adapters. The adapters are required but
+// Prover, Encrypter and RateLimiter, each documented with what its absence
+// means; Now and Logger have defaults.
 type Conf struct {
 	Cells      map[string]*Cell
 	Auth       Authenticator
@@ -34,17 +35,16 @@ type Conf struct {
 	PublicKeysFunc func() PublicKeys
 	// MaxPlaintext bounds a decrypted envelope; default 1 MiB.
 	MaxPlaintext int64
-	// LookupBurst and LookupEvery rate-limit POST /v1/subjects/lookup per
-	// requesting person: a burst of LookupBurst, then one per LookupEvery.
-	// Defaults 10 and 6s (ten a minute).
-	LookupBurst int
-	LookupEvery time.Duration
-	// RateLimit bounds the requests of each principal and of all the
-	// people of an actor together; the zero value disables it.
-	RateLimit RateLimit
-	// AuthFailures bounds the audit of refused logins (authfail.go); its
-	// zero value is the defaults.
-	AuthFailures AuthFailLimit
+	// RateLimiter bounds the requests of each principal and of all the
+	// people of an actor together; nil is no limit.
+	RateLimiter RateLimiter
+	// LookupLimiter bounds POST /v1/subjects/lookup, an oracle, per
+	// requesting person. It is required: a lookup is never unbounded.
+	LookupLimiter RateLimiter
+	// AuthFails decides which refused logins are audited one by one and
+	// counts the others (authfail.go). It is required: a flood of bad
+	// tokens must not grow the log without bound.
+	AuthFails AuthFailCounter
 	// CountAuthFailure, when set, is told of every refused login (401):
 	// whether it was audited one by one or only counted.
 	CountAuthFailure func(logged bool)
@@ -70,7 +70,7 @@ func (c *Conf) validate() error {
 	case len(c.Cells) == 0:
 		return errors.New("broker: no cell configured")
 	case c.Auth == nil, c.Envelopes == nil, c.Pseudonyms == nil, c.Sealer == nil,
-		c.Store == nil, c.Audit == nil, c.Policy == nil:
+		c.Store == nil, c.Audit == nil, c.Policy == nil, c.LookupLimiter == nil, c.AuthFails == nil:
 		return errors.New("broker: an adapter is missing")
 	}
 	if p, ok := c.Audit.(AuditProver); ok && c.Prover == nil {
@@ -82,25 +82,16 @@ func (c *Conf) validate() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.LookupBurst <= 0 {
-		c.LookupBurst = 10
-	}
-	if c.LookupEvery <= 0 {
-		c.LookupEvery = 6 * time.Second
-	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	return c.AuthFailures.Validate()
+	return nil
 }
 
 // Service is the request pipeline. It is safe for concurrent use.
 type Service struct {
-	c       Conf
-	gen     atomic.Pointer[generation] // swapped whole by Reload
-	limiter *limiter                   // nil when RateLimit is off
-	lookups *limiter
-	auth    *authGuard // which refused logins are audited one by one
+	c   Conf
+	gen atomic.Pointer[generation] // swapped whole by Reload
 }
 
 // generation is the cells' configuration and the policy compiled over it,
@@ -117,9 +108,7 @@ func New(c Conf) (*Service, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{c: c, limiter: newLimiter(c.RateLimit), lookups: newLimiter(RateLimit{
-		PerSecond: 1 / c.LookupEvery.Seconds(), Burst: c.LookupBurst,
-	}), auth: newAuthGuard(c.AuthFailures, c.Now())}
+	s := &Service{c: c}
 	s.gen.Store(&generation{cells: c.Cells, policy: c.Policy})
 	return s, nil
 }
@@ -227,8 +216,10 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	req.Principal = p
 	c.cell, c.actor, c.policy = cell, actor, gen.policy
 	c.entry.Livc, c.entry.Actor, c.entry.Sub = cell.ID, actor.ID, p.Sub
-	if err := s.limiter.allow(p, s.c.Now()); err != nil {
-		return nil, c.fail(ctx, err)
+	if s.c.RateLimiter != nil {
+		if err := s.c.RateLimiter.Allow(p, s.c.Now()); err != nil {
+			return nil, c.fail(ctx, err)
+		}
 	}
 	if !validPurpose(req.Purpose) {
 		return nil, c.fail(ctx, Errorf(KindForbidden, "the LIVC-Purpose header is missing or malformed"))

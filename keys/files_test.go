@@ -128,11 +128,11 @@ func TestCreateRefusesOverwrite(t *testing.T) {
 
 func TestLoadOrCreate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "keys")
-	first, created, err := LoadOrCreate(dir)
+	first, created, err := LoadOrCreateWith(Conf{Dir: dir})
 	if err != nil || !created {
 		t.Fatalf("first LoadOrCreate: created=%v, %v", created, err)
 	}
-	second, created, err := LoadOrCreate(dir)
+	second, created, err := LoadOrCreateWith(Conf{Dir: dir})
 	if err != nil || created {
 		t.Fatalf("second LoadOrCreate: created=%v, %v", created, err)
 	}
@@ -142,7 +142,7 @@ func TestLoadOrCreate(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, FilePseudonym)); err != nil {
 		t.Fatal(err)
 	}
-	_, created, err = LoadOrCreate(dir)
+	_, created, err = LoadOrCreateWith(Conf{Dir: dir})
 	if err == nil || created || !strings.Contains(err.Error(), FilePseudonym) {
 		t.Fatalf("LoadOrCreate of an incomplete keyring: created=%v, %v; want a refusal naming %s", created, err, FilePseudonym)
 	}

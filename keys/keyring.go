@@ -148,15 +148,10 @@ func CreateWith(c Conf) (*Keyring, error) {
 	return LoadWith(c)
 }
 
-// LoadOrCreate loads the keyring of dir, or creates it if dir holds none of
-// the key files; created tells which. A directory holding only some of the
-// files is refused, naming a missing one: filling the gap would silently
-// replace a lost key.
-func LoadOrCreate(dir string) (kr *Keyring, created bool, err error) {
-	return LoadOrCreateWith(Conf{Dir: dir})
-}
-
-// LoadOrCreateWith is LoadOrCreate with cache settings.
+// LoadOrCreateWith loads the keyring of c.Dir, or creates it if the
+// directory holds none of the key files; created tells which. A directory
+// holding only some of the files is refused, naming a missing one: filling
+// the gap would silently replace a lost key.
 func LoadOrCreateWith(c Conf) (kr *Keyring, created bool, err error) {
 	present, err := presentFiles(c.Dir)
 	if err != nil {

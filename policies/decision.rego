@@ -243,7 +243,7 @@ action_ok if {
 
 # Moving a dossier through its lifecycle: the coordinator, or an actor on the
 # roster of the open dossier. Which moves exist is the lifecycle's business
-# (broker/lifecycle.go); who may make them is this rule's.
+# (broker/cases_transition.go); who may make them is this rule's.
 action_ok if {
 	input.action == "case.transition"
 	case_state

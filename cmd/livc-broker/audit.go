@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -52,6 +54,6 @@ func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Key
 		conf.Witness = w
 	}
 	l := audit.NewWith(client, conf)
-	go l.RunCheckpoints(ctx, every, sortedIDs(cells))
+	go l.RunCheckpoints(ctx, every, slices.Sorted(maps.Keys(cells)))
 	return l, nil
 }

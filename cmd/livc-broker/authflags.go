@@ -8,14 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/ratelimit"
 )
 
 // authFailFlags registers the flags that bound the audit of refused logins
-// (broker.AuthFailLimit) and the proxies trusted to name the client, and
+// (ratelimit.AuthFailLimit) and the proxies trusted to name the client, and
 // returns a function that reads them once fs is parsed.
 func (l *limitsConf) authFailFlags(fs *flag.FlagSet) func() error {
-	d := broker.DefaultAuthFailLimit()
+	d := ratelimit.DefaultAuthFailLimit()
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	rate := fs.String("auth-fail-rate", envOr("LIVC_AUTH_FAIL_RATE", num(d.PerSecond)), "refused logins (401) per second of one client audited one by one, after its --auth-fail-burst; past it they are only counted, and summed up in the broker's log once per --auth-fail-window (env LIVC_AUTH_FAIL_RATE)")
 	burst := fs.String("auth-fail-burst", envOr("LIVC_AUTH_FAIL_BURST", strconv.Itoa(d.Burst)), "refused logins of one client audited one by one at once before --auth-fail-rate applies (env LIVC_AUTH_FAIL_BURST)")

@@ -63,7 +63,7 @@ func (m *maintainer) tick(ctx context.Context) error {
 		return err
 	}
 	m.log.Info("key epochs destroyed", "before", step.DestroyedBefore, "rewrapped", step.Rewrapped, "data_keys", step.Live)
-	return auditKeys(ctx, m.audit, m.cells, "keys.epoch", "livc-broker",
+	return auditKeys(ctx, m.audit, m.cells, broker.ActionKeysEpoch, "livc-broker",
 		fmt.Sprintf("key epochs before %d destroyed; %d data keys re-wrapped, %d live", step.DestroyedBefore, step.Rewrapped, step.Live))
 }
 

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os/user"
+	"slices"
 	"sort"
 	"time"
 
@@ -82,7 +84,7 @@ func runKeys(ctx context.Context, sub string, kc keysConf, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	return rotate(ctx, kc, kr, st, audit.New(client), sortedIDs(cells), stdout)
+	return rotate(ctx, kc, kr, st, audit.New(client), slices.Sorted(maps.Keys(cells)), stdout)
 }
 
 // rotate adds a KEK (unless a rotation is in progress, which it resumes from
@@ -132,7 +134,7 @@ func rotate(ctx context.Context, kc keysConf, kr *keys.Keyring, st *store.Store,
 		sub = "operator:" + u.Username
 	}
 	reason := fmt.Sprintf("data keys re-wrapped under KEK %s: %d changed (%d late), %d visited", rot.Target, changed, late, visited)
-	if err := auditKeys(ctx, auditor, cells, "keys.rotate", sub, reason); err != nil {
+	if err := auditKeys(ctx, auditor, cells, broker.ActionKeysRotate, sub, reason); err != nil {
 		return err
 	}
 	if err := st.EndRotation(ctx); err != nil {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/ratelimit"
 )
 
 // limitsConf is what bounds the server's work per connection and per
@@ -18,8 +18,8 @@ type limitsConf struct {
 	IdleTimeout       time.Duration // a kept-alive connection is closed after this
 	ShutdownTimeout   time.Duration // SIGTERM waits this long for requests in flight
 	MaxHeaderBytes    int           // larger request headers: 431, not audited
-	RateLimit         broker.RateLimit
-	AuthFailures      broker.AuthFailLimit // authflags.go
+	RateLimit         ratelimit.Limit
+	AuthFailures      ratelimit.AuthFailLimit // authflags.go
 	TrustedProxies    []string
 }
 
@@ -72,7 +72,7 @@ func (l *limitsConf) flags(fs *flag.FlagSet) func() error {
 		if err != nil {
 			return err
 		}
-		l.RateLimit = broker.RateLimit{PerSecond: r, Burst: b, ActorPerSecond: ar, ActorBurst: ab}
+		l.RateLimit = ratelimit.Limit{PerSecond: r, Burst: b, ActorPerSecond: ar, ActorBurst: ab}
 		return authFail()
 	}
 }
@@ -88,7 +88,7 @@ func parseRate(name, rate, burst string) (float64, int, error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("--%s-burst must be a whole number, got %q", name, burst)
 	}
-	if err := (broker.RateLimit{PerSecond: r, Burst: b}).Validate(); err != nil {
+	if err := (ratelimit.Limit{PerSecond: r, Burst: b}).Validate(); err != nil {
 		return 0, 0, fmt.Errorf("--%s-limit: %w", name, err)
 	}
 	return r, b, nil

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/ratelimit"
 )
 
 func TestParseServeLimits(t *testing.T) {
@@ -20,13 +20,13 @@ func TestParseServeLimits(t *testing.T) {
 		{"defaults", nil, nil, true, func(l limitsConf) bool {
 			return l.ReadHeaderTimeout == 5*time.Second && l.ReadTimeout == 30*time.Second && l.WriteTimeout == 30*time.Second &&
 				l.IdleTimeout == 120*time.Second && l.ShutdownTimeout == 15*time.Second && l.MaxHeaderBytes == 32768 &&
-				l.RateLimit == broker.RateLimit{PerSecond: 100, Burst: 200, ActorPerSecond: 1000, ActorBurst: 2000}
+				l.RateLimit == ratelimit.Limit{PerSecond: 100, Burst: 200, ActorPerSecond: 1000, ActorBurst: 2000}
 		}},
 		{"flags", []string{"--read-header-timeout", "2s", "--write-timeout", "1m", "--rate-limit", "0.5", "--rate-burst", "3"}, nil, true, func(l limitsConf) bool {
-			return l.ReadHeaderTimeout == 2*time.Second && l.WriteTimeout == time.Minute && l.RateLimit == broker.RateLimit{PerSecond: 0.5, Burst: 3, ActorPerSecond: 1000, ActorBurst: 2000}
+			return l.ReadHeaderTimeout == 2*time.Second && l.WriteTimeout == time.Minute && l.RateLimit == ratelimit.Limit{PerSecond: 0.5, Burst: 3, ActorPerSecond: 1000, ActorBurst: 2000}
 		}},
 		{"actor flags", []string{"--actor-rate-limit", "20", "--actor-rate-burst", "40"}, nil, true, func(l limitsConf) bool {
-			return l.RateLimit == broker.RateLimit{PerSecond: 100, Burst: 200, ActorPerSecond: 20, ActorBurst: 40}
+			return l.RateLimit == ratelimit.Limit{PerSecond: 100, Burst: 200, ActorPerSecond: 20, ActorBurst: 40}
 		}},
 		{"both limits off", []string{"--rate-limit", "0", "--actor-rate-limit", "0"}, nil, true, func(l limitsConf) bool {
 			return l.RateLimit.PerSecond == 0 && l.RateLimit.ActorPerSecond == 0
@@ -58,7 +58,7 @@ func TestParseServeLimits(t *testing.T) {
 		{"actor rate not a number", []string{"--actor-rate-limit", "fast"}, nil, false, nil},
 		{"actor burst not a number", nil, map[string]string{"LIVC_ACTOR_RATE_BURST": "lots"}, false, nil},
 		{"refused logins: defaults, no proxy trusted", nil, nil, true, func(l limitsConf) bool {
-			return l.AuthFailures == broker.DefaultAuthFailLimit() && l.TrustedProxies == nil
+			return l.AuthFailures == ratelimit.DefaultAuthFailLimit() && l.TrustedProxies == nil
 		}},
 		{"refused logins: flags", []string{"--auth-fail-rate", "0.5", "--auth-fail-burst", "3", "--auth-fail-total-rate", "4",
 			"--auth-fail-total-burst", "8", "--auth-fail-clients", "100", "--auth-fail-window", "10s", "--auth-fail-ipv6-prefix", "56",

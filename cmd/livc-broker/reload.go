@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -80,7 +81,7 @@ func reload(ctx context.Context, c serveConf, svc *broker.Service, engine *polic
 
 // sameCells refuses a reload that adds or removes a cell.
 func sameCells(svc *broker.Service, cells map[string]*broker.Cell) error {
-	if !slices.Equal(svc.CellIDs(), sortedIDs(cells)) {
+	if !slices.Equal(svc.CellIDs(), slices.Sorted(maps.Keys(cells))) {
 		return errors.New("the set of cells changed; adding or removing a cell needs a restart")
 	}
 	return nil

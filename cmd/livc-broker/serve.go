@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,6 +23,7 @@ import (
 	"github.com/livc/livc-broker/internal/httpapi"
 	"github.com/livc/livc-broker/internal/metrics"
 	"github.com/livc/livc-broker/internal/policy"
+	"github.com/livc/livc-broker/internal/ratelimit"
 	"github.com/livc/livc-broker/internal/redis/conn"
 	"github.com/livc/livc-broker/internal/redis/store"
 	"github.com/livc/livc-broker/internal/token"
@@ -53,7 +55,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	st := store.New(client)
-	maint := &maintainer{kr: kr, st: st, audit: audit, cells: sortedIDs(cells), every: c.KeyCheck, log: log}
+	maint := &maintainer{kr: kr, st: st, audit: audit, cells: slices.Sorted(maps.Keys(cells)), every: c.KeyCheck, log: log}
 	go maint.run(ctx)
 	engine, err := policy.New(ctx, cells, policy.Conf{})
 	if err != nil {
@@ -110,8 +112,9 @@ func newService(c serveConf, cells map[string]*broker.Cell, kr *keys.Keyring, au
 			return broker.PublicKeys{Recipients: kr.Recipients(), CheckpointKey: kr.CheckpointVerifierKey()}
 		},
 		MaxPlaintext:     c.MaxBody,
-		RateLimit:        c.Limits.RateLimit,
-		AuthFailures:     c.Limits.AuthFailures,
+		RateLimiter:      ratelimit.New(c.Limits.RateLimit), // nil when off: allows all
+		LookupLimiter:    ratelimit.New(ratelimit.Lookups),
+		AuthFails:        ratelimit.NewAuthFails(c.Limits.AuthFailures, time.Now()),
 		CountAuthFailure: m.CountAuthFailure,
 		Logger:           log,
 	})
@@ -196,8 +199,8 @@ func loadVerifier(ctx context.Context, c serveConf, cells map[string]*broker.Cel
 	jwks := c.JWKS
 	if jwks == "" {
 		dir := filepath.Join(c.DataDir, "dev")
-		for _, id := range sortedIDs(cells) {
-			if err := token.WriteDevSet(dir, id, actorIDs(cells[id]), c.Issuer, c.Audience, min(devTokenTTL, c.MaxTokenLifetime)); err != nil {
+		for _, id := range slices.Sorted(maps.Keys(cells)) {
+			if err := token.WriteDevSet(dir, id, slices.Sorted(maps.Keys(cells[id].Actors)), c.Issuer, c.Audience, min(devTokenTTL, c.MaxTokenLifetime)); err != nil {
 				return nil, fmt.Errorf("dev tokens: %w", err)
 			}
 		}
@@ -290,24 +293,6 @@ func listenAndServe(ctx context.Context, c serveConf, h http.Handler, log *slog.
 		return err
 	}
 	return nil
-}
-
-func sortedIDs(cells map[string]*broker.Cell) []string {
-	ids := make([]string, 0, len(cells))
-	for id := range cells {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
-}
-
-func actorIDs(c *broker.Cell) []string {
-	ids := make([]string, 0, len(c.Actors))
-	for id := range c.Actors {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
 }
 
 // ageEncrypter seals answers for Accept: application/age.

@@ -92,7 +92,7 @@ func startOPA(dir, bin, regoFile string, cells map[string]*broker.Cell) (*opaSer
 // by the police on the roster of an open dossier (broker.call.decide).
 func cardDecisionInput(cell *broker.Cell) broker.DecisionInput {
 	return broker.DecisionInput{
-		Livc: cell.ID, Action: "card.read", Purpose: "case_conference",
+		Livc: cell.ID, Action: broker.ActionCardRead, Purpose: "case_conference",
 		Actor:   broker.DecisionActor{ID: "pz", Type: broker.TypePolice, Tables: cell.TablesOf("pz")},
 		Subject: &broker.SubjectScope{OpenCase: true, OnRoster: true},
 	}

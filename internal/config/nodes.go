@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -245,13 +246,11 @@ func clip(s string) string {
 		return s
 	}
 	cut := limit
-	for cut > 0 && !utf8Start(s[cut]) {
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut] + "…"
 }
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // duplicates reports every key given twice in a mapping anywhere under n,
 // keys the broker ignores included: yaml.v3 checks duplicates only when it

@@ -263,7 +263,6 @@ func TestSealRecipients(t *testing.T) {
 		{"hybrid", []string{h}, false},
 		{"two hybrid", []string{h, h}, false},
 		{"surrounding spaces", []string{" " + x + "\n"}, false},
-		{"strongest of broker keys", Strongest([]string{x, h}), false},
 		{"mixed", []string{x, h}, true},
 		{"none", nil, true},
 		{"empty string", []string{""}, true},
@@ -297,23 +296,3 @@ func TestSealRecipients(t *testing.T) {
 	}
 }
 
-func TestStrongest(t *testing.T) {
-	x, h := "age1xxx", "age1pq1yyy"
-	tests := []struct {
-		name string
-		in   []string
-		want []string
-	}{
-		{"both", []string{x, h}, []string{h}},
-		{"classic only", []string{x, x + "2"}, []string{x, x + "2"}},
-		{"hybrid only", []string{h}, []string{h}},
-		{"none", nil, nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := Strongest(tc.in); strings.Join(got, ",") != strings.Join(tc.want, ",") {
-				t.Fatalf("Strongest = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}

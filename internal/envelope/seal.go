@@ -20,8 +20,8 @@ const (
 
 // ErrMixedRecipients is returned by Seal for a list that mixes post-quantum
 // (age1pq1…) and classic (age1…) recipients: age refuses it, as the envelope
-// would then be no stronger than its classic recipients. Use Strongest on
-// the recipients of one party.
+// would then be no stronger than its classic recipients. A party that
+// publishes both kinds (GET /v1/keys) is encrypted to its post-quantum ones.
 var ErrMixedRecipients = errors.New("cannot mix post-quantum and classic age recipients")
 
 // Seal encrypts plaintext to every one of recipients, each an X25519
@@ -105,22 +105,4 @@ func parseRecipient(s string) (age.Recipient, bool, error) {
 		// Could be a secret key pasted by mistake: never echo it.
 		return nil, false, errors.New("unknown recipient type")
 	}
-}
-
-// Strongest returns the post-quantum recipients of recipients if there is
-// any, else all of them. It is meant for the keys of one party, such as the
-// broker's GET /v1/keys answer ["age1…", "age1pq1…"]: encrypting to its
-// hybrid key alone is both allowed and stronger. Do not use it to merge the
-// keys of several people, who would lose access to what is sealed.
-func Strongest(recipients []string) []string {
-	var pq []string
-	for _, s := range recipients {
-		if strings.HasPrefix(strings.TrimSpace(s), prefixHybrid) {
-			pq = append(pq, s)
-		}
-	}
-	if len(pq) > 0 {
-		return pq
-	}
-	return append([]string(nil), recipients...)
 }

@@ -73,7 +73,7 @@ func (g *gateway) assignTask(ctx *gin.Context, req *broker.Request) (int, any, e
 	return created(g.b.AssignTask(ctx, g.withBody(ctx, req, MediaJSON), ctx.Param("id")))
 }
 
-// myTasks answers GET /v1/tasks/mine; the pipeline checks the query after
+// myTasks answers GET /v1/tasks/mine (broker/tasks_mine.go); the pipeline checks the query after
 // the decision.
 func (g *gateway) myTasks(ctx *gin.Context, req *broker.Request) (int, any, error) {
 	return ok(g.b.MyTasks(ctx, req, ctx.Query("cursor"), ctx.Query("limit")))

@@ -9,7 +9,7 @@ import (
 )
 
 // The signaller's feedback: its signals, a withdrawal; the coordinator's
-// dismissal (broker/feedback.go).
+// dismissal (broker/signals_feedback.go).
 
 // feedbackBroker is what the signaller's feedback and the coordinator's
 // dismissal need of the pipeline.

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/livc/livc-broker/broker"
 )
 
 // refuse answers a request no route takes (unknown path, or a method the
@@ -18,7 +20,7 @@ import (
 // refusal is only logged and counted, not audited.
 func (g *gateway) refuse(ctx *gin.Context, err error) {
 	if p := ctx.Request.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") {
-		err = g.b.Refuse(ctx, request(ctx), "request.refuse", err)
+		err = g.b.Refuse(ctx, request(ctx), broker.ActionRequestRefuse, err)
 	}
 	g.problem(ctx, err)
 }

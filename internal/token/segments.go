@@ -6,12 +6,12 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
 
-	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/broker/strictjson"
 )
 
 // segmentLimits bound the JSON of a token's header and payload. A claim
 // nested deeper than this is no claim the broker reads.
-var segmentLimits = broker.JSONLimits{MaxBytes: MaxTokenBytes, MaxDepth: 16}
+var segmentLimits = strictjson.Limits{MaxBytes: MaxTokenBytes, MaxDepth: 16}
 
 // checkSegments refuses a compact JWS whose protected header or payload is
 // not exactly one JSON object without a repeated key (or with invalid
@@ -40,10 +40,10 @@ func strictObject(seg []byte) error {
 	if err != nil {
 		return errMalformed
 	}
-	v, err := broker.DecodeStrictJSON(buf[:n], segmentLimits)
+	v, err := strictjson.Decode(buf[:n], segmentLimits)
 	if err != nil {
-		var be *broker.Error
-		if errors.As(err, &be) && be.Detail == broker.DetailRepeatedKey {
+		var be *strictjson.Error
+		if errors.As(err, &be) && be.Detail == strictjson.DetailRepeatedKey {
 			return errRepeatedKey
 		}
 		return errMalformed
