@@ -295,4 +295,3 @@ func TestSealRecipients(t *testing.T) {
 		t.Error("mixed recipients: want ErrMixedRecipients")
 	}
 }
-
