@@ -84,6 +84,16 @@ func (s *Store) planMoveSignal(ctx context.Context, plan *redisops.Plan, p strin
 // signal is in e.State and the person's record order, source index and
 // envelopes are as read.
 func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEntry) (broker.Write, error) {
+	plan, err := s.planWithdraw(ctx, livc, e, broker.SignalWithdrawn)
+	if err != nil {
+		return nil, err
+	}
+	return plan, plan.Validate()
+}
+
+// planWithdraw is PlanWithdraw's plan, the signal's intake state moved to
+// to (withdrawn, or corrected by PlanCorrect), for others to add to.
+func (s *Store) planWithdraw(ctx context.Context, livc string, e broker.SignalEntry, to string) (*redisops.Plan, error) {
 	p, err := cellPrefix(livc)
 	if err != nil {
 		return nil, err
@@ -108,7 +118,7 @@ func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEn
 		return nil, fail("plan withdraw", err)
 	}
 	plan := &redisops.Plan{Livc: livc}
-	if err := s.planMoveSignal(ctx, plan, p, e, broker.SignalWithdrawn); err != nil {
+	if err := s.planMoveSignal(ctx, plan, p, e, to); err != nil {
 		return nil, err
 	}
 	plan.Check(redisops.Check{Kind: redisops.KindField, Key: sp + "records", Field: e.ID})
@@ -142,7 +152,7 @@ func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEn
 			}
 		}
 	}
-	return plan, plan.Validate()
+	return plan, nil
 }
 
 // planRewrite replaces list key, read as list, by list without id.
