@@ -83,4 +83,5 @@ func TestCorrectSignal(t *testing.T) {
 			t.Errorf("correcting a corrected signal: %d %s, want 409", r.Status, r.Body)
 		}
 	})
+	t.Run("store and audit log agree", func(t *testing.T) { checkInvariants(t, c.rs.client(t), c.livc) })
 }
