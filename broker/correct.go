@@ -25,8 +25,9 @@ type CorrectionPlanner interface {
 }
 
 // correctable are the states of a signal its submitter may correct: one
-// the coordinator has not yet decided on, or one in a dossier.
-var correctable = []string{SignalReceived, SignalInDossier}
+// the coordinator has not yet decided on (held ones too, which their
+// submitter sees as received), or one in a dossier.
+var correctable = []string{SignalReceived, SignalHeld, SignalInDossier}
 
 // CorrectSignal answers POST /v1/signals/{id}/correction: the submitting
 // actor replaces its signal id by the signal in the body (an age envelope,
@@ -37,7 +38,7 @@ var correctable = []string{SignalReceived, SignalInDossier}
 // Steps, in the order of judgment: authenticate and the purpose; a signal
 // not the requester's own is the uniform 404; decide; open the envelope (an
 // envelope sent before answers the record it made to its submitter, 409 to
-// anyone else); the state (409 unless received or in_dossier); validate
+// anyone else); the state (409 unless received, held or in_dossier); validate
 // the signal (422), the person (422 naming subject unless it names the
 // person as the corrected signal did: a correction does not move a signal
 // to another person, and comparing what the submitter gave twice tells it
