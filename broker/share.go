@@ -122,7 +122,8 @@ func (s *Service) ownRecord(ctx context.Context, c *call, id string) (SignalEntr
 		return SignalEntry{}, false, nil
 	}
 	e, err := s.signal(ctx, c, id)
-	if err == nil && (e.Source != c.actor.ID || e.State == SignalWithdrawn) {
+	// A withdrawn or corrected signal has no record left to share.
+	if err == nil && (e.Source != c.actor.ID || e.State == SignalWithdrawn || e.State == SignalCorrected) {
 		c.entry.SubjectRef = ""
 		err = ErrNotFoundForRequester
 	}
