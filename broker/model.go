@@ -60,23 +60,23 @@ const (
 // Case is a dossier about one person. It holds no field of the person, only
 // its pseudonym.
 type Case struct {
-	ID         string   `json:"id"`
-	Livc       string   `json:"livc"`
-	SubjectRef string   `json:"subject_ref"`
-	SignalIDs  []string `json:"signal_ids"`
-	Category   string   `json:"category"`
-	State      string   `json:"state"`
-	Roster     []string `json:"roster"`
+	ID         string    `json:"id"`
+	Livc       string    `json:"livc"`
+	SubjectRef string    `json:"subject_ref"`
+	SignalIDs  []string  `json:"signal_ids"`
+	Category   string    `json:"category"`
+	State      string    `json:"state"`
+	Roster     []string  `json:"roster"`
+	Priority   int       `json:"priority,omitempty"`
+	Tasks      []Task    `json:"tasks,omitempty"`
+	History    []Move    `json:"history,omitempty"`
+	CreatedBy  string    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 	// Shared lists the records their submitters shared with this dossier
 	// (POST /v1/signals/{id}/shares): a record of an actor type under
 	// secrecy reaches the roster only once listed here (README rule 8).
-	Shared    []string  `json:"shared,omitempty"`
-	Priority  int       `json:"priority,omitempty"`
-	Tasks     []Task    `json:"tasks,omitempty"`
-	History   []Move    `json:"history,omitempty"`
-	CreatedBy string    `json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Shared []string `json:"shared,omitempty"`
 }
 
 // Open reports whether the dossier is still being worked.
