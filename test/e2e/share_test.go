@@ -161,6 +161,16 @@ func TestRosterGetsOnlyWhatWasTakenAndShared(t *testing.T) {
 		}
 	})
 
+	t.Run("a share reaches that dossier's roster only", func(t *testing.T) {
+		fresh := created(t, c.submit("pz", c.signal(person, map[string]any{"police_record": "SECRET-share-second"})))
+		c.openDossier(ref, []string{fresh}, []string{"vsse"})
+		ids, r := c.cardRecords("vsse", ref)
+		if r.Status != 200 || !slices.Contains(ids, fresh) || slices.Contains(ids, social) || slices.Contains(ids, police) {
+			t.Fatalf("vsse, on a second dossier's roster, draws on %v (%d %s); want %s and neither %s (shared with the first) nor %s",
+				ids, r.Status, r.Body, fresh, social, police)
+		}
+	})
+
 	t.Run("a share by another actor, or with a dossier one may not see, is the uniform 404", func(t *testing.T) {
 		unknown := "case_" + strings.Repeat("z", 26)
 		want := c.share("pz", "sig_"+strings.Repeat("a", 26), caseID)
