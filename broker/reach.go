@@ -31,23 +31,19 @@ import (
 // need a share (the policy's Decision.ShareTypes and the cell's Secrecy:
 // either suffices, so that a policy that names none does not open them).
 func reachable(cell *Cell, recs []Record, dossiers []DossierRoster, actor, purpose string, shareTypes []string) []Record {
+	scope := cardScope(dossiers, actor, purpose)
 	out := make([]Record, 0, len(recs))
 	for _, rec := range recs {
 		if rec.Source == actor {
 			out = append(out, rec)
 			continue
 		}
-		needsShare := false
-		if a, ok := cell.Actor(rec.Source); !ok || slices.Contains(shareTypes, a.Type) || slices.Contains(cell.Secrecy, a.Type) {
-			// An unknown source (an actor since removed from the
-			// configuration) cannot be told free of secrecy: it needs a share.
-			needsShare = true
-		}
-		for _, k := range dossiers {
-			if !k.Open() || (purpose == PurposeCaseConference && !slices.Contains(k.Roster, actor)) {
-				continue
-			}
-			if reaches(rec, k) && (!needsShare || slices.Contains(k.Shared, rec.ID)) {
+		// An unknown source (an actor since removed from the configuration)
+		// cannot be told free of secrecy: it needs a share.
+		a, known := cell.Actor(rec.Source)
+		needsShare := !known || slices.Contains(shareTypes, a.Type) || slices.Contains(cell.Secrecy, a.Type)
+		for _, k := range scope {
+			if k.holds(rec) && (!needsShare || k.shared[rec.ID]) {
 				out = append(out, rec)
 				break
 			}
@@ -56,12 +52,48 @@ func reachable(cell *Cell, recs []Record, dossiers []DossierRoster, actor, purpo
 	return out
 }
 
+// scoped is a dossier in a card's scope, its lists as sets: a card of
+// hundreds of records asks each of them once per record.
+type scoped struct {
+	DossierRoster
+	taken, shared map[string]bool
+}
+
+// cardScope returns the open dossiers a card of actor under purpose draws
+// on: under case_conference those whose roster holds actor, else all.
+func cardScope(dossiers []DossierRoster, actor, purpose string) []scoped {
+	var out []scoped
+	for _, k := range dossiers {
+		if !k.Open() || (purpose == PurposeCaseConference && !slices.Contains(k.Roster, actor)) {
+			continue
+		}
+		s := scoped{DossierRoster: k, taken: make(map[string]bool, len(k.SignalIDs)), shared: make(map[string]bool, len(k.Shared))}
+		for _, id := range k.SignalIDs {
+			s.taken[id] = true
+		}
+		for _, id := range k.Shared {
+			s.shared[id] = true
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// holds reports whether rec is in the dossier: taken in, or an observation
+// received while it was open.
+func (k scoped) holds(rec Record) bool {
+	return k.taken[rec.ID] || reachesByTime(rec, k.DossierRoster)
+}
+
 // reaches reports whether rec is in dossier k: taken into it, or an
 // observation received while it was open.
 func reaches(rec Record, k DossierRoster) bool {
-	if slices.Contains(k.SignalIDs, rec.ID) {
-		return true
-	}
+	return slices.Contains(k.SignalIDs, rec.ID) || reachesByTime(rec, k)
+}
+
+// reachesByTime reports whether rec is an observation received while k was
+// open: at or after its creation (a closed dossier never reopens).
+func reachesByTime(rec Record, k DossierRoster) bool {
 	return rec.Kind == KindObservation && !k.CreatedAt.IsZero() && !rec.ReceivedAt.Before(k.CreatedAt)
 }
 

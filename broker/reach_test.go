@@ -104,3 +104,29 @@ func TestDrawnOn(t *testing.T) {
 		t.Errorf("drawnOn of %d records = %q", len(many), got)
 	}
 }
+
+// BenchmarkReachable: the rule-8 filter of a roster member's card over 400
+// records, half taken in, half of those under secrecy and shared.
+func BenchmarkReachable(b *testing.B) {
+	cell := reachCell()
+	opened := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	k := DossierRoster{ID: "case_a", State: StateApproach, Roster: []string{"pz"}, CreatedAt: opened}
+	recs := make([]Record, 400)
+	for i := range recs {
+		src := []string{"ocmw", "jd"}[i%2]
+		recs[i] = Record{ID: "sig_" + strings.Repeat("a", 10) + string(rune('a'+i%26)) + string(rune('a'+i/26)), Kind: KindSignal, Source: src, ReceivedAt: opened}
+		if i%4 < 2 {
+			k.SignalIDs = append(k.SignalIDs, recs[i].ID)
+			if src == "ocmw" {
+				k.Shared = append(k.Shared, recs[i].ID)
+			}
+		}
+	}
+	dossiers := []DossierRoster{k}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(reachable(cell, recs, dossiers, "pz", PurposeCaseConference, nil)) != 200 {
+			b.Fatal("unexpected count")
+		}
+	}
+}
