@@ -15,6 +15,8 @@ const (
 	ActionSignalMine        = "signal.mine"
 	ActionSignalDismiss     = "signal.dismiss"
 	ActionSignalWithdraw    = "signal.withdraw"
+	ActionSignalShare       = "signal.share"
+	ActionSignalCorrect     = "signal.correct"
 	ActionCardRead          = "card.read"
 	ActionSubjectLookup     = "subject.lookup"
 	ActionSubjectErase      = "subject.erase"
@@ -64,7 +66,7 @@ const (
 
 var decidedActions = []string{
 	ActionSignalSubmit, ActionObservationSubmit, ActionSignalList, ActionSignalMine,
-	ActionSignalDismiss, ActionSignalWithdraw, ActionCardRead, ActionSubjectLookup,
+	ActionSignalDismiss, ActionSignalWithdraw, ActionSignalShare, ActionSignalCorrect, ActionCardRead, ActionSubjectLookup,
 	ActionSubjectErase, ActionCaseCreate, ActionCaseList, ActionCaseRead,
 	ActionCaseTransition, ActionCasePriority, ActionCaseTakeSignals, ActionRosterChange,
 	ActionTaskAssign, ActionTaskReport, ActionTaskMine, ActionStatsRead,

@@ -128,6 +128,7 @@ func (c Counts) Without(actor string) Counts {
 // a change planned on the copy leaves the loaded dossier as it was.
 func (c Case) clone() Case {
 	c.SignalIDs = slices.Clone(c.SignalIDs)
+	c.Shared = slices.Clone(c.Shared)
 	c.Roster = slices.Clone(c.Roster)
 	c.Tasks = slices.Clone(c.Tasks)
 	c.History = slices.Clone(c.History)

@@ -71,6 +71,9 @@ func caseFields(k Case) []string {
 	if len(k.History) > 0 {
 		names = append(names, "history")
 	}
+	if len(k.Shared) > 0 {
+		names = append(names, "shared")
+	}
 	if len(k.Tasks) > 0 {
 		names = append(names, "tasks")
 	}

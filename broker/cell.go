@@ -68,7 +68,9 @@ type Cell struct {
 	Release   map[string]map[string][]string // purpose -> class -> actor types
 	Retention Retention
 	// Secrecy lists the actor types bound by professional secrecy (art.
-	// 458ter). Parsed and validated; not enforced yet.
+	// 458ter): their records reach a dossier's roster only once shared with
+	// it (reach.go). The policy names them too (Decision.ShareTypes); a
+	// record needs a share if either does.
 	Secrecy []string
 	// Minors holds the stricter rules for a person under Minors.Age, or nil
 	// when the cell sets none (then minors get the adult rules).

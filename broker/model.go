@@ -76,6 +76,10 @@ type Case struct {
 	CreatedBy  string    `json:"created_by"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// Shared lists the records their submitters shared with this dossier
+	// (POST /v1/signals/{id}/shares): a record of an actor type under
+	// secrecy reaches the roster only once listed here (README rule 8).
+	Shared []string `json:"shared,omitempty"`
 }
 
 // Open reports whether the dossier is still being worked.

@@ -204,6 +204,10 @@ type Decision struct {
 	// their class is released: a deny overrides an allow.
 	WithheldFields []string `json:"withheld_fields"`
 	Revision       string   `json:"-"`
+	// ShareTypes are, for card.read, the actor types whose records reach a
+	// dossier's roster only once their submitter shares them with it (the
+	// cell's secrecy, README rule 8).
+	ShareTypes []string `json:"share_types"`
 }
 
 // The scopes of a case.list decision.

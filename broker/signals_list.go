@@ -17,10 +17,13 @@ const (
 	SignalInDossier = "in_dossier"
 	SignalDismissed = "dismissed"
 	SignalWithdrawn = "withdrawn"
+	// SignalCorrected is a signal its submitter replaced by a new one
+	// (correct.go): its record is gone, like a withdrawn one's.
+	SignalCorrected = "corrected"
 )
 
 // signalStates are the states ?state= may ask for.
-var signalStates = []string{SignalReceived, SignalHeld, SignalInDossier, SignalDismissed, SignalWithdrawn}
+var signalStates = []string{SignalReceived, SignalHeld, SignalInDossier, SignalDismissed, SignalWithdrawn, SignalCorrected}
 
 // SignalEntry is a signal as the coordinator's intake shows it: who sent it
 // about which pseudonym, when, and where it stands. No field value, no

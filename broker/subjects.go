@@ -1,6 +1,9 @@
 package broker
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SubjectData is everything the card read needs from the store about one
 // person: the state and roster of each of its dossiers, its sealed records in
@@ -31,6 +34,12 @@ type DossierRoster struct {
 	ID     string   `json:"id"`
 	State  string   `json:"state"`
 	Roster []string `json:"roster"`
+	// SignalIDs, Shared and CreatedAt tell which records reach the
+	// dossier's roster (reach.go): the signals taken into it, the records
+	// shared with it, and since when observations go to it directly.
+	SignalIDs []string  `json:"signal_ids"`
+	Shared    []string  `json:"shared"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Open reports whether the dossier is still being worked.

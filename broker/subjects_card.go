@@ -41,12 +41,16 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 	if err != nil {
 		return Card{}, c.fail(ctx, err)
 	}
+	// The age is told from every record read (a minor by any record is a
+	// minor); the card draws only on those that reach it (reach.go).
+	all := records
+	records = reachable(c.cell, records, data.Dossiers, c.actor.ID, c.req.Purpose, d.ShareTypes)
 	// A minor's card is decided again under minors.release (README rule 9).
 	// The first decision, as for an adult, chose what to read: minors.release
 	// may only release less, so the records it read hold every class a
 	// minor's card could show. Only a decision that releases classes needs
 	// the age, and it has read every record of the person to tell it.
-	if len(d.Classes) > 0 && c.cell.Minors != nil && MinorOn(records, c.cell.Minors.Age, s.c.Now()) {
+	if len(d.Classes) > 0 && c.cell.Minors != nil && MinorOn(all, c.cell.Minors.Age, s.c.Now()) {
 		scope.Minor = true
 		if d, err = c.decide(ctx, DecisionInput{Subject: &scope}); err != nil {
 			return Card{}, err
@@ -64,6 +68,7 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 	if len(released) == 0 {
 		return Card{}, c.fail(ctx, ErrNotFoundForRequester)
 	}
+	c.entry.Reason = drawnOn(card, records)
 	if err := c.allow(ctx); err != nil {
 		return Card{}, err
 	}

@@ -17,6 +17,7 @@ default decision := {
 	"reasons": ["not_allowed"],
 	"scope": "",
 	"withheld_fields": [],
+	"share_types": [],
 }
 
 # scope is the set of dossiers a case.list may return: "cell" (every
@@ -31,6 +32,7 @@ decision := {
 	"reasons": reasons,
 	"scope": scope,
 	"withheld_fields": fields_withheld,
+	"share_types": share_types,
 }
 
 # ---------------------------------------------------------------------------
@@ -92,7 +94,7 @@ actions := {
 	"signal.submit", "observation.submit", "signal.list", "card.read", "case.create", "roster.change",
 	"case.list", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
 	"stats.read", "subject.lookup", "subject.erase", "signal.mine", "signal.withdraw", "signal.dismiss",
-	"task.mine", "case.take_signals",
+	"task.mine", "case.take_signals", "signal.share", "signal.correct",
 } | audit_actions
 
 # The privacy officer's review of the audit log: listing, the per-person
@@ -111,9 +113,11 @@ action_purpose := object.union(
 		"signal.list": "case_conference",
 		"signal.mine": "signal",
 		"signal.withdraw": "signal",
+		"signal.correct": "signal",
 		"signal.dismiss": "case_conference",
 		"case.create": "case_conference",
 		"case.take_signals": "case_conference",
+		"signal.share": "case_conference",
 		"roster.change": "case_conference",
 		"case.transition": "case_conference",
 		"task.report": "case_conference",
@@ -174,7 +178,7 @@ action_ok if input.action in {"signal.submit", "observation.submit", "card.read"
 # its own signals and withdraws one of them. Which signals are its own is the
 # pipeline's business: another actor's signal is the uniform 404 before the
 # policy is asked.
-action_ok if input.action in {"signal.mine", "signal.withdraw"}
+action_ok if input.action in {"signal.mine", "signal.withdraw", "signal.correct"}
 
 # Dismissing a signal (no follow-up) is the coordinator's, like the intake.
 action_ok if {
@@ -306,6 +310,23 @@ task_assignee if {
 	input.target.assignee == input.actor.id
 }
 
+# Deliberate sharing (README rule 8, art. 458ter): the submitter shares its
+# own record with a dossier on whose open roster its actor sits. Which
+# records are its own, and whether the record is in the dossier, is the
+# pipeline's business (another's record is the uniform 404). Without
+# input.case the pipeline asks, before it reads the body naming the
+# dossier, whether the requester may share at all.
+action_ok if {
+	input.action == "signal.share"
+	not input.case
+}
+
+action_ok if {
+	input.action == "signal.share"
+	case_open
+	input.case.on_roster == true
+}
+
 # ---------------------------------------------------------------------------
 # Which dossiers a requester sees, decided once per request.
 #
@@ -414,6 +435,19 @@ released contains class if {
 	input.actor.type in types
 	not class in withheld
 }
+
+# README rule 8: records of an actor type under the cell's secrecy reach a
+# dossier's roster only once their submitter shares them with it. The
+# pipeline draws a card only on the records the dossiers in scope hold (taken
+# in, observed while open) and, of these types, only on those shared.
+default share_types := []
+
+share_types := sorted_secrecy if {
+	input.action == "card.read"
+	allow
+}
+
+sorted_secrecy := sort([t | some t in cell.secrecy; is_string(t)])
 
 # An actor may always be shown back what its own organisation submitted.
 default own := false
@@ -547,6 +581,22 @@ why_not contains "case_out_of_scope" if {
 	purpose_bound
 	case_state
 	not case_in_scope
+}
+
+# A dossier the sharer may not see: the uniform 404 (see case_out_of_scope);
+# one it sees but whose roster does not hold it (the coordinator's): 403.
+why_not contains "case_out_of_scope" if {
+	input.action == "signal.share"
+	purpose_ok
+	purpose_bound
+	case_state
+	not case_in_scope
+}
+
+why_not contains "not_on_roster" if {
+	input.action == "signal.share"
+	case_state
+	not input.case.on_roster == true
 }
 
 why_not contains "task_actor_not_on_roster" if {

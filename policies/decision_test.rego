@@ -53,13 +53,13 @@ on(action, purpose, id, state, on_roster) := object.union(
 # with_target(inp, target) adds the action-specific target.
 with_target(inp, target) := object.union(inp, {"target": target})
 
-allowed := {"allow": true, "classes": [], "own": false, "reasons": [], "scope": "", "withheld_fields": []}
+allowed := {"allow": true, "classes": [], "own": false, "reasons": [], "scope": "", "withheld_fields": [], "share_types": []}
 
 listed(scope) := object.union(allowed, {"scope": scope})
 
-shown(classes) := {"allow": true, "classes": classes, "own": true, "reasons": [], "scope": "", "withheld_fields": []}
+shown(classes) := {"allow": true, "classes": classes, "own": true, "reasons": [], "scope": "", "withheld_fields": [], "share_types": ["socio_preventive"]}
 
-denied(reasons) := {"allow": false, "classes": [], "own": false, "reasons": reasons, "scope": "", "withheld_fields": []}
+denied(reasons) := {"allow": false, "classes": [], "own": false, "reasons": reasons, "scope": "", "withheld_fields": [], "share_types": []}
 
 # The decision for inp over the example cell (or over cs).
 decision_for(inp) := d if {
@@ -449,4 +449,41 @@ test_minor_purpose_absent_from_minors_release if {
 	narrowed := json.patch(cells.zonnedaal, [{"op": "remove", "path": "/minors/release/prioritisation"}])
 	d := livc.decision with input as minor_card("prioritisation", "pz", true, false) with data.cells as {"zonnedaal": narrowed}
 	d == shown([])
+}
+
+# ---------------------------------------------------------------------------
+# Deliberate sharing (README rule 8, art. 458ter).
+
+share_cases := [
+	{"note": "a social worker on the roster shares with the open dossier", "input": on("signal.share", "case_conference", "ocmw", "weighing", true), "want": allowed},
+	{"note": "asked before the body names a dossier", "input": req("signal.share", "case_conference", "ocmw"), "want": allowed},
+	{"note": "off the roster: the dossier it may not see", "input": on("signal.share", "case_conference", "ocmw", "weighing", false), "want": denied(["case_out_of_scope", "not_on_roster"])},
+	{"note": "a closed dossier: it may not see it", "input": on("signal.share", "case_conference", "ocmw", "closed", true), "want": denied(["case_out_of_scope"])},
+	{"note": "the coordinator sees the dossier but is off its roster", "input": on("signal.share", "case_conference", "preventie", "formation", false), "want": denied(["not_on_roster"])},
+	{"note": "sharing under signal: not bound", "input": on("signal.share", "signal", "ocmw", "weighing", true), "want": denied(["purpose_not_bound"])},
+	{"note": "the mayor is not at the operational table", "input": req("signal.share", "case_conference", "burgemeester"), "want": denied(["purpose_not_allowed"])},
+]
+
+test_share_decision[note] if {
+	some tc in share_cases
+	note := tc.note
+	decision_for(tc.input) == tc.want
+}
+
+test_share_cases_counted if count(share_cases) == 7
+
+# A card names the actor types whose records need their submitter's share:
+# the cell's secrecy, as data; a cell without secrecy names none.
+test_share_types_from_secrecy if {
+	decision_for(card("case_conference", "pz", true, true)).share_types == ["socio_preventive"]
+	widened := json.patch(cells, [{"op": "add", "path": "/zonnedaal/secrecy/-", "value": "police"}])
+	decision_over(card("case_conference", "vsse", true, true), widened).share_types == ["police", "socio_preventive"]
+	none := json.patch(cells, [{"op": "remove", "path": "/zonnedaal/secrecy"}])
+	decision_over(card("case_conference", "pz", true, true), none).share_types == []
+}
+
+# Only a card read names them, and only on an allow.
+test_share_types_only_on_card_allow if {
+	decision_for(req("case.create", "case_conference", "preventie")).share_types == []
+	decision_for(card("policy", "burgemeester", true, false)).share_types == []
 }

@@ -90,15 +90,19 @@ func (s *seeder) one(ctx context.Context, i int) (string, error) {
 		return "", err
 	}
 	at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
-	var first string
-	for k, sub := range submissions {
+	// Every record is taken into the dossier and the social service's and
+	// the school's (bound by secrecy) shared with it, so that the roster's
+	// card draws on all of them (README rule 8), as a worked dossier's does.
+	var ids, shared []string
+	for _, sub := range submissions {
 		rec := broker.Record{
 			ID: broker.NewID("sig"), Kind: broker.KindSignal, SubjectRef: ref,
 			Source: sub.actor, Sub: sub.actor + "-seed", ObservedAt: at, ReceivedAt: at,
 			Fields: sub.fields,
 		}
-		if k == 0 {
-			first = rec.ID
+		ids = append(ids, rec.ID)
+		if sub.actor == "ocmw" || sub.actor == "clb" {
+			shared = append(shared, rec.ID)
 		}
 		sr, err := broker.SealRecord(s.kr, wrapped, s.livc, rec)
 		if err != nil {
@@ -110,7 +114,7 @@ func (s *seeder) one(ctx context.Context, i int) (string, error) {
 	}
 	now := time.Now().UTC()
 	err = s.store.CreateCase(ctx, broker.Case{
-		ID: broker.NewID("case"), Livc: s.livc, SubjectRef: ref, SignalIDs: []string{first},
+		ID: broker.NewID("case"), Livc: s.livc, SubjectRef: ref, SignalIDs: ids, Shared: shared,
 		Category: "radicalisation", State: broker.StateRegistration, Roster: []string{"pz", "ocmw"},
 		CreatedBy: "preventie", CreatedAt: now, UpdatedAt: now,
 	})

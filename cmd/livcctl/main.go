@@ -29,6 +29,10 @@ Usage:
   livcctl signals mine [-q]           your organisation's signals and their states, nothing else
   livcctl signals withdraw ID         withdraw your own signal: its record is crypto-shredded
   livcctl signals dismiss ID --reason TEXT  no follow-up for a signal of the intake (coordinator)
+  livcctl signals share ID --case CASE      share your own record with a dossier whose roster holds you:
+                                      a record bound by professional secrecy reaches its roster only then
+  livcctl signals correct [-q] ID FILE  replace your own signal by a corrected one (same person):
+                                      the earlier values leave every card at once
   livcctl card [flags] REF            read the information card of a person
   livcctl cases create [flags]        register a dossier (coordinator)
   livcctl cases take [flags] ID SIGNAL...   take received signals about the dossier's person into it (coordinator)

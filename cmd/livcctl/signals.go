@@ -23,6 +23,10 @@ func cmdSignals(env *cliEnv, args []string) error {
 			return cmdSignalsWithdraw(env, args[1:])
 		case "dismiss":
 			return cmdSignalsDismiss(env, args[1:])
+		case "share":
+			return cmdSignalsShare(env, args[1:])
+		case "correct":
+			return cmdSignalsCorrect(env, args[1:])
 		}
 	}
 	fs := flag.NewFlagSet("signals", flag.ContinueOnError)

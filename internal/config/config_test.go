@@ -120,10 +120,10 @@ func TestDemo(t *testing.T) {
 		compareCells(t, got, want)
 		checkInvariants(t, got)
 	})
-	t.Run("warns only that secrecy is not enforced yet", func(t *testing.T) {
+	t.Run("warns of nothing: secrecy is enforced", func(t *testing.T) {
 		_, warnings, err := Parse(demoYAML, DemoFile)
-		if err != nil || len(warnings) != 1 || !strings.Contains(warnings[0], "secrecy is not enforced yet") {
-			t.Fatalf("Parse(demo) = warnings %q, err %v; want the secrecy warning only", warnings, err)
+		if err != nil || len(warnings) != 0 {
+			t.Fatalf("Parse(demo) = warnings %q, err %v; want none", warnings, err)
 		}
 	})
 	t.Run("is the testdata copy", func(t *testing.T) {

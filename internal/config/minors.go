@@ -14,8 +14,8 @@ import (
 const maxMinorsAge = 125
 
 // secrecySection reads secrecy: the actor types bound by professional
-// secrecy. The broker validates the list but does not enforce it yet, and
-// says so in a warning rather than let a coordinator believe it does.
+// secrecy (art. 458ter): their records reach a dossier's roster only once
+// their submitter shares them with that dossier.
 func (b *builder) secrecySection(n *yaml.Node) {
 	items, ok := b.sequence(n, "secrecy")
 	if !ok {
@@ -35,9 +35,6 @@ func (b *builder) secrecySection(n *yaml.Node) {
 		}
 	}
 	b.cell.Secrecy = types
-	if len(types) > 0 {
-		b.warnf(resolve(n), "secrecy is not enforced yet: records submitted by %s reach a dossier's roster without their submitter's share", strings.Join(types, ", "))
-	}
 }
 
 // minorsSection reads minors: the age under which a person is a minor

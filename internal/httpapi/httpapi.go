@@ -56,6 +56,7 @@ type Broker interface {
 	dossierBroker  // dossiers.go
 	auditBroker    // audit.go
 	feedbackBroker // feedback.go
+	shareBroker    // share.go
 	Refuse(ctx context.Context, req *broker.Request, action string, err error) error
 }
 
@@ -127,6 +128,7 @@ func New(b Broker, c Conf) http.Handler {
 	e.GET("/v1/audit", g.handle(g.listAudit))
 	g.dossierRoutes(e)
 	g.feedbackRoutes(e)
+	g.shareRoutes(e)
 	g.auditRoutes(e)
 	if c.Metrics != nil {
 		e.GET("/metrics", gin.WrapH(c.Metrics))

@@ -26,6 +26,9 @@ type cellDoc struct {
 	// Minors is the cell's minors block, absent when it sets none (a minor
 	// then gets the adult rules).
 	Minors *minorsDoc `json:"minors,omitempty"`
+	// Secrecy lists the actor types whose records reach a dossier's
+	// roster only once shared with it (README rule 8).
+	Secrecy []string `json:"secrecy"`
 }
 
 // minorsDoc is what the policy reads of minors: the matrix that replaces
@@ -72,6 +75,7 @@ func newCellDoc(c *broker.Cell) cellDoc {
 		Tables:   make(map[string][]string, len(c.Tables)),
 		Purposes: make(map[string]purposeDoc, len(c.Purposes)),
 		Actors:   make(map[string]actorDoc, len(c.Actors)),
+		Secrecy:  nonNil(c.Secrecy),
 	}
 	for t, ids := range c.Tables {
 		d.Tables[t] = nonNil(ids)

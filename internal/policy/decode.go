@@ -95,8 +95,16 @@ func decode(rs rego.ResultSet) (broker.Decision, error) {
 			return broker.Decision{}, err
 		}
 	}
+	if _, ok := obj["share_types"]; ok {
+		if d.ShareTypes, err = strs(obj, "share_types"); err != nil {
+			return broker.Decision{}, err
+		}
+	}
 	if len(d.WithheldFields) == 0 {
 		d.WithheldFields = nil
+	}
+	if len(d.ShareTypes) == 0 {
+		d.ShareTypes = nil
 	}
 	if !d.Allow && (d.Own || len(d.Classes) > 0 || d.Scope != "") {
 		return broker.Decision{}, fmt.Errorf("%w: a deny that releases", ErrShape)
@@ -108,7 +116,7 @@ func decode(rs rego.ResultSet) (broker.Decision, error) {
 
 // decisionKeys are the keys a decision may have: the first four required,
 // scope and withheld_fields optional.
-var decisionKeys = []string{"allow", "classes", "own", "reasons", "scope", "withheld_fields"}
+var decisionKeys = []string{"allow", "classes", "own", "reasons", "scope", "withheld_fields", "share_types"}
 
 // scope reads the optional scope: "", broker.ScopeCell or broker.ScopeRoster.
 func scope(obj map[string]any) (string, error) {

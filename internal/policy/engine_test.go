@@ -63,6 +63,7 @@ func demoCell() *broker.Cell {
 			"prioritisation": {"presence": {"socio_preventive", "police", "judicial", "local_admin"}},
 			"policy":         {},
 		},
+		Secrecy: []string{"socio_preventive"},
 		Minors: &broker.Minors{
 			Age: 18,
 			Release: map[string]map[string][]string{
@@ -159,7 +160,8 @@ func TestDecide(t *testing.T) {
 	e := newTestEngine(t, demoCells())
 	allowed := broker.Decision{Allow: true, Classes: []string{}, Reasons: []string{}}
 	shown := func(classes ...string) broker.Decision {
-		return broker.Decision{Allow: true, Own: true, Classes: append([]string{}, classes...), Reasons: []string{}}
+		return broker.Decision{Allow: true, Own: true, Classes: append([]string{}, classes...), Reasons: []string{},
+			ShareTypes: []string{"socio_preventive"}}
 	}
 	denied := func(reasons ...string) broker.Decision {
 		return broker.Decision{Classes: []string{}, Reasons: reasons}

@@ -44,6 +44,10 @@ type row struct {
 	Fields  []string `json:"fields"`
 	Own     bool     `json:"own,omitempty"`
 	Scope   string   `json:"scope,omitempty"`
+	// ShareTypes are, for a card read, the actor types whose records reach
+	// a dossier's roster only once their submitter shares them (README
+	// rule 8): shared records are drawn on, unshared ones not.
+	ShareTypes []string `json:"share_types,omitempty"`
 }
 
 type table struct {
@@ -91,7 +95,7 @@ func (r row) input(cell *broker.Cell, a broker.Actor) broker.DecisionInput {
 	case "card.read":
 		open := r.State != broker.StateClosed
 		in.Subject = &broker.SubjectScope{OpenCase: open, OnRoster: open && onRoster, Minor: r.Subject == "minor"}
-	case "case.read", "case.transition", "case.take_signals":
+	case "case.read", "case.transition", "case.take_signals", "signal.share":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
 	case "roster.change":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
@@ -138,6 +142,9 @@ func TestDecisionTable(t *testing.T) {
 			}
 			if got := fieldsOf(cell, d); !slices.Equal(got, nonNil(tc.Fields)) {
 				t.Fatalf("fields\n got %v\nwant %v", got, tc.Fields)
+			}
+			if !slices.Equal(d.ShareTypes, tc.ShareTypes) {
+				t.Fatalf("share types %v, want %v", d.ShareTypes, tc.ShareTypes)
 			}
 		})
 	}

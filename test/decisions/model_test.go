@@ -27,7 +27,8 @@ var states = []string{"registration", "formation", "weighing", "approach", "eval
 var generatedActions = []string{
 	"signal.submit", "observation.submit", "signal.list", "case.create", "roster.change", "case.transition",
 	"case.priority", "task.assign", "task.report", "stats.read", "subject.lookup", "subject.erase", "audit.read",
-	"signal.mine", "signal.withdraw", "signal.dismiss", "task.mine", "case.take_signals",
+	"signal.mine", "signal.withdraw", "signal.dismiss", "task.mine", "case.take_signals", "signal.share",
+	"signal.correct",
 }
 
 // cellModel is the YAML of the cell, read here without the broker's loader.
@@ -38,6 +39,7 @@ type cellModel struct {
 		Coordinator bool   `yaml:"coordinator"`
 	} `yaml:"actors"`
 	Tables   map[string][]string `yaml:"tables"`
+	Secrecy  []string            `yaml:"secrecy"`
 	Purposes map[string]struct {
 		Table *string `yaml:"table"`
 	} `yaml:"purposes"`
@@ -108,7 +110,7 @@ func (m *cellModel) allowed(r row) bool {
 	case "signal.list":
 		// The intake is the coordinator's, who takes signals into dossiers.
 		return use("case_conference") && m.coordinator(id)
-	case "signal.mine", "signal.withdraw":
+	case "signal.mine", "signal.withdraw", "signal.correct":
 		// Any actor follows and withdraws its own signals (which are its
 		// own is the pipeline's business: another's is the uniform 404).
 		return use("signal")
@@ -116,6 +118,10 @@ func (m *cellModel) allowed(r row) bool {
 		return use("case_conference") && m.coordinator(id)
 	case "case.create":
 		return use("case_conference") && m.coordinator(id)
+	case "signal.share":
+		// The submitter shares its own record (which are its own is the
+		// pipeline's) with an open dossier whose roster holds it.
+		return use("case_conference") && open && slices.Contains(r.Roster, id)
 	case "case.take_signals":
 		// The coordinator takes more signals into an open dossier; a
 		// roster member does not (which signals qualify is the pipeline's).
@@ -165,6 +171,9 @@ func (m *cellModel) cardRow(r row) row {
 	id, open := r.Actor, r.State != "closed"
 	r.Allow = m.mayUse(id, r.Purpose) && r.Purpose != "policy" && r.Purpose != "audit_review"
 	r.Own, r.Fields = r.Allow, []string{}
+	if r.Allow && len(m.Secrecy) > 0 {
+		r.ShareTypes = slices.Sorted(slices.Values(m.Secrecy)) // records of these types only once shared
+	}
 	inScope := open && (r.Purpose != "case_conference" || slices.Contains(r.Roster, id))
 	if !r.Allow || !inScope {
 		return r
@@ -196,7 +205,7 @@ func variants(action, id string) []row {
 	for _, st := range states {
 		base := row{Action: action, State: st}
 		switch action {
-		case "case.transition", "case.take_signals":
+		case "case.transition", "case.take_signals", "signal.share":
 			on, off := base, base
 			on.Roster, off.Roster = []string{someoneElse(id), id}, []string{someoneElse(id)}
 			out = append(out, on, off)

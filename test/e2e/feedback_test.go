@@ -116,8 +116,14 @@ func TestSignallerHearsBack(t *testing.T) {
 			t.Fatalf("dossier: %d %s", r.Status, r.Body)
 		}
 		caseID = jsonField(t, r.Body, "id")
-		if r := c.send("PUT", "preventie", "case_conference", "/v1/cases/"+caseID+"/roster", []byte(`{"actors":["pz"]}`)); r.Status != 200 {
+		if r := c.send("PUT", "preventie", "case_conference", "/v1/cases/"+caseID+"/roster", []byte(`{"actors":["pz","ocmw"]}`)); r.Status != 200 {
 			t.Fatalf("roster: %d %s", r.Status, r.Body)
+		}
+		// ocmw holds professional secrecy: its signals reach the roster once shared.
+		for _, id := range []string{sig, kept} {
+			if r := c.share("ocmw", id, caseID); r.Status != 201 {
+				t.Fatalf("ocmw shares: %d %s", r.Status, r.Body)
+			}
 		}
 		if s := c.mineState("ocmw", sig); s != "in_dossier" {
 			t.Fatalf("state %q", s)

@@ -78,10 +78,17 @@ func checkInvariants(t reporter, c *redis.Client, cell string) {
 	erasedAfter := func(i int, ref string) bool {
 		return slices.ContainsFunc(allow[i+1:], func(e logEntry) bool { return e.Action == "subject.erase" && e.SubjectRef == ref })
 	}
+	// A correction stores a new record and deletes the one it corrects,
+	// which its reason names.
+	correctedAfter := func(i int, id string) bool {
+		return slices.ContainsFunc(allow[i+1:], func(e logEntry) bool {
+			return e.Action == "signal.correct" && strings.HasPrefix(e.Reason, "corrects "+id+":")
+		})
+	}
 	named := map[string][]logEntry{}
 	signals := 0
 	for i, e := range allow {
-		if e.Action != "signal.submit" && e.Action != "observation.submit" {
+		if e.Action != "signal.submit" && e.Action != "observation.submit" && e.Action != "signal.correct" {
 			continue
 		}
 		if e.Action == "signal.submit" {
@@ -93,7 +100,7 @@ func checkInvariants(t reporter, c *redis.Client, cell string) {
 		}
 		named[e.Record] = append(named[e.Record], e)
 		ok := c.HExists(ctx, p+"subject:"+e.SubjectRef+":records", e.Record).Val()
-		if !ok && !erasedAfter(i, e.SubjectRef) {
+		if !ok && !erasedAfter(i, e.SubjectRef) && !correctedAfter(i, e.Record) {
 			t.Errorf("allow %s %s names record %s, which is not stored", e.Action, e.ID, e.Record)
 		}
 	}

@@ -62,9 +62,14 @@ func TestMinorsCard(t *testing.T) {
 			if r.Status != 201 {
 				t.Fatalf("coordinator opens a dossier: %d %s", r.Status, r.Body)
 			}
+			caseID := jsonField(t, r.Body, "id")
 			roster, _ := json.Marshal(map[string]any{"actors": []string{"clb", actor}})
-			if r = w.send("PUT", "preventie", purpose, "/v1/cases/"+jsonField(t, r.Body, "id")+"/roster", "application/json", roster); r.Status != 200 {
+			if r = w.send("PUT", "preventie", purpose, "/v1/cases/"+caseID+"/roster", "application/json", roster); r.Status != 200 {
 				t.Fatalf("set roster: %d %s", r.Status, r.Body)
+			}
+			// clb holds professional secrecy: its signal reaches the roster once shared.
+			if r = w.send("POST", "clb", purpose, "/v1/signals/"+id+"/shares", "application/json", []byte(`{"case_id":"`+caseID+`"}`)); r.Status != 201 {
+				t.Fatalf("clb shares: %d %s", r.Status, r.Body)
 			}
 
 			matrix := m.Release[purpose]

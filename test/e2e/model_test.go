@@ -26,6 +26,7 @@ type cellModel struct {
 		Class string `yaml:"class"`
 	} `yaml:"fields"`
 	Release map[string]map[string][]string `yaml:"release"`
+	Secrecy []string                       `yaml:"secrecy"`
 	Minors  struct {
 		Age     int                            `yaml:"age"`
 		Release map[string]map[string][]string `yaml:"release"`

@@ -30,6 +30,7 @@ type personalRoute struct {
 func TestPersonalDataRoutes(t *testing.T) {
 	w, id := dossierWorld(t)
 	task := w.assign(t, id, "clb", secretTask1, "preventive")
+	received := w.submitFresh(t, "pz", map[string]any{"presence": "absent"}) // a signal of the person still received
 	fill := strings.NewReplacer("{ref}", w.ref, "{id}", id, "{task}", task).Replace
 	unknown := strings.NewReplacer(w.ref, "s_"+strings.Repeat("z", 26), id, "case_"+strings.Repeat("z", 26),
 		task, "task_"+strings.Repeat("z", 26)).Replace
@@ -40,7 +41,7 @@ func TestPersonalDataRoutes(t *testing.T) {
 		"GET /v1/cases":                     {path: "/v1/cases", purpose: "case_conference", allowed: "pz", off: "vsse", refused: 200},
 		"GET /v1/cases/{id}":                {path: "/v1/cases/{id}", purpose: "case_conference", allowed: "pz", off: "vsse", refused: 404},
 		"POST /v1/cases/{id}/transitions":   {path: "/v1/cases/{id}/transitions", purpose: "case_conference", body: `{"to":"weighing","reason":"r"}`, allowed: "ocmw", off: "vsse", refused: 404},
-		"POST /v1/cases/{id}/signals":       {path: "/v1/cases/{id}/signals", purpose: "case_conference", body: `{"signal_ids":["` + w.signals["pz"] + `"]}`, allowed: "preventie", off: "vsse", refused: 404}, // a signal of the person still received
+		"POST /v1/cases/{id}/signals":       {path: "/v1/cases/{id}/signals", purpose: "case_conference", body: `{"signal_ids":["` + received + `"]}`, allowed: "preventie", off: "vsse", refused: 404},
 		"PUT /v1/cases/{id}/roster":         {path: "/v1/cases/{id}/roster", purpose: "case_conference", body: `{"actors":["ocmw","clb","pz"]}`, allowed: "preventie", off: "vsse", refused: 404},
 		"PUT /v1/cases/{id}/priority":       {path: "/v1/cases/{id}/priority", purpose: "prioritisation", body: `{"priority":3}`, allowed: "parket", off: "clb", refused: 403},
 		"POST /v1/cases/{id}/tasks":         {path: "/v1/cases/{id}/tasks", purpose: "prioritisation", body: `{"actor":"pz","description":"d","due":"2026-12-31","scenario":"reactive"}`, allowed: "burgemeester", off: "clb", refused: 403},

@@ -227,6 +227,7 @@ func (w *world) openCase(t *testing.T, roster []string) string {
 		t.Fatalf("dossier %s", r.Body)
 	}
 	w.setRoster(t, id, roster)
+	w.takeAllAndShare(t, id, roster)
 	return id
 }
 

@@ -74,7 +74,7 @@ func TestWalkthrough(t *testing.T) {
 		t.Fatalf("the walkthrough fails: %v\n%s\nbroker log:\n%s", err, out, logs.String())
 	}
 	text := string(out)
-	for _, want := range []string{`"in_dossier"`, `"police_record"`, `"signal_text"`, `"withheld"`, `"card.read"`, `problem:not-found"`, `problem:forbidden"`, `"roster.change"`, `"by_state"`, `"status": "done"`, `"ok":true`, `"extends"`} {
+	for _, want := range []string{`"in_dossier"`, `"police_record"`, `"signal_text"`, `"withheld"`, `"card.read"`, `problem:not-found"`, `problem:forbidden"`, `"roster.change"`, `"by_state"`, `"status": "done"`, `"ok":true`, `"extends"`, "leaving for abroad"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("walkthrough output lacks %s:\n%s", want, text)
 		}

@@ -84,6 +84,16 @@ func (s *Store) planMoveSignal(ctx context.Context, write *plan.Plan, p string, 
 // signal is in e.State and the person's record order, source index and
 // envelopes are as read.
 func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEntry) (broker.Write, error) {
+	write, err := s.planWithdraw(ctx, livc, e, broker.SignalWithdrawn)
+	if err != nil {
+		return nil, err
+	}
+	return write, write.Validate()
+}
+
+// planWithdraw is PlanWithdraw's plan, the signal's intake state moved to
+// to (withdrawn, or corrected by PlanCorrect), for others to add to.
+func (s *Store) planWithdraw(ctx context.Context, livc string, e broker.SignalEntry, to string) (*plan.Plan, error) {
 	p, err := cellPrefix(livc)
 	if err != nil {
 		return nil, err
@@ -108,7 +118,7 @@ func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEn
 		return nil, fail("plan withdraw", err)
 	}
 	write := &plan.Plan{Livc: livc}
-	if err := s.planMoveSignal(ctx, write, p, e, broker.SignalWithdrawn); err != nil {
+	if err := s.planMoveSignal(ctx, write, p, e, to); err != nil {
 		return nil, err
 	}
 	write.Check(plan.Check{Kind: plan.KindField, Key: sp + "records", Field: e.ID})
@@ -128,7 +138,7 @@ func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEn
 	if err := s.planSpendEnvelope(ctx, write, p, sp, e.ID, digests.Val()); err != nil {
 		return nil, err
 	}
-	return write, write.Validate()
+	return write, nil
 }
 
 // planSpendEnvelope plans spending the binding of the envelope record id
