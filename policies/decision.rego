@@ -92,7 +92,7 @@ actions := {
 	"signal.submit", "observation.submit", "signal.list", "card.read", "case.create", "roster.change",
 	"case.list", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
 	"stats.read", "subject.lookup", "subject.erase", "signal.mine", "signal.withdraw", "signal.dismiss",
-	"task.mine", "case.take_signals",
+	"task.mine", "case.take_signals", "meeting.record", "meeting.list", "retention.list",
 } | audit_actions
 
 # The privacy officer's review of the audit log: listing, the per-person
@@ -118,6 +118,9 @@ action_purpose := object.union(
 		"case.transition": "case_conference",
 		"task.report": "case_conference",
 		"task.mine": "case_conference",
+		"meeting.record": "case_conference",
+		"meeting.list": "case_conference",
+		"retention.list": "case_conference",
 		"subject.lookup": "case_conference",
 		"case.priority": "prioritisation",
 		"task.assign": "prioritisation",
@@ -292,6 +295,44 @@ action_ok if {
 action_ok if {
 	input.action == "task.mine"
 	input.actor.id in cell.tables.operational
+}
+
+# Case conference minutes: the coordinator records them on an open dossier
+# (input.target: the attendees and the decisions' owners the minutes name,
+# and the dossier's roster as stored, which holds actors of the operational
+# table only); whoever may read the dossier under case_conference reads
+# them: its roster while it is open, and the coordinator.
+action_ok if {
+	input.action == "meeting.record"
+	coordinator
+	case_open
+	meeting_target_ok
+}
+
+meeting_target_ok if not input.target
+
+meeting_target_ok if meeting_actors_on_roster
+
+meeting_actors_on_roster if {
+	is_array(input.target.attendees)
+	is_array(input.target.decision_actors)
+	is_array(input.target.case_roster)
+	every a in array.concat(input.target.attendees, input.target.decision_actors) {
+		a in input.target.case_roster
+		a in cell.tables.operational
+	}
+}
+
+action_ok if {
+	input.action == "meeting.list"
+	case_in_scope
+}
+
+# What the retention schedule erases next (ids and dates, no value) is the
+# coordinator's, who keeps the dossiers and the intake.
+action_ok if {
+	input.action == "retention.list"
+	coordinator
 }
 
 task_actor_on_roster if {
@@ -508,7 +549,7 @@ why_not contains "purpose_not_bound" if {
 }
 
 why_not contains "not_coordinator" if {
-	input.action in {"case.create", "case.take_signals", "roster.change", "signal.list", "signal.dismiss"}
+	input.action in {"case.create", "case.take_signals", "roster.change", "signal.list", "signal.dismiss", "meeting.record", "retention.list"}
 	not coordinator
 }
 
@@ -525,7 +566,10 @@ why_not contains "roster_actor_not_operational" if {
 }
 
 # Actions on one dossier need its state.
-case_actions := {"roster.change", "case.take_signals", "case.read", "case.transition", "case.priority", "task.assign", "task.report"}
+case_actions := {
+	"roster.change", "case.take_signals", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
+	"meeting.record", "meeting.list",
+}
 
 why_not contains "no_case" if {
 	input.action in case_actions
@@ -533,7 +577,7 @@ why_not contains "no_case" if {
 }
 
 why_not contains "case_closed" if {
-	input.action in {"roster.change", "case.take_signals", "case.priority", "task.assign", "task.report"}
+	input.action in {"roster.change", "case.take_signals", "case.priority", "task.assign", "task.report", "meeting.record"}
 	case_state == "closed"
 }
 
@@ -553,6 +597,12 @@ why_not contains "task_actor_not_on_roster" if {
 	input.action == "task.assign"
 	input.target
 	not task_actor_on_roster
+}
+
+why_not contains "meeting_actor_not_on_roster" if {
+	input.action == "meeting.record"
+	input.target
+	not meeting_actors_on_roster
 }
 
 why_not contains "not_on_roster" if {

@@ -35,7 +35,9 @@ type row struct {
 	// assigned to.
 	TargetRoster []string `json:"target_roster,omitempty"`
 	TaskActor    string   `json:"task_actor,omitempty"`
-	Assignee     string   `json:"assignee,omitempty"`
+	// Attendees are the actors a meeting.record's minutes name.
+	Attendees []string `json:"attendees,omitempty"`
+	Assignee  string   `json:"assignee,omitempty"`
 	// Subject is "adult" or "minor" for a generated card read: whether the
 	// person is under the cell's minors.age (README rule 9). Hand-written
 	// rows leave it out (an adult).
@@ -76,6 +78,9 @@ func (r row) name() string {
 	if r.Assignee != "" {
 		n += "/assignee=" + r.Assignee
 	}
+	if r.Attendees != nil {
+		n += "/met=" + strings.Join(r.Attendees, "+")
+	}
 	if r.Subject != "" {
 		n += "/" + r.Subject
 	}
@@ -91,7 +96,7 @@ func (r row) input(cell *broker.Cell, a broker.Actor) broker.DecisionInput {
 	case "card.read":
 		open := r.State != broker.StateClosed
 		in.Subject = &broker.SubjectScope{OpenCase: open, OnRoster: open && onRoster, Minor: r.Subject == "minor"}
-	case "case.read", "case.transition", "case.take_signals":
+	case "case.read", "case.transition", "case.take_signals", "meeting.list":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
 	case "roster.change":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
@@ -105,6 +110,9 @@ func (r row) input(cell *broker.Cell, a broker.Actor) broker.DecisionInput {
 	case "task.report":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
 		in.Target = map[string]any{"assignee": r.Assignee}
+	case "meeting.record":
+		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
+		in.Target = map[string]any{"attendees": r.Attendees, "decision_actors": r.Attendees[:1], "case_roster": r.Roster}
 	}
 	return in
 }

@@ -28,6 +28,7 @@ var generatedActions = []string{
 	"signal.submit", "observation.submit", "signal.list", "case.create", "roster.change", "case.transition",
 	"case.priority", "task.assign", "task.report", "stats.read", "subject.lookup", "subject.erase", "audit.read",
 	"signal.mine", "signal.withdraw", "signal.dismiss", "task.mine", "case.take_signals",
+	"meeting.record", "meeting.list", "retention.list",
 }
 
 // cellModel is the YAML of the cell, read here without the broker's loader.
@@ -142,6 +143,17 @@ func (m *cellModel) allowed(r row) bool {
 		// Any actor of the operational table lists its own tasks (which
 		// are its own, on which open dossiers, is the pipeline's business).
 		return use("case_conference") && m.operational(id)
+	case "meeting.record":
+		// The coordinator keeps the minutes of an open dossier; whoever
+		// they name (attendees, decisions' owners) is on its roster.
+		every := !slices.ContainsFunc(r.Attendees, func(a string) bool { return !slices.Contains(r.Roster, a) || !m.operational(a) })
+		return use("case_conference") && m.coordinator(id) && open && every
+	case "meeting.list":
+		// Whoever reads the dossier under case_conference: its roster
+		// while it is open, and the coordinator.
+		return use("case_conference") && (m.coordinator(id) || (open && slices.Contains(r.Roster, id)))
+	case "retention.list":
+		return use("case_conference") && m.coordinator(id)
 	case "stats.read":
 		return use("policy")
 	case "subject.lookup":
@@ -196,7 +208,7 @@ func variants(action, id string) []row {
 	for _, st := range states {
 		base := row{Action: action, State: st}
 		switch action {
-		case "case.transition", "case.take_signals":
+		case "case.transition", "case.take_signals", "meeting.list":
 			on, off := base, base
 			on.Roster, off.Roster = []string{someoneElse(id), id}, []string{someoneElse(id)}
 			out = append(out, on, off)
@@ -206,6 +218,11 @@ func variants(action, id string) []row {
 			out = append(out, ok, bad)
 		case "case.priority":
 			out = append(out, base)
+		case "meeting.record":
+			on, off := base, base
+			on.Roster, off.Roster = []string{"ocmw", "pz"}, []string{"ocmw", "pz"}
+			on.Attendees, off.Attendees = []string{"ocmw", "pz"}, []string{"ocmw", "vsse"}
+			out = append(out, on, off)
 		case "task.assign":
 			on, off, notOp := base, base, base
 			on.TaskActor, off.TaskActor, notOp.TaskActor = "clb", "vsse", "burgemeester"
