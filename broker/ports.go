@@ -61,6 +61,7 @@ type Sealer interface {
 // audit entry (Committer), in one step.
 type Store interface {
 	WritePlanner
+	MeetingStore   // meetings.go
 	// FindSubject returns the ref linked to any of aliases, or ErrNotFound.
 	FindSubject(ctx context.Context, livc string, aliases []string) (string, error)
 	// ExistingDataKey returns the subject's wrapped data key or ErrNotFound.

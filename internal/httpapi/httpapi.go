@@ -32,6 +32,7 @@ type Broker interface {
 	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
 	ListAudit(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
 	dossierBroker
+	meetingBroker // meetings.go
 	// The review of the verifiable log (audit.go).
 	AuditCheckpoint(ctx context.Context, req *broker.Request, fresh bool) ([]byte, error)
 	AuditCheckpoints(ctx context.Context, req *broker.Request) ([]string, error)
@@ -117,6 +118,7 @@ func New(b Broker, c Conf) http.Handler {
 	e.PUT("/v1/cases/:id/roster", g.setRoster)
 	e.GET("/v1/audit", g.listAudit)
 	g.dossierRoutes(e)
+	g.meetingRoutes(e)
 	g.feedbackRoutes(e)
 	g.auditRoutes(e)
 	if c.Metrics != nil {

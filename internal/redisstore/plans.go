@@ -385,6 +385,7 @@ func eraseDossiers(plan *redisops.Plan, p, sp string, n int64, docs []string) er
 		key := p + "case:" + c.ID
 		plan.Check(redisops.Check{Kind: redisops.KindEqual, Key: key, Values: []string{doc}})
 		plan.Do("DEL", key)
+		plan.Do("DEL", meetingsKey(p, c.ID)) // its minutes (meetings.go)
 		plan.Do("ZREM", p+"cases", c.ID)
 		for _, a := range c.Roster {
 			plan.Do("ZREM", p+"actor:"+a+":cases", c.ID)
