@@ -62,6 +62,7 @@ type Sealer interface {
 type Store interface {
 	WritePlanner
 	MeetingStore   // meetings.go
+	RetentionStore // retention.go
 	// FindSubject returns the ref linked to any of aliases, or ErrNotFound.
 	FindSubject(ctx context.Context, livc string, aliases []string) (string, error)
 	// ExistingDataKey returns the subject's wrapped data key or ErrNotFound.

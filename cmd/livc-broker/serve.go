@@ -59,6 +59,10 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
 	}
+	now, err := clockFor(ctx, c, log)
+	if err != nil {
+		return err
+	}
 	m := metrics.New()
 	m.SetRevision(engine.Revision())
 	svc, err := broker.New(broker.Conf{
@@ -80,6 +84,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		RateLimit:        c.Limits.RateLimit,
 		AuthFailures:     c.Limits.AuthFailures,
 		CountAuthFailure: m.CountAuthFailure,
+		Now:              now,
 		Logger:           log,
 	})
 	if err != nil {
@@ -89,6 +94,9 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	summariesDone := make(chan struct{})
 	go func() { svc.RunAuthFailSummaries(summaries); close(summariesDone) }()
 	defer func() { stopSummaries(); <-summariesDone }() // the last counts written before exit
+	if c.Retention.Every > 0 {
+		go svc.RunRetention(ctx, c.Retention.Every)
+	}
 	setGCPercent(c.GCPercent, log)
 	if c.Pprof != "" {
 		if err := startPprof(ctx, c.Pprof, log); err != nil {

@@ -32,7 +32,8 @@ type Broker interface {
 	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
 	ListAudit(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
 	dossierBroker
-	meetingBroker // meetings.go
+	meetingBroker   // meetings.go
+	retentionBroker // retention.go
 	// The review of the verifiable log (audit.go).
 	AuditCheckpoint(ctx context.Context, req *broker.Request, fresh bool) ([]byte, error)
 	AuditCheckpoints(ctx context.Context, req *broker.Request) ([]string, error)
@@ -119,6 +120,7 @@ func New(b Broker, c Conf) http.Handler {
 	e.GET("/v1/audit", g.listAudit)
 	g.dossierRoutes(e)
 	g.meetingRoutes(e)
+	g.retentionRoutes(e)
 	g.feedbackRoutes(e)
 	g.auditRoutes(e)
 	if c.Metrics != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/redisops"
@@ -71,7 +72,11 @@ func (s *Store) planMoveSignal(ctx context.Context, plan *redisops.Plan, p strin
 	}
 	key := p + "signal:" + e.ID
 	plan.Check(redisops.Check{Kind: redisops.KindField, Key: key, Field: "state", Values: []string{e.State}})
-	plan.Do("HSET", key, "state", to)
+	if e.ChangedAt.IsZero() {
+		plan.Do("HSET", key, "state", to)
+	} else {
+		plan.Do("HSET", key, "state", to, "changed_at", e.ChangedAt.UTC().Format(time.RFC3339Nano))
+	}
 	plan.Do("ZREM", p+"signals:"+e.State, e.ID)
 	plan.Do("ZADD", p+"signals:"+to, strconv.FormatInt(int64(seq), 10), e.ID)
 	return nil
