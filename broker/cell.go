@@ -122,7 +122,7 @@ type Minors struct {
 	Age     int
 	Release map[string]map[string][]string // purpose -> class -> actor types
 	// Retention holds the periods minors.retention names, 0 where it names
-	// none. Parsed and validated; not enforced yet (retention is not).
+	// none; retention.go applies them.
 	Retention Retention
 }
 
