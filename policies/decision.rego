@@ -251,12 +251,64 @@ action_ok if {
 	input.action == "case.transition"
 	case_state
 	coordinator
+	outcome_ok
 }
 
 action_ok if {
 	input.action == "case.transition"
 	input.case.on_roster == true
 	case_open
+	outcome_ok
+}
+
+# What a step came to, as data: the outcomes a move from one state to
+# another may record (the weighing's assessment, the approach's finding on
+# its plan, the evaluation's finding that closes the dossier). A cell may
+# give its own list under data.livc.cells.<livc>.step_outcomes. A move may
+# record no outcome; one it records must be in the list for that move.
+default_step_outcomes := {
+	"weighing": {
+		"approach": ["concern_confirmed", "concern_unclear"],
+		"closed": ["no_concern", "referred_elsewhere", "handled_elsewhere"],
+	},
+	"approach": {"evaluation": ["plan_carried_out", "plan_partly_carried_out", "plan_not_carried_out"]},
+	"evaluation": {"closed": ["risk_reduced", "risk_unchanged", "referred_elsewhere", "no_cooperation"]},
+}
+
+cell_step_outcomes := cell_rules.step_outcomes if is_object(cell_rules.step_outcomes)
+
+step_outcomes := cell_step_outcomes
+
+step_outcomes := default_step_outcomes if not cell_step_outcomes
+
+# Without a target the pipeline asks before it reads the body; with one,
+# the outcome and the plan's actors are judged.
+outcome_ok if not input.target
+
+outcome_ok if {
+	outcome_valid
+	measures_ok
+}
+
+outcome_valid if {
+	input.target.outcome == ""
+	count(input.target.measure_actors) == 0
+}
+
+outcome_valid if outcome_listed
+
+outcome_listed if input.target.outcome in step_outcomes[input.target.from][input.target.to]
+
+# The approach's plan (measures per actor) goes with the move into
+# approach, and names actors of the dossier's roster only.
+measures_ok if count(input.target.measure_actors) == 0
+
+measures_ok if {
+	input.target.to == "approach"
+	is_array(input.target.case_roster)
+	every a in input.target.measure_actors {
+		a in input.target.case_roster
+	}
 }
 
 # The tactical table sets the priority of an open dossier.
@@ -493,6 +545,11 @@ cell_policy_invalid if {
 }
 
 cell_policy_invalid if {
+	o := cell_rules.step_outcomes
+	not is_object(o)
+}
+
+cell_policy_invalid if {
 	some class in cell_rules.withhold
 	not is_string(class)
 }
@@ -603,6 +660,18 @@ why_not contains "meeting_actor_not_on_roster" if {
 	input.action == "meeting.record"
 	input.target
 	not meeting_actors_on_roster
+}
+
+why_not contains "outcome_not_for_this_step" if {
+	input.action == "case.transition"
+	input.target
+	not outcome_valid
+}
+
+why_not contains "measure_actor_not_on_roster" if {
+	input.action == "case.transition"
+	input.target
+	not measures_ok
 }
 
 why_not contains "not_on_roster" if {

@@ -7,6 +7,8 @@
 #   decision_test.rego, whose fixtures it uses.
 package livc_test
 
+import data.livc
+
 meeting(id, state, on_roster, attendees, owners, case_roster) := with_target(
 	on("meeting.record", "case_conference", id, state, on_roster),
 	{"attendees": attendees, "decision_actors": owners, "case_roster": case_roster},
@@ -48,3 +50,43 @@ test_meeting_decision[note] if {
 }
 
 test_meeting_cases_counted if count(meeting_cases) == 23
+
+# Step outcomes: a transition's outcome from the list of its move, the
+# approach's plan naming actors of the roster.
+move(id, from, to, outcome, actors) := with_target(
+	on("case.transition", "case_conference", id, from, true),
+	{"from": from, "to": to, "outcome": outcome, "measure_actors": actors, "case_roster": ["ocmw", "pz"]},
+)
+
+outcome_cases := [
+	{"note": "a move without an outcome", "input": move("pz", "formation", "weighing", "", []), "want": allowed},
+	{"note": "the weighing's assessment into approach with a plan", "input": move("pz", "weighing", "approach", "concern_confirmed", ["ocmw", "pz"]), "want": allowed},
+	{"note": "the weighing closes a dossier with no concern", "input": move("pz", "weighing", "closed", "no_concern", []), "want": allowed},
+	{"note": "the evaluation's finding", "input": move("ocmw", "evaluation", "closed", "risk_reduced", []), "want": allowed},
+	{"note": "an outcome of another move", "input": move("pz", "weighing", "approach", "risk_reduced", []), "want": denied(["outcome_not_for_this_step"])},
+	{"note": "an outcome on a move that records none", "input": move("pz", "registration", "formation", "concern_confirmed", []), "want": denied(["outcome_not_for_this_step"])},
+	{"note": "a plan naming an actor off the roster", "input": move("pz", "weighing", "approach", "concern_confirmed", ["vsse"]), "want": denied(["measure_actor_not_on_roster"])},
+	{"note": "a plan on a move that is not into approach", "input": move("pz", "evaluation", "closed", "risk_reduced", ["pz"]), "want": denied(["measure_actor_not_on_roster"])},
+	{"note": "a plan without an outcome", "input": move("pz", "weighing", "approach", "", ["pz"]), "want": denied(["outcome_not_for_this_step"])},
+]
+
+test_outcome_decision[note] if {
+	some tc in outcome_cases
+	note := tc.note
+	decision_for(tc.input) == tc.want
+}
+
+test_outcome_cases_counted if count(outcome_cases) == 9
+
+# A cell's own list replaces the default one.
+test_cell_step_outcomes if {
+	own := {"weighing": {"closed": ["dropped"]}}
+	d := livc.decision with input as move("pz", "weighing", "closed", "dropped", [])
+		with data.cells as cells
+		with data.livc.cells.zonnedaal.step_outcomes as own
+	d == allowed
+	e := livc.decision with input as move("pz", "weighing", "closed", "no_concern", [])
+		with data.cells as cells
+		with data.livc.cells.zonnedaal.step_outcomes as own
+	e == denied(["outcome_not_for_this_step"])
+}

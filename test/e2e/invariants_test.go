@@ -212,7 +212,7 @@ func checkDossierStory(t reporter, d storedCase, allow []logEntry) {
 		_, after, _ := strings.Cut(e.Reason, " -> ")
 		switch e.Action {
 		case "case.transition":
-			state = after
+			state, _, _ = strings.Cut(after, ";") // then its outcome, if any
 			moves++
 		case "roster.change":
 			roster = after
