@@ -73,6 +73,10 @@ type Case struct {
 	CreatedBy  string    `json:"created_by"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+
+	// ReviewedAt is the coordinator's last retention review of the closed
+	// dossier (review.go); zero for none.
+	ReviewedAt time.Time `json:"reviewed_at,omitzero"`
 }
 
 // Open reports whether the dossier is still being worked.

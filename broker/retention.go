@@ -191,15 +191,20 @@ func (s *Service) schedule(ctx context.Context, cell *Cell, now, until time.Time
 	return out, nil
 }
 
-// closedAt is when dossier k was closed: its last move to closed, else its
-// last change.
+// closedAt is when dossier k's retention period starts: its last move to
+// closed (else its last change), or the coordinator's review after it.
 func closedAt(k Case) time.Time {
+	at := k.UpdatedAt
 	for i := len(k.History) - 1; i >= 0; i-- {
 		if k.History[i].To == StateClosed {
-			return k.History[i].At
+			at = k.History[i].At
+			break
 		}
 	}
-	return k.UpdatedAt
+	if k.ReviewedAt.After(at) {
+		return k.ReviewedAt
+	}
+	return at
 }
 
 // minorCache tells, once per person, whether they are a minor on the day of

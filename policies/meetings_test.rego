@@ -90,3 +90,20 @@ test_cell_step_outcomes if {
 		with data.livc.cells.zonnedaal.step_outcomes as own
 	e == denied(["outcome_not_for_this_step"])
 }
+
+retention_review_cases := [
+	{"note": "coordinator reviews a closed dossier", "input": on("case.review", "case_conference", "preventie", "closed", false), "want": allowed},
+	{"note": "coordinator reviews an open dossier: the pipeline's 409", "input": on("case.review", "case_conference", "preventie", "approach", false), "want": allowed},
+	{"note": "police on the roster reviews", "input": on("case.review", "case_conference", "pz", "approach", true), "want": denied(["not_coordinator"])},
+	{"note": "police reviews a closed dossier it may not see", "input": on("case.review", "case_conference", "pz", "closed", true), "want": denied(["case_out_of_scope", "not_coordinator"])},
+	{"note": "review without a dossier", "input": req("case.review", "case_conference", "preventie"), "want": denied(["no_case"])},
+	{"note": "review under prioritisation", "input": on("case.review", "prioritisation", "preventie", "closed", false), "want": denied(["purpose_not_bound"])},
+]
+
+test_retention_review_decision[note] if {
+	some tc in retention_review_cases
+	note := tc.note
+	decision_for(tc.input) == tc.want
+}
+
+test_retention_review_cases_counted if count(retention_review_cases) == 6

@@ -44,6 +44,7 @@ Usage:
                                       record a case conference (the coordinator)
   livcctl cases meetings list [-q] ID the dossier's case conferences (its roster, the coordinator)
   livcctl retention [--days N] [-q]   what the retention schedule erases within N days (the coordinator)
+  livcctl cases review --reason TEXT ID  keep a closed dossier one more retention period (the coordinator)
   livcctl audit list [flags]          list audit entries (privacy officer; --log broker: the broker's own log)
   livcctl audit report [flags] REF    every access to one person's data
   livcctl audit report --subject FILE the same, of an identity (JSON) sent encrypted

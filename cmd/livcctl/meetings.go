@@ -100,6 +100,27 @@ func meetingsList(env *cliEnv, args []string) error {
 	})
 }
 
+// casesReview keeps a closed dossier one more retention period: POST
+// /v1/cases/{id}/review (the coordinator).
+func casesReview(env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("cases review", flag.ContinueOnError)
+	var cf clientFlags
+	cf.register(fs, broker.PurposeCaseConference)
+	reason := fs.String("reason", "", "why the closed dossier is kept one more period (checked, not kept; required)")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *reason == "" {
+		return usageError{errors.New("review takes a dossier ID and --reason")}
+	}
+	body, _ := json.Marshal(broker.ReviewRequest{Reason: *reason})
+	out, _, err := cf.call(env, "POST", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/review", "application/json", body, true)
+	if err != nil {
+		return err
+	}
+	return printJSON(env.stdout, out)
+}
+
 // cmdRetention lists what the retention schedule erases within --days:
 // GET /v1/retention (the coordinator).
 func cmdRetention(env *cliEnv, args []string) error {

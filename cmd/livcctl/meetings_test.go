@@ -24,6 +24,8 @@ func TestMeetingsAndRetention(t *testing.T) {
 			w.Write([]byte(`{"id":"meet_a","held_at":"2026-11-20T09:30:00Z","attendees":["pz"],"decisions":[],"recorded_by":"preventie","recorded_at":"2026-11-20T10:00:00Z"}`))
 		case r.URL.Path == "/v1/cases/case_a/meetings":
 			w.Write([]byte(`{"items":[{"id":"meet_a","held_at":"2026-11-20T09:30:00Z","attendees":["ocmw","pz"],"decisions":[{"text":"t","actor":"pz","due":"2026-12-31"}],"recorded_by":"preventie","recorded_at":"2026-11-20T10:00:00Z"}]}`))
+		case r.URL.Path == "/v1/cases/case_a/review":
+			w.Write([]byte(`{"id":"case_a","reviewed_at":"2026-11-20T10:00:00Z","expires_at":"2029-11-19T10:00:00Z"}`))
 		case r.URL.Path == "/v1/retention":
 			w.Write([]byte(`{"items":[{"kind":"signal","id":"sig_a","expires_at":"2027-05-19T09:30:00Z"}]}`))
 		default:
@@ -46,6 +48,9 @@ func TestMeetingsAndRetention(t *testing.T) {
 			[]string{`GET /v1/cases/case_a/meetings?limit=1000 case_conference `}, false},
 		{"retention", with("retention", "--days", "200", "-q"), "signal sig_a 2027-05-19",
 			[]string{`GET /v1/retention?days=200&limit=1000 case_conference `}, false},
+		{"review", append(with("cases", "review", "--reason", "still a concern"), "case_a"), `"2029-11-19T10:00:00Z"`,
+			[]string{`POST /v1/cases/case_a/review case_conference {"reason":"still a concern"}`}, false},
+		{"review without a reason", append(with("cases", "review"), "case_a"), "", nil, true},
 		{"a decision without its parts", append(with("cases", "meetings", "add", "--attendees", "pz", "--decision", "pz"), "case_a"), "", nil, true},
 		{"no dossier", with("cases", "meetings", "list"), "", nil, true},
 		{"refused by the broker", append(with("cases", "meetings", "list"), "case_b"), "", []string{`GET /v1/cases/case_b/meetings?limit=1000 case_conference `}, true},

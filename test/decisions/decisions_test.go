@@ -96,7 +96,7 @@ func (r row) input(cell *broker.Cell, a broker.Actor) broker.DecisionInput {
 	case "card.read":
 		open := r.State != broker.StateClosed
 		in.Subject = &broker.SubjectScope{OpenCase: open, OnRoster: open && onRoster, Minor: r.Subject == "minor"}
-	case "case.read", "case.transition", "case.take_signals", "meeting.list":
+	case "case.read", "case.transition", "case.take_signals", "meeting.list", "case.review":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
 	case "roster.change":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}

@@ -28,7 +28,7 @@ var generatedActions = []string{
 	"signal.submit", "observation.submit", "signal.list", "case.create", "roster.change", "case.transition",
 	"case.priority", "task.assign", "task.report", "stats.read", "subject.lookup", "subject.erase", "audit.read",
 	"signal.mine", "signal.withdraw", "signal.dismiss", "task.mine", "case.take_signals",
-	"meeting.record", "meeting.list", "retention.list",
+	"meeting.record", "meeting.list", "retention.list", "case.review",
 }
 
 // cellModel is the YAML of the cell, read here without the broker's loader.
@@ -154,6 +154,10 @@ func (m *cellModel) allowed(r row) bool {
 		return use("case_conference") && (m.coordinator(id) || (open && slices.Contains(r.Roster, id)))
 	case "retention.list":
 		return use("case_conference") && m.coordinator(id)
+	case "case.review":
+		// The coordinator keeps a closed dossier one more retention
+		// period (that it is closed is the pipeline's check).
+		return use("case_conference") && m.coordinator(id)
 	case "stats.read":
 		return use("policy")
 	case "subject.lookup":
@@ -208,7 +212,7 @@ func variants(action, id string) []row {
 	for _, st := range states {
 		base := row{Action: action, State: st}
 		switch action {
-		case "case.transition", "case.take_signals", "meeting.list":
+		case "case.transition", "case.take_signals", "meeting.list", "case.review":
 			on, off := base, base
 			on.Roster, off.Roster = []string{someoneElse(id), id}, []string{someoneElse(id)}
 			out = append(out, on, off)

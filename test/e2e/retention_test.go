@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,6 +44,7 @@ func newRetentionWorld(t *testing.T, brokers int) *retentionWorld {
 // setClock moves the brokers' clock days ahead of the real time.
 func (w *retentionWorld) setClock(days int) {
 	must(w.t, os.WriteFile(w.clock, []byte(fmt.Sprintf("%dh", 24*days)), 0o644))
+	time.Sleep(200 * time.Millisecond) // the brokers read it every 50ms
 }
 
 // send makes a request of actor to the i-th broker.
@@ -292,4 +294,71 @@ func TestRetentionTwoBrokers(t *testing.T) {
 	if !slices.Equal(expired, want) {
 		t.Fatalf("expiries in the log: %v, want each of %v once", expired, want)
 	}
+}
+
+// closedCase opens a dossier on actor's signal about subject, checks that
+// an open dossier is not reviewed for retention (409), and closes it from
+// weighing. It returns the dossier's and the signal's ids.
+func (w *retentionWorld) closedCase(actor string, subject map[string]any) (string, string) {
+	w.t.Helper()
+	sig, ref := w.submit(actor, subject)
+	body, _ := json.Marshal(map[string]any{"subject_ref": ref, "signal_ids": []string{sig}, "category": "radicalisation"})
+	r := w.send(0, "POST", "preventie", "case_conference", "/v1/cases", body)
+	if r.Status != 201 {
+		w.t.Fatalf("dossier: %d %s", r.Status, r.Body)
+	}
+	id := jsonField(w.t, r.Body, "id")
+	if r := w.send(0, "POST", "preventie", "case_conference", "/v1/cases/"+id+"/review", []byte(`{"reason":"keep"}`)); r.Status != 409 {
+		w.t.Errorf("review of an open dossier: %d %s, want 409", r.Status, r.Body)
+	}
+	for _, to := range []string{"formation", "weighing", "closed"} {
+		if r := w.send(0, "POST", "preventie", "case_conference", "/v1/cases/"+id+"/transitions", []byte(`{"to":"`+to+`","reason":"r"}`)); r.Status != 200 {
+			w.t.Fatalf("move to %s: %d %s", to, r.Status, r.Body)
+		}
+	}
+	return id, sig
+}
+
+// TestRetentionReview: a closed dossier the coordinator reviews is kept one
+// more period from the review, while one not reviewed expires after 1,095
+// days.
+func TestRetentionReview(t *testing.T) {
+	w := newRetentionWorld(t, 1)
+	kept, keptSig := w.closedCase("pz", map[string]any{"family_name": "Bewaard", "given_name": "Kees", "birth_date": "1970-03-03"})
+	gone, goneSig := w.closedCase("pz", map[string]any{"family_name": "Vergeten", "given_name": "Gus", "birth_date": "1971-04-04"})
+	review := func(actor, id string) response {
+		return w.send(0, "POST", actor, "case_conference", "/v1/cases/"+id+"/review", []byte(`{"reason":"SECRET-still-a-concern"}`))
+	}
+	if r := review("pz", kept); r.Status != 404 {
+		t.Errorf("police (not on the closed dossier's roster) reviews: %d %s, want 404", r.Status, r.Body)
+	}
+	w.setClock(1000)
+	r := review("preventie", kept)
+	if r.Status != 200 {
+		t.Fatalf("review: %d %s", r.Status, r.Body)
+	}
+	var rv struct {
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	r.json(t, &rv)
+	if want := time.Now().AddDate(0, 0, 1000+1095); rv.ExpiresAt.Before(want.Add(-time.Hour)) || rv.ExpiresAt.After(want.Add(time.Hour)) {
+		t.Errorf("kept until %s, want about %s", rv.ExpiresAt, want)
+	}
+	if s := w.scheduled(100); !slices.Equal(slices.Sorted(maps.Keys(s)), []string{gone}) {
+		t.Errorf("due within 100 days of day 1000: %v, want the unreviewed dossier alone", s)
+	}
+	w.setClock(1096)
+	w.waitExpired(goneSig)
+	if r := w.send(0, "GET", "preventie", "case_conference", "/v1/cases/"+kept, nil); r.Status != 200 {
+		t.Fatalf("the reviewed dossier at day 1096: %d, want it kept", r.Status)
+	}
+	if s := w.state(keptSig); s != "in_dossier" {
+		t.Fatalf("the reviewed dossier's signal: %s", s)
+	}
+	w.setClock(2096)
+	w.waitExpired(keptSig)
+	if r := w.send(0, "GET", "preventie", "case_conference", "/v1/cases/"+kept, nil); r.Status != 404 {
+		t.Fatalf("the reviewed dossier one period after its review: %d, want 404", r.Status)
+	}
+	checkInvariants(t, w.redis.client(t), w.model.Livc)
 }
