@@ -167,7 +167,7 @@ func (s *Service) schedule(ctx context.Context, cell *Cell, now, until time.Time
 	if err != nil {
 		return nil, Wrap(KindUnavailable, err, "the store is unavailable")
 	}
-	ages := minorCache{s: s, cell: cell, now: now, known: map[string]bool{}}
+	ages := minorCache{s: s, cell: cell, now: now, until: until, known: map[string]bool{}}
 	var out []Expiry
 	for _, e := range sigs {
 		x := Expiry{Kind: ExpirySignal, ID: e.ID, SubjectRef: e.SubjectRef, Signal: e, Since: cmp.Or(e.ChangedAt, e.ReceivedAt)}
@@ -210,17 +210,21 @@ func closedAt(k Case) time.Time {
 // minorCache tells, once per person, whether they are a minor on the day of
 // now, and sets an item's period by it.
 type minorCache struct {
-	s     *Service
-	cell  *Cell
-	now   time.Time
-	known map[string]bool
+	s          *Service
+	cell       *Cell
+	now, until time.Time
+	known      map[string]bool
 }
 
 // period sets x's Days, Minor and Due: the cell's period of, or
-// minors.retention's where it names one and the person is a minor.
+// minors.retention's where it names one and the person is a minor. Whether
+// the person is a minor (their records opened) is asked only of an item
+// the shorter period would make due by until: the others are not listed
+// either way.
 func (m *minorCache) period(ctx context.Context, x *Expiry, of func(Retention) int) error {
 	x.Days = of(m.cell.Retention)
-	if m.cell.Minors != nil && of(m.cell.Minors.Retention) > 0 {
+	if m.cell.Minors != nil && of(m.cell.Minors.Retention) > 0 &&
+		!x.Since.UTC().AddDate(0, 0, of(m.cell.Minors.Retention)).After(m.until) {
 		minor, err := m.minor(ctx, x.SubjectRef)
 		if err != nil {
 			return err
