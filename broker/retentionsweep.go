@@ -72,16 +72,19 @@ func (s *Service) expireCell(ctx context.Context, cell *Cell) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var first error
 	for _, x := range due {
+		// One item that cannot be expired (a store error, a malformed
+		// entry) does not hold the others back; the run reports it.
 		done, err := s.expire(ctx, cell, x)
-		if err != nil {
-			return n, err
+		if err != nil && first == nil {
+			first = fmt.Errorf("%s %s: %w", x.Kind, x.ID, err)
 		}
 		if done {
 			n++
 		}
 	}
-	return n, nil
+	return n, first
 }
 
 // expire erases one item in one commit with its retention.expire entry,
