@@ -362,3 +362,65 @@ func TestRetentionReview(t *testing.T) {
 	}
 	checkInvariants(t, w.redis.client(t), w.model.Livc)
 }
+
+// TestRetentionShredsOldCopies: a dismissed signal of a person with nothing
+// else expires when the clock passes 180 days, crypto-shredded like an
+// erasure: once the key epochs before it are destroyed, a copy of Redis
+// taken before the expiry no longer opens, even with every key on disk,
+// while a person whose dossier is open is kept and reads back.
+func TestRetentionShredsOldCopies(t *testing.T) {
+	clock := filepath.Join(t.TempDir(), "clock")
+	must(t, os.WriteFile(clock, []byte("0h"), 0o644))
+	t.Setenv("LIVC_INSECURE_CLOCK", clock)
+	w := &shredding{m: loadModel(t), iss: newIssuer(t), data: t.TempDir()}
+	redisDir := t.TempDir()
+	w.rs = startRedisAOF(t, redisDir)
+	w.keyDir = filepath.Join(w.data, "keys")
+	w.b = startBroker(t, w.rs.Addr, w.iss, "--config", examplePath, "--data", w.data)
+	w.erased = &person{nn: validNN("880808", 23), family: "Zzexpired", text: "SECRET-expired"}
+	w.kept = &person{nn: validNN("880808", 24), family: "Zzkept", text: "SECRET-kept"}
+	submitPeople(t, w.b, w.iss, w.m.Livc, recipientsOf(t, w.b)[1], []*person{w.erased, w.kept})
+	coord := w.iss.token(t, w.m.Livc, "preventie")
+	sigOf := map[string]string{}
+	for _, e := range intake(t, w.b.URL, coord, "") {
+		sigOf[e.SubjectRef] = e.ID
+	}
+	send := func(method, path, body string) response {
+		return do(t, method, w.b.URL+path, []byte(body), "Authorization", "Bearer "+coord,
+			"LIVC-Purpose", "case_conference", "Content-Type", "application/json")
+	}
+	if r := send("POST", "/v1/signals/"+sigOf[w.erased.ref]+"/dismissal", `{"reason":"no follow-up"}`); r.Status != 200 {
+		t.Fatalf("dismiss: %d %s", r.Status, r.Body)
+	}
+	body := `{"subject_ref":"` + w.kept.ref + `","signal_ids":["` + sigOf[w.kept.ref] + `"],"category":"radicalisation"}`
+	if r := send("POST", "/v1/cases", body); r.Status != 201 {
+		t.Fatalf("dossier of the kept person: %d %s", r.Status, r.Body)
+	}
+	w.aofCopy = copyTree(t, redisDir)
+	if n, err := w.openCopy(t, w.erased); err != nil || n != 1 {
+		t.Fatalf("control: the copy before the expiry: %d records, %v", n, err)
+	}
+	w.b.stop(t)
+	_, before, _ := mustLoad(t, w.keyDir).Epochs()
+	must(t, os.WriteFile(clock, []byte(fmt.Sprintf("%dh", 24*182)), 0o644))
+	w.b = startBroker(t, w.rs.Addr, w.iss, "--config", examplePath, "--data", w.data,
+		"--retention-every", "100ms", "--epoch-period", "1s", "--key-check", "100ms")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		state := ""
+		for _, e := range intake(t, w.b.URL, coord, "") {
+			if e.ID == sigOf[w.erased.ref] {
+				state = e.State
+			}
+		}
+		oldest, _, _ := mustLoad(t, w.keyDir).Epochs()
+		if state == "expired" && oldest > before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 182 days: the signal is %q, the oldest epoch %d (before %d)", state, oldest, before)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	w.checkShredded(t)
+}
