@@ -128,8 +128,11 @@ func (m *cellModel) allowed(r row) bool {
 		return use("case_conference") && m.coordinator(id) && open && every
 	case "case.transition":
 		// Roster members of the open dossier, and the coordinator (which
-		// moves exist is the lifecycle's business, not the policy's).
-		return use("case_conference") && (m.coordinator(id) || (open && slices.Contains(r.Roster, id)))
+		// moves exist is the lifecycle's business, not the policy's); an
+		// outcome, when the move records one, from the move's list
+		// (docs/api.md, "Step outcomes").
+		listed := r.Outcome == "" || slices.Contains(stepOutcomes[r.State+">"+r.To], r.Outcome)
+		return use("case_conference") && (m.coordinator(id) || (open && slices.Contains(r.Roster, id))) && listed
 	case "case.priority":
 		return use("prioritisation") && open
 	case "task.assign":
@@ -198,6 +201,15 @@ func (m *cellModel) cardRow(r row) row {
 	return r
 }
 
+// stepOutcomes are the outcomes each move may record, as docs/api.md lists
+// them.
+var stepOutcomes = map[string][]string{
+	"weighing>approach":   {"concern_confirmed", "concern_unclear"},
+	"weighing>closed":     {"no_concern", "referred_elsewhere", "handled_elsewhere"},
+	"approach>evaluation": {"plan_carried_out", "plan_partly_carried_out", "plan_not_carried_out"},
+	"evaluation>closed":   {"risk_reduced", "risk_unchanged", "referred_elsewhere", "no_cooperation"},
+}
+
 // someoneElse is an actor of the cell other than id, at the operational table.
 func someoneElse(id string) string {
 	if id == "vsse" {
@@ -216,6 +228,13 @@ func variants(action, id string) []row {
 			on, off := base, base
 			on.Roster, off.Roster = []string{someoneElse(id), id}, []string{someoneElse(id)}
 			out = append(out, on, off)
+			if action == "case.transition" {
+				// The weighing's assessment into approach, and an outcome
+				// of another move.
+				good, bad := on, on
+				good.To, good.Outcome, bad.To, bad.Outcome = "approach", "concern_confirmed", "approach", "risk_reduced"
+				out = append(out, good, bad)
+			}
 		case "roster.change":
 			ok, bad := base, base
 			ok.TargetRoster, bad.TargetRoster = []string{"ocmw", "pz"}, []string{"ocmw", "burgemeester"}
