@@ -26,6 +26,10 @@ const (
 	ActionCaseTransition    = "case.transition"
 	ActionCasePriority      = "case.priority"
 	ActionCaseTakeSignals   = "case.take_signals"
+	ActionCaseReview        = "case.review"
+	ActionMeetingRecord     = "meeting.record"
+	ActionMeetingList       = "meeting.list"
+	ActionRetentionList     = "retention.list"
 	ActionRosterChange      = "roster.change"
 	ActionTaskAssign        = "task.assign"
 	ActionTaskReport        = "task.report"
@@ -62,13 +66,17 @@ const (
 	// broker's binary: a rotation of its keys, and key epochs destroyed.
 	ActionKeysRotate = "keys.rotate"
 	ActionKeysEpoch  = "keys.epoch"
+	// ActionRetentionExpire is an item the broker erased when its retention
+	// period ran out (RunRetention).
+	ActionRetentionExpire = "retention.expire"
 )
 
 var decidedActions = []string{
 	ActionSignalSubmit, ActionObservationSubmit, ActionSignalList, ActionSignalMine,
 	ActionSignalDismiss, ActionSignalWithdraw, ActionSignalShare, ActionSignalCorrect, ActionCardRead, ActionSubjectLookup,
 	ActionSubjectErase, ActionCaseCreate, ActionCaseList, ActionCaseRead,
-	ActionCaseTransition, ActionCasePriority, ActionCaseTakeSignals, ActionRosterChange,
+	ActionCaseTransition, ActionCasePriority, ActionCaseTakeSignals, ActionCaseReview, ActionRosterChange,
+	ActionMeetingRecord, ActionMeetingList, ActionRetentionList,
 	ActionTaskAssign, ActionTaskReport, ActionTaskMine, ActionStatsRead,
 	ActionAuditRead, ActionAuditCheckpoint, ActionAuditProof, ActionAuditVerify,
 	ActionAuditExport, ActionAuditReport, ActionAuditAlerts,

@@ -38,6 +38,10 @@ type Move struct {
 	By           string    `json:"by"`
 	At           time.Time `json:"at"`
 	SealedReason []byte    `json:"sealed_reason,omitempty"`
+	// Outcome is what the step came to, from the policy's list; the plan
+	// of measures is sealed (cases_outcomes.go).
+	Outcome        string `json:"outcome,omitempty"`
+	SealedMeasures []byte `json:"sealed_measures,omitempty"`
 }
 
 // CaseView is a dossier as a requester sees it: no field of the person, only
@@ -77,6 +81,10 @@ type MoveView struct {
 	By     string    `json:"by"`
 	At     time.Time `json:"at"`
 	Reason string    `json:"reason,omitempty"`
+	// Outcome is shown with the history; Measures under case_conference
+	// only, like the reason.
+	Outcome  string    `json:"outcome,omitempty"`
+	Measures []Measure `json:"measures,omitempty"`
 }
 
 // CasePage is one page of a dossier listing.
@@ -145,7 +153,7 @@ func (c Case) withoutTexts() Case {
 	}
 	moves := make([]Move, len(c.History))
 	for i, m := range c.History {
-		m.SealedReason = nil
+		m.SealedReason, m.SealedMeasures = nil, nil
 		moves[i] = m
 	}
 	c.Tasks, c.History = tasks, moves

@@ -110,6 +110,12 @@ func viewNames(v CaseView) []string {
 	if slices.ContainsFunc(v.History, func(m MoveView) bool { return m.Reason != "" }) {
 		names = append(names, "history.reason")
 	}
+	if slices.ContainsFunc(v.History, func(m MoveView) bool { return m.Outcome != "" }) {
+		names = append(names, "history.outcome")
+	}
+	if slices.ContainsFunc(v.History, func(m MoveView) bool { return len(m.Measures) > 0 }) {
+		names = append(names, "history.measures")
+	}
 	if len(v.Tasks) > 0 {
 		names = append(names, "tasks")
 	}
@@ -177,10 +183,13 @@ func (s *Service) view(ctx context.Context, k Case, purpose string) (CaseView, [
 		v.Tasks = append(v.Tasks, tv)
 	}
 	for i, m := range k.History {
-		mv := MoveView{From: m.From, To: m.To, By: m.By, At: m.At}
+		mv := MoveView{From: m.From, To: m.To, By: m.By, At: m.At, Outcome: m.Outcome}
 		if full {
 			var err error
 			if mv.Reason, err = s.openText(ctx, k, fmt.Sprintf("move:%d", i), m.SealedReason); err != nil {
+				return CaseView{}, nil, err
+			}
+			if mv.Measures, err = s.openMeasures(ctx, k, i, m.SealedMeasures); err != nil {
 				return CaseView{}, nil, err
 			}
 		}

@@ -35,6 +35,10 @@ func checkMove(from, to string) error {
 type TransitionRequest struct {
 	To     string `json:"to"`
 	Reason string `json:"reason"`
+	// Outcome and Measures are what the step the move completes came to
+	// (cases_outcomes.go); optional.
+	Outcome  string    `json:"outcome,omitempty"`
+	Measures []Measure `json:"measures,omitempty"`
 }
 
 const maxReasonRunes = 1000
@@ -60,14 +64,25 @@ func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (
 	if err := checkMove(k.State, in.To); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
+	if err := checkOutcome(c.cell, in); err != nil {
+		return CaseView{}, c.fail(ctx, err)
+	}
+	if err := c.decideOutcome(ctx, k, in); err != nil {
+		return CaseView{}, c.fail(ctx, err)
+	}
 	reason, key, err := s.sealText(ctx, k, fmt.Sprintf("move:%d", len(k.History)), in.Reason)
+	if err != nil {
+		return CaseView{}, c.fail(ctx, err)
+	}
+	measures, _, err := s.sealMeasures(ctx, k, len(k.History), in.Measures)
 	if err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
 	now := s.c.Now().UTC()
 	next := k
-	next.History = append(slices.Clip(k.History), Move{From: k.State, To: in.To, By: c.actor.ID, At: now, SealedReason: reason})
-	c.entry.Reason = "state " + k.State + " -> " + in.To
+	next.History = append(slices.Clip(k.History), Move{From: k.State, To: in.To, By: c.actor.ID, At: now,
+		SealedReason: reason, Outcome: in.Outcome, SealedMeasures: measures})
+	c.entry.Reason = "state " + k.State + " -> " + in.To + outcomeNote(in)
 	next.State, next.UpdatedAt = in.To, now
 	return s.commitCase(ctx, c, k, next, key)
 }

@@ -69,7 +69,7 @@ type Cell struct {
 	Retention Retention
 	// Secrecy lists the actor types bound by professional secrecy (art.
 	// 458ter): their records reach a dossier's roster only once shared with
-	// it (reach.go). The policy names them too (Decision.ShareTypes); a
+	// it (subjects_reach.go). The policy names them too (Decision.ShareTypes); a
 	// record needs a share if either does.
 	Secrecy []string
 	// Minors holds the stricter rules for a person under Minors.Age, or nil
@@ -124,7 +124,7 @@ type Minors struct {
 	Age     int
 	Release map[string]map[string][]string // purpose -> class -> actor types
 	// Retention holds the periods minors.retention names, 0 where it names
-	// none. Parsed and validated; not enforced yet (retention is not).
+	// none; retention_list.go applies them.
 	Retention Retention
 }
 

@@ -29,7 +29,7 @@
 //
 // A use case lives in a file named after its family, the first segment of
 // its route under /v1: signals_*.go, subjects_*.go, cases_*.go, tasks_*.go,
-// stats_*.go, audit_*.go, one file per use case or per small group of them
+// stats_*.go, audit_*.go, retention_*.go, one file per use case or per small group of them
 // (signals_submit.go, cases_transition.go). A family's types are in
 // <family>_model.go (cases_model.go: the dossier; audit_model.go: the
 // verifiable log's proofs and reports) and the steps its use cases share in

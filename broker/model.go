@@ -80,6 +80,10 @@ type Case struct {
 	// (POST /v1/signals/{id}/shares): a record of an actor type under
 	// secrecy reaches the roster only once listed here (README rule 8).
 	Shared []string `json:"shared,omitempty"`
+
+	// ReviewedAt is the coordinator's last retention review of the closed
+	// dossier (cases_review.go); zero for none.
+	ReviewedAt time.Time `json:"reviewed_at,omitzero"`
 }
 
 // Open reports whether the dossier is still being worked.

@@ -69,6 +69,8 @@ type Store interface {
 	SubjectReader
 	IntakeReader
 	CaseReader
+	MeetingStore   // cases_meetings.go
+	RetentionStore // retention_list.go
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
 }

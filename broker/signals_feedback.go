@@ -125,6 +125,7 @@ func (s *Service) DismissSignal(ctx context.Context, req *Request, id string) (D
 	c.entry.Reason = "state " + e.State + " -> " + SignalDismissed + "; reason of " +
 		strconv.Itoa(utf8.RuneCountInString(in.Reason)) + " characters, not kept"
 	c.entry.Released = []string{"id", "state"}
+	e.ChangedAt = s.c.Now().UTC() // retention counts from the dismissal
 	err = c.write(ctx, 1, func() (Write, error) {
 		return s.c.Store.PlanSignalState(ctx, c.cell.ID, e, SignalDismissed)
 	})

@@ -18,12 +18,12 @@ const (
 	SignalDismissed = "dismissed"
 	SignalWithdrawn = "withdrawn"
 	// SignalCorrected is a signal its submitter replaced by a new one
-	// (correct.go): its record is gone, like a withdrawn one's.
+	// (signals_correct.go): its record is gone, like a withdrawn one's.
 	SignalCorrected = "corrected"
 )
 
 // signalStates are the states ?state= may ask for.
-var signalStates = []string{SignalReceived, SignalHeld, SignalInDossier, SignalDismissed, SignalWithdrawn, SignalCorrected}
+var signalStates = []string{SignalReceived, SignalHeld, SignalInDossier, SignalDismissed, SignalWithdrawn, SignalCorrected, SignalExpired}
 
 // SignalEntry is a signal as the coordinator's intake shows it: who sent it
 // about which pseudonym, when, and where it stands. No field value, no
@@ -36,6 +36,11 @@ type SignalEntry struct {
 	ObservedAt time.Time `json:"observed_at"`
 	State      string    `json:"state"`
 	CaseID     string    `json:"case_id,omitempty"`
+	// ChangedAt is when the signal last changed state (retention counts
+	// from it); zero when it has not since it arrived. A plan that moves
+	// the signal records the ChangedAt of the entry it is given, which the
+	// caller sets to the move's time.
+	ChangedAt time.Time `json:"-"`
 }
 
 // intakeNames are the names of a SignalEntry's fields, which an intake

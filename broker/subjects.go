@@ -35,7 +35,7 @@ type DossierRoster struct {
 	State  string   `json:"state"`
 	Roster []string `json:"roster"`
 	// SignalIDs, Shared and CreatedAt tell which records reach the
-	// dossier's roster (reach.go): the signals taken into it, the records
+	// dossier's roster (subjects_reach.go): the signals taken into it, the records
 	// shared with it, and since when observations go to it directly.
 	SignalIDs []string  `json:"signal_ids"`
 	Shared    []string  `json:"shared"`

@@ -42,7 +42,7 @@ func (s *Service) ReadCard(ctx context.Context, req *Request, ref string) (Card,
 		return Card{}, c.fail(ctx, err)
 	}
 	// The age is told from every record read (a minor by any record is a
-	// minor); the card draws only on those that reach it (reach.go).
+	// minor); the card draws only on those that reach it (subjects_reach.go).
 	all := records
 	records = reachable(c.cell, records, data.Dossiers, c.actor.ID, c.req.Purpose, d.ShareTypes)
 	// A minor's card is decided again under minors.release (README rule 9).

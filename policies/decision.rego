@@ -95,6 +95,7 @@ actions := {
 	"case.list", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
 	"stats.read", "subject.lookup", "subject.erase", "signal.mine", "signal.withdraw", "signal.dismiss",
 	"task.mine", "case.take_signals", "signal.share", "signal.correct",
+	"meeting.record", "meeting.list", "retention.list", "case.review",
 } | audit_actions
 
 # The privacy officer's review of the audit log: listing, the per-person
@@ -122,6 +123,10 @@ action_purpose := object.union(
 		"case.transition": "case_conference",
 		"task.report": "case_conference",
 		"task.mine": "case_conference",
+		"meeting.record": "case_conference",
+		"meeting.list": "case_conference",
+		"retention.list": "case_conference",
+		"case.review": "case_conference",
 		"subject.lookup": "case_conference",
 		"case.priority": "prioritisation",
 		"task.assign": "prioritisation",
@@ -252,12 +257,64 @@ action_ok if {
 	input.action == "case.transition"
 	case_state
 	coordinator
+	outcome_ok
 }
 
 action_ok if {
 	input.action == "case.transition"
 	input.case.on_roster == true
 	case_open
+	outcome_ok
+}
+
+# What a step came to, as data: the outcomes a move from one state to
+# another may record (the weighing's assessment, the approach's finding on
+# its plan, the evaluation's finding that closes the dossier). A cell may
+# give its own list under data.livc.cells.<livc>.step_outcomes. A move may
+# record no outcome; one it records must be in the list for that move.
+default_step_outcomes := {
+	"weighing": {
+		"approach": ["concern_confirmed", "concern_unclear"],
+		"closed": ["no_concern", "referred_elsewhere", "handled_elsewhere"],
+	},
+	"approach": {"evaluation": ["plan_carried_out", "plan_partly_carried_out", "plan_not_carried_out"]},
+	"evaluation": {"closed": ["risk_reduced", "risk_unchanged", "referred_elsewhere", "no_cooperation"]},
+}
+
+cell_step_outcomes := cell_rules.step_outcomes if is_object(cell_rules.step_outcomes)
+
+step_outcomes := cell_step_outcomes
+
+step_outcomes := default_step_outcomes if not cell_step_outcomes
+
+# Without a target the pipeline asks before it reads the body; with one,
+# the outcome and the plan's actors are judged.
+outcome_ok if not input.target
+
+outcome_ok if {
+	outcome_valid
+	measures_ok
+}
+
+outcome_valid if {
+	input.target.outcome == ""
+	count(input.target.measure_actors) == 0
+}
+
+outcome_valid if outcome_listed
+
+outcome_listed if input.target.outcome in step_outcomes[input.target.from][input.target.to]
+
+# The approach's plan (measures per actor) goes with the move into
+# approach, and names actors of the dossier's roster only.
+measures_ok if count(input.target.measure_actors) == 0
+
+measures_ok if {
+	input.target.to == "approach"
+	is_array(input.target.case_roster)
+	every a in input.target.measure_actors {
+		a in input.target.case_roster
+	}
 }
 
 # The tactical table sets the priority of an open dossier.
@@ -296,6 +353,52 @@ action_ok if {
 action_ok if {
 	input.action == "task.mine"
 	input.actor.id in cell.tables.operational
+}
+
+# Case conference minutes: the coordinator records them on an open dossier
+# (input.target: the attendees and the decisions' owners the minutes name,
+# and the dossier's roster as stored, which holds actors of the operational
+# table only); whoever may read the dossier under case_conference reads
+# them: its roster while it is open, and the coordinator.
+action_ok if {
+	input.action == "meeting.record"
+	coordinator
+	case_open
+	meeting_target_ok
+}
+
+meeting_target_ok if not input.target
+
+meeting_target_ok if meeting_actors_on_roster
+
+meeting_actors_on_roster if {
+	is_array(input.target.attendees)
+	is_array(input.target.decision_actors)
+	is_array(input.target.case_roster)
+	every a in array.concat(input.target.attendees, input.target.decision_actors) {
+		a in input.target.case_roster
+		a in cell.tables.operational
+	}
+}
+
+action_ok if {
+	input.action == "meeting.list"
+	case_in_scope
+}
+
+# What the retention schedule erases next (ids and dates, no value) is the
+# coordinator's, who keeps the dossiers and the intake.
+action_ok if {
+	input.action == "retention.list"
+	coordinator
+}
+
+# Keeping a closed dossier one more retention period is the coordinator's
+# (that the dossier is closed is the pipeline's check: 409 otherwise).
+action_ok if {
+	input.action == "case.review"
+	coordinator
+	case_state
 }
 
 task_actor_on_roster if {
@@ -486,6 +589,11 @@ cell_policy_invalid if {
 }
 
 cell_policy_invalid if {
+	o := cell_rules.step_outcomes
+	not is_object(o)
+}
+
+cell_policy_invalid if {
 	some class in cell_rules.withhold
 	not is_string(class)
 }
@@ -542,7 +650,7 @@ why_not contains "purpose_not_bound" if {
 }
 
 why_not contains "not_coordinator" if {
-	input.action in {"case.create", "case.take_signals", "roster.change", "signal.list", "signal.dismiss"}
+	input.action in {"case.create", "case.take_signals", "roster.change", "signal.list", "signal.dismiss", "meeting.record", "retention.list", "case.review"}
 	not coordinator
 }
 
@@ -559,7 +667,10 @@ why_not contains "roster_actor_not_operational" if {
 }
 
 # Actions on one dossier need its state.
-case_actions := {"roster.change", "case.take_signals", "case.read", "case.transition", "case.priority", "task.assign", "task.report"}
+case_actions := {
+	"roster.change", "case.take_signals", "case.read", "case.transition", "case.priority", "task.assign", "task.report",
+	"meeting.record", "meeting.list", "case.review",
+}
 
 why_not contains "no_case" if {
 	input.action in case_actions
@@ -567,7 +678,7 @@ why_not contains "no_case" if {
 }
 
 why_not contains "case_closed" if {
-	input.action in {"roster.change", "case.take_signals", "case.priority", "task.assign", "task.report"}
+	input.action in {"roster.change", "case.take_signals", "case.priority", "task.assign", "task.report", "meeting.record"}
 	case_state == "closed"
 }
 
@@ -603,6 +714,24 @@ why_not contains "task_actor_not_on_roster" if {
 	input.action == "task.assign"
 	input.target
 	not task_actor_on_roster
+}
+
+why_not contains "meeting_actor_not_on_roster" if {
+	input.action == "meeting.record"
+	input.target
+	not meeting_actors_on_roster
+}
+
+why_not contains "outcome_not_for_this_step" if {
+	input.action == "case.transition"
+	input.target
+	not outcome_valid
+}
+
+why_not contains "measure_actor_not_on_roster" if {
+	input.action == "case.transition"
+	input.target
+	not measures_ok
 }
 
 why_not contains "not_on_roster" if {

@@ -38,6 +38,7 @@ type serveConf struct {
 	EpochPeriod time.Duration
 	KeyCheck    time.Duration
 	Limits      limitsConf
+	Retention   retentionConf // retention.go
 	Pprof       string
 	// GCPercent is the Go collector's target (GOGC), set at start unless
 	// GOGC is in the environment.
@@ -91,7 +92,7 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 type rawServe struct {
 	configs                                             multiFlag
 	lifetime, refresh, maxBody, epoch, check, gcPercent string
-	limits                                              func() error
+	limits, retention                                   func() error
 }
 
 // register defines the flags of serve on fs: those that need no checking
@@ -117,6 +118,7 @@ func (c *serveConf) register(fs *flag.FlagSet) *rawServe {
 	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
 	r.limits = c.Limits.flags(fs)
+	r.retention = c.Retention.flags(fs)
 	r.epoch = envOr("LIVC_EPOCH_PERIOD", "24h")
 	fs.StringVar(&r.epoch, "epoch-period", r.epoch, "`DURATION` of a key epoch: an erased person's records become unreadable in old copies of Redis (AOF, RDB, backups) at most this long (plus a few --key-check intervals) after the erasure (env LIVC_EPOCH_PERIOD)")
 	r.check = envOr("LIVC_KEY_CHECK", "1m")
@@ -135,6 +137,9 @@ func (c *serveConf) check(fs *flag.FlagSet, r *rawServe) error {
 		return fmt.Errorf("--gc-percent must be a whole number from 25 to 1000, got %q", r.gcPercent)
 	}
 	if err := r.limits(); err != nil {
+		return err
+	}
+	if err := r.retention(); err != nil {
 		return err
 	}
 	if c.EpochPeriod, err = time.ParseDuration(r.epoch); err != nil || c.EpochPeriod < time.Second || c.EpochPeriod > 90*24*time.Hour {

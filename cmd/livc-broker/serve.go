@@ -61,9 +61,13 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
 	}
+	now, err := clockFor(ctx, c, log)
+	if err != nil {
+		return err
+	}
 	m := metrics.New()
 	m.SetRevision(engine.Revision())
-	svc, err := newService(c, cells, kr, auth, st, audit, engine, m, log)
+	svc, err := newService(c, cells, kr, auth, st, audit, engine, m, now, log)
 	if err != nil {
 		return err
 	}
@@ -71,6 +75,9 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	summariesDone := make(chan struct{})
 	go func() { svc.RunAuthFailSummaries(summaries); close(summariesDone) }()
 	defer func() { stopSummaries(); <-summariesDone }() // the last counts written before exit
+	if c.Retention.Every > 0 {
+		go svc.RunRetention(ctx, c.Retention.Every)
+	}
 	setGCPercent(c.GCPercent, log)
 	if c.Pprof != "" {
 		if err := startPprof(ctx, c.Pprof, log); err != nil {
@@ -95,7 +102,7 @@ type auditLog interface {
 
 // newService is the broker pipeline over the adapters serve made.
 func newService(c serveConf, cells map[string]*broker.Cell, kr *keys.Keyring, auth *token.Verifier, st broker.Store,
-	audit auditLog, engine *policy.Engine, m *metrics.Metrics, log *slog.Logger) (*broker.Service, error) {
+	audit auditLog, engine *policy.Engine, m *metrics.Metrics, now func() time.Time, log *slog.Logger) (*broker.Service, error) {
 	return broker.New(broker.Conf{
 		Cells:      cells,
 		Auth:       auth,
@@ -116,6 +123,7 @@ func newService(c serveConf, cells map[string]*broker.Cell, kr *keys.Keyring, au
 		LookupLimiter:    ratelimit.New(ratelimit.Lookups),
 		AuthFails:        ratelimit.NewAuthFails(c.Limits.AuthFailures, time.Now()),
 		CountAuthFailure: m.CountAuthFailure,
+		Now:              now,
 		Logger:           log,
 	})
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func cmdCases(env *cliEnv, args []string) error {
-	const subs = "create, take, roster, list, show, transition, priority, task add or task report"
+	const subs = "create, take, roster, list, show, transition, priority, task add, task report, meetings or review"
 	if len(args) == 0 {
 		return usageError{errors.New("cases takes a subcommand: " + subs)}
 	}
@@ -34,6 +34,10 @@ func cmdCases(env *cliEnv, args []string) error {
 		return casesPriority(env, args[1:])
 	case "task":
 		return casesTask(env, args[1:])
+	case "meetings":
+		return casesMeetings(env, args[1:]) // meetings.go
+	case "review":
+		return casesReview(env, args[1:]) // meetings.go
 	default:
 		return usageError{errors.New("unknown subcommand " + args[0] + ": " + subs)}
 	}

@@ -44,6 +44,11 @@ Usage:
   livcctl cases task add --actor A --description D --due DATE --scenario S [-q] ID   assign a task (tactical table)
   livcctl cases task report --status S --report TEXT ID TASK   report on it (the assigned actor)
   livcctl tasks mine [-q]             the tasks assigned to you on the open dossiers whose roster holds you
+  livcctl cases meetings add --attendees A,B [--held-at T] [--decision ACTOR:DUE:TEXT]... ID
+                                      record a case conference (the coordinator)
+  livcctl cases meetings list [-q] ID the dossier's case conferences (its roster, the coordinator)
+  livcctl retention [--days N] [-q]   what the retention schedule erases within N days (the coordinator)
+  livcctl cases review --reason TEXT ID  keep a closed dossier one more retention period (the coordinator)
   livcctl audit list [flags]          list audit entries (privacy officer; --log broker: the broker's own log)
   livcctl audit report [flags] REF    every access to one person's data
   livcctl audit report --subject FILE the same, of an identity (JSON) sent encrypted
@@ -84,6 +89,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdCases(env, args[1:])
 	case "tasks":
 		err = cmdTasks(env, args[1:])
+	case "retention":
+		err = cmdRetention(env, args[1:]) // meetings.go
 	case "audit":
 		err = cmdAudit(env, args[1:])
 	case "-h", "--help", "help":

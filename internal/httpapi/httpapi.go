@@ -53,10 +53,12 @@ type Broker interface {
 	ListAudit(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
 	EraseSubject(ctx context.Context, req *broker.Request, ref string) error
 	// Each family of endpoints declares what it needs in its own file.
-	dossierBroker  // dossiers.go
-	auditBroker    // audit.go
-	feedbackBroker // feedback.go
-	shareBroker    // share.go
+	dossierBroker   // dossiers.go
+	auditBroker     // audit.go
+	feedbackBroker  // feedback.go
+	shareBroker     // share.go
+	meetingBroker   // meetings.go
+	retentionBroker // retention.go
 	Refuse(ctx context.Context, req *broker.Request, action string, err error) error
 }
 
@@ -127,6 +129,8 @@ func New(b Broker, c Conf) http.Handler {
 	e.PUT("/v1/cases/:id/roster", g.handle(g.setRoster))
 	e.GET("/v1/audit", g.handle(g.listAudit))
 	g.dossierRoutes(e)
+	g.meetingRoutes(e)
+	g.retentionRoutes(e)
 	g.feedbackRoutes(e)
 	g.shareRoutes(e)
 	g.auditRoutes(e)

@@ -9,8 +9,8 @@ import (
 	"github.com/livc/livc-broker/broker"
 )
 
-// Deliberate sharing of a record with a dossier (broker/share.go), and the
-// correction of a signal by its submitter (broker/correct.go).
+// Deliberate sharing of a record with a dossier (broker/signals_share.go), and the
+// correction of a signal by its submitter (broker/signals_correct.go).
 
 // shareBroker is what the sharing and correcting routes need of the pipeline.
 type shareBroker interface {

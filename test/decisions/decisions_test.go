@@ -35,7 +35,13 @@ type row struct {
 	// assigned to.
 	TargetRoster []string `json:"target_roster,omitempty"`
 	TaskActor    string   `json:"task_actor,omitempty"`
-	Assignee     string   `json:"assignee,omitempty"`
+	// Attendees are the actors a meeting.record's minutes name.
+	Attendees []string `json:"attendees,omitempty"`
+	// To and Outcome are a case.transition's move and the outcome it
+	// records (its target); none when empty.
+	To       string `json:"to,omitempty"`
+	Outcome  string `json:"outcome,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
 	// Subject is "adult" or "minor" for a generated card read: whether the
 	// person is under the cell's minors.age (README rule 9). Hand-written
 	// rows leave it out (an adult).
@@ -80,6 +86,12 @@ func (r row) name() string {
 	if r.Assignee != "" {
 		n += "/assignee=" + r.Assignee
 	}
+	if r.Attendees != nil {
+		n += "/met=" + strings.Join(r.Attendees, "+")
+	}
+	if r.Outcome != "" {
+		n += "/to=" + r.To + "/outcome=" + r.Outcome
+	}
 	if r.Subject != "" {
 		n += "/" + r.Subject
 	}
@@ -95,8 +107,12 @@ func (r row) input(cell *broker.Cell, a broker.Actor) broker.DecisionInput {
 	case "card.read":
 		open := r.State != broker.StateClosed
 		in.Subject = &broker.SubjectScope{OpenCase: open, OnRoster: open && onRoster, Minor: r.Subject == "minor"}
-	case "case.read", "case.transition", "case.take_signals", "signal.share":
+	case "case.read", "case.transition", "case.take_signals", "signal.share", "meeting.list", "case.review":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
+		if r.Outcome != "" {
+			in.Target = map[string]any{"from": r.State, "to": r.To, "outcome": r.Outcome,
+				"measure_actors": []string{}, "case_roster": r.Roster}
+		}
 	case "roster.change":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
 		in.Target = map[string]any{"roster": r.TargetRoster}
@@ -109,6 +125,9 @@ func (r row) input(cell *broker.Cell, a broker.Actor) broker.DecisionInput {
 	case "task.report":
 		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
 		in.Target = map[string]any{"assignee": r.Assignee}
+	case "meeting.record":
+		in.Case = &broker.CaseScope{State: r.State, OnRoster: onRoster}
+		in.Target = map[string]any{"attendees": r.Attendees, "decision_actors": r.Attendees[:1], "case_roster": r.Roster}
 	}
 	return in
 }

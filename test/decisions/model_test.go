@@ -28,7 +28,7 @@ var generatedActions = []string{
 	"signal.submit", "observation.submit", "signal.list", "case.create", "roster.change", "case.transition",
 	"case.priority", "task.assign", "task.report", "stats.read", "subject.lookup", "subject.erase", "audit.read",
 	"signal.mine", "signal.withdraw", "signal.dismiss", "task.mine", "case.take_signals", "signal.share",
-	"signal.correct",
+	"signal.correct", "meeting.record", "meeting.list", "retention.list", "case.review",
 }
 
 // cellModel is the YAML of the cell, read here without the broker's loader.
@@ -133,8 +133,11 @@ func (m *cellModel) allowed(r row) bool {
 		return use("case_conference") && m.coordinator(id) && open && every
 	case "case.transition":
 		// Roster members of the open dossier, and the coordinator (which
-		// moves exist is the lifecycle's business, not the policy's).
-		return use("case_conference") && (m.coordinator(id) || (open && slices.Contains(r.Roster, id)))
+		// moves exist is the lifecycle's business, not the policy's); an
+		// outcome, when the move records one, from the move's list
+		// (docs/api.md, "Step outcomes").
+		listed := r.Outcome == "" || slices.Contains(stepOutcomes[r.State+">"+r.To], r.Outcome)
+		return use("case_conference") && (m.coordinator(id) || (open && slices.Contains(r.Roster, id))) && listed
 	case "case.priority":
 		return use("prioritisation") && open
 	case "task.assign":
@@ -148,6 +151,21 @@ func (m *cellModel) allowed(r row) bool {
 		// Any actor of the operational table lists its own tasks (which
 		// are its own, on which open dossiers, is the pipeline's business).
 		return use("case_conference") && m.operational(id)
+	case "meeting.record":
+		// The coordinator keeps the minutes of an open dossier; whoever
+		// they name (attendees, decisions' owners) is on its roster.
+		every := !slices.ContainsFunc(r.Attendees, func(a string) bool { return !slices.Contains(r.Roster, a) || !m.operational(a) })
+		return use("case_conference") && m.coordinator(id) && open && every
+	case "meeting.list":
+		// Whoever reads the dossier under case_conference: its roster
+		// while it is open, and the coordinator.
+		return use("case_conference") && (m.coordinator(id) || (open && slices.Contains(r.Roster, id)))
+	case "retention.list":
+		return use("case_conference") && m.coordinator(id)
+	case "case.review":
+		// The coordinator keeps a closed dossier one more retention
+		// period (that it is closed is the pipeline's check).
+		return use("case_conference") && m.coordinator(id)
 	case "stats.read":
 		return use("policy")
 	case "subject.lookup":
@@ -191,6 +209,15 @@ func (m *cellModel) cardRow(r row) row {
 	return r
 }
 
+// stepOutcomes are the outcomes each move may record, as docs/api.md lists
+// them.
+var stepOutcomes = map[string][]string{
+	"weighing>approach":   {"concern_confirmed", "concern_unclear"},
+	"weighing>closed":     {"no_concern", "referred_elsewhere", "handled_elsewhere"},
+	"approach>evaluation": {"plan_carried_out", "plan_partly_carried_out", "plan_not_carried_out"},
+	"evaluation>closed":   {"risk_reduced", "risk_unchanged", "referred_elsewhere", "no_cooperation"},
+}
+
 // someoneElse is an actor of the cell other than id, at the operational table.
 func someoneElse(id string) string {
 	if id == "vsse" {
@@ -205,16 +232,28 @@ func variants(action, id string) []row {
 	for _, st := range states {
 		base := row{Action: action, State: st}
 		switch action {
-		case "case.transition", "case.take_signals", "signal.share":
+		case "case.transition", "case.take_signals", "signal.share", "meeting.list", "case.review":
 			on, off := base, base
 			on.Roster, off.Roster = []string{someoneElse(id), id}, []string{someoneElse(id)}
 			out = append(out, on, off)
+			if action == "case.transition" {
+				// The weighing's assessment into approach, and an outcome
+				// of another move.
+				good, bad := on, on
+				good.To, good.Outcome, bad.To, bad.Outcome = "approach", "concern_confirmed", "approach", "risk_reduced"
+				out = append(out, good, bad)
+			}
 		case "roster.change":
 			ok, bad := base, base
 			ok.TargetRoster, bad.TargetRoster = []string{"ocmw", "pz"}, []string{"ocmw", "burgemeester"}
 			out = append(out, ok, bad)
 		case "case.priority":
 			out = append(out, base)
+		case "meeting.record":
+			on, off := base, base
+			on.Roster, off.Roster = []string{"ocmw", "pz"}, []string{"ocmw", "pz"}
+			on.Attendees, off.Attendees = []string{"ocmw", "pz"}, []string{"ocmw", "vsse"}
+			out = append(out, on, off)
 		case "task.assign":
 			on, off, notOp := base, base, base
 			on.TaskActor, off.TaskActor, notOp.TaskActor = "clb", "vsse", "burgemeester"

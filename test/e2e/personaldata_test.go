@@ -31,6 +31,9 @@ func TestPersonalDataRoutes(t *testing.T) {
 	w, id := dossierWorld(t)
 	task := w.assign(t, id, "clb", secretTask1, "preventive")
 	received := w.submitFresh(t, "pz", map[string]any{"presence": "absent"}) // a signal of the person still received
+	if r := w.send("POST", "preventie", "case_conference", "/v1/cases/"+id+"/meetings", "application/json", minutes([]string{"pz"}, "pz", "2026-12-31", secretDecision)); r.Status != 201 {
+		t.Fatalf("minutes for the meetings' rows: %d %s", r.Status, r.Body)
+	}
 	fill := strings.NewReplacer("{ref}", w.ref, "{id}", id, "{task}", task).Replace
 	unknown := strings.NewReplacer(w.ref, "s_"+strings.Repeat("z", 26), id, "case_"+strings.Repeat("z", 26),
 		task, "task_"+strings.Repeat("z", 26)).Replace
@@ -47,6 +50,8 @@ func TestPersonalDataRoutes(t *testing.T) {
 		"POST /v1/cases/{id}/tasks":         {path: "/v1/cases/{id}/tasks", purpose: "prioritisation", body: `{"actor":"pz","description":"d","due":"2026-12-31","scenario":"reactive"}`, allowed: "burgemeester", off: "clb", refused: 403},
 		"PATCH /v1/cases/{id}/tasks/{task}": {path: "/v1/cases/{id}/tasks/{task}", purpose: "case_conference", body: `{"status":"in_progress","report":"r"}`, allowed: "clb", off: "vsse", refused: 404},
 		"GET /v1/tasks/mine":                {path: "/v1/tasks/mine", purpose: "case_conference", allowed: "clb", off: "vsse", refused: 200}, // the description is dossier text
+		"POST /v1/cases/{id}/meetings":      {path: "/v1/cases/{id}/meetings", purpose: "case_conference", body: `{"held_at":"2026-11-20T09:30:00Z","attendees":["ocmw","pz"],"decisions":[{"text":"t","actor":"pz","due":"2026-12-31"}]}`, allowed: "preventie", off: "vsse", refused: 404},
+		"GET /v1/cases/{id}/meetings":       {path: "/v1/cases/{id}/meetings", purpose: "case_conference", allowed: "pz", off: "vsse", refused: 404},
 	}
 
 	var doc struct {

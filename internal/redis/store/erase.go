@@ -127,6 +127,7 @@ func eraseDossiers(write *plan.Plan, p, sp string, n int64, docs []string) error
 		key := p + "case:" + c.ID
 		write.Check(plan.Check{Kind: plan.KindEqual, Key: key, Values: []string{doc}})
 		write.Do("DEL", key)
+		write.Do("DEL", meetingsKey(p, c.ID)) // its minutes (meetings.go)
 		write.Do("ZREM", p+"cases", c.ID)
 		for _, a := range c.Roster {
 			write.Do("ZREM", p+"actor:"+a+":cases", c.ID)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/redis/internal/plan"
@@ -71,7 +72,11 @@ func (s *Store) planMoveSignal(ctx context.Context, write *plan.Plan, p string, 
 	}
 	key := p + "signal:" + e.ID
 	write.Check(plan.Check{Kind: plan.KindField, Key: key, Field: "state", Values: []string{e.State}})
-	write.Do("HSET", key, "state", to)
+	if e.ChangedAt.IsZero() {
+		write.Do("HSET", key, "state", to)
+	} else {
+		write.Do("HSET", key, "state", to, "changed_at", e.ChangedAt.UTC().Format(time.RFC3339Nano))
+	}
 	write.Do("ZREM", p+"signals:"+e.State, e.ID)
 	write.Do("ZADD", p+"signals:"+to, strconv.FormatInt(int64(seq), 10), e.ID)
 	return nil

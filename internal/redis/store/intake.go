@@ -14,7 +14,7 @@ import (
 
 // The coordinator's intake and the envelopes' bindings.
 //
-//	livc:{livc:<cell>}:signal:<id>                 hash   subject_ref, source, received_at, observed_at, state, case_id
+//	livc:{livc:<cell>}:signal:<id>                 hash   subject_ref, source, received_at, observed_at, state, case_id, changed_at (retention.go)
 //	livc:{livc:<cell>}:signals                     zset   every signal id by arrival sequence
 //	livc:{livc:<cell>}:signals:<state>             zset   the signal ids in that state, by arrival sequence
 //	livc:{livc:<cell>}:signals:seq                 string the last arrival sequence
@@ -289,6 +289,9 @@ func (s *Store) signalEntries(ctx context.Context, p string, zs []redis.Z, next 
 		var rerr, oerr error
 		e.ReceivedAt, rerr = time.Parse(time.RFC3339Nano, h["received_at"])
 		e.ObservedAt, oerr = time.Parse(time.RFC3339Nano, h["observed_at"])
+		if c, ok := h["changed_at"]; ok {
+			e.ChangedAt, _ = time.Parse(time.RFC3339Nano, c) // retention.go
+		}
 		if rerr != nil || oerr != nil || e.SubjectRef == "" || e.State == "" {
 			return nil, "", fail("list signals", errors.New("a malformed intake entry"))
 		}

@@ -32,7 +32,7 @@ const maxCaseShares = 2000
 // ShareSignal answers POST /v1/signals/{id}/shares: the submitting actor
 // shares its own record (a signal, or an observation) with a dossier on
 // whose open roster it sits. From then on the cards of that dossier's
-// roster draw on it (reach.go), never before, and no other dossier's.
+// roster draw on it (subjects_reach.go), never before, and no other dossier's.
 //
 // Steps, in the order of judgment: authenticate and the purpose (begin); a
 // signal not the requester's own is the uniform 404; decide without the
