@@ -37,7 +37,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /auth/signout", s.signedIn("", s.signOut))
 	sig := broker.PurposeSignal
 	m.HandleFunc("GET /signals/new", s.signedIn(sig, s.newSignal))
-	m.HandleFunc("POST /signals", s.signedIn(sig, s.submitSignal))
+	m.HandleFunc("POST /signals", s.scripted(sig, s.submitSignal))
 	m.HandleFunc("GET /signals/mine", s.signedIn(sig, s.mySignals))
 	m.HandleFunc("POST /signals/{id}/withdraw", s.signedIn(sig, s.withdraw))
 	cc := broker.PurposeCaseConference
