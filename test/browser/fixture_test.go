@@ -33,7 +33,7 @@ var fixturePage = template.Must(template.New("form").Parse(`<!doctype html>
 <p><label for="family">Familienaam</label>
 <input id="family" name="subject.family_name" data-type="string" data-class="identity" maxlength="100"></p>
 <p><label for="observed">Vastgesteld op</label>
-<input id="observed" name="observed_at" type="datetime-local" data-type="datetime" required></p>
+<input id="observed" name="observed_at" type="datetime-local" data-type="datetime" value="2026-11-20T10:30" required></p>
 <p><label for="presence">Aanwezigheid</label>
 <select id="presence" name="fields.presence" data-type="enum" data-class="presence">
 <option value="">—</option><option value="present">aanwezig</option><option value="absent">afwezig</option><option value="unknown">onbekend</option>

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -138,6 +141,28 @@ func newTab(t testing.TB) *Tab {
 	return tab
 }
 
+// SetLanguage makes the tab a browser of a person in Belgium who reads
+// lang ("nl-BE", "fr-BE", "en-BE"): its Accept-Language, its locale (date
+// and time controls, Intl) and the Brussels time zone.
+func (tab *Tab) SetLanguage(lang string) {
+	tab.t.Helper()
+	ua := Eval[string](tab, "navigator.userAgent")
+	short, _, _ := strings.Cut(lang, "-")
+	calls := []error{
+		call(tab, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: lang + "," + short + ";q=0.9"}),
+		call(tab, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: strings.ReplaceAll(lang, "-", "_")}),
+		call(tab, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Brussels"}),
+	}
+	if err := errors.Join(calls...); err != nil {
+		tab.t.Fatalf("language %s: %v", lang, err)
+	}
+}
+
+func call[P, R any](tab *Tab, cmd cdp.Command[P, R], params P) error {
+	_, err := chromedp.Call(tab.ctx, cmd, params)
+	return err
+}
+
 // onEvent runs in the tab's read loop: it only records.
 func (tab *Tab) onEvent(ev any) {
 	tab.mu.Lock()
@@ -235,12 +260,7 @@ type axeViolation struct {
 // on the current page and fails the test on any violation, listing each.
 func (tab *Tab) CheckAxe(page string) {
 	tab.t.Helper()
-	if !Eval[bool](tab, `typeof window.axe === "object"`) {
-		Eval[chromedp.Void](tab, axeSource+"\n;0")
-	}
-	vs := Eval[[]axeViolation](tab, `axe.run(document, {resultTypes: ["violations"]}).then(r =>
-		r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help,
-			targets: v.nodes.map(n => n.target.join(" "))})))`)
+	vs := tab.axeViolations()
 	if len(vs) == 0 {
 		return
 	}
@@ -249,6 +269,19 @@ func (tab *Tab) CheckAxe(page string) {
 		fmt.Fprintf(&b, "\n  %s (%s): %s: %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", "))
 	}
 	tab.t.Errorf("axe-core on %s: %d violation(s):%s", page, len(vs), b.String())
+}
+
+// axeViolations injects axe-core into the page when it is not there yet
+// (through the DevTools protocol, which the page's CSP does not govern) and
+// returns the violations of the page as it is now.
+func (tab *Tab) axeViolations() []axeViolation {
+	tab.t.Helper()
+	if !Eval[bool](tab, `typeof window.axe === "object"`) {
+		Eval[chromedp.Void](tab, axeSource+"\n;0")
+	}
+	return Eval[[]axeViolation](tab, `axe.run(document, {resultTypes: ["violations"]}).then(r =>
+		r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help,
+			targets: v.nodes.map(n => n.target.join(" "))})))`)
 }
 
 // screenshotDir is LIVC_SCREENSHOTS or test/browser/screenshots.
@@ -302,6 +335,14 @@ func (tab *Tab) TabTo(want string, limit int) []string {
 	}
 	tab.t.Fatalf("Tab never reached %q in %d presses; focus went through %v", want, limit, seen)
 	return nil
+}
+
+// Clear empties the control that matches the CSS selector and gives it
+// the focus.
+func (tab *Tab) Clear(sel string) {
+	tab.t.Helper()
+	Eval[chromedp.Void](tab, `(() => { const e = document.querySelector(`+strconv.Quote(sel)+`);
+		e.value = ""; e.dispatchEvent(new Event("input", {bubbles: true})); e.focus(); })()`)
 }
 
 // Type types text into the focused element, key by key.

@@ -9,18 +9,15 @@ import (
 	"time"
 
 	"filippo.io/age"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
-// openFixture opens the stand-in form page in a new tab, in Brussels time,
+// openFixture opens the stand-in form page in a new tab, in Dutch and Brussels time,
 // and waits for the script to have wired the form.
 func openFixture(t *testing.T, f *fixture) *Tab {
 	t.Helper()
 	tab := newTab(t)
-	if _, err := chromedp.Call(tab.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Brussels"}); err != nil {
-		t.Fatalf("time zone: %v", err)
-	}
+	tab.SetLanguage("nl-BE")
 	tab.Do(chromedp.Navigate(f.URL+"/"), chromedp.WaitReady(chromedp.CSS(`#signal-form [data-role=status]`)))
 	return tab
 }
@@ -87,6 +84,14 @@ func TestEncryptionInteroperates(t *testing.T) {
 	if rs := tab.Requests("POST", "/signals"); len(rs) != 1 || !bytes.Equal(rs[0].Body, p.Body) {
 		t.Errorf("the recorded request body differs from what the server received (%d requests)", len(rs))
 	}
+}
+
+func mustHybridRecipient(t *testing.T) string {
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.Recipient().String()
 }
 
 func jsonString(s string) string {
