@@ -14,7 +14,7 @@ import (
 
 // openFixture opens the stand-in form page in a new tab, in Dutch and Brussels time,
 // and waits for the script to have wired the form.
-func openFixture(t *testing.T, f *fixture) *Tab {
+func openFixture(t testing.TB, f *fixture) *Tab {
 	t.Helper()
 	tab := newTab(t)
 	tab.SetLanguage("nl-BE")
@@ -86,7 +86,7 @@ func TestEncryptionInteroperates(t *testing.T) {
 	}
 }
 
-func mustHybridRecipient(t *testing.T) string {
+func mustHybridRecipient(t testing.TB) string {
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
 		t.Fatal(err)
