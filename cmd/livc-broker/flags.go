@@ -38,7 +38,9 @@ type serveConf struct {
 	EpochPeriod time.Duration
 	KeyCheck    time.Duration
 	Limits      limitsConf
-	Pprof       string
+	// Web is the web application's sign-in and sessions (webflags.go).
+	Web   webConf
+	Pprof string
 	// GCPercent is the Go collector's target (GOGC), set at start unless
 	// GOGC is in the environment.
 	GCPercent int
@@ -100,6 +102,7 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
 	limits := c.Limits.flags(fs)
+	webFlags := c.Web.flags(fs)
 	epoch := envOr("LIVC_EPOCH_PERIOD", "24h")
 	fs.StringVar(&epoch, "epoch-period", epoch, "`DURATION` of a key epoch: an erased person's records become unreadable in old copies of Redis (AOF, RDB, backups) at most this long (plus a few --key-check intervals) after the erasure (env LIVC_EPOCH_PERIOD)")
 	check := envOr("LIVC_KEY_CHECK", "1m")
@@ -114,6 +117,9 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 		return c, fmt.Errorf("--gc-percent must be a whole number from 25 to 1000, got %q", gcPercent)
 	}
 	if err := limits(); err != nil {
+		return c, err
+	}
+	if err := webFlags(); err != nil {
 		return c, err
 	}
 	if c.EpochPeriod, err = time.ParseDuration(epoch); err != nil || c.EpochPeriod < time.Second || c.EpochPeriod > 90*24*time.Hour {

@@ -25,6 +25,7 @@ import (
 	"github.com/livc/livc-broker/internal/redisconn"
 	"github.com/livc/livc-broker/internal/redisstore"
 	"github.com/livc/livc-broker/internal/token"
+	"github.com/livc/livc-broker/internal/web"
 	"github.com/livc/livc-broker/keys"
 )
 
@@ -63,7 +64,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	m.SetRevision(engine.Revision())
 	svc, err := broker.New(broker.Conf{
 		Cells:      cells,
-		Auth:       auth,
+		Auth:       web.Authenticator(auth), // the web pages' sessions, else bearer tokens
 		Envelopes:  keyringOpener{kr},
 		Pseudonyms: kr,
 		Sealer:     kr,
@@ -112,7 +113,11 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		}
 		defer stopAdmin()
 	}
-	return listenAndServe(ctx, c, httpapi.New(svc, hc), log)
+	pages, err := newWeb(c, svc, client, log)
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, c, pages.Handler(httpapi.New(svc, hc)), log)
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
