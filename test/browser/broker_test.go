@@ -96,9 +96,10 @@ type brokerProc struct {
 	logs *syncBuffer
 }
 
-// startBroker runs the real binary on a free port against Redis at
-// redisAddr, with the given flags added, and waits for /healthz.
-func startBroker(t testing.TB, redisAddr string, port int, extra ...string) *brokerProc {
+// startBroker runs the real binary on port against Redis at redisAddr,
+// with env added to its environment and extra to its flags, and waits for
+// /healthz.
+func startBroker(t testing.TB, redisAddr string, port int, env []string, extra ...string) *brokerProc {
 	t.Helper()
 	args := append([]string{"serve",
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port),
@@ -106,6 +107,7 @@ func startBroker(t testing.TB, redisAddr string, port int, extra ...string) *bro
 		"--redis-url", "redis://" + redisAddr + "/0",
 		"--data", t.TempDir(), "--log-format", "json"}, extra...)
 	cmd := exec.Command(brokerBinary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
 	logs := &syncBuffer{}
 	pr, pw := io.Pipe()
 	cmd.Stderr, cmd.Stdout = pw, pw
