@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // theSignal is what the social worker types into the form, in Dutch; none
@@ -189,5 +190,58 @@ func photograph(t *testing.T, env *webEnv, tab *Tab, lang, who string, paths []s
 			name = "case" // one name, whatever the dossier's id
 		}
 		tab.Screenshot(fmt.Sprintf("%s-%s-%s", who, name, lang))
+	}
+}
+
+// TestSignalFormByKeyboardAlone: from the top of the new-signal page, the
+// social worker reaches every control she needs with Tab, types, and sends
+// the form with Enter; the signal arrives in "my signals".
+func TestSignalFormByKeyboardAlone(t *testing.T) {
+	env := startWebEnv(t)
+	tab := newTab(t)
+	tab.SetLanguage("nl-BE")
+	env.SignIn(tab, socialWorker)
+	env.Visit(tab, "/signals/new")
+	tab.Do(chromedp.WaitReady(chromedp.CSS(`#signal-form [data-role=status]`)))
+	// The skip link comes first: Enter on it moves the focus to the content.
+	tab.TabTo("a", 1)
+	if cls := Eval[string](tab, "document.activeElement.className"); cls != "skip" {
+		t.Errorf("the first Tab stops at a link of class %q, want the skip link", cls)
+	}
+	tab.Do(chromedp.KeyEvent(kb.Enter))
+	tab.TabTo("subject.national_number", 20)
+	tab.Type("85.07.30-033.2")
+	tab.Do(chromedp.KeyEvent(kb.Tab))
+	if !Eval[bool](tab, `document.querySelector('[name="subject.national_number"]').getAttribute("aria-invalid") === "true"`) {
+		t.Error("ten digits, field left by Tab: not marked invalid")
+	}
+	tab.Do(chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	tab.Do(chromedp.KeyEvent(kb.End))
+	tab.Type("8")
+	tab.TabTo("observed_at", 12)
+	// The date and time control's parts, in the browser's own order
+	// (Debian's Chromium ships the en-US layout): month, day, year, then
+	// hour, minutes and AM/PM.
+	tab.Type("11202026")
+	tab.Do(chromedp.KeyEvent(kb.ArrowRight))
+	tab.Type("1030A")
+	tab.TabTo("fields.signal_text", 30)
+	tab.Type("Met het toetsenbord alleen ingevuld.")
+	tab.TabTo("button", 40)
+	if label := Eval[string](tab, "document.activeElement.textContent.trim()"); label != "Versleutelen en versturen" {
+		t.Fatalf("Tab stopped at the button %q, want the form's submit button", label)
+	}
+	tab.Do(chromedp.KeyEvent(kb.Enter))
+	tab.WaitFor("my signals after sending", 15*time.Second, func() error {
+		if p := tab.Path(); p != "/signals/mine" {
+			return fmt.Errorf("at %s; form %s: %w", p, Eval[string](tab, formState), errNotDone)
+		}
+		return nil
+	})
+	if n := len(tab.Requests("POST", "/signals")); n != 1 {
+		t.Errorf("the page sent %d POST /signals, want 1", n)
+	}
+	if n := Eval[int](tab, `document.querySelectorAll("tr[id^=signal-]").length`); n != 1 {
+		t.Errorf("my signals lists %d signals, want 1", n)
 	}
 }
