@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -123,6 +124,9 @@ type Request struct {
 	Body    []byte  // the complete body of a POST, fetched from the browser
 	Bytes   float64 // encoded bytes received for it, once it finished
 	Done    bool
+
+	Status   int64          // the answer's status, once it came
+	Response map[string]any // the answer's headers
 }
 
 // newTab opens a tab with a fresh browser context and records its requests.
@@ -133,6 +137,11 @@ func newTab(t testing.TB) *Tab {
 	tab := &Tab{t: t, ctx: ctx, byID: map[network.RequestID]*Request{}}
 	if err := chromedp.Listen(ctx, tab.onEvent); err != nil {
 		t.Fatalf("listening to the tab: %v", err)
+	}
+	// Every document records the Content-Security-Policy violations it
+	// sees, for CheckPage; the script is the browser's, not the page's.
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder}); err != nil {
+		t.Fatalf("recording CSP violations: %v", err)
 	}
 	maxPost := int64(1 << 20)
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{MaxPostDataSize: &maxPost}); err != nil {
@@ -163,6 +172,20 @@ func call[P, R any](tab *Tab, cmd cdp.Command[P, R], params P) error {
 	return err
 }
 
+const cspRecorder = `window.__livcCSP = [];
+document.addEventListener("securitypolicyviolation", e =>
+	window.__livcCSP.push(e.violatedDirective + " " + (e.blockedURI || "inline")));`
+
+// CheckPage checks the current page: axe-core finds no violation, and the
+// browser reported no Content-Security-Policy violation on it.
+func (tab *Tab) CheckPage(page string) {
+	tab.t.Helper()
+	tab.CheckAxe(page)
+	if vs := Eval[[]string](tab, "window.__livcCSP || []"); len(vs) > 0 {
+		tab.t.Errorf("%s: Content-Security-Policy violations: %v", page, vs)
+	}
+}
+
 // onEvent runs in the tab's read loop: it only records.
 func (tab *Tab) onEvent(ev any) {
 	tab.mu.Lock()
@@ -175,6 +198,10 @@ func (tab *Tab) onEvent(ev any) {
 		}
 		tab.requests = append(tab.requests, r)
 		tab.byID[e.RequestID] = r
+	case *network.EventResponseReceived:
+		if r := tab.byID[e.RequestID]; r != nil && e.Response != nil {
+			r.Status, r.Response = e.Response.Status, e.Response.Headers
+		}
 	case *network.EventLoadingFinished:
 		if r := tab.byID[e.RequestID]; r != nil {
 			r.Bytes, r.Done = e.EncodedDataLength, true

@@ -49,19 +49,19 @@ func TestSignalThroughTheBrowser(t *testing.T) {
 	sw.SetLanguage("nl-BE")
 	for _, lang := range []string{"fr", "en", "nl"} {
 		env.Visit(sw, "/lang/"+lang+"?next=/")
-		sw.CheckAxe("the sign-in page in " + lang)
+		sw.CheckPage("the sign-in page in " + lang)
 		sw.Screenshot("signin-" + lang)
 	}
 	env.SignIn(sw, socialWorker)
 	pages := []string{"/"}
-	sw.CheckAxe("home (social worker)")
+	sw.CheckPage("home (social worker)")
 
 	env.Visit(sw, "/signals/new")
-	sw.CheckAxe("the new-signal form")
+	sw.CheckPage("the new-signal form")
 	pages = append(pages, "/signals/new")
 	sw.Do(chromedp.WaitReady(chromedp.CSS(`#signal-form [data-role=status]`)))
 	fillSignal(sw)
-	sw.CheckAxe("the new-signal form, filled in")
+	sw.CheckPage("the new-signal form, filled in")
 	sw.Screenshot("worker-signals-new-filled-nl")
 	sw.Do(chromedp.Click(chromedp.CSS(`#signal-form button[type=submit]`)))
 	sw.WaitFor("my signals after sending", 15*time.Second, func() error {
@@ -76,7 +76,7 @@ func TestSignalThroughTheBrowser(t *testing.T) {
 	if got := Eval[string](sw, `document.querySelector("#signal-`+id+` .state").className`); !strings.Contains(got, "state-received") {
 		t.Errorf("my signals shows %s in state %q, want received", id, got)
 	}
-	sw.CheckAxe("my signals")
+	sw.CheckPage("my signals")
 	pages = append(pages, "/signals/mine")
 
 	co := newTab(t)
@@ -84,15 +84,17 @@ func TestSignalThroughTheBrowser(t *testing.T) {
 	env.SignIn(co, coordinator)
 	env.Visit(co, "/intake")
 	co.Do(chromedp.WaitVisible(chromedp.CSS(`#signal-` + id + ` form.take button`)))
-	co.CheckAxe("the intake")
+	co.CheckPage("the intake")
 	co.Do(chromedp.Click(chromedp.CSS(`#signal-` + id + ` form.take button`)))
 	caseID := takenInto(t, co, env, id)
-	co.CheckAxe("the intake after taking the signal")
+	co.CheckPage("the intake after taking the signal")
 	env.Visit(co, "/cases")
-	co.CheckAxe("the dossiers")
+	co.CheckPage("the dossiers")
 	env.Visit(co, "/cases/"+caseID)
-	co.CheckAxe("the dossier")
+	co.CheckPage("the dossier")
 
+	checkDocumentHeaders(t, sw, env.Broker.URL)
+	checkDocumentHeaders(t, co, env.Broker.URL)
 	for _, lang := range []string{"nl", "fr", "en"} {
 		photograph(t, env, sw, lang, "worker", pages)
 		photograph(t, env, co, lang, "coordinator", []string{"/", "/intake", "/cases", "/cases/" + caseID})
@@ -181,7 +183,7 @@ func photograph(t *testing.T, env *webEnv, tab *Tab, lang, who string, paths []s
 		if got := Eval[string](tab, "document.documentElement.lang"); got != lang {
 			t.Errorf("%s in %s: <html lang=%q>", p, lang, got)
 		}
-		tab.CheckAxe(p + " in " + lang)
+		tab.CheckPage(p + " in " + lang)
 		name := strings.Trim(strings.ReplaceAll(p, "/", "-"), "-")
 		switch {
 		case name == "":

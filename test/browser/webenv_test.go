@@ -108,7 +108,7 @@ func apiJWKS(t testing.TB) string {
 func (e *webEnv) SignIn(tab *Tab, login string) {
 	tab.t.Helper()
 	tab.Do(chromedp.Navigate(e.Broker.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/auth/login"]`)))
-	tab.CheckAxe("the sign-in page")
+	tab.CheckPage("the sign-in page")
 	tab.Do(
 		chromedp.Click(chromedp.CSS(`a[href="/auth/login"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#username`)),
