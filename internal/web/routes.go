@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 
@@ -106,11 +107,19 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setCookie(w, cookieLang, l, 365*24*3600, http.SameSiteLaxMode)
-	next := r.URL.Query().Get("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, `\`) {
-		next = "/"
+	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// localPath is next if it is a path of this site, else "/": never an
+// address elsewhere (//host, a scheme, a backslash some browsers read as a
+// slash, a control character).
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsAny(next, "\\\x00\t\r\n") || u.Scheme != "" || u.Host != "" {
+		return "/"
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	return next
 }
 
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {
