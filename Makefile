@@ -8,13 +8,20 @@ FUZZTIME ?= 60s
 # Set REDIS_URL to run against a real Redis: make run REDIS_URL=redis://127.0.0.1:6379/0
 REDIS_URL ?=
 
-.PHONY: all build run test lint test-go fuzz bench load load-audit soak clean
+.PHONY: all build run test lint test-go fuzz bench load load-audit soak clean assets
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/livc-broker ./cmd/livc-broker
 	$(GO) build -o $(BIN)/livcctl ./cmd/livcctl
+
+## assets: rebuild the browser assets from web/ (needs Node.js and npm; a fresh
+## clone does not: the built files are committed). npm ci installs exactly the
+## versions of web/package-lock.json, without running install scripts; the
+## build writes internal/web/static/signal.js and test/browser/testdata/axe.min.js.
+assets:
+	cd web && npm ci --ignore-scripts --no-audit --no-fund && node build.mjs
 
 ## run: build and start the broker on the embedded demo cell, with dev tokens
 run: build
