@@ -93,6 +93,12 @@ const loginTTL = 10 * time.Minute
 // login starts the authorization code flow: state, nonce and the PKCE
 // verifier are kept server-side, the browser is sent to the provider.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.logins.Allow() {
+		// Each sign-in in progress is a record in the store: a flood of
+		// them from anyone is bounded, not stored.
+		s.plainError(w, r, http.StatusTooManyRequests, "error.rate_limited")
+		return
+	}
 	p, err := s.oidc.provider(r.Context())
 	if err != nil {
 		s.c.Logger.Error("OpenID provider unreachable", "err", err)

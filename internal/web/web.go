@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/livc/livc-broker/broker"
 )
 
@@ -97,6 +99,9 @@ type Server struct {
 	tr    *translator
 	oidc  *oidcClient // nil without OIDC
 	pre   []byte      // the key of the dev sign-in's pre-session CSRF token
+	// logins bounds the sign-ins started (each a record in the store) by
+	// everyone together: 20 a second, bursts of 200.
+	logins *rate.Limiter
 }
 
 // New returns the web application over b.
@@ -112,7 +117,8 @@ func New(b Broker, c Conf) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{b: b, c: c, mux: http.NewServeMux(), pages: pg, tr: tr, pre: []byte(randomID())}
+	s := &Server{b: b, c: c, mux: http.NewServeMux(), pages: pg, tr: tr, pre: []byte(randomID()),
+		logins: rate.NewLimiter(20, 200)}
 	if c.OIDC != nil {
 		s.oidc = newOIDCClient(*c.OIDC)
 	}
