@@ -57,7 +57,8 @@ func (w *webConf) flags(fs *flag.FlagSet) func() error {
 // newWeb is the web application over svc: sessions in Redis when the
 // broker runs on one (several brokers share them), in memory on the
 // embedded store; the development sign-in only on development keys.
-func newWeb(c serveConf, svc web.Broker, client redis.UniversalClient, log *slog.Logger) (*web.Server, error) {
+func newWeb(c serveConf, svc web.Broker, client redis.UniversalClient, log *slog.Logger,
+	observe func(method, route string, status int, took time.Duration)) (*web.Server, error) {
 	var store web.Store = web.RedisStore{Client: client}
 	if c.RedisURL == "" {
 		store = web.NewMemoryStore()
@@ -65,7 +66,7 @@ func newWeb(c serveConf, svc web.Broker, client redis.UniversalClient, log *slog
 	wc := web.Conf{
 		Store: store, Dev: c.JWKS == "", IdleTimeout: c.Web.IdleTimeout, Lifetime: c.Web.Lifetime,
 		Secure:  c.TLSCert != "" || strings.HasPrefix(c.Web.OIDCRedirectURL, "https://"),
-		MaxBody: c.MaxBody, Logger: log,
+		MaxBody: c.MaxBody, Logger: log, Observe: observe,
 	}
 	if c.Web.OIDCIssuer != "" {
 		wc.OIDC = &web.OIDCConf{Issuer: c.Web.OIDCIssuer, ClientID: c.Web.OIDCClientID, ClientSecret: c.Web.OIDCClientSecret,

@@ -59,6 +59,9 @@ type Conf struct {
 	// MaxBody bounds a request body (a signal's envelope); default 1 MiB.
 	MaxBody int64
 	Logger  *slog.Logger
+	// Observe, when set, is told of every answer of the web application:
+	// its method, route pattern, status and how long it took (metrics).
+	Observe func(method, route string, status int, took time.Duration)
 	Now     func() time.Time
 }
 
@@ -132,13 +135,36 @@ func New(b Broker, c Conf) (*Server, error) {
 func (s *Server) Handler(api http.Handler) http.Handler {
 	guarded := securityHeaders(crossOrigin(s.mux))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := s.mux.Handler(r); pattern == "" || pattern == "/" {
+		_, pattern := s.mux.Handler(r)
+		if pattern == "" || pattern == "/" {
 			api.ServeHTTP(w, r)
 			return
 		}
-		guarded.ServeHTTP(w, r)
+		start, sw := s.c.Now(), &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		guarded.ServeHTTP(sw, r)
+		took := s.c.Now().Sub(start)
+		// Logged once, by route pattern: never a query, a cookie or a value.
+		s.c.Logger.LogAttrs(r.Context(), slog.LevelInfo, "web request", slog.String("method", r.Method),
+			slog.String("route", pattern), slog.Int("status", sw.status), slog.Int64("ms", took.Milliseconds()))
+		if s.c.Observe != nil {
+			s.c.Observe(r.Method, pattern, sw.status, took)
+		}
 	})
 }
+
+// statusWriter remembers the status an answer was written with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // principalKey carries the signed-in person's principal in the context of
 // the calls the web application makes; only its handlers set it.
