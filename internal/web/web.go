@@ -13,6 +13,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -136,7 +138,7 @@ func (s *Server) Handler(api http.Handler) http.Handler {
 	guarded := securityHeaders(crossOrigin(s.mux))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := s.mux.Handler(r)
-		if pattern == "" || pattern == "/" {
+		if pattern == "" && !ownPath(r.URL.Path) {
 			api.ServeHTTP(w, r)
 			return
 		}
@@ -150,6 +152,16 @@ func (s *Server) Handler(api http.Handler) http.Handler {
 			s.c.Observe(r.Method, pattern, sw.status, took)
 		}
 	})
+}
+
+// ownPath reports whether path is the web application's, even for a
+// method it does not serve there (answered 405 with its headers).
+func ownPath(path string) bool {
+	if path == "/" {
+		return true
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return slices.Contains([]string{"auth", "signals", "intake", "cases", "lang", "static"}, first)
 }
 
 // statusWriter remembers the status an answer was written with.

@@ -108,6 +108,9 @@ func TestRouting(t *testing.T) {
 		{"GET", "/v1/keys", 418, false},
 		{"GET", "/healthz", 418, false},
 		{"GET", "/nowhere", 418, false},
+		{"DELETE", "/signals/new", 405, true},
+		{"POST", "/", 405, true},
+		{"GET", "/signals/x/y/z", 404, true},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
