@@ -64,9 +64,12 @@ func (s *Server) guard(purpose string, forms bool, h func(*reqCtx)) http.Handler
 		}
 		if !ok {
 			// The configuration no longer has the session's cell or
-			// actor: the pipeline refuses and audits it as a login.
+			// actor: the pipeline refuses and audits it as a login, and
+			// the session ends.
 			req, ctx := x.request(nil)
-			x.fail(req, s.b.Refuse(ctx, req, "web.session", broker.Errorf(broker.KindUnauthenticated, "")))
+			_ = s.b.Refuse(ctx, req, "web.session", broker.Errorf(broker.KindUnauthenticated, ""))
+			_ = s.endSession(w, r)
+			s.plainError(w, r, http.StatusUnauthorized, "error.unauthenticated")
 			return
 		}
 		h(x)

@@ -208,6 +208,10 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, sess Session) {
 		s.plainError(w, r, http.StatusForbidden, "error.signin_refused")
 		return
 	}
+	// A session this browser had ends: one person, one session per sign-in.
+	if err := s.endSession(w, r); err != nil {
+		s.c.Logger.Error("web session store", "err", err)
+	}
 	if err := s.startSession(r.Context(), w, sess); err != nil {
 		s.c.Logger.Error("web session store", "err", err)
 		s.plainError(w, r, http.StatusServiceUnavailable, "error.unavailable")
