@@ -31,6 +31,14 @@ func TestParseWebFlags(t *testing.T) {
 			t.Fatalf("%+v", c.Web)
 		}
 	})
+	t.Run("-h never prints the secret", func(t *testing.T) {
+		t.Setenv("LIVC_OIDC_CLIENT_SECRET", "s3cret")
+		var out strings.Builder
+		_, err := parseServe([]string{"-h"}, func(fs *flag.FlagSet) { fs.SetOutput(&out); fs.PrintDefaults() })
+		if err != flag.ErrHelp || !strings.Contains(out.String(), "oidc-client-secret") || strings.Contains(out.String(), "s3cret") {
+			t.Fatalf("-h: %v\n%s", err, out.String())
+		}
+	})
 	bad := []struct {
 		name string
 		args []string
