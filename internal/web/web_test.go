@@ -163,28 +163,6 @@ func TestDevSignIn(t *testing.T) {
 	}
 }
 
-func TestMemoryStore(t *testing.T) {
-	now := time.Unix(1000, 0)
-	s := NewMemoryStore()
-	s.Now = func() time.Time { return now }
-	ctx := context.Background()
-	s.Put(ctx, "a", []byte("1"), time.Minute)
-	if v, ok, _ := s.Get(ctx, "a"); !ok || string(v) != "1" {
-		t.Fatal("get")
-	}
-	if _, ok, _ := s.Take(ctx, "a"); !ok {
-		t.Fatal("take")
-	}
-	if _, ok, _ := s.Take(ctx, "a"); ok {
-		t.Fatal("taken twice")
-	}
-	s.Put(ctx, "b", []byte("2"), time.Minute)
-	now = now.Add(time.Minute)
-	if _, ok, _ := s.Get(ctx, "b"); ok {
-		t.Fatal("expired record returned")
-	}
-}
-
 func TestBelgianDates(t *testing.T) {
 	tr, err := newTranslator()
 	if err != nil {
