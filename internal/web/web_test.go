@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -83,7 +84,7 @@ func newTestServer(t *testing.T, dev bool) (*Server, http.Handler) {
 		"ocmw":      {ID: "ocmw", Name: "OCMW", Type: broker.TypeSocioPreventive},
 		"preventie": {ID: "preventie", Name: "Preventie", Type: broker.TypeLocalAdmin, Coordinator: true},
 	}, Tables: map[string][]string{broker.TableOperational: {"ocmw", "preventie"}}}
-	s, err := New(fakeBroker{cell: cell}, Conf{Store: NewMemoryStore(), Dev: dev})
+	s, err := New(fakeBroker{cell: cell}, Conf{Store: NewMemoryStore(), Dev: dev, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestRouting(t *testing.T) {
 		{"GET", "/v1/keys", 418, false},
 		{"GET", "/healthz", 418, false},
 		{"GET", "/nowhere", 418, false},
-		{"DELETE", "/signals/new", 405, true},
+		{"DELETE", "/signals/new", 404, true},
 		{"POST", "/", 405, true},
 		{"GET", "/signals/x/y/z", 404, true},
 	}
