@@ -8,13 +8,20 @@ FUZZTIME ?= 60s
 # Set REDIS_URL to run against a real Redis: make run REDIS_URL=redis://127.0.0.1:6379/0
 REDIS_URL ?=
 
-.PHONY: all build run test lint test-go fuzz bench load load-audit soak clean
+.PHONY: all build run test lint test-go fuzz bench load load-audit soak clean assets
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/livc-broker ./cmd/livc-broker
 	$(GO) build -o $(BIN)/livcctl ./cmd/livcctl
+
+## assets: rebuild the browser assets from web/ (needs Node.js and npm; a fresh
+## clone does not: the built files are committed). npm ci installs exactly the
+## versions of web/package-lock.json, without running install scripts; the
+## build writes internal/web/static/signal.js and test/browser/testdata/axe.min.js.
+assets:
+	cd web && npm ci --ignore-scripts --no-audit --no-fund && node build.mjs
 
 ## run: build and start the broker on the embedded demo cell, with dev tokens
 run: build
@@ -24,7 +31,8 @@ run: build
 	@echo "In another terminal, from this folder, try it as a social worker:"
 	@echo "  export PATH=\$$PWD/$(BIN):\$$PATH LIVC_TOKEN=\$$(cat $(DATA)/dev/tokens/ocmw.jwt)"
 	@echo "  livcctl submit examples/signal-ocmw.json"
-	@echo "then follow the walkthrough in README.md. Ctrl-C stops the broker."
+	@echo "then follow the walkthrough in README.md. Or open http://127.0.0.1:8080/ in a browser:"
+	@echo "[INSECURE] development keys: its sign-in page lets anyone act as any actor. Ctrl-C stops the broker."
 	@echo ""
 	$(BIN)/livc-broker serve --data $(DATA) $(if $(REDIS_URL),--redis-url $(REDIS_URL))
 

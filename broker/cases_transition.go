@@ -20,6 +20,10 @@ var lifecycle = map[string][]string{
 	StateClosed:       {},
 }
 
+// AllowedMoves returns the states a dossier in state may move to (the web
+// pages offer them); a copy, which the caller may change.
+func AllowedMoves(state string) []string { return slices.Clone(lifecycle[state]) }
+
 // checkMove refuses a move the lifecycle does not have with a KindConflict
 // (409) naming the moves the dossier's state allows; the target is not
 // echoed, so that a client's text never reaches the detail.

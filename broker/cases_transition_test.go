@@ -74,3 +74,25 @@ func checkNamesMoves(t *testing.T, detail, from string) {
 		t.Fatalf("detail %q names %q, want %q", detail, list, want)
 	}
 }
+
+// TestAllowedMoves checks that AllowedMoves, which the web pages offer,
+// agrees with the specification and cannot be changed by its caller.
+func TestAllowedMoves(t *testing.T) {
+	for _, from := range states {
+		t.Run(from, func(t *testing.T) {
+			got := AllowedMoves(from)
+			if strings.Join(got, ",") != strings.Join(specMoves[from], ",") {
+				t.Fatalf("got %v, want %v", got, specMoves[from])
+			}
+			if len(got) > 0 {
+				got[0] = "tampered"
+				if AllowedMoves(from)[0] == "tampered" {
+					t.Fatal("AllowedMoves returned the table itself")
+				}
+			}
+		})
+	}
+	if got := AllowedMoves("archived"); len(got) != 0 {
+		t.Fatalf("an unknown state has moves %v", got)
+	}
+}

@@ -39,7 +39,9 @@ type serveConf struct {
 	KeyCheck    time.Duration
 	Limits      limitsConf
 	Retention   retentionConf // retention.go
-	Pprof       string
+	// Web is the web application's sign-in and sessions (webflags.go).
+	Web   webConf
+	Pprof string
 	// GCPercent is the Go collector's target (GOGC), set at start unless
 	// GOGC is in the environment.
 	GCPercent int
@@ -92,7 +94,7 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 type rawServe struct {
 	configs                                             multiFlag
 	lifetime, refresh, maxBody, epoch, check, gcPercent string
-	limits, retention                                   func() error
+	limits, retention, web                              func() error
 }
 
 // register defines the flags of serve on fs: those that need no checking
@@ -119,6 +121,7 @@ func (c *serveConf) register(fs *flag.FlagSet) *rawServe {
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
 	r.limits = c.Limits.flags(fs)
 	r.retention = c.Retention.flags(fs)
+	r.web = c.Web.flags(fs)
 	r.epoch = envOr("LIVC_EPOCH_PERIOD", "24h")
 	fs.StringVar(&r.epoch, "epoch-period", r.epoch, "`DURATION` of a key epoch: an erased person's records become unreadable in old copies of Redis (AOF, RDB, backups) at most this long (plus a few --key-check intervals) after the erasure (env LIVC_EPOCH_PERIOD)")
 	r.check = envOr("LIVC_KEY_CHECK", "1m")
@@ -140,6 +143,9 @@ func (c *serveConf) check(fs *flag.FlagSet, r *rawServe) error {
 		return err
 	}
 	if err := r.retention(); err != nil {
+		return err
+	}
+	if err := r.web(); err != nil {
 		return err
 	}
 	if c.EpochPeriod, err = time.ParseDuration(r.epoch); err != nil || c.EpochPeriod < time.Second || c.EpochPeriod > 90*24*time.Hour {

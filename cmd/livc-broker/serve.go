@@ -27,6 +27,7 @@ import (
 	"github.com/livc/livc-broker/internal/redis/conn"
 	"github.com/livc/livc-broker/internal/redis/store"
 	"github.com/livc/livc-broker/internal/token"
+	"github.com/livc/livc-broker/internal/web"
 	"github.com/livc/livc-broker/keys"
 )
 
@@ -91,7 +92,11 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	defer stopAdmin()
-	return listenAndServe(ctx, c, httpapi.New(svc, hc), log)
+	pages, err := newWeb(c, svc, client, log, m.ObserveRequest)
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, c, pages.Handler(httpapi.New(svc, hc)), log)
 }
 
 // auditLog is what the pipeline needs of the audit log: appends and proofs.
@@ -105,7 +110,7 @@ func newService(c serveConf, cells map[string]*broker.Cell, kr *keys.Keyring, au
 	audit auditLog, engine *policy.Engine, m *metrics.Metrics, now func() time.Time, log *slog.Logger) (*broker.Service, error) {
 	return broker.New(broker.Conf{
 		Cells:      cells,
-		Auth:       auth,
+		Auth:       web.Authenticator(auth), // the web pages' sessions, else bearer tokens
 		Envelopes:  keyringOpener{kr},
 		Pseudonyms: kr,
 		Sealer:     kr,

@@ -228,6 +228,11 @@ type brokerProc struct {
 func startBroker(t testing.TB, redisAddr string, iss *issuerKey, extra ...string) *brokerProc {
 	t.Helper()
 	port, admin := freePort(t), freePort(t)
+	for i := 0; i+1 < len(extra); i++ {
+		if extra[i] == "--listen" { // a test that must know the URL first (the web sign-in's redirect URL)
+			fmt.Sscanf(extra[i+1], "127.0.0.1:%d", &port)
+		}
+	}
 	data := t.TempDir()
 	args := append([]string{"serve",
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port),

@@ -1,0 +1,398 @@
+package browser
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// axeSource is axe-core's minified script, copied by `make assets`; the
+// tests inject it into the pages they check, it is never served to users.
+//
+//go:embed testdata/axe.min.js
+var axeSource string
+
+// chromiumPath is Debian's Chromium unless LIVC_CHROMIUM names another.
+func chromiumPath() string {
+	if p := os.Getenv("LIVC_CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
+
+var (
+	browserOnce sync.Once
+	browserCtx  context.Context
+	browserErr  error
+	stopBrowser = func() {}
+)
+
+// TestMain stops the shared browser after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopBrowser()
+	os.Exit(code)
+}
+
+// sharedBrowser returns the context of one headless Chromium shared by the
+// package's tests, started on first use with a fresh profile. Without
+// Chromium the test fails, or is skipped by name under LIVC_NO_BROWSER=1.
+func sharedBrowser(t testing.TB) context.Context {
+	t.Helper()
+	if os.Getenv("LIVC_NO_BROWSER") == "1" {
+		t.Skip("LIVC_NO_BROWSER=1: browser test skipped")
+	}
+	path := chromiumPath()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("Chromium not found at %s (%v): install Debian's chromium (apt-get install -y chromium, as .ci/run does), point LIVC_CHROMIUM at a Chromium, or set LIVC_NO_BROWSER=1 to skip the browser tests", path, err)
+	}
+	browserOnce.Do(func() { browserCtx, browserErr = startBrowser(path) })
+	if browserErr != nil {
+		t.Fatalf("starting Chromium at %s: %v", path, browserErr)
+	}
+	return browserCtx
+}
+
+func startBrowser(path string) (context.Context, error) {
+	dir, err := os.MkdirTemp("", "livc-chromium-")
+	if err != nil {
+		return nil, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(dir),
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("lang", "nl-BE"),
+		chromedp.WindowSize(1280, 900),
+	)
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	stopBrowser = func() {
+		cancelBrowser()
+		cancelAlloc()
+		_ = os.RemoveAll(dir)
+	}
+	// The first Run starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(bctx); err != nil {
+		stopBrowser()
+		return nil, err
+	}
+	return bctx, nil
+}
+
+// Tab is one tab in a browser context of its own (its own cookies), with
+// the requests it sends recorded through the network domain.
+type Tab struct {
+	t   testing.TB
+	ctx context.Context
+
+	mu       sync.Mutex
+	requests []*Request
+	byID     map[network.RequestID]*Request
+}
+
+// Request is one request the page sent, as the browser reports it.
+type Request struct {
+	ID      network.RequestID
+	Method  string
+	URL     string
+	Type    network.ResourceType
+	Headers map[string]any
+	Body    []byte  // the complete body of a POST, fetched from the browser
+	Bytes   float64 // encoded bytes received for it, once it finished
+	Done    bool
+
+	Status   int64          // the answer's status, once it came
+	Response map[string]any // the answer's headers
+}
+
+// newTab opens a tab with a fresh browser context and records its requests.
+func newTab(t testing.TB) *Tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(sharedBrowser(t), chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	tab := &Tab{t: t, ctx: ctx, byID: map[network.RequestID]*Request{}}
+	if err := chromedp.Listen(ctx, tab.onEvent); err != nil {
+		t.Fatalf("listening to the tab: %v", err)
+	}
+	// Every document records the Content-Security-Policy violations it
+	// sees, for CheckPage; the script is the browser's, not the page's.
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder}); err != nil {
+		t.Fatalf("recording CSP violations: %v", err)
+	}
+	maxPost := int64(1 << 20)
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{MaxPostDataSize: &maxPost}); err != nil {
+		t.Fatalf("enabling the network domain: %v", err)
+	}
+	return tab
+}
+
+// SetLanguage makes the tab a browser of a person in Belgium who reads
+// lang ("nl-BE", "fr-BE", "en-BE"): its Accept-Language, its locale (date
+// and time controls, Intl) and the Brussels time zone.
+func (tab *Tab) SetLanguage(lang string) {
+	tab.t.Helper()
+	ua := Eval[string](tab, "navigator.userAgent")
+	short, _, _ := strings.Cut(lang, "-")
+	calls := []error{
+		call(tab, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: lang + "," + short + ";q=0.9"}),
+		call(tab, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: strings.ReplaceAll(lang, "-", "_")}),
+		call(tab, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Brussels"}),
+	}
+	if err := errors.Join(calls...); err != nil {
+		tab.t.Fatalf("language %s: %v", lang, err)
+	}
+}
+
+func call[P, R any](tab *Tab, cmd cdp.Command[P, R], params P) error {
+	_, err := chromedp.Call(tab.ctx, cmd, params)
+	return err
+}
+
+const cspRecorder = `window.__livcCSP = [];
+document.addEventListener("securitypolicyviolation", e =>
+	window.__livcCSP.push(e.violatedDirective + " " + (e.blockedURI || "inline")));`
+
+// CheckPage checks the current page: axe-core finds no violation, and the
+// browser reported no Content-Security-Policy violation on it.
+func (tab *Tab) CheckPage(page string) {
+	tab.t.Helper()
+	tab.CheckAxe(page)
+	if vs := Eval[[]string](tab, "window.__livcCSP || []"); len(vs) > 0 {
+		tab.t.Errorf("%s: Content-Security-Policy violations: %v", page, vs)
+	}
+}
+
+// onEvent runs in the tab's read loop: it only records.
+func (tab *Tab) onEvent(ev any) {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	switch e := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		r := &Request{ID: e.RequestID, Method: e.Request.Method, URL: e.Request.URL, Type: e.Type, Headers: e.Request.Headers}
+		for _, p := range e.Request.PostDataEntries {
+			r.Body = append(r.Body, p.Bytes...)
+		}
+		tab.requests = append(tab.requests, r)
+		tab.byID[e.RequestID] = r
+	case *network.EventResponseReceived:
+		if r := tab.byID[e.RequestID]; r != nil && e.Response != nil {
+			r.Status, r.Response = e.Response.Status, e.Response.Headers
+		}
+	case *network.EventLoadingFinished:
+		if r := tab.byID[e.RequestID]; r != nil {
+			r.Bytes, r.Done = e.EncodedDataLength, true
+		}
+	}
+}
+
+// Do runs the actions, failing the test on the first error, within 30 s.
+func (tab *Tab) Do(actions ...chromedp.Action[chromedp.Void]) {
+	tab.t.Helper()
+	ctx, cancel := context.WithTimeout(tab.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		tab.t.Fatalf("browser: %v", err)
+	}
+}
+
+// Eval evaluates a JavaScript expression (awaiting a promise) into T.
+func Eval[T any](tab *Tab, expr string) T {
+	tab.t.Helper()
+	ctx, cancel := context.WithTimeout(tab.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tab.t.Fatalf("evaluating %.60q: %v", expr, err)
+	}
+	return v
+}
+
+// Requests returns the recorded requests that match method and whose URL
+// path ends in suffix, with the complete body of each POST.
+func (tab *Tab) Requests(method, suffix string) []*Request {
+	tab.t.Helper()
+	tab.mu.Lock()
+	var out []*Request
+	for _, r := range tab.requests {
+		if r.Method == method && strings.HasSuffix(strings.SplitN(r.URL, "?", 2)[0], suffix) {
+			out = append(out, r)
+		}
+	}
+	tab.mu.Unlock()
+	for _, r := range out {
+		if r.Method != "POST" {
+			continue
+		}
+		res, err := chromedp.Call(tab.ctx, network.GetRequestPostData, network.GetRequestPostDataParams{RequestID: r.ID})
+		tab.mu.Lock()
+		if err == nil && len(res.PostData) >= len(r.Body) {
+			r.Body = res.PostData
+		}
+		tab.mu.Unlock()
+	}
+	return out
+}
+
+// ResetRequests forgets what was recorded so far.
+func (tab *Tab) ResetRequests() {
+	tab.mu.Lock()
+	tab.requests, tab.byID = nil, map[network.RequestID]*Request{}
+	tab.mu.Unlock()
+}
+
+// AllRequests returns a copy of every recorded request.
+func (tab *Tab) AllRequests() []Request {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	out := make([]Request, len(tab.requests))
+	for i, r := range tab.requests {
+		out[i] = *r
+	}
+	return out
+}
+
+// axeViolation is what the tests report of one axe-core violation.
+type axeViolation struct {
+	ID      string   `json:"id"`
+	Impact  string   `json:"impact"`
+	Help    string   `json:"help"`
+	Targets []string `json:"targets"`
+}
+
+// CheckAxe runs axe-core (WCAG 2.0/2.1 A and AA rules and best practices)
+// on the current page and fails the test on any violation, listing each.
+func (tab *Tab) CheckAxe(page string) {
+	tab.t.Helper()
+	vs := tab.axeViolations()
+	if len(vs) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, v := range vs {
+		fmt.Fprintf(&b, "\n  %s (%s): %s: %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", "))
+	}
+	tab.t.Errorf("axe-core on %s: %d violation(s):%s", page, len(vs), b.String())
+}
+
+// axeViolations injects axe-core into the page when it is not there yet
+// (through the DevTools protocol, which the page's CSP does not govern) and
+// returns the violations of the page as it is now.
+func (tab *Tab) axeViolations() []axeViolation {
+	tab.t.Helper()
+	if !Eval[bool](tab, `typeof window.axe === "object"`) {
+		Eval[chromedp.Void](tab, axeSource+"\n;0")
+	}
+	return Eval[[]axeViolation](tab, `axe.run(document, {resultTypes: ["violations"]}).then(r =>
+		r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help,
+			targets: v.nodes.map(n => n.target.join(" "))})))`)
+}
+
+// screenshotDir is LIVC_SCREENSHOTS or test/browser/screenshots.
+func screenshotDir(t testing.TB) string {
+	dir := os.Getenv("LIVC_SCREENSHOTS")
+	if dir == "" {
+		dir = "screenshots"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("screenshot folder: %v", err)
+	}
+	return dir
+}
+
+// Screenshot writes a full-page PNG of the current page as NAME.png.
+func (tab *Tab) Screenshot(name string) string {
+	tab.t.Helper()
+	ctx, cancel := context.WithTimeout(tab.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tab.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(screenshotDir(tab.t), name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		tab.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	return path
+}
+
+// focused describes the element that has the keyboard focus: its name, or
+// id, or tag.
+func (tab *Tab) focused() string {
+	return Eval[string](tab, `(() => { const e = document.activeElement;
+		return e ? (e.name || e.id || e.tagName.toLowerCase()) : "" })()`)
+}
+
+// TabTo presses Tab until the element named want (its name or id) has the
+// focus, at most limit times, and fails if it never does. It returns the
+// names focused on the way.
+func (tab *Tab) TabTo(want string, limit int) []string {
+	tab.t.Helper()
+	var seen []string
+	for range limit {
+		tab.Do(chromedp.KeyEvent(kb.Tab))
+		f := tab.focused()
+		seen = append(seen, f)
+		if f == want {
+			return seen
+		}
+	}
+	tab.t.Fatalf("Tab never reached %q in %d presses; focus went through %v", want, limit, seen)
+	return nil
+}
+
+// Clear empties the control that matches the CSS selector and gives it
+// the focus.
+func (tab *Tab) Clear(sel string) {
+	tab.t.Helper()
+	Eval[chromedp.Void](tab, `(() => { const e = document.querySelector(`+strconv.Quote(sel)+`);
+		e.value = ""; e.dispatchEvent(new Event("input", {bubbles: true})); e.focus(); })()`)
+}
+
+// Type types text into the focused element, key by key.
+func (tab *Tab) Type(text string) {
+	tab.t.Helper()
+	tab.Do(chromedp.KeyEvent(text))
+}
+
+// errNotDone is returned while a wait's condition does not hold.
+var errNotDone = errors.New("not yet")
+
+// WaitFor polls cond every 50 ms for up to d, failing the test after.
+func (tab *Tab) WaitFor(what string, d time.Duration, cond func() error) {
+	tab.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			tab.t.Fatalf("waiting for %s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
