@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -245,5 +246,42 @@ func TestSignalFormByKeyboardAlone(t *testing.T) {
 	}
 	if n := Eval[int](tab, `document.querySelectorAll("tr[id^=signal-]").length`); n != 1 {
 		t.Errorf("my signals lists %d signals, want 1", n)
+	}
+}
+
+// TestFormSendsNothingWithoutItsScript: with JavaScript off, the form's
+// button is disabled and Enter in a field submits nothing, so the plaintext
+// never leaves the page as a plain form post.
+func TestFormSendsNothingWithoutItsScript(t *testing.T) {
+	env := startWebEnv(t)
+	tab := newTab(t)
+	tab.SetLanguage("nl-BE")
+	env.SignIn(tab, socialWorker)
+	if err := call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	tab.ResetRequests()
+	tab.Do(
+		chromedp.Navigate(env.Broker.URL+"/signals/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#signal-form button[type=submit]`)),
+		chromedp.Focus(chromedp.CSS(`[name="fields.family_situation"]`)),
+		chromedp.KeyEvent("Woont bij zijn moeder."),
+		chromedp.Focus(chromedp.CSS(`[name="observed_at"]`)),
+		chromedp.KeyEvent("11202026"), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent("1030A"),
+		chromedp.Focus(chromedp.CSS(`[name="subject.family_name"]`)),
+		chromedp.KeyEvent("Peeters"+kb.Enter),
+		chromedp.Sleep(time.Second),
+	)
+	for _, r := range tab.AllRequests() {
+		if r.Method != "GET" {
+			t.Errorf("without the script the page sent %s %s", r.Method, r.URL)
+		}
+	}
+	attrs, err := chromedp.Run(tab.ctx, chromedp.Attributes(chromedp.CSS(`#signal-form button[type=submit]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, disabled := attrs["disabled"]; !disabled {
+		t.Error("without the script the submit button is enabled")
 	}
 }
