@@ -326,9 +326,20 @@ func screenshotDir(t testing.TB) string {
 // Screenshot writes a full-page PNG of the current page as NAME.png.
 func (tab *Tab) Screenshot(name string) string {
 	tab.t.Helper()
+	return tab.screenshot(name, chromedp.FullScreenshot(100))
+}
+
+// ScreenshotViewport writes a PNG of what the window shows as NAME.png.
+func (tab *Tab) ScreenshotViewport(name string) string {
+	tab.t.Helper()
+	return tab.screenshot(name, chromedp.CaptureScreenshot())
+}
+
+func (tab *Tab) screenshot(name string, shot chromedp.Action[[]byte]) string {
+	tab.t.Helper()
 	ctx, cancel := context.WithTimeout(tab.ctx, 30*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		tab.t.Fatalf("screenshot %s: %v", name, err)
 	}

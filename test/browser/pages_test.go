@@ -64,6 +64,7 @@ func TestSignalThroughTheBrowser(t *testing.T) {
 	fillSignal(sw)
 	sw.CheckPage("the new-signal form, filled in")
 	sw.Screenshot("worker-signals-new-filled-nl")
+	sw.ScreenshotViewport("worker-signals-new-filled-top-nl") // the README's
 	sw.Do(chromedp.Click(chromedp.CSS(`#signal-form button[type=submit]`)))
 	sw.WaitFor("my signals after sending", 15*time.Second, func() error {
 		if p := sw.Path(); p != "/signals/mine" {
