@@ -31,7 +31,8 @@ run: build
 	@echo "In another terminal, from this folder, try it as a social worker:"
 	@echo "  export PATH=\$$PWD/$(BIN):\$$PATH LIVC_TOKEN=\$$(cat $(DATA)/dev/tokens/ocmw.jwt)"
 	@echo "  livcctl submit examples/signal-ocmw.json"
-	@echo "then follow the walkthrough in README.md. Ctrl-C stops the broker."
+	@echo "then follow the walkthrough in README.md. Or open http://127.0.0.1:8080/ in a browser:"
+	@echo "[INSECURE] development keys: its sign-in page lets anyone act as any actor. Ctrl-C stops the broker."
 	@echo ""
 	$(BIN)/livc-broker serve --data $(DATA) $(if $(REDIS_URL),--redis-url $(REDIS_URL))
 

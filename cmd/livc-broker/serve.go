@@ -113,7 +113,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		}
 		defer stopAdmin()
 	}
-	pages, err := newWeb(c, svc, client, log)
+	pages, err := newWeb(c, svc, client, log, m.ObserveRequest)
 	if err != nil {
 		return err
 	}

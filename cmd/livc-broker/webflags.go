@@ -25,7 +25,9 @@ type webConf struct {
 func (w *webConf) flags(fs *flag.FlagSet) func() error {
 	fs.StringVar(&w.OIDCIssuer, "oidc-issuer", envOr("LIVC_OIDC_ISSUER", ""), "`URL` of the OpenID Connect provider people sign in to the web pages with (env LIVC_OIDC_ISSUER). Default none: only the development sign-in, and only on development keys")
 	fs.StringVar(&w.OIDCClientID, "oidc-client-id", envOr("LIVC_OIDC_CLIENT_ID", ""), "the broker's client `ID` at the OpenID provider (env LIVC_OIDC_CLIENT_ID)")
-	fs.StringVar(&w.OIDCClientSecret, "oidc-client-secret", envOr("LIVC_OIDC_CLIENT_SECRET", ""), "the broker's client `SECRET` at the OpenID provider; prefer the environment, which ps does not show (env LIVC_OIDC_CLIENT_SECRET)")
+	// The secret's default is not the environment's value: -h prints
+	// defaults, and must never print a secret. It is read after parsing.
+	fs.StringVar(&w.OIDCClientSecret, "oidc-client-secret", "", "the broker's client `SECRET` at the OpenID provider; prefer the environment, which ps does not show (env LIVC_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&w.OIDCRedirectURL, "oidc-redirect-url", envOr("LIVC_OIDC_REDIRECT_URL", ""), "the `URL` of the broker's /auth/callback as browsers reach it, registered at the provider (env LIVC_OIDC_REDIRECT_URL)")
 	fs.StringVar(&w.OIDCLivcClaim, "oidc-livc-claim", envOr("LIVC_OIDC_LIVC_CLAIM", "livc"), "`NAME` of the ID token's claim that carries the person's cell (env LIVC_OIDC_LIVC_CLAIM)")
 	fs.StringVar(&w.OIDCActorClaim, "oidc-actor-claim", envOr("LIVC_OIDC_ACTOR_CLAIM", "actor"), "`NAME` of the ID token's claim that carries the person's actor (env LIVC_OIDC_ACTOR_CLAIM)")
@@ -34,6 +36,9 @@ func (w *webConf) flags(fs *flag.FlagSet) func() error {
 	life := envOr("LIVC_WEB_SESSION_LIFETIME", "12h")
 	fs.StringVar(&life, "web-session-lifetime", life, "`DURATION` after which any web session ends, from 1m to 24h (env LIVC_WEB_SESSION_LIFETIME)")
 	return func() error {
+		if w.OIDCClientSecret == "" {
+			w.OIDCClientSecret = envOr("LIVC_OIDC_CLIENT_SECRET", "")
+		}
 		var err error
 		if w.Lifetime, err = time.ParseDuration(life); err != nil || w.Lifetime < time.Minute || w.Lifetime > 24*time.Hour {
 			return fmt.Errorf("--web-session-lifetime must be a duration from 1m to 24h, got %q", life)
@@ -57,7 +62,8 @@ func (w *webConf) flags(fs *flag.FlagSet) func() error {
 // newWeb is the web application over svc: sessions in Redis when the
 // broker runs on one (several brokers share them), in memory on the
 // embedded store; the development sign-in only on development keys.
-func newWeb(c serveConf, svc web.Broker, client redis.UniversalClient, log *slog.Logger) (*web.Server, error) {
+func newWeb(c serveConf, svc web.Broker, client redis.UniversalClient, log *slog.Logger,
+	observe func(method, route string, status int, took time.Duration)) (*web.Server, error) {
 	var store web.Store = web.RedisStore{Client: client}
 	if c.RedisURL == "" {
 		store = web.NewMemoryStore()
@@ -65,7 +71,7 @@ func newWeb(c serveConf, svc web.Broker, client redis.UniversalClient, log *slog
 	wc := web.Conf{
 		Store: store, Dev: c.JWKS == "", IdleTimeout: c.Web.IdleTimeout, Lifetime: c.Web.Lifetime,
 		Secure:  c.TLSCert != "" || strings.HasPrefix(c.Web.OIDCRedirectURL, "https://"),
-		MaxBody: c.MaxBody, Logger: log,
+		MaxBody: c.MaxBody, Logger: log, Observe: observe,
 	}
 	if c.Web.OIDCIssuer != "" {
 		wc.OIDC = &web.OIDCConf{Issuer: c.Web.OIDCIssuer, ClientID: c.Web.OIDCClientID, ClientSecret: c.Web.OIDCClientSecret,

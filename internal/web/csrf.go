@@ -16,11 +16,11 @@ const (
 )
 
 // csrfOK reports whether r carries the session's CSRF token, in the header
-// or, for a form, in its field. A state-changing request without it is
+// or, for a form when forms is set, in its field. A state-changing request without it is
 // refused before anything is read or done (the synchronizer-token
 // pattern: the token lives in the session record, the page repeats it).
-func (s *Server) csrfOK(r *http.Request, sess Session) bool {
-	if tok := r.Header.Get(HeaderCSRF); tok != "" {
+func (s *Server) csrfOK(r *http.Request, sess Session, forms bool) bool {
+	if tok := r.Header.Get(HeaderCSRF); tok != "" || !forms {
 		return sameToken(tok, sess.CSRF)
 	}
 	return isForm(r) && sameToken(r.PostFormValue(FieldCSRF), sess.CSRF)

@@ -29,6 +29,18 @@ type reqCtx struct {
 // a state-changing request without the session's CSRF token is refused
 // (403) before anything is read or done.
 func (s *Server) signedIn(purpose string, h func(*reqCtx)) http.HandlerFunc {
+	return s.guard(purpose, true, h)
+}
+
+// scripted is signedIn for a request only a page's script makes (the
+// signal's envelope): its CSRF token is taken from X-CSRF-Token alone, so
+// that a body posted as a form (a browser without the script) is never
+// parsed, nor read at all before the use case refuses its media type.
+func (s *Server) scripted(purpose string, h func(*reqCtx)) http.HandlerFunc {
+	return s.guard(purpose, false, h)
+}
+
+func (s *Server) guard(purpose string, forms bool, h func(*reqCtx)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, s.c.MaxBody)
 		sess, _, ok := s.session(r)
@@ -41,7 +53,7 @@ func (s *Server) signedIn(purpose string, h func(*reqCtx)) http.HandlerFunc {
 			return
 		}
 		x := &reqCtx{s: s, w: w, r: r, sess: sess, lang: s.lang(r), purpose: purpose}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.csrfOK(r, sess) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.csrfOK(r, sess, forms) {
 			s.plainError(w, r, http.StatusForbidden, "error.csrf")
 			return
 		}
@@ -52,9 +64,12 @@ func (s *Server) signedIn(purpose string, h func(*reqCtx)) http.HandlerFunc {
 		}
 		if !ok {
 			// The configuration no longer has the session's cell or
-			// actor: the pipeline refuses and audits it as a login.
+			// actor: the pipeline refuses and audits it as a login, and
+			// the session ends.
 			req, ctx := x.request(nil)
-			x.fail(req, s.b.Refuse(ctx, req, "web.session", broker.Errorf(broker.KindUnauthenticated, "")))
+			_ = s.b.Refuse(ctx, req, "web.session", broker.Errorf(broker.KindUnauthenticated, ""))
+			_ = s.endSession(w, r)
+			s.plainError(w, r, http.StatusUnauthorized, "error.unauthenticated")
 			return
 		}
 		h(x)

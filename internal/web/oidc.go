@@ -93,6 +93,12 @@ const loginTTL = 10 * time.Minute
 // login starts the authorization code flow: state, nonce and the PKCE
 // verifier are kept server-side, the browser is sent to the provider.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.logins.Allow() {
+		// Each sign-in in progress is a record in the store: a flood of
+		// them from anyone is bounded, not stored.
+		s.plainError(w, r, http.StatusTooManyRequests, "error.rate_limited")
+		return
+	}
 	p, err := s.oidc.provider(r.Context())
 	if err != nil {
 		s.c.Logger.Error("OpenID provider unreachable", "err", err)
@@ -201,6 +207,10 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, sess Session) {
 		_ = s.b.Refuse(ctx, req, "web.signin", broker.Errorf(broker.KindUnauthenticated, ""))
 		s.plainError(w, r, http.StatusForbidden, "error.signin_refused")
 		return
+	}
+	// A session this browser had ends: one person, one session per sign-in.
+	if err := s.endSession(w, r); err != nil {
+		s.c.Logger.Error("web session store", "err", err)
 	}
 	if err := s.startSession(r.Context(), w, sess); err != nil {
 		s.c.Logger.Error("web session store", "err", err)

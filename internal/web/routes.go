@@ -37,7 +37,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /auth/signout", s.signedIn("", s.signOut))
 	sig := broker.PurposeSignal
 	m.HandleFunc("GET /signals/new", s.signedIn(sig, s.newSignal))
-	m.HandleFunc("POST /signals", s.signedIn(sig, s.submitSignal))
+	m.HandleFunc("POST /signals", s.scripted(sig, s.submitSignal))
 	m.HandleFunc("GET /signals/mine", s.signedIn(sig, s.mySignals))
 	m.HandleFunc("POST /signals/{id}/withdraw", s.signedIn(sig, s.withdraw))
 	cc := broker.PurposeCaseConference
@@ -74,8 +74,7 @@ func (s *Server) ifDev(h http.HandlerFunc) http.HandlerFunc {
 
 // home is the signed-in person's start page, or the sign-in page.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	sess, _, ok := s.session(r)
-	if !ok {
+	if _, _, ok := s.session(r); !ok {
 		v := &view{Lang: s.lang(r), Title: "signin.title", Path: "/",
 			Data: map[string]bool{"OIDC": s.oidc != nil, "Dev": s.c.Dev}}
 		s.render(w, http.StatusOK, "signin", v)
@@ -84,7 +83,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.signedIn("", func(x *reqCtx) {
 		s.render(w, http.StatusOK, "home", x.view("home.title", nil))
 	})(w, r)
-	_ = sess
 }
 
 func (s *Server) signOut(x *reqCtx) {

@@ -13,7 +13,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/livc/livc-broker/broker"
 )
@@ -57,6 +61,9 @@ type Conf struct {
 	// MaxBody bounds a request body (a signal's envelope); default 1 MiB.
 	MaxBody int64
 	Logger  *slog.Logger
+	// Observe, when set, is told of every answer of the web application:
+	// its method, route pattern, status and how long it took (metrics).
+	Observe func(method, route string, status int, took time.Duration)
 	Now     func() time.Time
 }
 
@@ -97,6 +104,9 @@ type Server struct {
 	tr    *translator
 	oidc  *oidcClient // nil without OIDC
 	pre   []byte      // the key of the dev sign-in's pre-session CSRF token
+	// logins bounds the sign-ins started (each a record in the store) by
+	// everyone together: 20 a second, bursts of 200.
+	logins *rate.Limiter
 }
 
 // New returns the web application over b.
@@ -112,7 +122,8 @@ func New(b Broker, c Conf) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{b: b, c: c, mux: http.NewServeMux(), pages: pg, tr: tr, pre: []byte(randomID())}
+	s := &Server{b: b, c: c, mux: http.NewServeMux(), pages: pg, tr: tr, pre: []byte(randomID()),
+		logins: rate.NewLimiter(20, 200)}
 	if c.OIDC != nil {
 		s.oidc = newOIDCClient(*c.OIDC)
 	}
@@ -126,13 +137,46 @@ func New(b Broker, c Conf) (*Server, error) {
 func (s *Server) Handler(api http.Handler) http.Handler {
 	guarded := securityHeaders(crossOrigin(s.mux))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := s.mux.Handler(r); pattern == "" || pattern == "/" {
+		_, pattern := s.mux.Handler(r)
+		if pattern == "" && !ownPath(r.URL.Path) {
 			api.ServeHTTP(w, r)
 			return
 		}
-		guarded.ServeHTTP(w, r)
+		start, sw := s.c.Now(), &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		guarded.ServeHTTP(sw, r)
+		took := s.c.Now().Sub(start)
+		// Logged once, by route pattern: never a query, a cookie or a value.
+		s.c.Logger.LogAttrs(r.Context(), slog.LevelInfo, "web request", slog.String("method", r.Method),
+			slog.String("route", pattern), slog.Int("status", sw.status), slog.Int64("ms", took.Milliseconds()))
+		if s.c.Observe != nil {
+			s.c.Observe(r.Method, pattern, sw.status, took)
+		}
 	})
 }
+
+// ownPath reports whether path is the web application's, even for a
+// method it does not serve there (answered 405 with its headers).
+func ownPath(path string) bool {
+	if path == "/" {
+		return true
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return slices.Contains([]string{"auth", "signals", "intake", "cases", "lang", "static"}, first)
+}
+
+// statusWriter remembers the status an answer was written with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // principalKey carries the signed-in person's principal in the context of
 // the calls the web application makes; only its handlers set it.

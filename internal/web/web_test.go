@@ -108,6 +108,9 @@ func TestRouting(t *testing.T) {
 		{"GET", "/v1/keys", 418, false},
 		{"GET", "/healthz", 418, false},
 		{"GET", "/nowhere", 418, false},
+		{"DELETE", "/signals/new", 405, true},
+		{"POST", "/", 405, true},
+		{"GET", "/signals/x/y/z", 404, true},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
@@ -213,4 +216,26 @@ func FuzzLocalPath(f *testing.F) {
 			t.Fatalf("localPath(%q) = %q: changed, not refused", next, got)
 		}
 	})
+}
+
+// TestSessionOfAGoneActor: a session whose actor the configuration no
+// longer has is refused (401, audited by the pipeline) and ends.
+func TestSessionOfAGoneActor(t *testing.T) {
+	s, h := newTestServer(t, false)
+	rec := httptest.NewRecorder()
+	if err := s.startSession(t.Context(), rec, Session{Sub: "p", Livc: "zonnedaal", Actor: "gone"}); err != nil {
+		t.Fatal(err)
+	}
+	cookie := rec.Result().Cookies()[0]
+	var codes []int
+	for range 2 {
+		r := httptest.NewRequest("GET", "/signals/mine", nil)
+		r.AddCookie(cookie)
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		codes = append(codes, rec.Code)
+	}
+	if codes[0] != http.StatusUnauthorized || codes[1] != http.StatusSeeOther {
+		t.Fatalf("a gone actor's session answered %v, want 401 then 303 to the sign-in page", codes)
+	}
 }

@@ -156,6 +156,8 @@ func TestWebSecurityHeaders(t *testing.T) {
 		checkSecurityHeaders(t, br.get(path))
 	}
 	checkSecurityHeaders(t, br.post("/intake/sig_x/dismiss", "", nil))
+	checkSecurityHeaders(t, br.send("DELETE", br.url("/signals/new"), nil))
+	checkSecurityHeaders(t, br.get("/static/none.js"))
 	if p := br.get("/auth/dev"); p.Status != http.StatusNotFound {
 		t.Errorf("the development sign-in with real keys: %d, want 404", p.Status)
 	}
