@@ -198,13 +198,20 @@ func (tab *Tab) Do(actions ...chromedp.Action[chromedp.Void]) {
 // Eval evaluates a JavaScript expression (awaiting a promise) into T.
 func Eval[T any](tab *Tab, expr string) T {
 	tab.t.Helper()
-	ctx, cancel := context.WithTimeout(tab.ctx, 30*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	v, err := TryEval[T](tab, expr)
 	if err != nil {
 		tab.t.Fatalf("evaluating %.60q: %v", expr, err)
 	}
 	return v
+}
+
+// TryEval is Eval for a page that may be navigating: it returns the
+// error (the document gone meanwhile) instead of failing the test, for
+// the conditions that WaitFor polls.
+func TryEval[T any](tab *Tab, expr string) (T, error) {
+	ctx, cancel := context.WithTimeout(tab.ctx, 30*time.Second)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }
 
 // Requests returns the recorded requests that match method and whose URL

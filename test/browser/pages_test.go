@@ -68,7 +68,8 @@ func TestSignalThroughTheBrowser(t *testing.T) {
 	sw.Do(chromedp.Click(chromedp.CSS(`#signal-form button[type=submit]`)))
 	sw.WaitFor("my signals after sending", 15*time.Second, func() error {
 		if p := sw.Path(); p != "/signals/mine" {
-			return fmt.Errorf("at %s, status %q: %w", p, Eval[string](sw, `(document.querySelector("[data-role=status]")||{}).textContent||""`), errNotDone)
+			st, _ := TryEval[string](sw, `(document.querySelector("[data-role=status]")||{}).textContent||""`)
+			return fmt.Errorf("at %s, status %q: %w", p, st, errNotDone)
 		}
 		return nil
 	})
@@ -147,6 +148,7 @@ func checkSentEnvelope(t *testing.T, tab *Tab) string {
 			t.Errorf("the request body holds the submitted value %q", v)
 		}
 	}
+	tab.Do(chromedp.WaitVisible(chromedp.CSS(`tr[id^=signal-]`)))
 	ids := Eval[[]string](tab, `[...document.querySelectorAll("tr[id^=signal-]")].map(r => r.id.slice(7))`)
 	if len(ids) != 1 || !idPattern.MatchString(ids[0]) {
 		t.Fatalf("my signals lists %v, want the one signal sent", ids)
@@ -163,7 +165,7 @@ func takenInto(t *testing.T, tab *Tab, env *webEnv, id string) string {
 		if p := tab.Path(); p != "/intake" {
 			env.Visit(tab, "/intake")
 		}
-		caseID = Eval[string](tab, `(() => { const a = document.querySelector("#signal-`+id+` .state a");
+		caseID, _ = TryEval[string](tab, `(() => { const a = document.querySelector("#signal-`+id+` .state a");
 			return a ? a.getAttribute("href").replace("/cases/", "") : "" })()`)
 		if caseID == "" {
 			return errNotDone
@@ -238,13 +240,14 @@ func TestSignalFormByKeyboardAlone(t *testing.T) {
 	tab.Do(chromedp.KeyEvent(kb.Enter))
 	tab.WaitFor("my signals after sending", 15*time.Second, func() error {
 		if p := tab.Path(); p != "/signals/mine" {
-			return fmt.Errorf("at %s; form %s: %w", p, Eval[string](tab, formState), errNotDone)
+			return fmt.Errorf("at %s; form %s: %w", p, tryState(tab), errNotDone)
 		}
 		return nil
 	})
 	if n := len(tab.Requests("POST", "/signals")); n != 1 {
 		t.Errorf("the page sent %d POST /signals, want 1", n)
 	}
+	tab.Do(chromedp.WaitVisible(chromedp.CSS(`tr[id^=signal-]`)))
 	if n := Eval[int](tab, `document.querySelectorAll("tr[id^=signal-]").length`); n != 1 {
 		t.Errorf("my signals lists %d signals, want 1", n)
 	}
