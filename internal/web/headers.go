@@ -34,10 +34,10 @@ func securityHeaders(next http.Handler) http.Handler {
 // crossOrigin refuses (403) a state-changing request a browser says came
 // from another origin (Sec-Fetch-Site, Origin): a second line behind the
 // CSRF token, and the only one in front of the dev sign-in's form.
-func crossOrigin(next http.Handler) http.Handler {
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	p := http.NewCrossOriginProtection()
 	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		s.plainError(w, r, http.StatusForbidden, "error.csrf")
 	}))
 	return p.Handler(next)
 }

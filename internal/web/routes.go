@@ -48,6 +48,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /cases/{id}", s.signedIn(cc, s.dossier))
 	m.HandleFunc("POST /cases/{id}/roster", s.signedIn(cc, s.roster))
 	m.HandleFunc("POST /cases/{id}/transitions", s.signedIn(cc, s.transition))
+	for _, p := range ownPrefixes {
+		// Anything else under the application's paths: its own 404 page.
+		m.HandleFunc("/"+p+"/", func(w http.ResponseWriter, r *http.Request) {
+			s.plainError(w, r, http.StatusNotFound, "error.not_found")
+		})
+	}
 }
 
 func (s *Server) ifOIDC(h http.HandlerFunc) http.HandlerFunc {
@@ -123,13 +129,9 @@ func localPath(next string) string {
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
 	ct, ok := staticTypes[path.Ext(name)]
-	if !ok || strings.HasPrefix(name, ".") {
-		http.NotFound(w, r)
-		return
-	}
 	b, err := fs.ReadFile(staticFS, "static/"+name)
-	if err != nil {
-		http.NotFound(w, r)
+	if !ok || strings.HasPrefix(name, ".") || err != nil {
+		s.plainError(w, r, http.StatusNotFound, "error.not_found")
 		return
 	}
 	w.Header().Set("Content-Type", ct)

@@ -135,7 +135,7 @@ func New(b Broker, c Conf) (*Server, error) {
 // of the application's routes is answered by it, with the security headers
 // and cross-origin protection; any other goes to api untouched.
 func (s *Server) Handler(api http.Handler) http.Handler {
-	guarded := securityHeaders(crossOrigin(s.mux))
+	guarded := securityHeaders(s.crossOrigin(s.mux))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := s.mux.Handler(r)
 		if pattern == "" && !ownPath(r.URL.Path) {
@@ -161,8 +161,11 @@ func ownPath(path string) bool {
 		return true
 	}
 	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
-	return slices.Contains([]string{"auth", "signals", "intake", "cases", "lang", "static"}, first)
+	return slices.Contains(ownPrefixes, first)
 }
+
+// ownPrefixes are the first segments of the web application's paths.
+var ownPrefixes = []string{"auth", "signals", "intake", "cases", "lang", "static"}
 
 // statusWriter remembers the status an answer was written with.
 type statusWriter struct {
