@@ -77,6 +77,7 @@ func TestStateChangesNeedTheCSRFToken(t *testing.T) {
 		}
 		return nil
 	})
+	tab.Do(chromedp.WaitVisible(chromedp.CSS(`tr[id^=signal-]`)))
 	ids := Eval[[]string](tab, `[...document.querySelectorAll("tr[id^=signal-]")].map(r => r.id.slice(7))`)
 	if len(ids) != 1 {
 		t.Fatalf("my signals lists %v: the refused POSTs stored something, or the real one is missing", ids)

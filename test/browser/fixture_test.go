@@ -44,7 +44,7 @@ var fixturePage = template.Must(template.New("form").Parse(`<!doctype html>
 <input id="days" name="fields.school_absence_days" type="number" min="0" max="366" data-type="integer" data-class="social"></p>
 <p><label for="ind">Indicatoren (één per regel)</label>
 <textarea id="ind" name="fields.indicators" data-type="list" data-class="signal"></textarea></p>
-<p><button type="submit">Versleutelen en verzenden</button></p>
+<p><button type="submit" disabled>Versleutelen en verzenden</button></p>
 </form></main></body></html>`))
 
 // fixture serves the stand-in page, the embedded bundle, and records what

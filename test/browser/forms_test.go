@@ -115,7 +115,7 @@ func TestFixtureFormByKeyboard(t *testing.T) {
 	tab.Do(chromedp.KeyEvent(kb.Enter))
 	tab.WaitFor("the form to be sent", 10*time.Second, func() error {
 		if len(f.Posts()) == 0 {
-			return fmt.Errorf("%w; form values %s", errNotDone, Eval[string](tab, formState))
+			return fmt.Errorf("%w; form values %s", errNotDone, tryState(tab))
 		}
 		return nil
 	})
@@ -137,4 +137,13 @@ func TestAxeSeesViolations(t *testing.T) {
 	if !slices.Contains(ids, "label") {
 		t.Errorf("axe-core violations %v, want one for the unlabelled control", ids)
 	}
+}
+
+// tryState is formState evaluated, or why it could not be.
+func tryState(tab *Tab) string {
+	s, err := TryEval[string](tab, formState)
+	if err != nil {
+		return err.Error()
+	}
+	return s
 }

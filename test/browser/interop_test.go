@@ -45,7 +45,7 @@ func TestEncryptionInteroperates(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`h1`)),
 	)
 	tab.WaitFor("the page after sending", 10*time.Second, func() error {
-		if loc := Eval[string](tab, "location.pathname"); loc != "/done" {
+		if loc := tab.Path(); loc != "/done" {
 			return fmt.Errorf("at %s: %w", loc, errNotDone)
 		}
 		return nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -63,10 +64,12 @@ func TestSignalThroughTheBrowser(t *testing.T) {
 	fillSignal(sw)
 	sw.CheckPage("the new-signal form, filled in")
 	sw.Screenshot("worker-signals-new-filled-nl")
+	sw.ScreenshotViewport("worker-signals-new-filled-top-nl") // the README's
 	sw.Do(chromedp.Click(chromedp.CSS(`#signal-form button[type=submit]`)))
 	sw.WaitFor("my signals after sending", 15*time.Second, func() error {
 		if p := sw.Path(); p != "/signals/mine" {
-			return fmt.Errorf("at %s, status %q: %w", p, Eval[string](sw, `(document.querySelector("[data-role=status]")||{}).textContent||""`), errNotDone)
+			st, _ := TryEval[string](sw, `(document.querySelector("[data-role=status]")||{}).textContent||""`)
+			return fmt.Errorf("at %s, status %q: %w", p, st, errNotDone)
 		}
 		return nil
 	})
@@ -145,6 +148,7 @@ func checkSentEnvelope(t *testing.T, tab *Tab) string {
 			t.Errorf("the request body holds the submitted value %q", v)
 		}
 	}
+	tab.Do(chromedp.WaitVisible(chromedp.CSS(`tr[id^=signal-]`)))
 	ids := Eval[[]string](tab, `[...document.querySelectorAll("tr[id^=signal-]")].map(r => r.id.slice(7))`)
 	if len(ids) != 1 || !idPattern.MatchString(ids[0]) {
 		t.Fatalf("my signals lists %v, want the one signal sent", ids)
@@ -161,7 +165,7 @@ func takenInto(t *testing.T, tab *Tab, env *webEnv, id string) string {
 		if p := tab.Path(); p != "/intake" {
 			env.Visit(tab, "/intake")
 		}
-		caseID = Eval[string](tab, `(() => { const a = document.querySelector("#signal-`+id+` .state a");
+		caseID, _ = TryEval[string](tab, `(() => { const a = document.querySelector("#signal-`+id+` .state a");
 			return a ? a.getAttribute("href").replace("/cases/", "") : "" })()`)
 		if caseID == "" {
 			return errNotDone
@@ -236,14 +240,52 @@ func TestSignalFormByKeyboardAlone(t *testing.T) {
 	tab.Do(chromedp.KeyEvent(kb.Enter))
 	tab.WaitFor("my signals after sending", 15*time.Second, func() error {
 		if p := tab.Path(); p != "/signals/mine" {
-			return fmt.Errorf("at %s; form %s: %w", p, Eval[string](tab, formState), errNotDone)
+			return fmt.Errorf("at %s; form %s: %w", p, tryState(tab), errNotDone)
 		}
 		return nil
 	})
 	if n := len(tab.Requests("POST", "/signals")); n != 1 {
 		t.Errorf("the page sent %d POST /signals, want 1", n)
 	}
+	tab.Do(chromedp.WaitVisible(chromedp.CSS(`tr[id^=signal-]`)))
 	if n := Eval[int](tab, `document.querySelectorAll("tr[id^=signal-]").length`); n != 1 {
 		t.Errorf("my signals lists %d signals, want 1", n)
+	}
+}
+
+// TestFormSendsNothingWithoutItsScript: with JavaScript off, the form's
+// button is disabled and Enter in a field submits nothing, so the plaintext
+// never leaves the page as a plain form post.
+func TestFormSendsNothingWithoutItsScript(t *testing.T) {
+	env := startWebEnv(t)
+	tab := newTab(t)
+	tab.SetLanguage("nl-BE")
+	env.SignIn(tab, socialWorker)
+	if err := call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	tab.ResetRequests()
+	tab.Do(
+		chromedp.Navigate(env.Broker.URL+"/signals/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#signal-form button[type=submit]`)),
+		chromedp.Focus(chromedp.CSS(`[name="fields.family_situation"]`)),
+		chromedp.KeyEvent("Woont bij zijn moeder."),
+		chromedp.Focus(chromedp.CSS(`[name="observed_at"]`)),
+		chromedp.KeyEvent("11202026"), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent("1030A"),
+		chromedp.Focus(chromedp.CSS(`[name="subject.family_name"]`)),
+		chromedp.KeyEvent("Peeters"+kb.Enter),
+		chromedp.Sleep(time.Second),
+	)
+	for _, r := range tab.AllRequests() {
+		if r.Method != "GET" {
+			t.Errorf("without the script the page sent %s %s", r.Method, r.URL)
+		}
+	}
+	attrs, err := chromedp.Run(tab.ctx, chromedp.Attributes(chromedp.CSS(`#signal-form button[type=submit]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, disabled := attrs["disabled"]; !disabled {
+		t.Error("without the script the submit button is enabled")
 	}
 }

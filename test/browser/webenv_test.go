@@ -116,8 +116,8 @@ func (e *webEnv) SignIn(tab *Tab, login string) {
 		chromedp.Click(chromedp.CSS(`#signin`)),
 	)
 	tab.WaitFor("the broker's page after sign-in", 15*time.Second, func() error {
-		loc := Eval[string](tab, "location.href")
-		if !strings.HasPrefix(loc, e.Broker.URL) || Eval[int](tab, `document.querySelectorAll("form.signout").length`) == 0 {
+		loc, _ := TryEval[string](tab, "location.href")
+		if n, err := TryEval[int](tab, `document.querySelectorAll("form.signout").length`); !strings.HasPrefix(loc, e.Broker.URL) || err != nil || n == 0 {
 			return fmt.Errorf("at %s: %w", loc, errNotDone)
 		}
 		return nil
@@ -130,7 +130,8 @@ func (e *webEnv) Visit(tab *Tab, path string) {
 	tab.Do(chromedp.Navigate(e.Broker.URL+path), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
 }
 
-// Path is the path of the tab's page.
+// Path is the path of the tab's page, or "" while it is navigating.
 func (tab *Tab) Path() string {
-	return Eval[string](tab, "location.pathname")
+	p, _ := TryEval[string](tab, "location.pathname")
+	return p
 }

@@ -136,6 +136,10 @@ function init(form) {
     input.addEventListener("blur", () => checkNationalNumber(input, false));
     if (input.value) checkNationalNumber(input, false);
   }
+  // The page renders the submit buttons disabled, so that without this
+  // script the form cannot post its plaintext; now it can be sent
+  // encrypted.
+  for (const b of form.querySelectorAll("button[type=submit], input[type=submit]")) b.disabled = false;
   const status = statusElement(form);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
