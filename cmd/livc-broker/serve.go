@@ -72,13 +72,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	summaries, stopSummaries := context.WithCancel(ctx)
-	summariesDone := make(chan struct{})
-	go func() { svc.RunAuthFailSummaries(summaries); close(summariesDone) }()
-	defer func() { stopSummaries(); <-summariesDone }() // the last counts written before exit
-	if c.Retention.Every > 0 {
-		go svc.RunRetention(ctx, c.Retention.Every)
-	}
+	defer runBackground(ctx, c, svc)() // the last refused-login counts written before exit
 	setGCPercent(c.GCPercent, log)
 	if c.Pprof != "" {
 		if err := startPprof(ctx, c.Pprof, log); err != nil {
@@ -97,6 +91,20 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	return listenAndServe(ctx, c, pages.Handler(httpapi.New(svc, hc)), log)
+}
+
+// runBackground starts the service's own work: the summaries of refused
+// logins and, when --retention-every is set, the retention schedule. The
+// returned stop ends the summaries and waits for their last write; the
+// retention schedule ends with ctx.
+func runBackground(ctx context.Context, c serveConf, svc *broker.Service) (stop func()) {
+	summaries, stopSummaries := context.WithCancel(ctx)
+	summariesDone := make(chan struct{})
+	go func() { svc.RunAuthFailSummaries(summaries); close(summariesDone) }()
+	if c.Retention.Every > 0 {
+		go svc.RunRetention(ctx, c.Retention.Every)
+	}
+	return func() { stopSummaries(); <-summariesDone }
 }
 
 // auditLog is what the pipeline needs of the audit log: appends and proofs.
