@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -88,4 +89,22 @@ func checkFreeText(field, s string, max int) error {
 		}
 	}
 	return nil
+}
+
+// offsetPage reads the ?cursor= and ?limit= of a list paged by offset: the
+// cursor is an offset the list gave (at most max), the limit from 1 to
+// MaxLimit, DefaultLimit when absent.
+func offsetPage(cursor, limit string, max int) (from, n int, err error) {
+	n = DefaultLimit
+	if limit != "" {
+		if n, err = strconv.Atoi(limit); err != nil || n < 1 || n > MaxLimit {
+			return 0, 0, Invalid("limit", "must be from 1 to %d", MaxLimit)
+		}
+	}
+	if cursor != "" {
+		if from, err = strconv.Atoi(cursor); !cursorPattern.MatchString(cursor) || err != nil || from > max {
+			return 0, 0, Invalid("cursor", "is not a cursor of this list")
+		}
+	}
+	return from, n, nil
 }

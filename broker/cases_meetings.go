@@ -176,7 +176,7 @@ func (s *Service) ListMeetings(ctx context.Context, req *Request, caseID, cursor
 	if err != nil {
 		return MeetingPage{}, err
 	}
-	from, n, err := pageQuery(cursor, limit)
+	from, n, err := offsetPage(cursor, limit, maxMeetings)
 	if err != nil {
 		return MeetingPage{}, c.fail(ctx, err)
 	}
@@ -204,25 +204,6 @@ func (s *Service) ListMeetings(ctx context.Context, req *Request, caseID, cursor
 		return MeetingPage{}, err
 	}
 	return page, nil
-}
-
-// pageQuery reads ?cursor= (an offset this list gave) and ?limit=.
-func pageQuery(cursor, limit string) (from, n int, err error) {
-	n = DefaultLimit
-	if limit != "" {
-		if n, err = strconv.Atoi(limit); err != nil || n < 1 || n > MaxLimit {
-			return 0, 0, Invalid("limit", "must be from 1 to %d", MaxLimit)
-		}
-	}
-	if cursor != "" {
-		if !cursorPattern.MatchString(cursor) {
-			return 0, 0, Invalid("cursor", "is not a cursor of this list")
-		}
-		if from, err = strconv.Atoi(cursor); err != nil || from > maxMeetings {
-			return 0, 0, Invalid("cursor", "is not a cursor of this list")
-		}
-	}
-	return from, n, nil
 }
 
 // openMeeting opens one conference's minutes. A person erased meanwhile has

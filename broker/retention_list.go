@@ -3,6 +3,7 @@ package broker
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -112,7 +113,7 @@ func (s *Service) ListRetention(ctx context.Context, req *Request, days, cursor,
 			return RetentionPage{}, c.fail(ctx, Invalid("days", "must be a whole number of days from 0 to %d", maxRetentionDays))
 		}
 	}
-	from, size, err := retentionPageQuery(cursor, limit)
+	from, size, err := offsetPage(cursor, limit, math.MaxInt32)
 	if err != nil {
 		return RetentionPage{}, c.fail(ctx, err)
 	}
@@ -137,23 +138,6 @@ func (s *Service) ListRetention(ctx context.Context, req *Request, days, cursor,
 		return RetentionPage{}, err
 	}
 	return page, nil
-}
-
-// retentionPageQuery reads ?cursor= (an offset this list gave) and ?limit=.
-func retentionPageQuery(cursor, limit string) (from, n int, err error) {
-	n = DefaultLimit
-	if limit != "" {
-		if n, err = strconv.Atoi(limit); err != nil || n < 1 || n > MaxLimit {
-			return 0, 0, Invalid("limit", "must be from 1 to %d", MaxLimit)
-		}
-	}
-	if cursor != "" {
-		if !cursorPattern.MatchString(cursor) {
-			return 0, 0, Invalid("cursor", "is not a cursor of this list")
-		}
-		from, _ = strconv.Atoi(cursor)
-	}
-	return from, n, nil
 }
 
 // schedule returns the cell's items due by until, soonest first (then by
