@@ -104,10 +104,14 @@ type WritePlanner interface {
 	// PlanSignalState plans moving signal e, as read, to state to; it
 	// holds while e is still in e.State.
 	PlanSignalState(ctx context.Context, livc string, e SignalEntry, to string) (Write, error)
+	// PersonSealed reads what person ref holds sealed under their data
+	// key (signals_rekey.go); an unknown person is an empty PersonSealed.
+	PersonSealed(ctx context.Context, livc, ref string) (PersonSealed, error)
 	// PlanWithdraw plans withdrawing signal e, as read: its record
-	// deleted, its envelope spent, its state withdrawn. ErrNotFound when
-	// the signal is gone.
-	PlanWithdraw(ctx context.Context, livc string, e SignalEntry) (Write, error)
+	// deleted, its envelope spent, its state withdrawn, and the person
+	// re-keyed as rk says (rk.Now replacing rk.Was, which must still be
+	// what the store holds). ErrNotFound when the signal is gone.
+	PlanWithdraw(ctx context.Context, livc string, e SignalEntry, rk Rekey) (Write, error)
 }
 
 // maxReplans bounds the plans of one write whose preconditions keep changing.

@@ -137,16 +137,18 @@ func (s *Service) DismissSignal(ctx context.Context, req *Request, id string) (D
 
 // WithdrawSignal answers DELETE /v1/signals/{id}: its submitter withdraws
 // a signal. Its record is deleted from the person's records and source
-// index; it is not crypto-shredded, since the person's data key stays for
-// the other records (old copies of the store hold it until the person is
-// erased and the key epoch turns). Its envelope stays spent, and the intake
-// shows it withdrawn. A signal already in a dossier may be withdrawn: its values
-// leave every card at once.
+// index and crypto-shredded like an erasure: in the same commit the person
+// is re-keyed (rekeyWithout), so that once the key epoch turns no copy of
+// the store taken before opens the withdrawn record, while the person's
+// other records and dossier texts read on under the fresh key. Its
+// envelope stays spent, and the intake shows it withdrawn. A signal already
+// in a dossier may be withdrawn: its values leave every card at once.
 //
 // Steps: authenticate, the signal (another actor's, or an unknown id, is
 // the uniform 404, after a purpose the requester may not use: 403), decide,
 // the state (409 once withdrawn), one commit of the allow entry with the
-// withdrawal.
+// withdrawal and the re-keying (re-planned, and re-sealed, if the person's
+// data changed meanwhile); then the old data key is forgotten in memory.
 func (s *Service) WithdrawSignal(ctx context.Context, req *Request, id string) error {
 	c, err := s.begin(ctx, req, ActionSignalWithdraw)
 	if err != nil {
@@ -167,8 +169,14 @@ func (s *Service) WithdrawSignal(ctx context.Context, req *Request, id string) e
 		return c.fail(ctx, Errorf(KindConflict, "the signal is already withdrawn"))
 	}
 	c.entry.Reason = "state " + e.State + " -> " + SignalWithdrawn
-	return c.write(ctx, maxReplans, func() (Write, error) {
-		w, err := s.c.Store.PlanWithdraw(ctx, c.cell.ID, e)
+	var old []byte
+	err = c.write(ctx, maxReplans, func() (Write, error) {
+		rk, err := s.rekeyWithout(ctx, c.cell.ID, e.SubjectRef, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		old = rk.Was.Wrapped
+		w, err := s.c.Store.PlanWithdraw(ctx, c.cell.ID, e, rk)
 		if isNotFound(err) {
 			return nil, ErrNotFoundForRequester
 		}
@@ -177,6 +185,10 @@ func (s *Service) WithdrawSignal(ctx context.Context, req *Request, id string) e
 		}
 		return w, nil
 	})
+	if f, ok := s.c.Sealer.(KeyForgetter); ok && err == nil {
+		f.Forget(old)
+	}
+	return err
 }
 
 // signal reads signal id of the requester's cell from the intake; a

@@ -83,14 +83,20 @@ func (s *Store) planMoveSignal(ctx context.Context, write *plan.Plan, p string, 
 }
 
 // PlanWithdraw plans withdrawing signal e, as read: its record deleted
-// from the person's records, record order and source index (its sealed
-// bytes gone; the person's data key stays for the other records), its
-// envelope's binding spent, its intake state withdrawn. It holds while the
-// signal is in e.State and the person's record order, source index and
-// envelopes are as read.
-func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEntry) (broker.Write, error) {
+// from the person's records, record order and source index, its
+// envelope's binding spent, its intake state withdrawn, and the person
+// re-keyed as rk says (planRekey): the data key the withdrawn record was
+// sealed under replaced, everything else of the person re-sealed. It holds
+// while the signal is in e.State, the person's record order, source index
+// and envelopes are as read, and what rk.Was holds is still stored.
+func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEntry, rk broker.Rekey) (broker.Write, error) {
 	write, err := s.planWithdraw(ctx, livc, e, broker.SignalWithdrawn)
 	if err != nil {
+		return nil, err
+	}
+	p, _ := cellPrefix(livc)                   // valid: planWithdraw used it
+	sp, _ := subjectPrefix(livc, e.SubjectRef) // valid: planWithdraw used it
+	if err := planRekey(write, p, sp, e.ID, rk); err != nil {
 		return nil, err
 	}
 	return write, write.Validate()
