@@ -19,6 +19,7 @@ import (
 )
 
 const keysUsage = `Usage:
+  livc-broker keys init --keys DIR  create the broker's production keys in DIR, which must be missing or empty
   livc-broker keys rotate [flags]   add a new key-encryption key and re-wrap every data key under it;
                                     also rotate the broker's age identities, keeping the old ones for --grace
   livc-broker keys status [flags]   show the KEKs, key epochs and what the data keys are wrapped under
@@ -37,6 +38,9 @@ func parseKeys(args []string, stderr io.Writer) (string, keysConf, error) {
 	var kc keysConf
 	if len(args) == 0 || (args[0] != "rotate" && args[0] != "status") {
 		fmt.Fprint(stderr, keysUsage)
+		if len(args) > 0 && !isHelp(args[0]) {
+			return "", kc, fmt.Errorf("unknown subcommand %q", args[0])
+		}
 		return "", kc, flag.ErrHelp
 	}
 	sub := args[0]
