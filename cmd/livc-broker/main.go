@@ -24,6 +24,7 @@ const usageText = `livc-broker: a need-to-know information broker for a Local In
 
 Usage:
   livc-broker serve [flags]    run the broker (flags: livc-broker serve -h)
+  livc-broker check --config FILE...  validate the cells' configuration and policy as serve would, start nothing
   livc-broker keys init        create production keys in an empty directory (livc-broker keys init -h)
   livc-broker keys rotate      add a key-encryption key, re-wrap every data key (livc-broker keys -h)
   livc-broker keys status      what the data keys are wrapped under
@@ -77,6 +78,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "check":
+		return checkMain(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "livc-broker", version)
 		return 0
@@ -92,7 +95,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 var version = "dev"
 
 // isHelp tells whether arg asks for help.
-func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help" }
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
 
 // keysInitMain runs `livc-broker keys init` and returns its exit code.
 func keysInitMain(args []string, stdout, stderr io.Writer) int {
