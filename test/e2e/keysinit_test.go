@@ -106,3 +106,49 @@ func readDir(t *testing.T, dir string) string {
 	}
 	return sb.String()
 }
+
+// TestKeysRotateNeedsConfig: keys rotate, which audits into every cell,
+// refuses to run without the cells' configuration (it used to audit into
+// the embedded demo cell), touching neither Redis nor the keys; it takes
+// --config or LIVC_CONFIG as serve does, and --demo for the demo cell.
+func TestKeysRotateNeedsConfig(t *testing.T) {
+	rs := startRedis(t)
+	dir := filepath.Join(t.TempDir(), "keys")
+	runBroker(t, "keys", "init", "--keys", dir)
+	base := []string{"keys", "rotate", "--redis-url", "redis://" + rs.Addr + "/0", "--keys", dir}
+
+	before := readDir(t, dir)
+	cmd := exec.Command(filepath.Join(binDir, "livc-broker"), base...)
+	cmd.Env = append(os.Environ(), "LIVC_CONFIG=")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("keys rotate without --config exited 0:\n%s", out)
+	}
+	if !strings.Contains(string(out), "--config") || !strings.Contains(string(out), "--demo") {
+		t.Fatalf("the refusal does not say what to give:\n%s", out)
+	}
+	if n := rs.client(t).DBSize(t.Context()).Val(); n != 0 {
+		t.Fatalf("the refused rotation wrote %d keys to Redis", n)
+	}
+	if readDir(t, dir) != before {
+		t.Fatal("the refused rotation changed the key directory")
+	}
+
+	t.Run("LIVC_CONFIG", func(t *testing.T) {
+		cmd := exec.Command(filepath.Join(binDir, "livc-broker"), base...)
+		cmd.Env = append(os.Environ(), "LIVC_CONFIG="+examplePath)
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "new KEK") {
+			t.Fatalf("keys rotate with LIVC_CONFIG: %v\n%s", err, out)
+		}
+		if n := rs.client(t).XLen(t.Context(), "livc:{livc:"+loadModel(t).Livc+"}:audit").Val(); n == 0 {
+			t.Fatal("the rotation is not audited into the configured cell")
+		}
+	})
+	t.Run("--demo", func(t *testing.T) {
+		// --identities=false: two rotations within one second would name
+		// their retired identity files alike.
+		if out := runBroker(t, append(base, "--demo", "--identities=false")...); !strings.Contains(out, "new KEK") {
+			t.Fatalf("keys rotate --demo did not rotate:\n%s", out)
+		}
+	})
+}
