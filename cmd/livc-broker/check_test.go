@@ -106,3 +106,28 @@ func runMain(t *testing.T, args ...string) (int, string, string) {
 	code := Main(context.Background(), args, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
+
+// TestHelpAndVersion: --version, and keys -h listing its subcommands with
+// exit 0 (it was 2).
+func TestHelpAndVersion(t *testing.T) {
+	for _, arg := range []string{"--version", "version"} {
+		if code, out, _ := runMain(t, arg); code != 0 || out != "livc-broker "+version+"\n" {
+			t.Errorf("livc-broker %s: exit %d %q", arg, code, out)
+		}
+	}
+	code, _, errOut := runMain(t, "keys", "-h")
+	if code != 0 {
+		t.Errorf("keys -h: exit %d", code)
+	}
+	for _, sub := range []string{"keys init", "keys rotate", "keys status"} {
+		if !strings.Contains(errOut, "livc-broker "+sub) {
+			t.Errorf("keys -h does not list %s:\n%s", sub, errOut)
+		}
+	}
+	if code, _, _ := runMain(t, "keys", "init", "-h"); code != 0 {
+		t.Errorf("keys init -h: exit %d", code)
+	}
+	if code, _, _ := runMain(t, "keys"); code != 2 {
+		t.Errorf("keys without a subcommand: exit %d, want 2", code)
+	}
+}

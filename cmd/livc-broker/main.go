@@ -28,7 +28,7 @@ Usage:
   livc-broker keys init        create production keys in an empty directory (livc-broker keys init -h)
   livc-broker keys rotate      add a key-encryption key, re-wrap every data key (livc-broker keys -h)
   livc-broker keys status      what the data keys are wrapped under
-  livc-broker version          print the version
+  livc-broker version          print the version (or --version)
 
 `
 
@@ -80,7 +80,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "check":
 		return checkMain(ctx, args[1:], stdout, stderr)
-	case "version":
+	case "version", "--version":
 		fmt.Fprintln(stdout, "livc-broker", version)
 		return 0
 	case "-h", "--help", "help":
