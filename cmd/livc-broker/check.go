@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/config"
 	"github.com/livc/livc-broker/internal/policy"
 )
@@ -58,11 +60,24 @@ func check(ctx context.Context, configs []string, stdout io.Writer) error {
 		return err
 	}
 	if _, err := policy.New(ctx, cells, policy.Conf{}); err != nil {
-		return err // "policy: …", naming the module and line
+		return policyFiles(err, cells)
 	}
 	fmt.Fprintf(stdout, "ok: %d cell(s) %s from %s; the policy compiles\n", len(cells),
 		strings.Join(slices.Sorted(maps.Keys(cells)), ", "), strings.Join(configs, ", "))
 	return nil
+}
+
+// policyFiles names a cell's own Rego module in a policy error by its file
+// (the policies directory's path) rather than the name the engine gives it
+// (cells/<livc>/<file>), so that the line points into a file one can open.
+func policyFiles(err error, cells map[string]*broker.Cell) error {
+	msg := err.Error()
+	for id, c := range cells {
+		if c.PolicyDir != "" {
+			msg = strings.ReplaceAll(msg, "cells/"+id+"/", c.PolicyDir+string(filepath.Separator))
+		}
+	}
+	return errors.New(msg)
 }
 
 // checkMain runs `livc-broker check` and returns its exit code.

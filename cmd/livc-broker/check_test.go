@@ -57,7 +57,7 @@ func TestCheck(t *testing.T) {
 		{"every file's problems", []string{"--config", dup, "--config", tab, "--config", good}, 1,
 			[]string{regexp.QuoteMeta(dup) + `:31:`, regexp.QuoteMeta(tab) + `:17: not valid YAML`}},
 		{"two cells of one id", []string{"--config", good, "--config", good}, 1, []string{`:\d+: livc id "\w+" is already the id of the cell in`}},
-		{"a cell's rules that do not compile", []string{"--config", badRules}, 1, []string{`policy: .*bad\.rego:5: rego_parse_error`}},
+		{"a cell's rules that do not compile", []string{"--config", badRules}, 1, []string{regexp.QuoteMeta(filepath.Join(filepath.Dir(badRules), "rules", "bad.rego")) + `:5: rego_parse_error`}},
 		{"positional files", []string{good}, 0, []string{`ok: 1 cell\(s\) `}},
 		{"no configuration", nil, 2, []string{`--config FILE is required`}},
 		{"help", []string{"-h"}, 0, []string{`Usage: livc-broker check --config FILE`, `-config FILE`}},
