@@ -7,6 +7,10 @@ DATA     ?= .livc
 FUZZTIME ?= 60s
 # Set REDIS_URL to run against a real Redis: make run REDIS_URL=redis://127.0.0.1:6379/0
 REDIS_URL ?=
+# Where make run serves: LIVC_LISTEN from the environment or the command line.
+LIVC_LISTEN ?= 127.0.0.1:8080
+# The URL to open for it: a wildcard host (":8080", "0.0.0.0:8080", "[::]:8080") is reached on loopback.
+RUN_URL = http://$(patsubst :%,127.0.0.1:%,$(patsubst 0.0.0.0:%,127.0.0.1:%,$(patsubst [::]:%,127.0.0.1:%,$(LIVC_LISTEN))))
 
 .PHONY: all build run test lint test-go fuzz bench load load-audit soak clean assets
 
@@ -27,14 +31,14 @@ assets:
 run: build
 	@$(BIN)/livcctl dev --dir $(DATA)/dev >/dev/null
 	@echo ""
-	@echo "livc-broker on the demo cell (zonnedaal) at http://127.0.0.1:8080"
+	@echo "livc-broker on the demo cell (zonnedaal) at $(RUN_URL) (LIVC_LISTEN=$(LIVC_LISTEN); the broker's log below says where it listens)"
 	@echo "In another terminal, from this folder, try it as a social worker:"
-	@echo "  export PATH=\$$PWD/$(BIN):\$$PATH LIVC_TOKEN=\$$(cat $(DATA)/dev/tokens/ocmw.jwt)"
+	@echo "  export PATH=\$$PWD/$(BIN):\$$PATH LIVC_BROKER=$(RUN_URL) LIVC_TOKEN=\$$(cat $(DATA)/dev/tokens/ocmw.jwt)"
 	@echo "  livcctl submit examples/signal-ocmw.json"
-	@echo "then follow the walkthrough in README.md. Or open http://127.0.0.1:8080/ in a browser:"
+	@echo "then follow the walkthrough in README.md. Or open $(RUN_URL)/ in a browser:"
 	@echo "[INSECURE] development keys: its sign-in page lets anyone act as any actor. Ctrl-C stops the broker."
 	@echo ""
-	$(BIN)/livc-broker serve --data $(DATA) $(if $(REDIS_URL),--redis-url $(REDIS_URL))
+	$(BIN)/livc-broker serve --data $(DATA) --listen $(LIVC_LISTEN) $(if $(REDIS_URL),--redis-url $(REDIS_URL))
 
 ## test: everything that proves it works, Rego policy tests included
 test: lint test-go

@@ -154,6 +154,10 @@ func (s *Service) PublicKeys() PublicKeys {
 // Ready reports whether the store and the audit log are reachable.
 func (s *Service) Ready(ctx context.Context) error {
 	if err := s.c.Store.Ping(ctx); err != nil {
+		var be *Error
+		if errors.As(err, &be) && be.Kind == KindUnavailable {
+			return err // its detail says why (the Redis user may not run scripts)
+		}
 		return Wrap(KindUnavailable, err, "store unavailable")
 	}
 	if err := s.c.Audit.Ping(ctx); err != nil {

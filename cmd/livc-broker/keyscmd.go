@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/livc/livc-broker/broker"
@@ -19,6 +20,7 @@ import (
 )
 
 const keysUsage = `Usage:
+  livc-broker keys init --keys DIR  create the broker's production keys in DIR, which must be missing or empty
   livc-broker keys rotate [flags]   add a new key-encryption key and re-wrap every data key under it;
                                     also rotate the broker's age identities, keeping the old ones for --grace
   livc-broker keys status [flags]   show the KEKs, key epochs and what the data keys are wrapped under
@@ -31,19 +33,26 @@ type keysConf struct {
 	serve      serveConf
 	grace      time.Duration
 	identities bool
+	// demo allows a command that writes to the cells (rotate audits into
+	// each) to run on the embedded demo cell, when no --config is given.
+	demo bool
 }
 
 func parseKeys(args []string, stderr io.Writer) (string, keysConf, error) {
 	var kc keysConf
 	if len(args) == 0 || (args[0] != "rotate" && args[0] != "status") {
 		fmt.Fprint(stderr, keysUsage)
+		if len(args) > 0 && !isHelp(args[0]) {
+			return "", kc, fmt.Errorf("unknown subcommand %q", args[0])
+		}
 		return "", kc, flag.ErrHelp
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var configs multiFlag
-	fs.Var(&configs, "config", "a cell's configuration `FILE`, for the audit entries (repeat; env LIVC_CONFIG). Default: the demo cell")
+	fs.Var(&configs, "config", "a cell's configuration `FILE`, as serve has it: rotate audits into every cell (repeat; env LIVC_CONFIG, comma-separated)")
+	fs.BoolVar(&kc.demo, "demo", false, "let rotate run without --config, auditing into the embedded demo cell (development only)")
 	fs.StringVar(&kc.serve.RedisURL, "redis-url", envOr("LIVC_REDIS_URL", ""), "`URL` of the broker's Redis (required; env LIVC_REDIS_URL)")
 	fs.StringVar(&kc.serve.KeysDir, "keys", envOr("LIVC_KEYS", ""), "the broker's key `DIR` (env LIVC_KEYS). Default: the development keys under --data")
 	fs.StringVar(&kc.serve.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` of the development keys (env LIVC_DATA)")
@@ -54,6 +63,14 @@ func parseKeys(args []string, stderr io.Writer) (string, keysConf, error) {
 		return "", kc, err
 	}
 	kc.serve.Configs = configs
+	if len(configs) == 0 {
+		if v := envOr("LIVC_CONFIG", ""); v != "" {
+			kc.serve.Configs = strings.Split(v, ",")
+		}
+	}
+	if sub == "rotate" && len(kc.serve.Configs) == 0 && !kc.demo {
+		return "", kc, errors.New("rotate audits into every cell's log: give the cells' --config as serve has it (or LIVC_CONFIG); --demo runs it on the embedded demo cell")
+	}
 	kc.serve.EpochPeriod = keys.DefaultEpochPeriod
 	if kc.serve.RedisURL == "" {
 		return "", kc, errors.New("--redis-url is required: the data keys to re-wrap are in Redis")

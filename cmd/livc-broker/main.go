@@ -24,9 +24,11 @@ const usageText = `livc-broker: a need-to-know information broker for a Local In
 
 Usage:
   livc-broker serve [flags]    run the broker (flags: livc-broker serve -h)
+  livc-broker check --config FILE...  validate the cells' configuration and policy as serve would, start nothing
+  livc-broker keys init        create production keys in an empty directory (livc-broker keys init -h)
   livc-broker keys rotate      add a key-encryption key, re-wrap every data key (livc-broker keys -h)
   livc-broker keys status      what the data keys are wrapped under
-  livc-broker version          print the version
+  livc-broker version          print the version (or --version)
 
 `
 
@@ -57,7 +59,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "keys":
+		if len(args) > 1 && args[1] == "init" {
+			return keysInitMain(args[2:], stdout, stderr)
+		}
 		sub, kc, err := parseKeys(args[1:], stderr)
+		if errors.Is(err, flag.ErrHelp) && len(args) > 1 {
+			return 0 // asked for: keys -h
+		}
 		if errors.Is(err, flag.ErrHelp) {
 			return 2
 		}
@@ -70,7 +78,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
-	case "version":
+	case "check":
+		return checkMain(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
 		fmt.Fprintln(stdout, "livc-broker", version)
 		return 0
 	case "-h", "--help", "help":
@@ -83,3 +93,25 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 var version = "dev"
+
+// isHelp tells whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// keysInitMain runs `livc-broker keys init` and returns its exit code.
+func keysInitMain(args []string, stdout, stderr io.Writer) int {
+	dir, err := parseKeysInit(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "livc-broker keys init: %v\n", err)
+		return 2
+	}
+	if err := keysInit(dir, stdout); err != nil {
+		fmt.Fprintf(stderr, "livc-broker keys init: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -197,6 +197,9 @@ func witnessDir(c serveConf) string {
 
 func loadKeys(c serveConf, log *slog.Logger) (*keys.Keyring, error) {
 	if c.KeysDir != "" {
+		if noKeysYet(c.KeysDir) {
+			return nil, fmt.Errorf("keys: %s holds no keys yet: run `livc-broker keys init --keys %s` to create them", c.KeysDir, c.KeysDir)
+		}
 		kr, err := keys.LoadWith(keys.Conf{Dir: c.KeysDir, EpochPeriod: c.EpochPeriod})
 		if err != nil {
 			return nil, fmt.Errorf("keys: %w", err)

@@ -21,6 +21,9 @@ func cmdAudit(env *cliEnv, args []string) error {
 	if len(args) == 0 {
 		return usageError{errors.New("audit takes a subcommand: list, report, checkpoint, verify or export")}
 	}
+	if isHelp(args[0]) {
+		return groupHelp(env, "audit")
+	}
 	switch args[0] {
 	case "list":
 		return cmdAuditList(env, args[1:])

@@ -17,6 +17,9 @@ func cmdCases(env *cliEnv, args []string) error {
 	if len(args) == 0 {
 		return usageError{errors.New("cases takes a subcommand: " + subs)}
 	}
+	if isHelp(args[0]) {
+		return groupHelp(env, "cases")
+	}
 	switch args[0] {
 	case "create":
 		return casesCreate(env, args[1:])

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -53,7 +55,11 @@ var httpClient = &http.Client{Timeout: 30 * time.Second}
 // call sends a request and returns the body of a 2xx answer; any other
 // answer is an error quoting the problem's detail and request id.
 func (c *clientFlags) call(env *cliEnv, method, path, contentType string, body []byte, withToken bool) ([]byte, http.Header, error) {
-	req, err := http.NewRequestWithContext(env.ctx, method, strings.TrimRight(c.broker, "/")+path, bytes.NewReader(body))
+	base, err := brokerURL(c.broker)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(env.ctx, method, strings.TrimRight(base.String(), "/")+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,7 +76,7 @@ func (c *clientFlags) call(env *cliEnv, method, path, contentType string, body [
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, unreachable(base, err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -81,6 +87,27 @@ func (c *clientFlags) call(env *cliEnv, method, path, contentType string, body [
 		return nil, resp.Header, problemError(resp, out)
 	}
 	return out, resp.Header, nil
+}
+
+// brokerURL checks the broker's URL (LIVC_BROKER or --broker): http or
+// https, with a host. Its error never quotes the value, which may hold a
+// password in its user part.
+func brokerURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usageError{errors.New("LIVC_BROKER (or --broker) must be the broker's URL with its scheme, like http://127.0.0.1:8080 or https://broker.example")}
+	}
+	return u, nil
+}
+
+// unreachable turns a failure to connect into a message that says which
+// broker could not be reached and why, without the raw dial error's noise.
+func unreachable(base *url.URL, err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return fmt.Errorf("cannot reach the broker at %s: %v (is it running? LIVC_BROKER or --broker says where)", base.Redacted(), op.Err)
+	}
+	return err
 }
 
 func problemError(resp *http.Response, body []byte) error {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -63,8 +64,37 @@ Environment:
   LIVC_BROKER   the broker's URL (default http://127.0.0.1:8080)
   LIVC_TOKEN    the access token (or --token-file FILE)
 
-Run 'livcctl COMMAND -h' for a command's flags.
+Run 'livcctl COMMAND -h' for a command's flags, 'livcctl cases -h' or 'livcctl audit -h'
+for a group's commands, 'livcctl --version' for the version.
 `
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+// groupHelp prints the lines of usageText of the commands of group (and
+// their continuation lines) to stdout: the help of 'livcctl GROUP -h'.
+func groupHelp(env *cliEnv, group string) error {
+	fmt.Fprintf(env.stdout, "Usage of livcctl %s:\n", group)
+	in := false
+	for _, line := range strings.Split(usageText, "\n") {
+		switch {
+		case strings.HasPrefix(line, "  livcctl "+group+" ") || line == "  livcctl "+group:
+			in = true
+		case !strings.HasPrefix(line, "    "): // not a continuation line
+			in = false
+		}
+		if in {
+			fmt.Fprintln(env.stdout, line)
+		}
+	}
+	fmt.Fprintf(env.stdout, "\nRun 'livcctl %s SUBCOMMAND -h' for its flags.\n", group)
+	return helpShown{}
+}
+
+// isHelp tells whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
 
 // Main runs the command line and returns the exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -95,6 +125,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdAudit(env, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usageText)
+		return 0
+	case "--version", "version":
+		fmt.Fprintln(stdout, "livcctl", version)
 		return 0
 	default:
 		fmt.Fprintf(stderr, "livcctl: unknown command %q\n\n%s", args[0], usageText)

@@ -118,7 +118,9 @@ func New(b Broker, c Conf) http.Handler {
 	})
 
 	e.GET("/healthz", g.handle(g.healthz))
+	e.HEAD("/healthz", g.handle(g.healthz)) // probes that send HEAD: net/http writes no body
 	e.GET("/readyz", g.handle(g.ready))
+	e.HEAD("/readyz", g.handle(g.ready))
 	e.GET("/openapi.json", g.handle(g.openapi))
 	e.GET("/v1/keys", g.handle(g.publicKeys))
 	e.POST("/v1/signals", g.handle(g.submitSignal))
@@ -150,7 +152,7 @@ type gateway struct {
 func (g *gateway) boundary(ctx *gin.Context) {
 	start := time.Now()
 	req := &broker.Request{
-		ID:      broker.NewID("req"),
+		ID:      requestID(ctx.GetHeader(HeaderRequestID)),
 		Token:   bearer(ctx.GetHeader("Authorization")),
 		Purpose: ctx.GetHeader(HeaderPurpose),
 		Client:  clientAddr(ctx),
@@ -158,6 +160,11 @@ func (g *gateway) boundary(ctx *gin.Context) {
 	}
 	ctx.Set(keyRequest, req)
 	ctx.Header(HeaderRequestID, req.ID)
+	if !publicDocument(ctx.FullPath()) {
+		// Set before any handler runs, so that every answer has it, a
+		// refusal or a panic's 500 included: no cache keeps personal data.
+		ctx.Header("Cache-Control", "no-store")
+	}
 	ctx.Request.Body = http.MaxBytesReader(ctx.Writer, ctx.Request.Body, g.c.MaxBody)
 	defer func() {
 		if r := recover(); r != nil {
@@ -174,6 +181,38 @@ func (g *gateway) boundary(ctx *gin.Context) {
 		}
 	}()
 	ctx.Next()
+}
+
+// requestID is the id of a request: the client's X-Request-Id when it has
+// the safe shape of validRequestID (so a proxy's id follows the request
+// into the logs and the audit entry), else a new one. Anything else is
+// replaced, never echoed: it could forge log lines or carry a value.
+func requestID(incoming string) string {
+	if validRequestID(incoming) {
+		return incoming
+	}
+	return broker.NewID("req")
+}
+
+// validRequestID: 1 to 64 characters of [A-Za-z0-9._-].
+func validRequestID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// publicDocument tells the routes whose answers are the same for everyone
+// and carry nothing about a person (the API description, the broker's
+// public keys): the only ones a cache may keep.
+func publicDocument(route string) bool {
+	return route == "/openapi.json" || route == "/v1/keys"
 }
 
 func request(ctx *gin.Context) *broker.Request {

@@ -103,6 +103,9 @@ func TestPersonalDataRoutes(t *testing.T) {
 			if a.Status/100 != 2 {
 				t.Fatalf("%s: %d %s", r.allowed, a.Status, a.Body)
 			}
+			if a.Header.Get("Cache-Control") != "no-store" || got.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control %q and %q (refusal); want no-store on both", a.Header.Get("Cache-Control"), got.Header.Get("Cache-Control"))
+			}
 			e := w.auditEntry(t, a.Header.Get("X-Audit-Id"))
 			if e.Decision != "allow" || len(e.Released) == 0 {
 				t.Errorf("%s's answer is audited %s with released %v", r.allowed, e.Decision, e.Released)

@@ -84,12 +84,32 @@ func (s *Store) reads(prefix string) *readPipe {
 // ErrExists is the cause of the error CreateCase returns for an id in use.
 var ErrExists = errors.New("store: already exists")
 
-// Ping reports whether Redis answers.
+// Ping reports whether Redis answers and lets the broker's user run its
+// scripts: every write and most reads are Lua scripts (EVALSHA, loaded with
+// SCRIPT LOAD), so a user whose ACL lacks @scripting answers PING but fails
+// every request. The probe script touches no key.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.c.Ping(ctx).Err(); err != nil {
 		return fail("ping", err)
 	}
+	if err := probeScript.Load(ctx, s.c).Err(); err != nil {
+		return scriptsRefused(err)
+	}
+	if err := probeScript.EvalSha(ctx, s.c, nil).Err(); err != nil {
+		return scriptsRefused(err)
+	}
 	return nil
+}
+
+// probeScript is what Ping runs: nothing, but through the commands the
+// broker's scripts need.
+var probeScript = redis.NewScript("return 1")
+
+// scriptsRefused is Ping's error when the scripts cannot run; its detail,
+// which /readyz shows, says why without naming the user.
+func scriptsRefused(err error) error {
+	return broker.Wrap(broker.KindUnavailable, fmt.Errorf("store: run a script (the Redis ACL user needs @scripting): %w", err),
+		"store unavailable: the broker's Redis user may not run its scripts")
 }
 
 // cellPrefix returns the key prefix of a cell, refusing ids that would break
