@@ -143,6 +143,9 @@ type dossierData struct {
 	Case   broker.CaseView
 	Roster []rosterChoice
 	Moves  []string
+	// Tactical: the person sits at the tactical table, whose priority and
+	// task forms the page then shows (the policy decides what they do).
+	Tactical bool
 }
 
 type rosterChoice struct {
@@ -157,7 +160,7 @@ func (s *Server) dossier(x *reqCtx) {
 		x.fail(req, err)
 		return
 	}
-	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State)}
+	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State), Tactical: x.cell.SitsAt(x.actor.ID, broker.TableTactical)}
 	for _, id := range x.cell.Tables[broker.TableOperational] {
 		if a, ok := x.cell.Actor(id); ok {
 			d.Roster = append(d.Roster, rosterChoice{Actor: a, On: slices.Contains(k.Roster, id)})

@@ -48,6 +48,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /cases/{id}", s.signedIn(cc, s.dossier))
 	m.HandleFunc("POST /cases/{id}/roster", s.signedIn(cc, s.roster))
 	m.HandleFunc("POST /cases/{id}/transitions", s.signedIn(cc, s.transition))
+	s.memberRoutes()
 	for _, p := range ownPrefixes {
 		// Anything else under the application's paths: its own 404 page.
 		m.HandleFunc("/"+p+"/", func(w http.ResponseWriter, r *http.Request) {

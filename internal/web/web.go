@@ -25,6 +25,7 @@ import (
 // Broker is what the pages need of the pipeline: the use cases the API
 // calls, and the cells' configuration to render from.
 type Broker interface {
+	MemberBroker
 	PublicKeys() broker.PublicKeys
 	Cell(id string) (*broker.Cell, bool)
 	CellIDs() []string
