@@ -138,11 +138,17 @@ func (s *Server) cases(x *reqCtx) {
 
 // dossierData is a dossier's page: the dossier as the person may read it,
 // the actors of the operational table for its roster, the moves its state
-// allows.
+// allows, its case conferences and, for the coordinator, the form that
+// records one (attendees and owners among the roster).
 type dossierData struct {
-	Case   broker.CaseView
-	Roster []rosterChoice
-	Moves  []string
+	Case     broker.CaseView
+	Roster   []rosterChoice
+	Moves    []string
+	Meetings []broker.MeetingView
+	Members  []broker.Actor
+	Rows     []int
+	MeetErr  *failure
+	names    map[string]string
 }
 
 type rosterChoice struct {
@@ -150,20 +156,48 @@ type rosterChoice struct {
 	On    bool
 }
 
-func (s *Server) dossier(x *reqCtx) {
+// Name is the actor's name in the cell, or its id.
+func (d dossierData) Name(id string) string {
+	if n, ok := d.names[id]; ok {
+		return n
+	}
+	return id
+}
+
+func (s *Server) dossier(x *reqCtx) { s.showDossier(x, http.StatusOK, nil) }
+
+// showDossier renders the dossier's page with status; meetErr, when set, is
+// the refusal of the minutes' form, shown at the form.
+func (s *Server) showDossier(x *reqCtx, status int, meetErr *failure) {
 	req, ctx := x.request(nil)
 	k, err := s.b.ReadCase(ctx, req, x.r.PathValue("id"))
 	if err != nil {
 		x.fail(req, err)
 		return
 	}
-	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State)}
+	meetings, ok := s.meetingsOf(x, k.ID)
+	if !ok {
+		return
+	}
+	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State), Meetings: meetings,
+		Rows: make([]int, decisionRows), MeetErr: meetErr, names: map[string]string{}}
+	for i := range d.Rows {
+		d.Rows[i] = i
+	}
+	for _, a := range x.cell.Actors {
+		d.names[a.ID] = a.Name
+	}
 	for _, id := range x.cell.Tables[broker.TableOperational] {
 		if a, ok := x.cell.Actor(id); ok {
 			d.Roster = append(d.Roster, rosterChoice{Actor: a, On: slices.Contains(k.Roster, id)})
 		}
 	}
-	s.render(x.w, http.StatusOK, "case", x.view("case.title", d))
+	for _, id := range k.Roster {
+		if a, ok := x.cell.Actor(id); ok {
+			d.Members = append(d.Members, a)
+		}
+	}
+	s.render(x.w, status, "case", x.view("case.title", d))
 }
 
 func (s *Server) roster(x *reqCtx) {

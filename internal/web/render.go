@@ -17,12 +17,14 @@ var templateFS embed.FS
 
 // pageNames are the pages; each is templates/NAME.html over layout.html.
 var pageNames = []string{"home", "signin", "dev", "signedin", "error", "signal_new",
-	"signals_mine", "intake", "cases", "case"}
+	"signals_mine", "intake", "cases", "case", "retention"}
 
 // funcs are the templates' helpers beyond the view's methods.
 var funcs = template.FuncMap{
 	// pair passes the view and one item to a sub-template.
 	"pair": func(v *view, f formField) []any { return []any{v, f} },
+	// inc is i+1: a row's number as people count.
+	"inc": func(i int) int { return i + 1 },
 	// deref is a catalogue limit's value.
 	"deref": func(p *int64) int64 {
 		if p == nil {
@@ -76,6 +78,16 @@ func (v *view) T(id string, kv ...any) string { return v.tr.text(v.Lang, id, kv.
 // Date is t as dd/mm/yyyy; DateTime as dd/mm/yyyy HH:MM (Brussels).
 func (v *view) Date(t time.Time) string     { return v.tr.date(t) }
 func (v *view) DateTime(t time.Time) string { return v.tr.dateTime(t) }
+
+// DateText is a calendar date written YYYY-MM-DD (a decision's due date) as
+// dd/mm/yyyy; anything else as it is.
+func (v *view) DateText(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("02/01/2006")
+}
 
 // langLink is one entry of the language switcher.
 type langLink struct {

@@ -48,6 +48,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /cases/{id}", s.signedIn(cc, s.dossier))
 	m.HandleFunc("POST /cases/{id}/roster", s.signedIn(cc, s.roster))
 	m.HandleFunc("POST /cases/{id}/transitions", s.signedIn(cc, s.transition))
+	m.HandleFunc("POST /cases/{id}/meetings", s.signedIn(cc, s.recordMeeting))
+	m.HandleFunc("POST /cases/{id}/review", s.signedIn(cc, s.review))
+	m.HandleFunc("GET /retention", s.signedIn(cc, s.retention))
 	for _, p := range ownPrefixes {
 		// Anything else under the application's paths: its own 404 page.
 		m.HandleFunc("/"+p+"/", func(w http.ResponseWriter, r *http.Request) {
