@@ -144,6 +144,7 @@ type dossierData struct {
 	Case     broker.CaseView
 	Roster   []rosterChoice
 	Moves    []string
+	Outcomes []outcomeGroup
 	Meetings []broker.MeetingView
 	Members  []broker.Actor
 	Rows     []int
@@ -179,7 +180,7 @@ func (s *Server) showDossier(x *reqCtx, status int, meetErr *failure) {
 	if !ok {
 		return
 	}
-	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State), Meetings: meetings,
+	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State), Outcomes: outcomesFrom(k.State), Meetings: meetings,
 		Rows: make([]int, decisionRows), MeetErr: meetErr, names: map[string]string{}}
 	for i := range d.Rows {
 		d.Rows[i] = i
@@ -215,7 +216,8 @@ func (s *Server) roster(x *reqCtx) {
 }
 
 func (s *Server) transition(x *reqCtx) {
-	req, ctx := x.request(jsonBody(broker.TransitionRequest{To: x.r.PostFormValue("to"), Reason: x.r.PostFormValue("reason")}))
+	req, ctx := x.request(jsonBody(broker.TransitionRequest{To: x.r.PostFormValue("to"),
+		Reason: x.r.PostFormValue("reason"), Outcome: x.r.PostFormValue("outcome")}))
 	k, err := s.b.Transition(ctx, req, x.r.PathValue("id"))
 	if err != nil {
 		x.fail(req, err)

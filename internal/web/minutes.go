@@ -108,3 +108,36 @@ func (s *Server) review(x *reqCtx) {
 	}
 	x.redirect("/retention")
 }
+
+// stepOutcomes are the outcomes each move may record (docs/api.md, "Step
+// outcomes"), offered by the transition form; the policy holds them and
+// judges the one sent (a cell's own list included: an outcome it does not
+// hold for the move is refused, 422 naming outcome). TestStepOutcomes
+// keeps this table as docs/api.md lists it, which the decision table's
+// test holds against the policy.
+var stepOutcomes = map[string]map[string][]string{
+	broker.StateWeighing: {
+		broker.StateApproach: {"concern_confirmed", "concern_unclear"},
+		broker.StateClosed:   {"no_concern", "referred_elsewhere", "handled_elsewhere"},
+	},
+	broker.StateApproach:   {broker.StateEvaluation: {"plan_carried_out", "plan_partly_carried_out", "plan_not_carried_out"}},
+	broker.StateEvaluation: {broker.StateClosed: {"risk_reduced", "risk_unchanged", "referred_elsewhere", "no_cooperation"}},
+}
+
+// outcomeGroup is the outcomes of the move to one state.
+type outcomeGroup struct {
+	To       string
+	Outcomes []string
+}
+
+// outcomesFrom is the outcomes of the moves from state, in the order of
+// AllowedMoves; none for a move that records none.
+func outcomesFrom(state string) []outcomeGroup {
+	var out []outcomeGroup
+	for _, to := range broker.AllowedMoves(state) {
+		if o := stepOutcomes[state][to]; len(o) > 0 {
+			out = append(out, outcomeGroup{To: to, Outcomes: o})
+		}
+	}
+	return out
+}

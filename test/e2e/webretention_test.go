@@ -31,11 +31,12 @@ func TestWebRetention(t *testing.T) {
 	w := startWebCell(t)
 	br, tok, caseID := webDossier(t, w)
 	waiting := w.submit(t, "clb", `{"subject":{"national_number":"85073003328"},"observed_at":"2026-11-22T09:30:00Z","fields":{"presence":"absent"}}`)
-	for _, to := range []string{"formation", "weighing", "closed"} {
+	for _, to := range []string{"formation", "weighing"} {
 		if p := br.post("/cases/"+caseID+"/transitions", tok, url.Values{"to": {to}, "reason": {"step"}}); p.Status != 200 {
 			t.Fatalf("move to %s: %d %s", to, p.Status, p.Body)
 		}
 	}
+	closeWithOutcome(t, w, br, tok, caseID)
 	before := w.apiRetention(t, "36525")
 	t.Run("the list", func(t *testing.T) {
 		def := br.get("/retention")
@@ -106,4 +107,36 @@ func brussels(t *testing.T) *time.Location {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// closeWithOutcome closes a dossier in weighing through the transition
+// form, with an outcome from the form's select: one of another move's is
+// refused first, naming outcome, and nothing moves.
+func closeWithOutcome(t *testing.T, w *webCell, br *browser, tok, caseID string) {
+	t.Helper()
+	form := br.get("/cases/" + caseID)
+	for _, want := range []string{`<select id="move-outcome" name="outcome">`, `<option value="">Not recorded</option>`,
+		`<optgroup label="Moving to approach">`, `<option value="concern_confirmed">concern confirmed</option>`,
+		`<option value="no_concern">no concern</option>`} {
+		if !strings.Contains(form.Body, want) {
+			t.Errorf("the transition form lacks %s", want)
+		}
+	}
+	p := br.post("/cases/"+caseID+"/transitions", tok, url.Values{"to": {"closed"}, "reason": {"done"}, "outcome": {"concern_confirmed"}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "refused: outcome.") {
+		t.Fatalf("another move's outcome: %d %s", p.Status, p.Body)
+	}
+	p = br.post("/cases/"+caseID+"/transitions", tok, url.Values{"to": {"closed"}, "reason": {"done"}, "outcome": {"no_concern"}})
+	if p.Status != 200 || !strings.Contains(p.Body, "closed · no concern · done") {
+		t.Fatalf("close with an outcome: %d %s", p.Status, p.Body)
+	}
+	var k struct {
+		State   string
+		History []struct{ To, Outcome string }
+	}
+	do(t, "GET", w.b.URL+"/v1/cases/"+caseID, nil, "Authorization", "Bearer "+w.iss.token(t, "zonnedaal", "preventie"),
+		"LIVC-Purpose", "case_conference").json(t, &k)
+	if n := len(k.History); k.State != "closed" || n == 0 || k.History[n-1].Outcome != "no_concern" {
+		t.Fatalf("the dossier by the API: %+v", k)
+	}
 }
