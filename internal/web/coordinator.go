@@ -176,9 +176,14 @@ func (s *Server) showDossier(x *reqCtx, status int, meetErr *failure) {
 		x.fail(req, err)
 		return
 	}
-	meetings, ok := s.meetingsOf(x, k.ID)
-	if !ok {
-		return
+	var meetings []broker.MeetingView
+	if x.purpose == broker.PurposeCaseConference {
+		// The roster's work (the minutes, its forms) is case_conference's;
+		// under prioritisation the page shows the dossier as read.
+		var ok bool
+		if meetings, ok = s.meetingsOf(x, k.ID); !ok {
+			return
+		}
 	}
 	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State), Outcomes: outcomesFrom(k.State), Meetings: meetings,
 		Rows: make([]int, decisionRows), MeetErr: meetErr, names: map[string]string{}}

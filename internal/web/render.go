@@ -65,7 +65,10 @@ type view struct {
 	Coordinator bool
 	Operational bool
 	Purpose     string
-	CSRF        string
+	// Purposes are the purposes the header offers to choose among, when
+	// more than one applies.
+	Purposes []string
+	CSRF     string
 	// DevBanner shows the [INSECURE] banner: a development sign-in.
 	DevBanner bool
 	Data      any

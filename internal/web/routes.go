@@ -44,8 +44,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /intake", s.signedIn(cc, s.intake))
 	m.HandleFunc("POST /intake/{id}/take", s.signedIn(cc, s.take))
 	m.HandleFunc("POST /intake/{id}/dismiss", s.signedIn(cc, s.dismiss))
-	m.HandleFunc("GET /cases", s.signedIn(cc, s.cases))
-	m.HandleFunc("GET /cases/{id}", s.signedIn(cc, s.dossier))
+	views := []string{cc, broker.PurposePrioritisation}
+	m.HandleFunc("GET /cases", s.choosing(views, s.cases))
+	m.HandleFunc("GET /cases/{id}", s.choosing(views, s.dossier))
 	m.HandleFunc("POST /cases/{id}/roster", s.signedIn(cc, s.roster))
 	m.HandleFunc("POST /cases/{id}/transitions", s.signedIn(cc, s.transition))
 	m.HandleFunc("POST /cases/{id}/meetings", s.signedIn(cc, s.recordMeeting))
