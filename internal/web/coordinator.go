@@ -147,7 +147,7 @@ type dossierData struct {
 	Outcomes []outcomeGroup
 	Meetings []broker.MeetingView
 	Members  []broker.Actor
-	Rows     []int
+	Form     minutesForm
 	MeetErr  *failure
 	names    map[string]string
 }
@@ -165,11 +165,12 @@ func (d dossierData) Name(id string) string {
 	return id
 }
 
-func (s *Server) dossier(x *reqCtx) { s.showDossier(x, http.StatusOK, nil) }
+func (s *Server) dossier(x *reqCtx) { s.showDossier(x, http.StatusOK, nil, newMinutesForm()) }
 
 // showDossier renders the dossier's page with status; meetErr, when set, is
-// the refusal of the minutes' form, shown at the form.
-func (s *Server) showDossier(x *reqCtx, status int, meetErr *failure) {
+// the refusal of the minutes' form, shown at the form with what was typed
+// (form).
+func (s *Server) showDossier(x *reqCtx, status int, meetErr *failure, form minutesForm) {
 	req, ctx := x.request(nil)
 	k, err := s.b.ReadCase(ctx, req, x.r.PathValue("id"))
 	if err != nil {
@@ -186,10 +187,7 @@ func (s *Server) showDossier(x *reqCtx, status int, meetErr *failure) {
 		}
 	}
 	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State), Outcomes: outcomesFrom(k.State), Meetings: meetings,
-		Rows: make([]int, decisionRows), MeetErr: meetErr, names: map[string]string{}}
-	for i := range d.Rows {
-		d.Rows[i] = i
-	}
+		Form: form, MeetErr: meetErr, names: map[string]string{}}
 	for _, a := range x.cell.Actors {
 		d.names[a.ID] = a.Name
 	}

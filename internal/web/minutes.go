@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,8 @@ func (s *Server) meetingsOf(x *reqCtx, caseID string) ([]broker.MeetingView, boo
 // form, naming the field.
 func (s *Server) recordMeeting(x *reqCtx) {
 	f := x.r.PostForm
-	in := broker.MeetingRequest{HeldAt: s.localTime(f.Get("held_at")), Attendees: f["attendee"],
+	typed := minutesForm{HeldAt: f.Get("held_at"), Attendees: f["attendee"]}
+	in := broker.MeetingRequest{HeldAt: s.localTime(typed.HeldAt), Attendees: typed.Attendees,
 		Decisions: []broker.MeetingDecision{}}
 	if in.Attendees == nil {
 		in.Attendees = []string{}
@@ -45,6 +47,7 @@ func (s *Server) recordMeeting(x *reqCtx) {
 		n := strconv.Itoa(i)
 		d := broker.MeetingDecision{Text: strings.TrimSpace(f.Get("decision_text_" + n)),
 			Actor: f.Get("decision_actor_" + n), Due: f.Get("decision_due_" + n)}
+		typed.Rows = append(typed.Rows, decisionRow{N: i, MeetingDecision: d})
 		if d.Text != "" || d.Due != "" {
 			in.Decisions = append(in.Decisions, d)
 		}
@@ -54,7 +57,7 @@ func (s *Server) recordMeeting(x *reqCtx) {
 	if _, err := s.b.RecordMeeting(ctx, req, id); err != nil {
 		if broker.KindOf(err) == broker.KindInvalid {
 			fl := failureOf(err, req)
-			s.showDossier(x, http.StatusUnprocessableEntity, &fl)
+			s.showDossier(x, http.StatusUnprocessableEntity, &fl, typed)
 			return
 		}
 		x.fail(req, err)
@@ -62,6 +65,31 @@ func (s *Server) recordMeeting(x *reqCtx) {
 	}
 	x.redirect("/cases/" + id + "#minutes-h")
 }
+
+// minutesForm is what the minutes' form shows: empty, or what was typed
+// into it when it was refused.
+type minutesForm struct {
+	HeldAt    string
+	Attendees []string
+	Rows      []decisionRow
+}
+
+// decisionRow is row N of the form's decisions.
+type decisionRow struct {
+	N int
+	broker.MeetingDecision
+}
+
+func newMinutesForm() minutesForm {
+	f := minutesForm{}
+	for i := range decisionRows {
+		f.Rows = append(f.Rows, decisionRow{N: i})
+	}
+	return f
+}
+
+// Attended reports whether the form had actor id ticked as an attendee.
+func (f minutesForm) Attended(id string) bool { return slices.Contains(f.Attendees, id) }
 
 // localTime reads a datetime-local value (2026-12-03T14:30) as Brussels
 // time, in RFC 3339; anything else is passed on as typed, for the use case

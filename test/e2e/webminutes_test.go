@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +122,16 @@ func TestWebMinutes(t *testing.T) {
 			}
 			if got := w.apiMeetings(t, caseID); len(got) != 0 {
 				t.Fatalf("a refused form recorded %v", got)
+			}
+			// What was typed is shown again, to be corrected.
+			for k, want := range map[string]string{"decision_text_0": `name="decision_text_0" type="text" maxlength="2000" value="`,
+				"decision_due_0": `name="decision_due_0" type="date" value="`, "held_at": `type="datetime-local" required value="`} {
+				if !strings.Contains(p.Body, want+form.Get(k)+`"`) {
+					t.Errorf("the refused form does not show %s as typed", k)
+				}
+			}
+			if slices.Contains(form["attendee"], "pz") && !strings.Contains(p.Body, `value="pz" checked`) {
+				t.Error("the refused form does not keep the attendees ticked")
 			}
 		})
 	}
