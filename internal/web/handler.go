@@ -97,7 +97,7 @@ func jsonBody(v any) func() ([]byte, error) {
 // view is the page's view for this person.
 func (x *reqCtx) view(title string, data any) *view {
 	return &view{
-		Lang: x.lang, Title: title, Path: x.r.URL.Path, Signed: true, Sub: x.sess.Sub,
+		Lang: x.lang, Title: title, Path: x.r.URL.Path, Query: x.r.URL.RawQuery, Signed: true, Sub: x.sess.Sub,
 		Actor: x.actor, CellName: x.cell.Name, Coordinator: x.actor.Coordinator,
 		Operational: x.cell.SitsAt(x.actor.ID, broker.TableOperational),
 		Purpose:     x.purpose, Purposes: x.choices, CSRF: x.sess.CSRF, DevBanner: x.sess.Dev, Data: data,

@@ -55,6 +55,9 @@ type view struct {
 	Lang  string
 	Title string // message id of the page's title
 	Path  string // the page's path, for the language switcher
+	// Query is the page's query (?purpose=, ?days=), which the language
+	// switcher keeps.
+	Query string
 	// Signed is set for a signed-in person, with who they are.
 	Signed   bool
 	Sub      string
@@ -104,9 +107,17 @@ func (v *view) Languages() []langLink {
 	out := make([]langLink, 0, len(Languages))
 	for _, l := range Languages {
 		out = append(out, langLink{Code: l, Name: names[l], Current: l == v.Lang,
-			Href: "/lang/" + l + "?next=" + url.QueryEscape(v.Path)})
+			Href: "/lang/" + l + "?next=" + url.QueryEscape(v.here())})
 	}
 	return out
+}
+
+// here is the page's path with its query.
+func (v *view) here() string {
+	if v.Query == "" {
+		return v.Path
+	}
+	return v.Path + "?" + v.Query
 }
 
 // render writes page name with status; a template error is a 500 with

@@ -47,6 +47,9 @@ func TestWebPurposeChoice(t *testing.T) {
 			strings.Contains(d.Body, `action="/cases/`+caseID+`/roster"`) {
 			t.Fatalf("the dossier under prioritisation: %d %s", d.Status, d.Body)
 		}
+		if !strings.Contains(p.Body, `href="/lang/fr?next=%2Fcases%3Fpurpose%3Dprioritisation"`) {
+			t.Error("the language switcher does not keep the purpose chosen")
+		}
 		if d := ocmw.get("/cases/" + caseID); d.Status != http.StatusNotFound {
 			t.Fatalf("the dossier under case_conference, off its roster: %d", d.Status)
 		}
