@@ -67,10 +67,14 @@ func coordinatorDossier(tab *Tab, env *webEnv, caseID string) {
 	env.Visit(tab, "/retention?days=36525")
 	tab.Do(chromedp.WaitVisible(chromedp.CSS(`#expiry-` + caseID)))
 	tab.CheckPage("what expires soon")
+	// The review goes back to this page: a mark on the old document tells
+	// the new one from it.
+	Eval[int](tab, `window.__livcBefore = 1`)
 	tab.Do(chromedp.SetValue(chromedp.CSS(`#review-`+caseID), "Nieuwe signalen verwacht."),
 		chromedp.Click(chromedp.CSS(`#expiry-`+caseID+` form.review button`)))
 	tab.WaitFor("the review done", 15*time.Second, func() error {
-		if tab.Path() != "/retention" {
+		fresh, err := TryEval[bool](tab, `window.__livcBefore === undefined && document.readyState === "complete" && !!document.querySelector("main h1")`)
+		if err != nil || !fresh || tab.Path() != "/retention" {
 			return errNotDone
 		}
 		return nil
