@@ -138,11 +138,18 @@ func (s *Server) cases(x *reqCtx) {
 
 // dossierData is a dossier's page: the dossier as the person may read it,
 // the actors of the operational table for its roster, the moves its state
-// allows.
+// allows, its case conferences and, for the coordinator, the form that
+// records one (attendees and owners among the roster).
 type dossierData struct {
-	Case   broker.CaseView
-	Roster []rosterChoice
-	Moves  []string
+	Case     broker.CaseView
+	Roster   []rosterChoice
+	Moves    []string
+	Outcomes []outcomeGroup
+	Meetings []broker.MeetingView
+	Members  []broker.Actor
+	Form     minutesForm
+	MeetErr  *failure
+	names    map[string]string
 	// Tactical: the person sits at the tactical table, whose priority and
 	// task forms the page then shows (the policy decides what they do).
 	Tactical bool
@@ -153,20 +160,52 @@ type rosterChoice struct {
 	On    bool
 }
 
-func (s *Server) dossier(x *reqCtx) {
+// Name is the actor's name in the cell, or its id.
+func (d dossierData) Name(id string) string {
+	if n, ok := d.names[id]; ok {
+		return n
+	}
+	return id
+}
+
+func (s *Server) dossier(x *reqCtx) { s.showDossier(x, http.StatusOK, nil, newMinutesForm()) }
+
+// showDossier renders the dossier's page with status; meetErr, when set, is
+// the refusal of the minutes' form, shown at the form with what was typed
+// (form).
+func (s *Server) showDossier(x *reqCtx, status int, meetErr *failure, form minutesForm) {
 	req, ctx := x.request(nil)
 	k, err := s.b.ReadCase(ctx, req, x.r.PathValue("id"))
 	if err != nil {
 		x.fail(req, err)
 		return
 	}
-	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State), Tactical: x.cell.SitsAt(x.actor.ID, broker.TableTactical)}
+	var meetings []broker.MeetingView
+	if x.purpose == broker.PurposeCaseConference {
+		// The roster's work (the minutes, its forms) is case_conference's;
+		// under prioritisation the page shows the dossier as read.
+		var ok bool
+		if meetings, ok = s.meetingsOf(x, k.ID); !ok {
+			return
+		}
+	}
+	d := dossierData{Case: k, Moves: broker.AllowedMoves(k.State), Outcomes: outcomesFrom(k.State), Meetings: meetings,
+		Form: form, MeetErr: meetErr, names: map[string]string{},
+		Tactical: x.cell.SitsAt(x.actor.ID, broker.TableTactical)}
+	for _, a := range x.cell.Actors {
+		d.names[a.ID] = a.Name
+	}
 	for _, id := range x.cell.Tables[broker.TableOperational] {
 		if a, ok := x.cell.Actor(id); ok {
 			d.Roster = append(d.Roster, rosterChoice{Actor: a, On: slices.Contains(k.Roster, id)})
 		}
 	}
-	s.render(x.w, http.StatusOK, "case", x.view("case.title", d))
+	for _, id := range k.Roster {
+		if a, ok := x.cell.Actor(id); ok {
+			d.Members = append(d.Members, a)
+		}
+	}
+	s.render(x.w, status, "case", x.view("case.title", d))
 }
 
 func (s *Server) roster(x *reqCtx) {
@@ -184,7 +223,8 @@ func (s *Server) roster(x *reqCtx) {
 }
 
 func (s *Server) transition(x *reqCtx) {
-	req, ctx := x.request(jsonBody(broker.TransitionRequest{To: x.r.PostFormValue("to"), Reason: x.r.PostFormValue("reason")}))
+	req, ctx := x.request(jsonBody(broker.TransitionRequest{To: x.r.PostFormValue("to"),
+		Reason: x.r.PostFormValue("reason"), Outcome: x.r.PostFormValue("outcome")}))
 	k, err := s.b.Transition(ctx, req, x.r.PathValue("id"))
 	if err != nil {
 		x.fail(req, err)

@@ -22,6 +22,9 @@ type reqCtx struct {
 	actor   broker.Actor
 	lang    string
 	purpose string
+	// choices are the purposes the person may choose among on this page
+	// (choosing); none on a page of one purpose.
+	choices []string
 }
 
 // signedIn wraps a page of a signed-in person working under purpose: no
@@ -94,10 +97,10 @@ func jsonBody(v any) func() ([]byte, error) {
 // view is the page's view for this person.
 func (x *reqCtx) view(title string, data any) *view {
 	return &view{
-		Lang: x.lang, Title: title, Path: x.r.URL.Path, Signed: true, Sub: x.sess.Sub,
+		Lang: x.lang, Title: title, Path: x.r.URL.Path, Query: x.r.URL.RawQuery, Signed: true, Sub: x.sess.Sub,
 		Actor: x.actor, CellName: x.cell.Name, Coordinator: x.actor.Coordinator,
 		Operational: x.cell.SitsAt(x.actor.ID, broker.TableOperational),
-		Purpose:     x.purpose, CSRF: x.sess.CSRF, DevBanner: x.sess.Dev, Data: data,
+		Purpose:     x.purpose, Purposes: x.choices, CSRF: x.sess.CSRF, DevBanner: x.sess.Dev, Data: data,
 	}
 }
 

@@ -17,12 +17,14 @@ var templateFS embed.FS
 
 // pageNames are the pages; each is templates/NAME.html over layout.html.
 var pageNames = []string{"home", "signin", "dev", "signedin", "error", "signal_new",
-	"signals_mine", "intake", "cases", "case"}
+	"signals_mine", "intake", "cases", "case", "retention"}
 
 // funcs are the templates' helpers beyond the view's methods.
 var funcs = template.FuncMap{
 	// pair passes the view and one item to a sub-template.
 	"pair": func(v *view, f formField) []any { return []any{v, f} },
+	// inc is i+1: a row's number as people count.
+	"inc": func(i int) int { return i + 1 },
 	// deref is a catalogue limit's value.
 	"deref": func(p *int64) int64 {
 		if p == nil {
@@ -53,6 +55,9 @@ type view struct {
 	Lang  string
 	Title string // message id of the page's title
 	Path  string // the page's path, for the language switcher
+	// Query is the page's query (?purpose=, ?days=), which the language
+	// switcher keeps.
+	Query string
 	// Signed is set for a signed-in person, with who they are.
 	Signed   bool
 	Sub      string
@@ -63,7 +68,10 @@ type view struct {
 	Coordinator bool
 	Operational bool
 	Purpose     string
-	CSRF        string
+	// Purposes are the purposes the header offers to choose among, when
+	// more than one applies.
+	Purposes []string
+	CSRF     string
 	// DevBanner shows the [INSECURE] banner: a development sign-in.
 	DevBanner bool
 	Data      any
@@ -77,6 +85,16 @@ func (v *view) T(id string, kv ...any) string { return v.tr.text(v.Lang, id, kv.
 func (v *view) Date(t time.Time) string     { return v.tr.date(t) }
 func (v *view) DateTime(t time.Time) string { return v.tr.dateTime(t) }
 
+// DateText is a calendar date written YYYY-MM-DD (a decision's due date) as
+// dd/mm/yyyy; anything else as it is.
+func (v *view) DateText(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("02/01/2006")
+}
+
 // langLink is one entry of the language switcher.
 type langLink struct {
 	Code, Name, Href string
@@ -89,9 +107,17 @@ func (v *view) Languages() []langLink {
 	out := make([]langLink, 0, len(Languages))
 	for _, l := range Languages {
 		out = append(out, langLink{Code: l, Name: names[l], Current: l == v.Lang,
-			Href: "/lang/" + l + "?next=" + url.QueryEscape(v.Path)})
+			Href: "/lang/" + l + "?next=" + url.QueryEscape(v.here())})
 	}
 	return out
+}
+
+// here is the page's path with its query.
+func (v *view) here() string {
+	if v.Query == "" {
+		return v.Path
+	}
+	return v.Path + "?" + v.Query
 }
 
 // render writes page name with status; a template error is a 500 with

@@ -44,11 +44,15 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /intake", s.signedIn(cc, s.intake))
 	m.HandleFunc("POST /intake/{id}/take", s.signedIn(cc, s.take))
 	m.HandleFunc("POST /intake/{id}/dismiss", s.signedIn(cc, s.dismiss))
-	m.HandleFunc("GET /cases", s.signedIn(cc, s.cases))
-	m.HandleFunc("GET /cases/{id}", s.signedIn(cc, s.dossier))
+	views := []string{cc, broker.PurposePrioritisation}
+	m.HandleFunc("GET /cases", s.choosing(views, s.cases))
+	m.HandleFunc("GET /cases/{id}", s.choosing(views, s.dossier))
 	m.HandleFunc("POST /cases/{id}/roster", s.signedIn(cc, s.roster))
 	m.HandleFunc("POST /cases/{id}/transitions", s.signedIn(cc, s.transition))
 	s.memberRoutes()
+	m.HandleFunc("POST /cases/{id}/meetings", s.signedIn(cc, s.recordMeeting))
+	m.HandleFunc("POST /cases/{id}/review", s.signedIn(cc, s.review))
+	m.HandleFunc("GET /retention", s.signedIn(cc, s.retention))
 	for _, p := range ownPrefixes {
 		// Anything else under the application's paths: its own 404 page.
 		m.HandleFunc("/"+p+"/", func(w http.ResponseWriter, r *http.Request) {

@@ -41,6 +41,10 @@ type Broker interface {
 	ReadCase(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	Transition(ctx context.Context, req *broker.Request, id string) (broker.CaseView, error)
 	SetRoster(ctx context.Context, req *broker.Request, id string) (broker.Case, error)
+	RecordMeeting(ctx context.Context, req *broker.Request, id string) (broker.MeetingView, error)
+	ListMeetings(ctx context.Context, req *broker.Request, id, cursor, limit string) (broker.MeetingPage, error)
+	ListRetention(ctx context.Context, req *broker.Request, days, cursor, limit string) (broker.RetentionPage, error)
+	ReviewCase(ctx context.Context, req *broker.Request, id string) (broker.Review, error)
 }
 
 // Conf holds the web application's settings.
@@ -166,7 +170,7 @@ func ownPath(path string) bool {
 }
 
 // ownPrefixes are the first segments of the web application's paths.
-var ownPrefixes = []string{"auth", "signals", "intake", "cases", "lang", "static"}
+var ownPrefixes = []string{"auth", "signals", "intake", "cases", "retention", "lang", "static"}
 
 // statusWriter remembers the status an answer was written with.
 type statusWriter struct {

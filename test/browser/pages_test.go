@@ -95,12 +95,14 @@ func TestSignalThroughTheBrowser(t *testing.T) {
 	co.CheckPage("the dossiers")
 	env.Visit(co, "/cases/"+caseID)
 	co.CheckPage("the dossier")
+	coordinatorDossier(co, env, caseID)
 
 	checkDocumentHeaders(t, sw, env.Broker.URL)
 	checkDocumentHeaders(t, co, env.Broker.URL)
 	for _, lang := range []string{"nl", "fr", "en"} {
 		photograph(t, env, sw, lang, "worker", pages)
-		photograph(t, env, co, lang, "coordinator", []string{"/", "/intake", "/cases", "/cases/" + caseID})
+		photograph(t, env, co, lang, "coordinator", []string{"/", "/intake", "/cases", "/cases/" + caseID, "/retention?days=36525",
+			"/cases?purpose=prioritisation", "/cases/" + caseID + "?purpose=prioritisation"})
 	}
 }
 
@@ -188,12 +190,16 @@ func photograph(t *testing.T, env *webEnv, tab *Tab, lang, who string, paths []s
 			t.Errorf("%s in %s: <html lang=%q>", p, lang, got)
 		}
 		tab.CheckPage(p + " in " + lang)
-		name := strings.Trim(strings.ReplaceAll(p, "/", "-"), "-")
+		path, query, _ := strings.Cut(p, "?")
+		name := strings.Trim(strings.ReplaceAll(path, "/", "-"), "-")
 		switch {
 		case name == "":
 			name = "home"
 		case strings.HasPrefix(p, "/cases/"):
 			name = "case" // one name, whatever the dossier's id
+		}
+		if _, purpose, ok := strings.Cut(query, "purpose="); ok {
+			name += "-" + purpose // the same page under another purpose
 		}
 		tab.Screenshot(fmt.Sprintf("%s-%s-%s", who, name, lang))
 	}

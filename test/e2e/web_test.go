@@ -152,10 +152,13 @@ func TestWebSecurityHeaders(t *testing.T) {
 			checkSecurityHeaders(t, h)
 		}
 	}
-	for _, path := range []string{"/", "/signals/new", "/signals/mine", "/intake", "/cases", "/cases/case_nope"} {
+	for _, path := range []string{"/", "/signals/new", "/signals/mine", "/intake", "/cases", "/cases/case_nope",
+		"/retention", "/retention?days=x", "/cases?purpose=prioritisation", "/cases?purpose=signal"} {
 		checkSecurityHeaders(t, br.get(path))
 	}
 	checkSecurityHeaders(t, br.post("/intake/sig_x/dismiss", "", nil))
+	checkSecurityHeaders(t, br.post("/cases/case_nope/meetings", br.csrf("/"), nil))
+	checkSecurityHeaders(t, br.post("/cases/case_nope/review", "", nil))
 	checkSecurityHeaders(t, br.send("DELETE", br.url("/signals/new"), nil))
 	checkSecurityHeaders(t, br.get("/static/none.js"))
 	if p := br.get("/auth/dev"); p.Status != http.StatusNotFound {
