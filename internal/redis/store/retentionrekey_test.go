@@ -16,10 +16,10 @@ import (
 )
 
 // TestPlanExpireRekeys: an expiry of a person who keeps a record and a
-// dossier asks for a re-keying without exactly the record it removes, and
-// its plan stores the re-sealed forms and the fresh key with the expiry; a
-// re-keying that fails fails the plan, and one that keeps the expired
-// record is refused.
+// dossier asks for a re-keying without exactly the record or dossier it
+// removes, and its plan stores the re-sealed forms and the fresh key with
+// the expiry; a re-keying that fails fails the plan, and one that keeps
+// the expired record is refused.
 func TestPlanExpireRekeys(t *testing.T) {
 	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		ctx, s := context.Background(), New(c)
@@ -46,7 +46,8 @@ func TestPlanExpireRekeys(t *testing.T) {
 				if err != nil {
 					return broker.Rekey{}, err
 				}
-				now := broker.PersonSealed{Wrapped: []byte("wrapped-new"), CaseCount: was.CaseCount, Cases: was.Cases, Meetings: was.Meetings}
+				now := broker.PersonSealed{Wrapped: []byte("wrapped-new"), CaseCount: was.CaseCount, Meetings: was.Meetings,
+					Cases: slices.DeleteFunc(slices.Clone(was.Cases), func(k broker.Case) bool { return slices.Contains(cases, k.ID) })}
 				for _, sr := range was.Records {
 					if keep != nil && slices.Contains(keep, sr.ID) || keep == nil && !slices.Contains(removed, sr.ID) {
 						now.Records = append(now.Records, broker.SealedRecord{ID: sr.ID, Sealed: []byte("resealed")})
@@ -69,6 +70,27 @@ func TestPlanExpireRekeys(t *testing.T) {
 			must(t, err)
 			if string(got.Wrapped) != "wrapped-new" || len(got.Records) != 1 || got.Records[0].ID != sigB ||
 				string(got.Records[0].Sealed) != "resealed" || len(got.Cases) != 1 {
+				t.Fatalf("after the expiry: %+v", got)
+			}
+		})
+		t.Run("re-keyed without an expired dossier", func(t *testing.T) {
+			cell, _ := setup(t)
+			case2 := "case_" + strings.Repeat("c", 26)
+			closed := testCase(cell, case2, "s_a", at)
+			closed.State = broker.StateClosed
+			must(t, s.CreateCase(ctx, closed))
+			x := broker.Expiry{Kind: broker.ExpiryCase, ID: case2, SubjectRef: "s_a", Case: closed, At: at.AddDate(1, 0, 0)}
+			var asked string
+			w, wrapped, err := s.PlanExpire(ctx, cell, x, rekeyed(cell, &asked, nil))
+			must(t, err)
+			if wrapped != nil || asked != fmt.Sprint([]string(nil), []string{case2}) {
+				t.Fatalf("shredded %q, asked for %s", wrapped, asked)
+			}
+			must(t, audit.New(c).Commit(ctx, &broker.AuditEntry{ID: "aud_1", Time: at, RequestID: "req_1", Livc: cell,
+				Actor: "livc-broker", Action: broker.ActionRetentionExpire, SubjectRef: "s_a", Decision: broker.DecisionAllow}, w))
+			got, err := s.PersonSealed(ctx, cell, "s_a")
+			must(t, err)
+			if string(got.Wrapped) != "wrapped-new" || len(got.Records) != 2 || len(got.Cases) != 1 || got.Cases[0].ID != "case_1" {
 				t.Fatalf("after the expiry: %+v", got)
 			}
 		})
