@@ -61,9 +61,12 @@ type RetentionStore interface {
 	// its minutes and the records of the signals it holds; the intake
 	// shows those signals expired. When the person then has no record and
 	// no dossier left, the plan crypto-shreds them like an erasure
-	// (PlanErase) and returns the data key it deletes. It holds while the
-	// signal or dossier is as read; ErrNotFound when it is gone.
-	PlanExpire(ctx context.Context, livc string, x Expiry) (w Write, wrapped []byte, err error)
+	// (PlanErase) and returns the data key it deletes; otherwise, when it
+	// removes a record or a dossier, it re-keys the person with the
+	// Rekey that rekey returns for the records and dossiers it removes
+	// (an error from rekey is returned, nothing planned). It holds while
+	// the signal or dossier is as read; ErrNotFound when it is gone.
+	PlanExpire(ctx context.Context, livc string, x Expiry, rekey Rekeyer) (w Write, wrapped []byte, err error)
 	// ClaimRetention claims the cell's retention run for ttl, so that of
 	// several brokers on one store one runs it at a time; ok is false when
 	// another holds it. release gives the claim up.

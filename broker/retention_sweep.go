@@ -88,13 +88,21 @@ func (s *Service) expireCell(ctx context.Context, cell *Cell) (int, error) {
 }
 
 // expire erases one item in one commit with its retention.expire entry,
-// filed under the broker itself. An item changed or gone since the schedule
+// filed under the broker itself, crypto-shredded like an erasure: the
+// person erased when nothing of them is left, else re-keyed without it
+// (rekeyWithout), and the old data key forgotten in memory. An item changed or gone since the schedule
 // was read (taken into a dossier, reopened, expired by another broker) is
 // left as it is: the next run judges it again. It reports whether the item
 // was erased.
 func (s *Service) expire(ctx context.Context, cell *Cell, x Expiry) (bool, error) {
 	x.At = s.c.Now().UTC()
-	w, wrapped, err := s.c.Store.PlanExpire(ctx, cell.ID, x)
+	var old []byte // the data key a re-keying replaces
+	rekey := func(removed, cases []string) (Rekey, error) {
+		rk, err := s.rekeyWithout(ctx, cell.ID, x.SubjectRef, removed, cases)
+		old = rk.Was.Wrapped
+		return rk, err
+	}
+	w, wrapped, err := s.c.Store.PlanExpire(ctx, cell.ID, x, rekey)
 	if isNotFound(err) || errors.Is(err, ErrStale) {
 		return false, nil
 	}
@@ -105,7 +113,7 @@ func (s *Service) expire(ctx context.Context, cell *Cell, x Expiry) (bool, error
 		ID: NewID("aud"), Time: s.c.Now().UTC(), RequestID: NewID("req"),
 		Livc: cell.ID, Actor: "livc-broker", Action: ActionRetentionExpire,
 		SubjectRef: x.SubjectRef, Decision: DecisionAllow, Released: []string{}, Withheld: []string{},
-		Reason: expiryReason(x, wrapped != nil),
+		Reason: expiryReason(x, wrapped != nil, old != nil),
 	}
 	if x.Kind == ExpiryCase {
 		e.CaseID = x.ID
@@ -120,14 +128,19 @@ func (s *Service) expire(ctx context.Context, cell *Cell, x Expiry) (bool, error
 		}
 		return false, err
 	}
-	if f, ok := s.c.Sealer.(KeyForgetter); ok && len(wrapped) > 0 {
-		f.Forget(wrapped)
+	if f, ok := s.c.Sealer.(KeyForgetter); ok {
+		for _, k := range [][]byte{wrapped, old} {
+			if len(k) > 0 {
+				f.Forget(k)
+			}
+		}
 	}
 	return true, nil
 }
 
-// expiryReason is the audit entry's value-free account of an expiry.
-func expiryReason(x Expiry, shredded bool) string {
+// expiryReason is the audit entry's value-free account of an expiry: the
+// person shredded (nothing left) or rekeyed (the rest re-sealed).
+func expiryReason(x Expiry, shredded, rekeyed bool) string {
 	what := "signal " + x.ID + " (" + x.Signal.State + ")"
 	if x.Kind == ExpiryCase {
 		what = "closed dossier " + x.ID + " with signals " + strings.Join(x.Case.SignalIDs, ",")
@@ -138,6 +151,9 @@ func expiryReason(x Expiry, shredded bool) string {
 	}
 	if shredded {
 		r += "; nothing left of the person: crypto-shredded"
+	}
+	if rekeyed {
+		r += "; the person re-keyed: crypto-shredded"
 	}
 	return r
 }

@@ -171,7 +171,7 @@ func (s *Service) WithdrawSignal(ctx context.Context, req *Request, id string) e
 	c.entry.Reason = "state " + e.State + " -> " + SignalWithdrawn
 	var old []byte
 	err = c.write(ctx, maxReplans, func() (Write, error) {
-		rk, err := s.rekeyWithout(ctx, c.cell.ID, e.SubjectRef, e.ID)
+		rk, err := s.rekeyWithout(ctx, c.cell.ID, e.SubjectRef, []string{e.ID}, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -28,21 +28,26 @@ type PersonSealed struct {
 	Meetings  map[string][]Meeting
 }
 
-// Rekey is a person's re-keying with a withdrawal: Was as read, Now
-// re-sealed under Now.Wrapped, the same dossiers and conferences in the
-// same order, the records without the withdrawn one. A store plans it to
-// hold only while the person's key, records, dossiers and conferences are
-// still as in Was.
+// Rekey is a person's re-keying with a withdrawal or an expiry: Was as
+// read, Now re-sealed under Now.Wrapped, the records and dossiers (with
+// their conferences) in the same order without the removed ones. A store
+// plans it to hold only while the person's key, records, dossiers and
+// conferences are still as in Was.
 type Rekey struct {
 	Was, Now PersonSealed
 }
 
+// Rekeyer re-keys one person without the records removed and the
+// dossiers cases, as rekeyWithout does.
+type Rekeyer func(removed, cases []string) (Rekey, error)
+
 // rekeyWithout reads what person ref holds sealed and re-seals it under a
-// fresh data key, record withdrawn left out. Any error (a record or text
-// that does not open, a key that cannot be made) is returned and nothing
-// is stored: the withdrawal fails closed. A person without a key is the
-// requester's 404 (only an erasure takes it, and it takes their signals).
-func (s *Service) rekeyWithout(ctx context.Context, livc, ref, withdrawn string) (Rekey, error) {
+// fresh data key, the records removed and the dossiers cases left out.
+// Any error (a record or text that does not open, a key that cannot be
+// made) is returned and nothing is stored: the withdrawal or expiry fails
+// closed. A person without a key is the requester's 404 (only an erasure
+// takes it, and it takes their signals).
+func (s *Service) rekeyWithout(ctx context.Context, livc, ref string, removed, cases []string) (Rekey, error) {
 	was, err := s.c.Store.PersonSealed(ctx, livc, ref)
 	if err != nil {
 		return Rekey{}, Wrap(KindUnavailable, err, "the store is unavailable")
@@ -61,7 +66,7 @@ func (s *Service) rekeyWithout(ctx context.Context, livc, ref, withdrawn string)
 	r := resealer{s: s.c.Sealer, open: open, to: fresh}
 	now := PersonSealed{Wrapped: fresh, CaseCount: was.CaseCount, Meetings: map[string][]Meeting{}}
 	for _, sr := range was.Records {
-		if sr.ID == withdrawn {
+		if slices.Contains(removed, sr.ID) {
 			continue
 		}
 		sealed, err := r.reseal(recordAD(livc, ref, sr.ID), sr.Sealed)
@@ -71,6 +76,9 @@ func (s *Service) rekeyWithout(ctx context.Context, livc, ref, withdrawn string)
 		now.Records = append(now.Records, SealedRecord{ID: sr.ID, Sealed: sealed})
 	}
 	for _, k := range was.Cases {
+		if slices.Contains(cases, k.ID) {
+			continue
+		}
 		next, err := r.resealCase(k)
 		if err != nil {
 			return Rekey{}, err

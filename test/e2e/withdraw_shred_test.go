@@ -125,6 +125,12 @@ func TestWithdrawalShredsOldCopies(t *testing.T) {
 // wrapped (the copy's own when nil).
 func (w *shredding) openWithdrawn(t *testing.T, ref, id string, wrapped []byte) error {
 	t.Helper()
+	return w.openRecord(t, ref, id, "SECRET-withdrawn", wrapped)
+}
+
+// openRecord is openWithdrawn for a record whose text holds text.
+func (w *shredding) openRecord(t *testing.T, ref, id, text string, wrapped []byte) error {
+	t.Helper()
 	c := startRedis(t, "--dir", copyTree(t, w.aofCopy), "--appendonly", "yes").client(t)
 	ctx := context.Background()
 	prefix := "livc:{livc:" + w.m.Livc + "}:subject:" + ref + ":"
@@ -136,7 +142,7 @@ func (w *shredding) openWithdrawn(t *testing.T, ref, id string, wrapped []byte) 
 	sealed, err := c.HGet(ctx, prefix+"records", id).Bytes()
 	must(t, err) // the copy must hold it, or the check would prove nothing
 	plain, err := mustLoad(t, w.keyDir).Open(wrapped, []byte("livc-record-v1\x00"+w.m.Livc+"\x00"+ref+"\x00"+id), sealed)
-	if err == nil && !strings.Contains(string(plain), "SECRET-withdrawn") {
+	if err == nil && !strings.Contains(string(plain), text) {
 		t.Fatal("opened the record without its text")
 	}
 	return err

@@ -96,7 +96,7 @@ func (s *Store) PlanWithdraw(ctx context.Context, livc string, e broker.SignalEn
 	}
 	p, _ := cellPrefix(livc)                   // valid: planWithdraw used it
 	sp, _ := subjectPrefix(livc, e.SubjectRef) // valid: planWithdraw used it
-	if err := planRekey(write, p, sp, e.ID, rk); err != nil {
+	if err := planRekey(write, p, sp, []string{e.ID}, nil, rk); err != nil {
 		return nil, err
 	}
 	return write, write.Validate()

@@ -13,9 +13,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// A withdrawal re-keys its person (broker/signals_rekey.go): the store
-// reads what the person holds sealed (PersonSealed) and plans it replaced,
-// re-sealed under a fresh data key, with the withdrawal (planRekey).
+// A withdrawal, and an expiry that leaves the person something, re-keys
+// the person (broker/signals_rekey.go): the store reads what the person
+// holds sealed (PersonSealed) and plans it replaced, re-sealed under a
+// fresh data key, with the withdrawal or expiry (planRekey).
 
 // PersonSealed reads person ref's wrapped data key, every sealed record,
 // their dossiers and each dossier's conferences: the key, records and
@@ -67,15 +68,24 @@ func (s *Store) PersonSealed(ctx context.Context, livc, ref string) (broker.Pers
 }
 
 // planRekey adds to write the re-keying rk of the person whose keys start
-// with sp, in cell prefix p, record withdrawn deleted by the rest of the
-// plan: the data key replaced, the other records, the dossiers' documents
-// and their conferences replaced by their re-sealed forms. It holds while
-// the data key, every record, the set of dossiers, each dossier's document
-// and its number of conferences are as in rk.Was.
-func planRekey(write *plan.Plan, p, sp, withdrawn string, rk broker.Rekey) error {
+// with sp, in cell prefix p, the records removed and the dossiers cases
+// deleted by the rest of the plan: the data key replaced, the other
+// records, the dossiers' documents and their conferences replaced by their
+// re-sealed forms. Every removed record must be in rk.Was and left out of
+// rk.Now. It holds while the data key, every record, the set of dossiers,
+// each kept dossier's document and its number of conferences are as in
+// rk.Was.
+func planRekey(write *plan.Plan, p, sp string, removed, cases []string, rk broker.Rekey) error {
 	was, now := rk.Was, rk.Now
-	if len(was.Wrapped) == 0 || len(now.Wrapped) == 0 || len(now.Cases) != len(was.Cases) ||
-		len(now.Records) != len(was.Records)-1 {
+	kept := slices.DeleteFunc(slices.Clone(was.Cases), func(k broker.Case) bool { return slices.Contains(cases, k.ID) })
+	gone := 0
+	for _, sr := range was.Records {
+		if slices.Contains(removed, sr.ID) {
+			gone++
+		}
+	}
+	if len(was.Wrapped) == 0 || len(now.Wrapped) == 0 || len(now.Cases) != len(kept) ||
+		gone != len(removed) || len(now.Records) != len(was.Records)-gone {
 		return errors.New("store: plan rekey: no key, or not one re-sealed form of each")
 	}
 	write.Check(plan.Check{Kind: plan.KindEqual, Key: sp + "datakey", Values: []string{string(was.Wrapped)}})
@@ -85,13 +95,13 @@ func planRekey(write *plan.Plan, p, sp, withdrawn string, rk broker.Rekey) error
 		write.Check(plan.Check{Kind: plan.KindField, Key: sp + "records", Field: sr.ID, Values: []string{string(sr.Sealed)}})
 	}
 	for _, sr := range now.Records {
-		if sr.ID == withdrawn || len(sr.Sealed) == 0 {
-			return errors.New("store: plan rekey: the withdrawn record kept, or an empty one")
+		if slices.Contains(removed, sr.ID) || len(sr.Sealed) == 0 {
+			return errors.New("store: plan rekey: a removed record kept, or an empty one")
 		}
 		write.Do("HSET", sp+"records", sr.ID, string(sr.Sealed))
 	}
 	write.Check(plan.Check{Kind: plan.KindCount, Key: sp + "cases", N: was.CaseCount})
-	for i, k := range was.Cases {
+	for i, k := range kept {
 		if err := planRekeyCase(write, p, k, now.Cases[i], was.Meetings[k.ID], now.Meetings[k.ID]); err != nil {
 			return err
 		}

@@ -21,8 +21,11 @@ import (
 // (PlanErase: data key, aliases, everything) with the intake entries of
 // their signals put back expired (or withdrawn, as they were), so that
 // their submitters still see what became of them; it then returns the data
-// key it deletes.
-func (s *Store) PlanExpire(ctx context.Context, livc string, x broker.Expiry) (broker.Write, []byte, error) {
+// key it deletes. Otherwise, when it removes a record or a dossier, the
+// person is re-keyed in the same plan (planRekey) with what rekey returns,
+// so that no copy of the store taken before opens what expired once the
+// key epoch turns.
+func (s *Store) PlanExpire(ctx context.Context, livc string, x broker.Expiry, rekey broker.Rekeyer) (broker.Write, []byte, error) {
 	p, err := cellPrefix(livc)
 	if err != nil {
 		return nil, nil, err
@@ -61,8 +64,19 @@ func (s *Store) PlanExpire(ctx context.Context, livc string, x broker.Expiry) (b
 	if err := s.planRemoveRecords(ctx, write, p, sp, order.Val(), records); err != nil {
 		return nil, nil, err
 	}
+	var dropped []string
 	if x.Kind == broker.ExpiryCase {
 		if err := planDropCase(write, p, sp, x.Case); err != nil {
+			return nil, nil, err
+		}
+		dropped = []string{x.ID}
+	}
+	if len(records) > 0 || len(dropped) > 0 {
+		rk, err := rekey(records, dropped)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := planRekey(write, p, sp, records, dropped, rk); err != nil {
 			return nil, nil, err
 		}
 	}
