@@ -26,30 +26,9 @@ func TestRetentionRekeysOldCopies(t *testing.T) {
 	must(t, os.WriteFile(clock, []byte("0h"), 0o644))
 	t.Setenv("LIVC_INSECURE_CLOCK", clock)
 	w := &shredding{m: loadModel(t), iss: newIssuer(t), data: t.TempDir()}
-	redisDir := t.TempDir()
-	w.rs = startRedisAOF(t, redisDir)
-	w.keyDir = filepath.Join(w.data, "keys")
-	w.b = startBroker(t, w.rs.Addr, w.iss, "--config", examplePath, "--data", w.data)
-	livc, nn, family := w.m.Livc, validNN("880808", 32), "Zzrekeyed"
-	recipient := recipientsOf(t, w.b)[1]
-	send := func(method, actor, purpose, path, body string) response {
-		return do(t, method, w.b.URL+path, []byte(body), "Authorization", "Bearer "+w.iss.token(t, livc, actor),
-			"LIVC-Purpose", purpose, "Content-Type", "application/json")
-	}
-	ids := map[string]string{}
-	for _, text := range []string{"SECRET-expiring", "SECRET-remaining"} {
-		r := do(t, "POST", w.b.URL+"/v1/signals", ageEncrypt(t, recipient, signalJSON(nn, family, text), false),
-			"Authorization", "Bearer "+w.iss.token(t, livc, "ocmw"), "LIVC-Purpose", "signal", "Content-Type", "application/age")
-		if r.Status != 201 {
-			t.Fatalf("submit: %d %s", r.Status, r.Body)
-		}
-		ids[text] = jsonField(t, r.Body, "id")
-	}
+	livc, redisDir := w.m.Livc, t.TempDir()
+	ids, ref, send := w.startWithTwoSignals(t, redisDir, validNN("880808", 32), "Zzrekeyed", "SECRET-expiring", "SECRET-remaining")
 	coord := w.iss.token(t, livc, "preventie")
-	ref := refOf(t, w.b.URL, coord, ids["SECRET-expiring"])
-	if other := refOf(t, w.b.URL, coord, ids["SECRET-remaining"]); other != ref {
-		t.Fatalf("two signals, two people: %s %s", ref, other)
-	}
 	expiring := ids["SECRET-expiring"]
 	if r := send("POST", "preventie", "case_conference", "/v1/signals/"+expiring+"/dismissal", `{"reason":"no follow-up"}`); r.Status != 200 {
 		t.Fatalf("dismiss: %d %s", r.Status, r.Body)

@@ -20,29 +20,8 @@ import (
 // other record and the dossier's minutes and task still read.
 func TestWithdrawalShredsOldCopies(t *testing.T) {
 	w := &shredding{m: loadModel(t), iss: newIssuer(t), data: t.TempDir()}
-	redisDir := t.TempDir()
-	w.rs = startRedisAOF(t, redisDir)
-	w.keyDir = filepath.Join(w.data, "keys")
-	w.b = startBroker(t, w.rs.Addr, w.iss, "--config", examplePath, "--data", w.data)
-	livc, nn, family := w.m.Livc, validNN("880808", 31), "Zzwithdrawn"
-	recipient := recipientsOf(t, w.b)[1]
-	send := func(method, actor, purpose, path, body string) response {
-		return do(t, method, w.b.URL+path, []byte(body), "Authorization", "Bearer "+w.iss.token(t, livc, actor),
-			"LIVC-Purpose", purpose, "Content-Type", "application/json")
-	}
-	ids := map[string]string{}
-	for _, text := range []string{"SECRET-withdrawn", "SECRET-remaining"} {
-		r := do(t, "POST", w.b.URL+"/v1/signals", ageEncrypt(t, recipient, signalJSON(nn, family, text), false),
-			"Authorization", "Bearer "+w.iss.token(t, livc, "ocmw"), "LIVC-Purpose", "signal", "Content-Type", "application/age")
-		if r.Status != 201 {
-			t.Fatalf("submit: %d %s", r.Status, r.Body)
-		}
-		ids[text] = jsonField(t, r.Body, "id")
-	}
-	ref := refOf(t, w.b.URL, w.iss.token(t, livc, "preventie"), ids["SECRET-withdrawn"])
-	if other := refOf(t, w.b.URL, w.iss.token(t, livc, "preventie"), ids["SECRET-remaining"]); other != ref {
-		t.Fatalf("two signals, two people: %s %s", ref, other)
-	}
+	livc, redisDir := w.m.Livc, t.TempDir()
+	ids, ref, send := w.startWithTwoSignals(t, redisDir, validNN("880808", 31), "Zzwithdrawn", "SECRET-withdrawn", "SECRET-remaining")
 	r := send("POST", "preventie", "case_conference", "/v1/cases",
 		`{"subject_ref":"`+ref+`","signal_ids":["`+ids["SECRET-withdrawn"]+`","`+ids["SECRET-remaining"]+`"],"category":"radicalisation"}`)
 	if r.Status != 201 {
@@ -146,4 +125,36 @@ func (w *shredding) openRecord(t *testing.T, ref, id, text string, wrapped []byt
 		t.Fatal("opened the record without its text")
 	}
 	return err
+}
+
+// startWithTwoSignals starts w's Redis (with its AOF in redisDir) and broker, and
+// submits as ocmw one signal for each of texts about one person (nn,
+// family); it returns their ids by text, the person's pseudonym and a
+// sender of JSON requests as an actor under a purpose.
+func (w *shredding) startWithTwoSignals(t *testing.T, redisDir, nn, family string, texts ...string) (map[string]string, string, func(method, actor, purpose, path, body string) response) {
+	w.rs = startRedisAOF(t, redisDir)
+	w.keyDir = filepath.Join(w.data, "keys")
+	w.b = startBroker(t, w.rs.Addr, w.iss, "--config", examplePath, "--data", w.data)
+	livc, recipient := w.m.Livc, recipientsOf(t, w.b)[1]
+	send := func(method, actor, purpose, path, body string) response {
+		return do(t, method, w.b.URL+path, []byte(body), "Authorization", "Bearer "+w.iss.token(t, livc, actor),
+			"LIVC-Purpose", purpose, "Content-Type", "application/json")
+	}
+	ids := map[string]string{}
+	for _, text := range texts {
+		r := do(t, "POST", w.b.URL+"/v1/signals", ageEncrypt(t, recipient, signalJSON(nn, family, text), false),
+			"Authorization", "Bearer "+w.iss.token(t, livc, "ocmw"), "LIVC-Purpose", "signal", "Content-Type", "application/age")
+		if r.Status != 201 {
+			t.Fatalf("submit: %d %s", r.Status, r.Body)
+		}
+		ids[text] = jsonField(t, r.Body, "id")
+	}
+	coord := w.iss.token(t, livc, "preventie")
+	ref := refOf(t, w.b.URL, coord, ids[texts[0]])
+	for _, text := range texts[1:] {
+		if other := refOf(t, w.b.URL, coord, ids[text]); other != ref {
+			t.Fatalf("signals of one person, two pseudonyms: %s %s", ref, other)
+		}
+	}
+	return ids, ref, send
 }
