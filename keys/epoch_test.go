@@ -215,6 +215,27 @@ func TestRetiredIdentities(t *testing.T) {
 	}
 }
 
+// TestRotateIdentitiesTwiceInOneSecond: two rotations whose retired
+// identities would expire in the same second both succeed, each keeping
+// its retired identities in files of their own, which a reload reads
+// back: the second is not refused because the first's files exist.
+func TestRotateIdentitiesTwiceInOneSecond(t *testing.T) {
+	dir := fixtureDir(t)
+	c := &clock{time.Unix(1_800_000_000, 0)}
+	kr := loadAt(t, dir, c)
+	for i := range 2 {
+		if err := kr.RotateIdentities(time.Hour); err != nil {
+			t.Fatalf("rotation %d: %v", i+1, err)
+		}
+	}
+	if n := len(kr.Identities()); n != 6 {
+		t.Fatalf("after two rotations: %d identities, want 6", n)
+	}
+	if n := len(loadAt(t, dir, c).Identities()); n != 6 {
+		t.Fatalf("reloaded: %d identities, want 6", n)
+	}
+}
+
 // TestNewDataKeyCatchesUpEpoch has two processes share a key directory:
 // one starts a new epoch and destroys the old one while the other still
 // holds the old epoch in memory. The lagging one's next data key must be

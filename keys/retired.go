@@ -86,8 +86,10 @@ func (kr *Keyring) RotateIdentities(grace time.Duration) error {
 	defer kr.reload.mu.Unlock()
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
-	notAfter := kr.conf.Now().Add(grace)
-	suffix := retiredInfix + strconv.FormatInt(notAfter.Unix(), 10) + ".key"
+	notAfter, suffix, err := kr.freeRetiredName(kr.conf.Now().Add(grace))
+	if err != nil {
+		return err
+	}
 	retired := []retiredIdentity{
 		{id: kr.x25519, notAfter: notAfter, path: filepath.Join(kr.conf.Dir, "age-x25519"+suffix)},
 		{id: kr.hybrid, notAfter: notAfter, path: filepath.Join(kr.conf.Dir, "age-pq"+suffix)},
@@ -108,6 +110,32 @@ func (kr *Keyring) RotateIdentities(grace time.Duration) error {
 	kr.x25519, kr.hybrid = x, h
 	kr.retired = append(kr.retired, retired...)
 	return nil
+}
+
+// freeRetiredName returns the not-after time and file name suffix of the
+// identities a rotation retires: notAfter, or the first second after it
+// whose files do not exist yet. Two rotations within one second (an
+// operator's retry, two brokers) would otherwise name the same files, and
+// the second would be refused; accepting the older identities a second or
+// two longer is harmless.
+func (kr *Keyring) freeRetiredName(notAfter time.Time) (time.Time, string, error) {
+	notAfter = notAfter.Truncate(time.Second)
+	for range 60 {
+		suffix := retiredInfix + strconv.FormatInt(notAfter.Unix(), 10) + ".key"
+		taken := false
+		for _, base := range []string{"age-x25519", "age-pq"} {
+			if _, err := os.Lstat(filepath.Join(kr.conf.Dir, base+suffix)); err == nil {
+				taken = true
+			} else if !errors.Is(err, os.ErrNotExist) {
+				return time.Time{}, "", &fileError{path: filepath.Join(kr.conf.Dir, base+suffix), err: err}
+			}
+		}
+		if !taken {
+			return notAfter, suffix, nil
+		}
+		notAfter = notAfter.Add(time.Second)
+	}
+	return time.Time{}, "", errors.New("keys: no free name for the retired identities within a minute of their not-after time")
 }
 
 // PurgeRetired deletes the retired identities whose not-after time has
