@@ -71,8 +71,10 @@ func (s *Service) Transition(ctx context.Context, req *Request, caseID string) (
 	if err := checkOutcome(c.cell, in); err != nil {
 		return CaseView{}, c.fail(ctx, err)
 	}
+	// decideOutcome's refusal is audited by the decision itself: failing it
+	// again would append a second entry under the same id.
 	if err := c.decideOutcome(ctx, k, in); err != nil {
-		return CaseView{}, c.fail(ctx, err)
+		return CaseView{}, err
 	}
 	reason, key, err := s.sealText(ctx, k, fmt.Sprintf("move:%d", len(k.History)), in.Reason)
 	if err != nil {
