@@ -37,6 +37,24 @@ func (w *world) auditEntry(t *testing.T, id string) auditEntry {
 	return auditEntry{}
 }
 
+// auditCount is how many entries of the log's last 1000 carry audit id:
+// a request is audited once, whatever refuses it.
+func (w *world) auditCount(t *testing.T, id string) int {
+	t.Helper()
+	if id == "" {
+		t.Fatal("no X-Audit-Id")
+	}
+	var page struct{ Items []auditEntry }
+	w.get("dpo", "audit_review", "/v1/audit?limit=1000&order=desc").json(t, &page)
+	n := 0
+	for _, e := range page.Items {
+		if e.ID == id {
+			n++
+		}
+	}
+	return n
+}
+
 // expectCardFields reads the card of ref as actor under case_conference and
 // checks that it shows every field of present and none of absent.
 func (w *world) expectCardFields(t *testing.T, actor, ref string, present, absent []string) {

@@ -55,6 +55,9 @@ func TestStepOutcomes(t *testing.T) {
 			if r.Status != 422 || !strings.Contains(string(r.Body), `"`+tc.field) {
 				t.Errorf("%s: %d %s, want 422 naming %s", tc.name, r.Status, r.Body, tc.field)
 			}
+			if n := w.auditCount(t, r.Header.Get("X-Audit-Id")); n != 1 {
+				t.Errorf("%s: the refusal is in the audit log %d times, want once", tc.name, n)
+			}
 		}
 		if st := jsonField(t, w.get("pz", "case_conference", "/v1/cases/"+id).Body, "state"); st != "weighing" {
 			t.Fatalf("state after the refusals: %s", st)
