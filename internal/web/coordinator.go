@@ -209,6 +209,9 @@ func (s *Server) showDossier(x *reqCtx, status int, meetErr *failure, form minut
 }
 
 func (s *Server) roster(x *reqCtx) {
+	if !x.formRead() {
+		return
+	}
 	actors := x.r.PostForm["actor"]
 	if actors == nil {
 		actors = []string{}

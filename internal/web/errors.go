@@ -52,12 +52,14 @@ func failureOf(err error, req *broker.Request) failure {
 	return f
 }
 
-// fail answers err as an error page; a 401 (the session's actor left the
+// fail answers err as an error page (a 5xx is logged by route pattern, never
+// the path: /subjects/{ref}/card would put a subject reference in the log);
+// a 401 (the session's actor left the
 // cell's configuration, say) also ends the session.
 func (x *reqCtx) fail(req *broker.Request, err error) {
 	f := failureOf(err, req)
 	if f.Status >= 500 {
-		x.s.c.Logger.Error("web request failed", "path", x.r.URL.Path, "err", err)
+		x.s.c.Logger.Error("web request failed", "route", x.r.Pattern, "err", err)
 	}
 	if f.Status == http.StatusUnauthorized {
 		_ = x.s.endSession(x.w, x.r)
@@ -71,7 +73,7 @@ func (x *reqCtx) fail(req *broker.Request, err error) {
 func (x *reqCtx) failJSON(req *broker.Request, err error) {
 	f := failureOf(err, req)
 	if f.Status >= 500 {
-		x.s.c.Logger.Error("web request failed", "path", x.r.URL.Path, "err", err)
+		x.s.c.Logger.Error("web request failed", "route", x.r.Pattern, "err", err)
 	}
 	body, _ := json.Marshal(map[string]any{
 		"status": f.Status, "title": x.s.tr.text(x.lang, f.Message, "Field", f.Field),

@@ -140,3 +140,16 @@ func (x *reqCtx) readAge() ([]byte, error) {
 	}
 	return b, nil
 }
+
+// formRead parses the request's form for a handler that reads PostForm
+// directly (a list field): a CSRF token sent in the header leaves the body
+// unparsed, and an empty PostForm would send an empty list (a roster
+// cleared) instead of a refusal. A body that is not a readable form is
+// answered 400 and nothing is done; formRead reports whether to go on.
+func (x *reqCtx) formRead() bool {
+	if !isForm(x.r) || x.r.ParseForm() != nil {
+		x.fail(nil, broker.Errorf(broker.KindBadRequest, "the body must be a form"))
+		return false
+	}
+	return true
+}

@@ -36,6 +36,9 @@ func (s *Server) meetingsOf(x *reqCtx, caseID string) ([]broker.MeetingView, boo
 // refused value (422) shows the dossier's page again with the error at the
 // form, naming the field.
 func (s *Server) recordMeeting(x *reqCtx) {
+	if !x.formRead() {
+		return
+	}
 	f := x.r.PostForm
 	typed := minutesForm{HeldAt: f.Get("held_at"), Attendees: f["attendee"]}
 	in := broker.MeetingRequest{HeldAt: s.localTime(typed.HeldAt), Attendees: typed.Attendees,

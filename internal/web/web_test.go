@@ -218,3 +218,45 @@ func TestSessionOfAGoneActor(t *testing.T) {
 		t.Fatalf("a gone actor's session answered %v, want 401 then 303 to the sign-in page", codes)
 	}
 }
+
+// TestListFormNeedsAForm: the roster's and the minutes' forms read their
+// list fields from the parsed form; a request with the CSRF token in the
+// header and a body that is no form is refused (400) before any use case
+// (the fake broker has none: calling one would panic).
+func TestListFormNeedsAForm(t *testing.T) {
+	_, h := newTestServer(t, true)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/auth/dev", nil))
+	tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(rec.Body.String())[1]
+	pre := rec.Result().Cookies()[0]
+	form := url.Values{"csrf": {tok}, "who": {"zonnedaal/preventie"}}
+	r := httptest.NewRequest("POST", "/auth/dev", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(pre)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	var sess *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == cookieSession {
+			sess = c
+		}
+	}
+	rec = httptest.NewRecorder()
+	g := httptest.NewRequest("GET", "/", nil)
+	g.AddCookie(sess)
+	h.ServeHTTP(rec, g)
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(rec.Body.String())[1]
+	for _, p := range []string{"/cases/k1/roster", "/cases/k1/meetings"} {
+		t.Run(p, func(t *testing.T) {
+			r := httptest.NewRequest("POST", p, strings.NewReader(`{"actors":[]}`))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set(HeaderCSRF, csrf)
+			r.AddCookie(sess)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code != http.StatusBadRequest {
+				t.Errorf("a body that is no form: %d", rec.Code)
+			}
+		})
+	}
+}
