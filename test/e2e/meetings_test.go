@@ -86,8 +86,9 @@ func TestCaseConferenceMeetings(t *testing.T) {
 			if got.Status != 404 || !jsonEqualBut(t, got.Body, want.Body, "request_id", "audit_id") {
 				t.Errorf("%s reads: %d %s, unknown: %d %s", a, got.Status, got.Body, want.Status, want.Body)
 			}
-			if r := post(a, "case_conference", path, good); r.Status != 404 {
-				t.Errorf("%s records: %d %s, want 404", a, r.Status, r.Body)
+			if r, u := post(a, "case_conference", path, good), post(a, "case_conference", unknown, good); r.Status != 404 ||
+				!jsonEqualBut(t, r.Body, u.Body, "request_id", "audit_id") {
+				t.Errorf("%s records: %d %s, unknown: %d %s, want the same 404", a, r.Status, r.Body, u.Status, u.Body)
 			}
 		}
 	})

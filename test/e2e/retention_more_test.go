@@ -76,8 +76,9 @@ func TestRetentionReview(t *testing.T) {
 	review := func(actor, id string) response {
 		return w.send(0, "POST", actor, "case_conference", "/v1/cases/"+id+"/review", []byte(`{"reason":"SECRET-still-a-concern"}`))
 	}
-	if r := review("pz", kept); r.Status != 404 {
-		t.Errorf("police (not on the closed dossier's roster) reviews: %d %s, want 404", r.Status, r.Body)
+	if r, u := review("pz", kept), review("pz", "case_"+strings.Repeat("a", 26)); r.Status != 404 ||
+		!jsonEqualBut(t, r.Body, u.Body, "request_id", "audit_id") {
+		t.Errorf("police (not on the closed dossier's roster) reviews: %d %s, an unknown dossier: %d %s, want the same 404", r.Status, r.Body, u.Status, u.Body)
 	}
 	w.setClock(1000)
 	r := review("preventie", kept)
