@@ -61,13 +61,24 @@ func (*File) Name() string { return "file" }
 // Deliver implements Output: one line per entry, each written whole (a line
 // never straddles a rotation).
 func (f *File) Deliver(_ context.Context, _ string, entries []broker.AuditEntry) error {
+	return eachJSON(entries, func(line []byte) error {
+		if _, err := f.w.Write(append(line, '\n')); err != nil {
+			return fmt.Errorf("auditout: sink file: %w", err)
+		}
+		return nil
+	})
+}
+
+// eachJSON calls write with the JSON of each entry, in order, until one
+// fails.
+func eachJSON(entries []broker.AuditEntry, write func(line []byte) error) error {
 	for _, e := range entries {
 		line, err := json.Marshal(e)
 		if err != nil {
 			return err
 		}
-		if _, err := f.w.Write(append(line, '\n')); err != nil {
-			return fmt.Errorf("auditout: sink file: %w", err)
+		if err := write(line); err != nil {
+			return err
 		}
 	}
 	return nil

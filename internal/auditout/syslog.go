@@ -2,7 +2,6 @@ package auditout
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/syslog"
 	"net/url"
@@ -62,16 +61,12 @@ func (*Syslog) Name() string { return "syslog" }
 
 // Deliver implements Output. log/syslog reconnects once on a failed write.
 func (s *Syslog) Deliver(_ context.Context, _ string, entries []broker.AuditEntry) error {
-	for _, e := range entries {
-		line, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
+	return eachJSON(entries, func(line []byte) error {
 		if err := s.w.Info(string(line)); err != nil {
 			return fmt.Errorf("auditout: syslog: %w", err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // Close closes the connection.
