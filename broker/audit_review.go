@@ -20,7 +20,8 @@ func DefaultAuditConf() AuditConf {
 	return AuditConf{AlertWindow: time.Hour, MaxPersons: 20, MaxDenials: 5, MaxAuthFailures: 5}
 }
 
-func (a AuditConf) withDefaults() AuditConf {
+// WithDefaults returns a with the defaults in place of zero thresholds.
+func (a AuditConf) WithDefaults() AuditConf {
 	d := DefaultAuditConf()
 	if a.AlertWindow <= 0 {
 		a.AlertWindow = d.AlertWindow
@@ -156,7 +157,7 @@ const ReasonOffRoster = "off the roster: a dossier about the person is open, the
 // and every card read refused off the roster. Each alert is reported once
 // per individual and kind, at the first window that crosses.
 func Alerts(entries []AuditEntry, conf AuditConf) []Alert {
-	conf = conf.withDefaults()
+	conf = conf.WithDefaults()
 	type key struct{ sub, actor string }
 	reads, denials, fails := map[key][]AuditEntry{}, map[key][]AuditEntry{}, map[key][]AuditEntry{}
 	out := []Alert{}

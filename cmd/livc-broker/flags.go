@@ -39,6 +39,7 @@ type serveConf struct {
 	KeyCheck    time.Duration
 	Limits      limitsConf
 	Retention   retentionConf // retention.go
+	Outputs     outputsConf   // outputs.go
 	// Web is the web application's sign-in and sessions (webflags.go).
 	Web   webConf
 	Pprof string
@@ -94,7 +95,7 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 type rawServe struct {
 	configs                                             multiFlag
 	lifetime, refresh, maxBody, epoch, check, gcPercent string
-	limits, retention, web                              func() error
+	limits, retention, web, outputs                     func() error
 }
 
 // register defines the flags of serve on fs: those that need no checking
@@ -122,6 +123,7 @@ func (c *serveConf) register(fs *flag.FlagSet) *rawServe {
 	r.limits = c.Limits.flags(fs)
 	r.retention = c.Retention.flags(fs)
 	r.web = c.Web.flags(fs)
+	r.outputs = c.Outputs.flags(fs)
 	r.epoch = envOr("LIVC_EPOCH_PERIOD", "24h")
 	fs.StringVar(&r.epoch, "epoch-period", r.epoch, "`DURATION` of a key epoch: an erased person's records become unreadable in old copies of Redis (AOF, RDB, backups) at most this long (plus a few --key-check intervals) after the erasure (env LIVC_EPOCH_PERIOD)")
 	r.check = envOr("LIVC_KEY_CHECK", "1m")
@@ -146,6 +148,9 @@ func (c *serveConf) check(fs *flag.FlagSet, r *rawServe) error {
 		return err
 	}
 	if err := r.web(); err != nil {
+		return err
+	}
+	if err := r.outputs(); err != nil {
 		return err
 	}
 	if c.EpochPeriod, err = time.ParseDuration(r.epoch); err != nil || c.EpochPeriod < time.Second || c.EpochPeriod > 90*24*time.Hour {

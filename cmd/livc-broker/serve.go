@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livc/livc-broker/broker"
+	"github.com/livc/livc-broker/internal/auditout"
 	"github.com/livc/livc-broker/internal/config"
 	"github.com/livc/livc-broker/internal/envelope"
 	"github.com/livc/livc-broker/internal/httpapi"
@@ -72,12 +73,13 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer runBackground(ctx, c, svc)() // the last refused-login counts written before exit
-	setGCPercent(c.GCPercent, log)
-	if c.Pprof != "" {
-		if err := startPprof(ctx, c.Pprof, log); err != nil {
-			return err
-		}
+	stopBackground, err := runBackground(ctx, c, svc, audit, cells, m, log)
+	if err != nil {
+		return err
+	}
+	defer stopBackground() // the last refused-login counts written before exit
+	if err := tune(ctx, c, log); err != nil {
+		return err
 	}
 	go reloadOnHUP(ctx, c, svc, engine, auth, m, log)
 	hc := httpapi.Conf{MaxBody: c.MaxBody, Logger: log, Observe: m.ObserveRequest, TrustedProxies: c.Limits.TrustedProxies}
@@ -93,18 +95,33 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 	return listenAndServe(ctx, c, pages.Handler(httpapi.New(svc, hc)), log)
 }
 
-// runBackground starts the service's own work: the summaries of refused
-// logins and, when --retention-every is set, the retention schedule. The
-// returned stop ends the summaries and waits for their last write; the
-// retention schedule ends with ctx.
-func runBackground(ctx context.Context, c serveConf, svc *broker.Service) (stop func()) {
+// runBackground starts the service's own work: the audit outputs (sinks,
+// alerts), the summaries of refused logins and, when --retention-every is
+// set, the retention schedule. The returned stop ends the outputs and the
+// summaries and waits for their last write; the retention schedule ends
+// with ctx.
+func runBackground(ctx context.Context, c serveConf, svc *broker.Service, feed auditout.Feed,
+	cells map[string]*broker.Cell, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
+	stopOutputs, err := startOutputs(ctx, c.Outputs, feed, cells, m, log)
+	if err != nil {
+		return nil, fmt.Errorf("audit outputs: %w", err)
+	}
 	summaries, stopSummaries := context.WithCancel(ctx)
 	summariesDone := make(chan struct{})
 	go func() { svc.RunAuthFailSummaries(summaries); close(summariesDone) }()
 	if c.Retention.Every > 0 {
 		go svc.RunRetention(ctx, c.Retention.Every)
 	}
-	return func() { stopSummaries(); <-summariesDone }
+	return func() { stopSummaries(); <-summariesDone; stopOutputs() }, nil
+}
+
+// tune sets the collector's target and, with --pprof, serves the profiler.
+func tune(ctx context.Context, c serveConf, log *slog.Logger) error {
+	setGCPercent(c.GCPercent, log)
+	if c.Pprof == "" {
+		return nil
+	}
+	return startPprof(ctx, c.Pprof, log)
 }
 
 // auditLog is what the pipeline needs of the audit log: appends and proofs.

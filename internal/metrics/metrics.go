@@ -32,6 +32,8 @@ type Metrics struct {
 	auditAppends  *prometheus.CounterVec
 	policyVersion *prometheus.GaugeVec
 	authFailures  *prometheus.CounterVec
+	alerts        *prometheus.CounterVec // alerts.go
+	outputFails   *prometheus.CounterVec
 }
 
 // New returns the broker's metrics, with the Go runtime and process
@@ -64,9 +66,12 @@ func New() *Metrics {
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "livc_auth_failures_total", Help: "Refused logins (401), by whether each was audited one by one (logged=true) or, over the per-client or total audit rate, only counted (logged=false).",
 		}, []string{"logged"}),
+		alerts:      newAlertsCounter(),
+		outputFails: newOutputFailsCounter(),
 	}
 	m.reloadOK.Set(1)
 	m.reg.MustRegister(m.requests, m.duration, m.decisions, m.reloads, m.reloadOK, m.auditAppends, m.policyVersion, m.authFailures,
+		m.alerts, m.outputFails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"ok", "failure"} {
 		m.auditAppends.WithLabelValues(r)

@@ -65,6 +65,7 @@ var places = []place{
 	{"internal/envelope", adapter, ""},
 	{"internal/config", adapter, ""},
 	{"internal/metrics", adapter, ""},
+	{"internal/auditout", adapter, ""}, // audit sinks and alert outputs
 	{"keys", adapter, ""},
 
 	{"internal/jsonenc", leaf, ""},

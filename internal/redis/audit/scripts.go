@@ -52,6 +52,15 @@ var pushScript = redis.NewScript(pushCheckpointLua)
 // removed.
 var dropScript = redis.NewScript(dropCheckpointsLua)
 
+// renewFollowScript extends a follower's claim (follow.go) only while it is
+// still the caller's. KEYS: the claim. ARGV: token, time to live in ms. It
+// returns 1 when extended, else 0.
+var renewFollowScript = redis.NewScript(renewClaimLua)
+
+// releaseFollowScript deletes a follower's claim only while it is still the
+// caller's. KEYS: the claim. ARGV: token. It returns 1 when deleted, else 0.
+var releaseFollowScript = redis.NewScript(releaseClaimLua)
+
 // The scripts' sources, one file each under lua/ (lua_test.go runs each
 // against Redis).
 var (
@@ -61,4 +70,8 @@ var (
 	pushCheckpointLua string
 	//go:embed lua/drop_checkpoints.lua
 	dropCheckpointsLua string
+	//go:embed lua/renew_claim.lua
+	renewClaimLua string
+	//go:embed lua/release_claim.lua
+	releaseClaimLua string
 )
