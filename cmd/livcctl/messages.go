@@ -92,28 +92,28 @@ func answerError(resp *http.Response, body []byte) error {
 	case resp.StatusCode == http.StatusUnauthorized:
 		msg = "the broker refused the access token"
 		if why := authParam(resp.Header.Get("WWW-Authenticate"), "error_description"); why != "" {
-			msg += ": " + why
+			msg += ": " + printable(why)
 		}
 		msg += " (get a new one: LIVC_TOKEN or --token-file)"
 	case p.Title != "" || p.Detail != "":
-		msg = "the broker refused (" + resp.Status + "): " + p.Title
+		msg = "the broker refused (" + printable(resp.Status) + "): " + printable(p.Title)
 		if p.Detail != "" && p.Detail != p.Title {
-			msg += ": " + p.Detail
+			msg += ": " + printable(p.Detail)
 		}
 		if p.Field != "" {
-			msg += " (field " + p.Field + ")"
+			msg += " (field " + printable(p.Field) + ")"
 		}
 	default:
 		return fmt.Errorf("the broker answered %s", resp.Status)
 	}
 	ids := []string{}
 	if p.RequestID != "" {
-		ids = append(ids, "request "+p.RequestID)
+		ids = append(ids, "request "+printable(p.RequestID))
 	} else if r := resp.Header.Get("X-Request-Id"); r != "" {
-		ids = append(ids, "request "+r)
+		ids = append(ids, "request "+printable(r))
 	}
 	if a := resp.Header.Get("X-Audit-Id"); a != "" {
-		ids = append(ids, "audit "+a)
+		ids = append(ids, "audit "+printable(a))
 	}
 	if len(ids) > 0 {
 		msg += " [" + strings.Join(ids, ", ") + "]"

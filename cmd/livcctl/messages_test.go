@@ -173,6 +173,22 @@ func TestOutputFormats(t *testing.T) {
 	}
 }
 
+// TestTableNoControl: a value's control characters (an escape sequence, a
+// line break) never reach the terminal or break the columns.
+func TestTableNoControl(t *testing.T) {
+	n, err := parseOrdered([]byte(`{"items":[{"text":"a\u001b[31mred\nline\tcol","n":1}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := writeTable(&b, n); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\t\r") || strings.Count(b.String(), "\n") != 2 {
+		t.Fatalf("%q", b.String())
+	}
+}
+
 // TestTableOfObject: one object is KEY VALUE lines, nested keys joined
 // with dots.
 func TestTableOfObject(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 )
 
 // Output: the broker's JSON answer as is (indented), or as a table for
@@ -238,6 +239,19 @@ func scalars(a []any) bool {
 	return true
 }
 
+// printable is s for a terminal: every control character (a tab or line
+// break would break the table's columns, an escape sequence in a value
+// submitted by someone else would drive the reader's terminal) becomes a
+// space.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
 // cell is one value in a table: a list of scalars joined by commas, an
 // object or a list of objects as compact key=value pairs, "-" for none.
 func cell(v any) string {
@@ -248,7 +262,7 @@ func cell(v any) string {
 		if x == "" {
 			return "-"
 		}
-		return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(x)
+		return printable(x)
 	case json.Number:
 		return x.String()
 	case bool:
