@@ -127,7 +127,7 @@ func newKeysCmd(env *cliEnv) *cobra.Command {
 		Short: "the broker's public keys: its age recipients and its checkpoint verifier key",
 		Args:  exactArgs(0, "no argument"),
 	}
-	cf := env.client(cmd, "")
+	cf := &clientFlags{g: &env.global} // no token, no purpose
 	cmd.RunE = func(*cobra.Command, []string) error {
 		body, _, err := cf.call(env, "GET", "/v1/keys", "", nil, false)
 		if err != nil {

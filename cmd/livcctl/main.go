@@ -130,11 +130,17 @@ error.`,
 	for _, c := range topCommands {
 		root.AddCommand(c(env))
 	}
-	// cobra's completion command: an unknown shell is a usage error.
+	// cobra's own help and completion commands, in the house style; an
+	// unknown shell is a usage error.
+	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
-		if c.Name() == "completion" {
+		switch c.Name() {
+		case "completion":
+			c.Short = "print the shell's completion script: bash, zsh, fish or powershell"
 			c.Args, c.RunE = groupArgs, groupRun
+		case "help":
+			c.Short = "the help of any command: livcctl help COMMAND..."
 		}
 	}
 	return root

@@ -98,7 +98,7 @@ Prints the proof's JSON with "verified": true, or fails (exit 1) when it does no
 		return consistencyProof(env, cf, k, saved, from)
 	}
 	f := cmd.Flags()
-	f.StringVar(&id, "id", "", "the audit `ID` (aud_…) of the entry to prove")
+	f.StringVar(&id, "id", "", "the audit id (`AUDIT_ID`, aud_…, an X-Audit-Id) of the entry to prove")
 	f.StringVar(&saved, "checkpoint", "", "a signed checkpoint `FILE` saved earlier (livcctl audit checkpoint --write)")
 	f.Int64Var(&from, "from", 0, "the tree `SIZE` to prove consistency from (printed unchecked)")
 	f.StringVar(&key, "key", "", "the checkpoint verifier `KEY` (env LIVC_CHECKPOINT_KEY); default the broker's, from /v1/keys")

@@ -28,7 +28,7 @@ func newCardCmd(env *cliEnv) *cobra.Command {
 
 With --decrypt-with, the card is asked encrypted with age to the recipients of the
 caller's actor in the cell's configuration (Accept: application/age) and decrypted here
-with the identity in FILE: the answer crosses proxies and logs sealed. A broker without a
+with the identity in IDENTITY_FILE: the answer crosses proxies and logs sealed. A broker without a
 recipient for the actor answers 406.`,
 		Args: exactArgs(1, "one REF (a subject ref, s_…)"),
 	}
