@@ -229,3 +229,28 @@ func TestFlagsAnywhere(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTable: any answer either fails to parse or prints as a table, with
+// no control character, without a panic; what parses is valid JSON.
+func FuzzTable(f *testing.F) {
+	f.Add([]byte(`{"items":[{"a":1,"b":["x","y"]},{"c":{"d":null}}],"next_cursor":"c"}`))
+	f.Add([]byte(`[{"a":"\u001b[2J"},1,"s",[]]`))
+	f.Add([]byte(`{"\u001b[2J\t":{"\r":1}}`))
+	f.Add([]byte(`{"a":{"b":{"c":[{"d":true}]}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := parseOrdered(b)
+		if err != nil {
+			return
+		}
+		if !json.Valid(b) {
+			t.Fatalf("parsed what is no JSON: %q", b)
+		}
+		var out strings.Builder
+		if err := writeTable(&out, n); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(out.String(), "\x1b\r\t") {
+			t.Fatalf("a control character in %q", out.String())
+		}
+	})
+}

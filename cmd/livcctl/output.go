@@ -115,6 +115,7 @@ func decodeValue(d *json.Decoder) (any, error) {
 				return nil, err
 			}
 			key, _ := k.(string)
+			key = printable(key) // keys are printed too, as column names
 			if _, dup := o.vals[key]; !dup {
 				o.keys = append(o.keys, key)
 			}
