@@ -9,6 +9,8 @@ FUZZTIME ?= 60s
 REDIS_URL ?=
 # Where make run serves: LIVC_LISTEN from the environment or the command line.
 LIVC_LISTEN ?= 127.0.0.1:8080
+# The version livcctl --version prints: the commit, from git when there is one.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # The URL to open for it: a wildcard host (":8080", "0.0.0.0:8080", "[::]:8080") is reached on loopback.
 RUN_URL = http://$(patsubst :%,127.0.0.1:%,$(patsubst 0.0.0.0:%,127.0.0.1:%,$(patsubst [::]:%,127.0.0.1:%,$(LIVC_LISTEN))))
 
@@ -18,7 +20,7 @@ all: build
 
 build:
 	$(GO) build -o $(BIN)/livc-broker ./cmd/livc-broker
-	$(GO) build -o $(BIN)/livcctl ./cmd/livcctl
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/livcctl ./cmd/livcctl
 
 ## assets: rebuild the browser assets from web/ (needs Node.js and npm; a fresh
 ## clone does not: the built files are committed). npm ci installs exactly the

@@ -4,65 +4,115 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
 	"strconv"
+
+	"github.com/spf13/cobra"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/broker/auditlog"
 	"github.com/livc/livc-broker/internal/envelope"
 )
 
-// cmdAudit runs the privacy officer's review: list, report, checkpoint,
-// verify and export.
-func cmdAudit(env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		return usageError{errors.New("audit takes a subcommand: list, report, checkpoint, verify or export")}
-	}
-	if isHelp(args[0]) {
-		return groupHelp(env, "audit")
-	}
-	switch args[0] {
-	case "list":
-		return cmdAuditList(env, args[1:])
-	case "report":
-		return cmdAuditReport(env, args[1:])
-	case "checkpoint":
-		return cmdAuditCheckpoint(env, args[1:])
-	case "verify":
-		return cmdAuditVerify(env, args[1:])
-	case "export":
-		return cmdAuditExport(env, args[1:])
-	}
-	return usageError{fmt.Errorf("unknown audit subcommand %q", args[0])}
+// auditCommands are the subcommands of livcctl audit: the privacy
+// officer's review.
+var auditCommands = []func(*cliEnv) *cobra.Command{
+	newAuditListCmd, newAuditReportCmd, newAuditAlertsCmd, newAuditCheckpointCmd, newAuditCheckpointsCmd,
+	newAuditProofCmd, newAuditVerifyCmd, newAuditBrokerVerifyCmd, newAuditExportCmd,
 }
 
-// cmdAuditReport prints the per-person report, of a subject ref, or with
+// newAuditCmd: livcctl audit.
+func newAuditCmd(env *cliEnv) *cobra.Command {
+	return group(env, "audit", "the privacy officer's review of the audit log, and its proofs", auditCommands)
+}
+
+// auditFilters are the filters of GET /v1/audit: flag name, query name and
+// what it keeps.
+var auditFilters = []struct{ flag, query, usage string }{
+	{"actor", "actor", "only the entries of this organisation (`ACTOR` id)"},
+	{"sub", "sub", "only the entries of this person of an organisation (token `SUB`)"},
+	{"subject-ref", "subject_ref", "only the entries about this person (`REF`, s_…)"},
+	{"case-id", "case_id", "only the entries about this dossier (`CASE` id)"},
+	{"action", "action", "only the entries of this `ACTION` (card.read, signal.submit, …)"},
+	{"decision", "decision", "only the entries with this `DECISION`: allow, deny or error"},
+	{"from", "from", "only the entries at or after this RFC 3339 `TIME`"},
+	{"to", "to", "only the entries before this RFC 3339 `TIME`"},
+	{"order", "order", "`ORDER` of the entries: asc (oldest first, the default) or desc"},
+	{"log", "log", "`LOG` to read: broker for the broker's own log (refused logins) instead of the cell's"},
+}
+
+// newAuditListCmd: livcctl audit list, entries filtered (GET /v1/audit).
+func newAuditListCmd(env *cliEnv) *cobra.Command {
+	var pf pageFlags
+	vals := make([]string, len(auditFilters))
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "list audit entries (--log broker: the broker's own log)",
+		Long: `List audit entries (GET /v1/audit), filtered. An entry names who (sub, actor), the
+action, purpose, decision and the released and withheld field names, never a value.`,
+		Args: exactArgs(0, "no argument"),
+	}
+	cf := env.client(cmd, broker.PurposeAuditReview)
+	cmd.RunE = func(*cobra.Command, []string) error {
+		q := url.Values{}
+		for i, f := range auditFilters {
+			if vals[i] != "" {
+				q.Set(f.query, vals[i])
+			}
+		}
+		return pf.list(env, cf, "/v1/audit", q)
+	}
+	for i, f := range auditFilters {
+		cmd.Flags().StringVar(&vals[i], f.flag, "", f.usage)
+	}
+	pf.register(cmd, "entries", "entry")
+	return cmd
+}
+
+// newAuditReportCmd prints the per-person report, of a subject ref, or with
 // --subject of an identity (a JSON file) encrypted here to the broker, which
 // turns it into the person's ref; the pages after the first are asked by
 // that ref.
-func cmdAuditReport(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("audit report", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeAuditReview)
-	subject := fs.String("subject", "", "an identity `FILE` (JSON: national_number, or family_name, given_name and birth_date; - for standard input), sent encrypted, instead of a REF")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+func newAuditReportCmd(env *cliEnv) *cobra.Command {
+	var subject string
+	cmd := &cobra.Command{
+		Use:   "report [REF | --subject FILE]",
+		Short: "every access to one person's data, by subject ref or by an identity sent encrypted",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 || (len(args) == 1) == (subject != "") {
+				return usageError{errors.New("report takes one REF (a subject ref, s_…) or --subject FILE")}
+			}
+			return nil
+		},
 	}
-	if (fs.NArg() == 1) == (*subject != "") || fs.NArg() > 1 {
-		return usageError{errors.New("report takes one REF (a subject ref, s_…) or --subject FILE")}
+	cf := env.client(cmd, broker.PurposeAuditReview)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		ref := ""
+		if len(args) == 1 {
+			ref = args[0]
+		}
+		return auditReport(env, cf, ref, subject)
 	}
-	ref, cursor := fs.Arg(0), ""
+	cmd.Flags().StringVar(&subject, "subject", "", "an identity `FILE` (JSON: national_number, or family_name, given_name and birth_date; - for standard input), sent encrypted, instead of a REF")
+	return cmd
+}
+
+// reportPage is a page of the per-person report.
+type reportPage struct {
+	SubjectRef string            `json:"subject_ref"`
+	Items      []json.RawMessage `json:"items"`
+	NextCursor string            `json:"next_cursor"`
+}
+
+// auditReport reads every page of the report of ref, or of the identity in
+// the file subject.
+func auditReport(env *cliEnv, cf *clientFlags, ref, subject string) error {
 	var all []json.RawMessage
-	type page struct {
-		SubjectRef string            `json:"subject_ref"`
-		Items      []json.RawMessage `json:"items"`
-		NextCursor string            `json:"next_cursor"`
-	}
-	if *subject != "" {
-		sealed, err := sealIdentity(env, &cf, *subject)
+	cursor := ""
+	if subject != "" {
+		sealed, err := sealIdentity(env, cf, subject)
 		if err != nil {
 			return err
 		}
@@ -70,13 +120,13 @@ func cmdAuditReport(env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		var p page
+		var p reportPage
 		if err := json.Unmarshal(body, &p); err != nil {
 			return err
 		}
 		all, ref, cursor = p.Items, p.SubjectRef, p.NextCursor
 	}
-	for first := *subject == ""; first || cursor != ""; first = false {
+	for first := subject == ""; first || cursor != ""; first = false {
 		q := url.Values{"subject_ref": {ref}, "limit": {"1000"}}
 		if cursor != "" {
 			q.Set("cursor", cursor)
@@ -85,7 +135,7 @@ func cmdAuditReport(env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		var p page
+		var p reportPage
 		if err := json.Unmarshal(body, &p); err != nil {
 			return err
 		}
@@ -94,8 +144,7 @@ func cmdAuditReport(env *cliEnv, args []string) error {
 	if all == nil {
 		all = []json.RawMessage{}
 	}
-	out, _ := json.Marshal(map[string]any{"subject_ref": ref, "items": all})
-	return printJSON(env.stdout, out)
+	return env.emitValue(map[string]any{"subject_ref": ref, "items": all})
 }
 
 // sealIdentity reads an identity file, a bare identity or {"subject": …},
@@ -119,43 +168,41 @@ func sealIdentity(env *cliEnv, cf *clientFlags, name string) ([]byte, error) {
 	return envelope.Seal([]string{recipient}, b, false)
 }
 
-func cmdAuditCheckpoint(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("audit checkpoint", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeAuditReview)
-	out := fs.String("o", "", "save the signed checkpoint to `FILE` (refuses to overwrite); default standard output")
-	if err := parseFlags(fs, env, args); err != nil {
+// newAuditCheckpointCmd saves or prints the latest signed checkpoint,
+// verified first.
+func newAuditCheckpointCmd(env *cliEnv) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "checkpoint",
+		Short: "print, or save with --write FILE, the latest signed checkpoint (verified first)",
+		Args:  exactArgs(0, "no argument"),
+	}
+	cf := env.client(cmd, broker.PurposeAuditReview)
+	cmd.RunE = func(*cobra.Command, []string) error {
+		note, _, err := cf.call(env, "GET", "/v1/audit/checkpoint?fresh=1", "", nil, true)
+		if err != nil {
+			return err
+		}
+		key, err := checkpointKey(env, cf, "")
+		if err != nil {
+			return err
+		}
+		cp, err := auditlog.Open(note, key, "")
+		if err != nil {
+			return fmt.Errorf("the broker's checkpoint does not verify: %w", err)
+		}
+		if out == "" {
+			_, err = env.stdout.Write(note)
+			return err
+		}
+		if err := writeNew(out, note, 0o644); err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(env.stdout, "saved the checkpoint of %s at %d entries to %s\n", cp.Origin, cp.Size, out)
 		return err
 	}
-	note, _, err := cf.call(env, "GET", "/v1/audit/checkpoint?fresh=1", "", nil, true)
-	if err != nil {
-		return err
-	}
-	key, err := checkpointKey(env, &cf, "")
-	if err != nil {
-		return err
-	}
-	cp, err := auditlog.Open(note, key, "")
-	if err != nil {
-		return fmt.Errorf("the broker's checkpoint does not verify: %w", err)
-	}
-	if *out == "" {
-		_, err = env.stdout.Write(note)
-		return err
-	}
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(note); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "saved the checkpoint of %s at %d entries to %s\n", cp.Origin, cp.Size, *out)
-	return nil
+	cmd.Flags().StringVar(&out, "write", "", "save the signed checkpoint to `FILE` (refuses to overwrite); default standard output")
+	return cmd
 }
 
 // checkpointKey returns the verifier key: the one given, else the broker's
@@ -179,30 +226,40 @@ func checkpointKey(env *cliEnv, cf *clientFlags, given string) (string, error) {
 	return keys.CheckpointKey, nil
 }
 
-// cmdAuditExport prints the log as JSON lines: the checkpoint, then each
-// entry with its inclusion proof. Every page is pinned to the first page's
-// checkpoint (size=), so that every proof is in the one tree the first line
-// signs, however the log grows meanwhile.
-func cmdAuditExport(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeAuditReview)
-	from := fs.Int64("from", 0, "the first `index` to export")
-	to := fs.Int64("to", -1, "export up to this `index`, exclusive; default the first page's checkpoint")
-	page := fs.Int("page", broker.MaxLimit, "entries per request, from 1 to 1000")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newAuditExportCmd prints the log as JSON lines: the checkpoint, then
+// each entry with its inclusion proof. Every page is pinned to the first
+// page's checkpoint (size=), so that every proof is in the one tree the
+// first line signs, however the log grows meanwhile.
+func newAuditExportCmd(env *cliEnv) *cobra.Command {
+	var from, to int64
+	var page int
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "a range of the log as JSON lines (the checkpoint, then each entry with its inclusion proof)",
+		Args:  exactArgs(0, "no argument"),
 	}
-	if *page < 1 || *page > broker.MaxLimit {
-		return usageError{fmt.Errorf("--page must be from 1 to %d", broker.MaxLimit)}
+	cf := env.client(cmd, broker.PurposeAuditReview)
+	cmd.RunE = func(*cobra.Command, []string) error {
+		if page < 1 || page > broker.MaxLimit {
+			return usageError{fmt.Errorf("--page must be from 1 to %d", broker.MaxLimit)}
+		}
+		return auditExport(env, cf, from, to, page)
 	}
+	cmd.Flags().Int64Var(&from, "from", 0, "the first `INDEX` to export")
+	cmd.Flags().Int64Var(&to, "to", -1, "export up to this `INDEX`, exclusive; default the first page's checkpoint")
+	cmd.Flags().IntVar(&page, "page", broker.MaxLimit, "how many entries per request, from 1 to 1000")
+	return cmd
+}
+
+// auditExport writes the export of [from, to) in pages of page entries.
+func auditExport(env *cliEnv, cf *clientFlags, from, to int64, page int) error {
 	var size int64 // the first page's checkpoint's, which pins the others
-	for next := *from; *to < 0 || next < *to; {
-		x, err := fetchExport(env, &cf, next, *page, size, true)
+	for next := from; to < 0 || next < to; {
+		x, err := fetchExport(env, cf, next, page, size, true)
 		if err != nil {
 			return err
 		}
-		if next == *from {
+		if next == from {
 			if size, err = exportSize(x.Checkpoint); err != nil {
 				return err
 			}
@@ -210,7 +267,7 @@ func cmdAuditExport(env *cliEnv, args []string) error {
 			fmt.Fprintf(env.stdout, "%s\n", line)
 		}
 		for _, it := range x.Items {
-			if *to >= 0 && it.Index >= *to {
+			if to >= 0 && it.Index >= to {
 				return nil
 			}
 			line, _ := json.Marshal(it)

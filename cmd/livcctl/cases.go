@@ -3,146 +3,145 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/livc/livc-broker/broker"
 )
 
-func cmdCases(env *cliEnv, args []string) error {
-	const subs = "create, take, roster, list, show, transition, priority, task add, task report, meetings or review"
-	if len(args) == 0 {
-		return usageError{errors.New("cases takes a subcommand: " + subs)}
-	}
-	if isHelp(args[0]) {
-		return groupHelp(env, "cases")
-	}
-	switch args[0] {
-	case "create":
-		return casesCreate(env, args[1:])
-	case "take":
-		return casesTake(env, args[1:])
-	case "roster":
-		return casesRoster(env, args[1:])
-	case "list":
-		return casesList(env, args[1:])
-	case "show":
-		return casesShow(env, args[1:])
-	case "transition":
-		return casesTransition(env, args[1:])
-	case "priority":
-		return casesPriority(env, args[1:])
-	case "task":
-		return casesTask(env, args[1:])
-	case "meetings":
-		return casesMeetings(env, args[1:]) // meetings.go
-	case "review":
-		return casesReview(env, args[1:]) // meetings.go
-	default:
-		return usageError{errors.New("unknown subcommand " + args[0] + ": " + subs)}
-	}
+// casesCommands are the subcommands of livcctl cases.
+var casesCommands = []func(*cliEnv) *cobra.Command{
+	newCasesCreateCmd, newCasesTakeCmd, newCasesRosterCmd, newCasesListCmd, newCasesShowCmd,
+	newCasesTransitionCmd, newCasesPriorityCmd, newCasesTaskCmd, newCasesMeetingsCmd, newCasesReviewCmd,
 }
 
-func casesCreate(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases create", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	subject := fs.String("subject", "", "the subject `ref` (s_…) of the person")
-	signals := fs.String("signals", "", "comma-separated signal `ids` the dossier starts from")
-	category := fs.String("category", "radicalisation", "the dossier's `category`")
-	quiet := fs.Bool("q", false, "print only the dossier's id")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newCasesCmd: livcctl cases, the dossiers.
+func newCasesCmd(env *cliEnv) *cobra.Command {
+	return group(env, "cases", "register and work dossiers", casesCommands)
+}
+
+// casePath is the path of dossier id, with more appended.
+func casePath(id string, more ...string) string {
+	p := "/v1/cases/" + url.PathEscape(id)
+	for _, m := range more {
+		p += "/" + url.PathEscape(m)
 	}
-	if *subject == "" || *signals == "" {
-		return usageError{errors.New("--subject and --signals are required")}
+	return p
+}
+
+// newCasesCreateCmd: livcctl cases create --subject REF --signals IDS.
+func newCasesCreateCmd(env *cliEnv) *cobra.Command {
+	var subject, signals, category string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "create --subject REF --signals IDS",
+		Short: "register a dossier (the coordinator)",
+		Args:  exactArgs(0, "no argument"),
 	}
-	body, _ := json.Marshal(broker.CaseRequest{
-		SubjectRef: *subject, SignalIDs: strings.Split(*signals, ","), Category: *category,
-	})
-	out, _, err := cf.call(env, "POST", "/v1/cases", "application/json", body, true)
-	if err != nil {
-		return err
-	}
-	if *quiet {
-		var k broker.Case
-		if err := json.Unmarshal(out, &k); err != nil {
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(*cobra.Command, []string) error {
+		if subject == "" || signals == "" {
+			return usageError{errors.New("--subject and --signals are required")}
+		}
+		body, _ := json.Marshal(broker.CaseRequest{SubjectRef: subject, SignalIDs: strings.Split(signals, ","), Category: category})
+		out, _, err := cf.call(env, "POST", "/v1/cases", "application/json", body, true)
+		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(env.stdout, k.ID)
-		return err
+		return env.emitID(out, quiet)
 	}
-	return printJSON(env.stdout, out)
+	cmd.Flags().StringVar(&subject, "subject", "", "the subject `REF` (s_…) of the person (required)")
+	cmd.Flags().StringVar(&signals, "signals", "", "comma-separated signal `IDS` the dossier starts from (required)")
+	cmd.Flags().StringVar(&category, "category", "radicalisation", "the dossier's `category`")
+	quietFlag(cmd, &quiet, "the dossier's id")
+	return cmd
 }
 
-// casesTake takes more signals about a dossier's person into it: livcctl
-// cases take ID SIGNAL... (the coordinator, under case_conference).
-func casesTake(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases take", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newCasesTakeCmd takes more signals about a dossier's person into it
+// (the coordinator, under case_conference).
+func newCasesTakeCmd(env *cliEnv) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "take ID SIGNAL...",
+		Short: "take received signals about the dossier's person into it (the coordinator)",
+		Args:  minArgs(2, "a dossier ID and the signal ids to take into it"),
 	}
-	if fs.NArg() < 2 {
-		return usageError{errors.New("take takes a dossier ID and the signal ids to take into it")}
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		body, _ := json.Marshal(broker.TakeSignalsRequest{SignalIDs: args[1:]})
+		return cf.send(env, "POST", casePath(args[0], "signals"), body)
 	}
-	body, _ := json.Marshal(broker.TakeSignalsRequest{SignalIDs: fs.Args()[1:]})
-	out, _, err := cf.call(env, "POST", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/signals", "application/json", body, true)
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, out)
+	return cmd
 }
 
-func casesRoster(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases roster", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newCasesRosterCmd sets a dossier's roster (PUT /v1/cases/{id}/roster).
+func newCasesRosterCmd(env *cliEnv) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "roster ID [ACTOR...]",
+		Short: "set a dossier's roster (the coordinator); no actor empties it",
+		Args:  minArgs(1, "a dossier ID and the actors of its roster"),
 	}
-	if fs.NArg() < 1 {
-		return usageError{errors.New("roster takes a dossier ID and the actors of its roster")}
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		actors := append([]string{}, args[1:]...)
+		body, _ := json.Marshal(broker.RosterRequest{Actors: actors})
+		return cf.send(env, "PUT", casePath(args[0], "roster"), body)
 	}
-	actors := fs.Args()[1:]
-	if actors == nil {
-		actors = []string{}
-	}
-	body, _ := json.Marshal(broker.RosterRequest{Actors: actors})
-	out, _, err := cf.call(env, "PUT", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/roster", "application/json", body, true)
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, out)
+	return cmd
 }
 
-func cmdAuditList(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("audit list", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeAuditReview)
-	q := url.Values{}
-	for _, name := range []string{"actor", "sub", "subject_ref", "case_id", "action", "decision", "from", "to", "limit", "cursor", "order", "log"} {
-		fs.Func(name, "filter: entries whose "+name+" is `value`", func(v string) error {
-			q.Set(name, v)
-			return nil
-		})
+// newCasesShowCmd: livcctl cases show ID.
+func newCasesShowCmd(env *cliEnv) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "read one dossier",
+		Args:  exactArgs(1, "a dossier ID"),
 	}
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(_ *cobra.Command, args []string) error { return cf.get(env, casePath(args[0])) }
+	return cmd
+}
+
+// newCasesTransitionCmd: livcctl cases transition --reason TEXT ID STATE.
+func newCasesTransitionCmd(env *cliEnv) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "transition ID STATE --reason TEXT",
+		Short: "move a dossier to STATE (its roster, the coordinator)",
+		Args:  exactArgs(2, "a dossier ID and the state to move to"),
 	}
-	path := "/v1/audit"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		if reason == "" {
+			return usageError{errors.New("transition needs --reason")}
+		}
+		body, _ := json.Marshal(broker.TransitionRequest{To: args[1], Reason: reason})
+		return cf.send(env, "POST", casePath(args[0], "transitions"), body)
 	}
-	out, _, err := cf.call(env, "GET", path, "", nil, true)
-	if err != nil {
-		return err
+	cmd.Flags().StringVar(&reason, "reason", "", "why the dossier moves (`TEXT`, required)")
+	return cmd
+}
+
+// newCasesPriorityCmd: livcctl cases priority ID 1-5.
+func newCasesPriorityCmd(env *cliEnv) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "priority ID 1-5",
+		Short: "set a dossier's priority (the tactical table)",
+		Args:  exactArgs(2, "a dossier ID and a priority from 1 to 5"),
 	}
-	return printJSON(env.stdout, out)
+	cf := env.client(cmd, broker.PurposePrioritisation)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		var p int
+		if _, err := fmt.Sscanf(args[1], "%d", &p); err != nil || fmt.Sprint(p) != args[1] {
+			return usageError{errors.New("priority takes a dossier ID and a priority from 1 to 5")}
+		}
+		body, _ := json.Marshal(broker.PriorityRequest{Priority: p})
+		return cf.send(env, "PUT", casePath(args[0], "priority"), body)
+	}
+	return cmd
 }
 
 func readAllLimited(r io.Reader) ([]byte, error) {

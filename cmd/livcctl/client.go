@@ -2,30 +2,36 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
-// clientFlags are the flags of every command that talks to the broker.
-type clientFlags struct {
+// globalFlags are the flags every command takes, before or after its own.
+type globalFlags struct {
 	broker    string
 	tokenFile string
-	purpose   string
+	cacert    string
+	output    string
 }
 
-func (c *clientFlags) register(fs *flag.FlagSet, purpose string) {
-	fs.StringVar(&c.broker, "broker", envOr("LIVC_BROKER", "http://127.0.0.1:8080"), "the broker's `URL` (env LIVC_BROKER)")
-	fs.StringVar(&c.tokenFile, "token-file", "", "read the access token from `FILE` instead of LIVC_TOKEN")
-	fs.StringVar(&c.purpose, "purpose", purpose, "the declared `purpose` of the request (LIVC-Purpose)")
+// register adds the global flags to root, as persistent flags.
+func (g *globalFlags) register(root *cobra.Command) {
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.broker, "broker", envOr("LIVC_BROKER", "http://127.0.0.1:8080"), "the broker's `URL`, with its scheme (env LIVC_BROKER)")
+	pf.StringVar(&g.tokenFile, "token-file", "", "read the access token from `FILE` instead of LIVC_TOKEN")
+	pf.StringVar(&g.cacert, "cacert", "", "trust the broker's certificate when signed by the CA in this PEM `FILE` (and only then)")
+	pf.StringVarP(&g.output, "output", "o", "", "the answers' `FORMAT`: table or json (default table on a terminal, json otherwise)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 func envOr(key, def string) string {
@@ -35,9 +41,24 @@ func envOr(key, def string) string {
 	return def
 }
 
+// clientFlags is how a command talks to the broker: the global flags and
+// the purpose the command declares (its own --purpose flag).
+type clientFlags struct {
+	g       *globalFlags
+	purpose string
+}
+
+// client adds --purpose (default purpose) to cmd and returns the client
+// that uses it.
+func (env *cliEnv) client(cmd *cobra.Command, purpose string) *clientFlags {
+	cf := &clientFlags{g: &env.global}
+	cmd.Flags().StringVar(&cf.purpose, "purpose", purpose, "the declared `PURPOSE` of the request (LIVC-Purpose)")
+	return cf
+}
+
 func (c *clientFlags) token() (string, error) {
-	if c.tokenFile != "" {
-		b, err := os.ReadFile(c.tokenFile)
+	if c.g.tokenFile != "" {
+		b, err := os.ReadFile(c.g.tokenFile)
 		if err != nil {
 			return "", err
 		}
@@ -50,20 +71,48 @@ func (c *clientFlags) token() (string, error) {
 	return t, nil
 }
 
-var httpClient = &http.Client{Timeout: 30 * time.Second}
+// httpClient returns the client for the broker: the system's CAs, or with
+// --cacert only the CAs of that file.
+func (c *clientFlags) httpClient() (*http.Client, error) {
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if c.g.cacert == "" {
+		return hc, nil
+	}
+	pem, err := os.ReadFile(c.g.cacert)
+	if err != nil {
+		return nil, fmt.Errorf("--cacert: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, usageError{fmt.Errorf("--cacert %s holds no PEM certificate", c.g.cacert)}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	hc.Transport = tr
+	return hc, nil
+}
 
-// call sends a request and returns the body of a 2xx answer; any other
-// answer is an error quoting the problem's detail and request id.
-func (c *clientFlags) call(env *cliEnv, method, path, contentType string, body []byte, withToken bool) ([]byte, http.Header, error) {
-	base, err := brokerURL(c.broker)
+// request is one call to the broker.
+type request struct {
+	method, path string
+	contentType  string
+	accept       string
+	body         []byte
+	anonymous    bool // no token (GET /v1/keys)
+}
+
+// do sends r and returns the body of a 2xx answer; any other answer is an
+// error naming the problem's title and detail and the request id.
+func (c *clientFlags) do(env *cliEnv, r request) ([]byte, http.Header, error) {
+	base, err := brokerURL(c.g.broker)
 	if err != nil {
 		return nil, nil, err
 	}
-	req, err := http.NewRequestWithContext(env.ctx, method, strings.TrimRight(base.String(), "/")+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(env.ctx, r.method, strings.TrimRight(base.String(), "/")+r.path, bytes.NewReader(r.body))
 	if err != nil {
 		return nil, nil, err
 	}
-	if withToken {
+	if !r.anonymous {
 		tok, err := c.token()
 		if err != nil {
 			return nil, nil, err
@@ -71,12 +120,19 @@ func (c *clientFlags) call(env *cliEnv, method, path, contentType string, body [
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("LIVC-Purpose", c.purpose)
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
 	}
-	resp, err := httpClient.Do(req)
+	if r.accept != "" {
+		req.Header.Set("Accept", r.accept)
+	}
+	hc, err := c.httpClient()
 	if err != nil {
-		return nil, nil, unreachable(base, err)
+		return nil, nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, nil, transportError(base, err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -84,72 +140,39 @@ func (c *clientFlags) call(env *cliEnv, method, path, contentType string, body [
 		return nil, nil, err
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, resp.Header, problemError(resp, out)
+		return nil, resp.Header, answerError(resp, out)
 	}
 	return out, resp.Header, nil
 }
 
-// brokerURL checks the broker's URL (LIVC_BROKER or --broker): http or
-// https, with a host. Its error never quotes the value, which may hold a
-// password in its user part.
-func brokerURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, usageError{errors.New("LIVC_BROKER (or --broker) must be the broker's URL with its scheme, like http://127.0.0.1:8080 or https://broker.example")}
-	}
-	return u, nil
+// call sends a request with a body of contentType (none when empty) and
+// returns the body of a 2xx answer.
+func (c *clientFlags) call(env *cliEnv, method, path, contentType string, body []byte, withToken bool) ([]byte, http.Header, error) {
+	return c.do(env, request{method: method, path: path, contentType: contentType, body: body, anonymous: !withToken})
 }
 
-// unreachable turns a failure to connect into a message that says which
-// broker could not be reached and why, without the raw dial error's noise.
-func unreachable(base *url.URL, err error) error {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return fmt.Errorf("cannot reach the broker at %s: %v (is it running? LIVC_BROKER or --broker says where)", base.Redacted(), op.Err)
-	}
-	return err
-}
-
-func problemError(resp *http.Response, body []byte) error {
-	var p struct {
-		Title, Detail, Field string
-		RequestID            string `json:"request_id"`
-	}
-	if json.Unmarshal(body, &p) != nil || p.Detail == "" {
-		return fmt.Errorf("broker answered %s", resp.Status)
-	}
-	msg := fmt.Sprintf("broker answered %s: %s", resp.Status, p.Detail)
-	if p.Field != "" {
-		msg += " (field " + p.Field + ")"
-	}
-	msg += " [request " + p.RequestID
-	if a := resp.Header.Get("X-Audit-Id"); a != "" {
-		msg += ", audit " + a
-	}
-	return errors.New(msg + "]")
-}
-
-// printJSON pretty-prints a JSON answer.
-func printJSON(w io.Writer, body []byte) error {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, body, "", "  "); err != nil {
-		_, err = w.Write(body)
+// send sends a JSON body and prints the answer.
+func (c *clientFlags) send(env *cliEnv, method, path string, body []byte) error {
+	out, _, err := c.call(env, method, path, "application/json", body, true)
+	if err != nil {
 		return err
 	}
-	buf.WriteByte('\n')
-	_, err := buf.WriteTo(w)
-	return err
+	return env.emit(out)
 }
 
-// parseFlags parses fs, turning -h into helpShown and other errors into
-// usage errors.
-func parseFlags(fs *flag.FlagSet, env *cliEnv, args []string) error {
-	fs.SetOutput(env.stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return helpShown{}
-		}
-		return usageError{err}
+// get reads path with the token and prints the answer.
+func (c *clientFlags) get(env *cliEnv, path string) error {
+	out, _, err := c.call(env, "GET", path, "", nil, true)
+	if err != nil {
+		return err
 	}
-	return nil
+	return env.emit(out)
+}
+
+// withQuery is path with the query q, when q has values.
+func withQuery(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
 }

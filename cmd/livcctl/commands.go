@@ -3,9 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/spf13/cobra"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/config"
@@ -20,121 +19,187 @@ import (
 	"github.com/livc/livc-broker/internal/token"
 )
 
-func cmdDev(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	cfg := fs.String("config", "", "the cell's configuration `FILE`; default the embedded demo cell")
-	dir := fs.String("dir", filepath.Join(envOr("LIVC_DATA", ".livc"), "dev"), "`DIR` to write the signing key, jwks.json and tokens/ to")
-	issuer := fs.String("issuer", envOr("LIVC_ISSUER", "livc-dev"), "`iss` of the tokens")
-	audience := fs.String("audience", envOr("LIVC_AUDIENCE", "livc-broker"), "`aud` of the tokens")
-	ttl := fs.Duration("ttl", 12*time.Hour, "lifetime of the tokens; a broker refuses one longer than its --max-token-lifetime (12h by default)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newDevCmd: livcctl dev, development keys and tokens.
+func newDevCmd(env *cliEnv) *cobra.Command {
+	var cfg, dir, issuer, audience string
+	var ttl time.Duration
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "write a dev signing key, a JWKS and a token per actor of a cell [INSECURE]",
+		Args:  exactArgs(0, "no argument"),
+		RunE: func(*cobra.Command, []string) error {
+			cell := config.Demo()
+			if cfg != "" {
+				c, _, err := config.Load(cfg)
+				if err != nil {
+					return err
+				}
+				cell = c
+			}
+			actors := make([]string, 0, len(cell.Actors))
+			for id := range cell.Actors {
+				actors = append(actors, id)
+			}
+			sort.Strings(actors)
+			if err := token.WriteDevSet(dir, cell.ID, actors, issuer, audience, ttl); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.stdout, "wrote %s and a token per actor of cell %s in %s\n",
+				token.DevJWKSPath(dir), cell.ID, filepath.Join(dir, "tokens"))
+			fmt.Fprintf(env.stdout, "use one: export LIVC_TOKEN=$(cat %s)\n", filepath.Join(dir, "tokens", actors[0]+".jwt"))
+			fmt.Fprintln(env.stderr, "[INSECURE] these are development keys and tokens: never use them in production")
+			return nil
+		},
 	}
-	cell := config.Demo()
-	if *cfg != "" {
-		c, _, err := config.Load(*cfg)
-		if err != nil {
-			return err
-		}
-		cell = c
-	}
-	actors := make([]string, 0, len(cell.Actors))
-	for id := range cell.Actors {
-		actors = append(actors, id)
-	}
-	sort.Strings(actors)
-	if err := token.WriteDevSet(*dir, cell.ID, actors, *issuer, *audience, *ttl); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "wrote %s and a token per actor of cell %s in %s\n",
-		token.DevJWKSPath(*dir), cell.ID, filepath.Join(*dir, "tokens"))
-	fmt.Fprintf(env.stdout, "use one: export LIVC_TOKEN=$(cat %s)\n", filepath.Join(*dir, "tokens", actors[0]+".jwt"))
-	fmt.Fprintln(env.stderr, "[INSECURE] these are development keys and tokens: never use them in production")
-	return nil
+	f := cmd.Flags()
+	f.StringVar(&cfg, "config", "", "the cell's configuration `FILE`; default the embedded demo cell")
+	f.StringVar(&dir, "dir", filepath.Join(envOr("LIVC_DATA", ".livc"), "dev"), "`DIR` to write the signing key, jwks.json and tokens/ to")
+	f.StringVar(&issuer, "issuer", envOr("LIVC_ISSUER", "livc-dev"), "`iss` of the tokens (env LIVC_ISSUER)")
+	f.StringVar(&audience, "audience", envOr("LIVC_AUDIENCE", "livc-broker"), "`aud` of the tokens (env LIVC_AUDIENCE)")
+	f.DurationVar(&ttl, "ttl", 12*time.Hour, "lifetime of the tokens; a broker refuses one longer than its --max-token-lifetime (12h by default)")
+	return cmd
 }
 
-func cmdKeygen(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
-	out := fs.String("o", "", "write the identity to `FILE` (mode 0600; refuses to overwrite); default standard output")
-	pq := fs.Bool("pq", true, "make a post-quantum hybrid identity (age1pq1…); -pq=false for X25519")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newKeygenCmd: livcctl keygen, an age identity for an actor.
+func newKeygenCmd(env *cliEnv) *cobra.Command {
+	var out string
+	var pq bool
+	cmd := &cobra.Command{
+		Use:   "keygen",
+		Short: "make an age identity for an actor and print its recipient",
+		Args:  exactArgs(0, "no argument"),
+		RunE: func(*cobra.Command, []string) error {
+			secret, recipient, err := newIdentity(pq)
+			if err != nil {
+				return err
+			}
+			text := fmt.Sprintf("# created: %s\n# recipient: %s\n%s\n", time.Now().UTC().Format(time.RFC3339), recipient, secret)
+			if out == "" {
+				_, err := fmt.Fprint(env.stdout, text)
+				return err
+			}
+			if err := writeNew(out, []byte(text), 0o600); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(env.stdout, recipient)
+			return err
+		},
 	}
-	var secret, recipient string
-	if *pq {
+	cmd.Flags().StringVar(&out, "write", "", "write the identity to `FILE` (mode 0600; refuses to overwrite) and print only its recipient; default standard output")
+	cmd.Flags().BoolVar(&pq, "pq", true, "make a post-quantum hybrid identity (age1pq1…); --pq=false for X25519")
+	return cmd
+}
+
+// newIdentity returns a new age identity and its recipient.
+func newIdentity(pq bool) (secret, recipient string, err error) {
+	if pq {
 		id, err := age.GenerateHybridIdentity()
 		if err != nil {
-			return err
+			return "", "", err
 		}
-		secret, recipient = id.String(), id.Recipient().String()
-	} else {
-		id, err := age.GenerateX25519Identity()
-		if err != nil {
-			return err
-		}
-		secret, recipient = id.String(), id.Recipient().String()
+		return id.String(), id.Recipient().String(), nil
 	}
-	text := fmt.Sprintf("# created: %s\n# recipient: %s\n%s\n", time.Now().UTC().Format(time.RFC3339), recipient, secret)
-	if *out == "" {
-		fmt.Fprint(env.stdout, text)
-		return nil
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return "", "", err
 	}
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	return id.String(), id.Recipient().String(), nil
+}
+
+// writeNew writes b to a new file name with mode perm; it refuses to
+// overwrite one.
+func writeNew(name string, b []byte, perm os.FileMode) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
 	}
-	if _, err := f.WriteString(text); err != nil {
+	if _, err := f.Write(b); err != nil {
 		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	fmt.Fprintln(env.stdout, recipient)
-	return nil
+	return f.Close()
 }
 
-func cmdSubmit(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeSignal)
-	armor := fs.Bool("armor", false, "send the envelope ASCII-armored")
-	classic := fs.Bool("x25519", false, "encrypt to the broker's X25519 recipient instead of its post-quantum one")
-	quiet := fs.Bool("q", false, "print only the signal id (the coordinator finds its person in the intake: livcctl signals)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newKeysCmd: livcctl keys, the broker's public keys (GET /v1/keys).
+func newKeysCmd(env *cliEnv) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "the broker's public keys: its age recipients and its checkpoint verifier key",
+		Args:  exactArgs(0, "no argument"),
 	}
-	if fs.NArg() != 1 {
-		return usageError{errors.New("submit takes one FILE (a signal in JSON; - for standard input)")}
-	}
-	plaintext, err := readInput(env, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	if !json.Valid(plaintext) {
-		return fmt.Errorf("%s is not JSON", fs.Arg(0))
-	}
-	recipient, err := brokerRecipient(env, &cf, !*classic)
-	if err != nil {
-		return err
-	}
-	sealed, err := envelope.Seal([]string{recipient}, plaintext, *armor)
-	if err != nil {
-		return err
-	}
-	body, _, err := cf.call(env, "POST", "/v1/signals", "application/age", sealed, true)
-	if err != nil {
-		return err
-	}
-	if *quiet {
-		var rc broker.Receipt
-		if err := json.Unmarshal(body, &rc); err != nil {
+	cf := &clientFlags{g: &env.global} // no token, no purpose
+	cmd.RunE = func(*cobra.Command, []string) error {
+		body, _, err := cf.call(env, "GET", "/v1/keys", "", nil, false)
+		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(env.stdout, rc.ID)
+		return env.emit(body)
+	}
+	return cmd
+}
+
+// newSubmitCmd: livcctl submit FILE, a signal encrypted here.
+func newSubmitCmd(env *cliEnv) *cobra.Command {
+	var armor, classic, quiet bool
+	cmd := &cobra.Command{
+		Use:   "submit FILE",
+		Short: "encrypt a signal (JSON; - for standard input) to the broker here, and send it",
+		Long: `Encrypt a signal (JSON; - for standard input) on this machine to the broker's
+post-quantum hybrid age recipient (or with --x25519 its X25519 one), and send only the
+envelope (POST /v1/signals). The answer is the signal's id.`,
+		Args: exactArgs(1, "one FILE (a signal in JSON; - for standard input)"),
+	}
+	cf := env.client(cmd, broker.PurposeSignal)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		sealed, err := sealFile(env, cf, args[0], !classic, armor)
+		if err != nil {
+			return err
+		}
+		body, _, err := cf.call(env, "POST", "/v1/signals", "application/age", sealed, true)
+		if err != nil {
+			return err
+		}
+		return env.emitID(body, quiet)
+	}
+	cmd.Flags().BoolVar(&armor, "armor", false, "send the envelope ASCII-armored")
+	cmd.Flags().BoolVar(&classic, "x25519", false, "encrypt to the broker's X25519 recipient instead of its post-quantum one")
+	quietFlag(cmd, &quiet, "the signal's id (the coordinator finds its person in the intake: livcctl signals)")
+	return cmd
+}
+
+// quietFlag adds -q, --quiet: print only ids, one a line, what says which.
+func quietFlag(cmd *cobra.Command, quiet *bool, what string) {
+	cmd.Flags().BoolVarP(quiet, "quiet", "q", false, "print only "+what)
+}
+
+// emitID prints an answer {"id": …}: only the id with quiet.
+func (env *cliEnv) emitID(body []byte, quiet bool) error {
+	if !quiet {
+		return env.emit(body)
+	}
+	var rc broker.Receipt
+	if err := json.Unmarshal(body, &rc); err != nil {
 		return err
 	}
-	return printJSON(env.stdout, body)
+	_, err := fmt.Fprintln(env.stdout, rc.ID)
+	return err
+}
+
+// sealFile reads a JSON file (- for standard input) and encrypts it to the
+// broker's recipient.
+func sealFile(env *cliEnv, cf *clientFlags, name string, pq, armor bool) ([]byte, error) {
+	plaintext, err := readInput(env, name)
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(plaintext) {
+		return nil, fmt.Errorf("%s is not JSON", name)
+	}
+	recipient, err := brokerRecipient(env, cf, pq)
+	if err != nil {
+		return nil, err
+	}
+	return envelope.Seal([]string{recipient}, plaintext, armor)
 }
 
 // brokerRecipient fetches the broker's recipients and picks its
@@ -167,21 +232,4 @@ func readInput(env *cliEnv, name string) ([]byte, error) {
 		return readAllLimited(env.stdin)
 	}
 	return os.ReadFile(name)
-}
-
-func cmdCard(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("card", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError{errors.New("card takes one REF (a subject ref, s_…)")}
-	}
-	body, _, err := cf.call(env, "GET", "/v1/subjects/"+url.PathEscape(fs.Arg(0))+"/card", "", nil, true)
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, body)
 }

@@ -3,44 +3,55 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/url"
 	"strconv"
 
+	"github.com/spf13/cobra"
+
 	"github.com/livc/livc-broker/broker"
 )
 
-// casesList: livcctl cases list [--purpose P] [--limit N] [--cursor C] [--all]
-func casesList(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases list", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	limit := fs.Int("limit", 0, "dossiers per page (1-1000; default the broker's 100)")
-	cursor := fs.String("cursor", "", "continue from this `cursor`")
-	all := fs.Bool("all", false, "follow the cursor to the last page, printing one JSON array")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// pageFlags are the flags of a list read one page at a time.
+type pageFlags struct {
+	limit  int
+	cursor string
+	all    bool
+}
+
+// register adds --limit, --cursor and --all to cmd; what names the items,
+// one names one item.
+func (p *pageFlags) register(cmd *cobra.Command, what, one string) {
+	cmd.Flags().IntVar(&p.limit, "limit", 0, "how many "+what+" per page: `N` from 1 to 1000 (default the broker's 100)")
+	cmd.Flags().StringVar(&p.cursor, "cursor", "", "start at the page of this `CURSOR` (next_cursor of the page before)")
+	cmd.Flags().BoolVar(&p.all, "all", false, "follow the cursor to the last page and print every "+one+" at once")
+}
+
+// query sets limit and cursor on q.
+func (p *pageFlags) query(q url.Values) {
+	if p.limit > 0 {
+		q.Set("limit", strconv.Itoa(p.limit))
+	}
+	if p.cursor != "" {
+		q.Set("cursor", p.cursor)
+	}
+}
+
+// list prints the page of path with q, or with --all every page as one
+// {"items": [...]}.
+func (p *pageFlags) list(env *cliEnv, cf *clientFlags, path string, q url.Values) error {
+	if p.limit < 0 || p.limit > broker.MaxLimit {
+		return usageError{fmt.Errorf("--limit must be from 1 to %d", broker.MaxLimit)}
 	}
 	var items []json.RawMessage
 	for {
-		q := url.Values{}
-		if *limit > 0 {
-			q.Set("limit", strconv.Itoa(*limit))
-		}
-		if *cursor != "" {
-			q.Set("cursor", *cursor)
-		}
-		path := "/v1/cases"
-		if len(q) > 0 {
-			path += "?" + q.Encode()
-		}
-		out, _, err := cf.call(env, "GET", path, "", nil, true)
+		p.query(q)
+		out, _, err := cf.call(env, "GET", withQuery(path, q), "", nil, true)
 		if err != nil {
 			return err
 		}
-		if !*all {
-			return printJSON(env.stdout, out)
+		if !p.all {
+			return env.emit(out)
 		}
 		var page struct {
 			Items      []json.RawMessage `json:"items"`
@@ -53,94 +64,55 @@ func casesList(env *cliEnv, args []string) error {
 		if page.NextCursor == "" {
 			break
 		}
-		*cursor = page.NextCursor
+		p.cursor = page.NextCursor
 	}
 	if items == nil {
 		items = []json.RawMessage{}
 	}
-	b, _ := json.Marshal(items)
-	return printJSON(env.stdout, b)
+	return env.emitValue(map[string]any{"items": items})
 }
 
-// casesShow: livcctl cases show [--purpose P] ID
-func casesShow(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases show", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newCasesListCmd: livcctl cases list, the dossiers the caller may see.
+func newCasesListCmd(env *cliEnv) *cobra.Command {
+	var pf pageFlags
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "list the dossiers the caller may see (--purpose prioritisation for the tactical table)",
+		Args:  exactArgs(0, "no argument"),
 	}
-	if fs.NArg() != 1 {
-		return usageError{errors.New("show takes a dossier ID")}
-	}
-	out, _, err := cf.call(env, "GET", "/v1/cases/"+url.PathEscape(fs.Arg(0)), "", nil, true)
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, out)
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(*cobra.Command, []string) error { return pf.list(env, cf, "/v1/cases", url.Values{}) }
+	pf.register(cmd, "dossiers", "dossier")
+	return cmd
 }
 
-// casesTransition: livcctl cases transition --reason TEXT ID STATE
-func casesTransition(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases transition", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	reason := fs.String("reason", "", "why the dossier moves (required)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 2 || *reason == "" {
-		return usageError{errors.New("transition takes a dossier ID, the state to move to, and --reason")}
-	}
-	body, _ := json.Marshal(broker.TransitionRequest{To: fs.Arg(1), Reason: *reason})
-	return cf.send(env, "POST", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/transitions", body)
+// casesTaskCommands are the subcommands of livcctl cases task.
+var casesTaskCommands = []func(*cliEnv) *cobra.Command{newTaskAddCmd, newTaskReportCmd}
+
+// newCasesTaskCmd: livcctl cases task add|report.
+func newCasesTaskCmd(env *cliEnv) *cobra.Command {
+	return group(env, "task", "assign a task on a dossier, and report on it", casesTaskCommands)
 }
 
-// casesPriority: livcctl cases priority ID 1-5
-func casesPriority(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases priority", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposePrioritisation)
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newTaskAddCmd: livcctl cases task add --actor A --description D --due
+// DATE --scenario S ID (the tactical table).
+func newTaskAddCmd(env *cliEnv) *cobra.Command {
+	var in broker.TaskRequest
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "add ID --actor A --description D --due DATE --scenario S",
+		Short: "assign a task on dossier ID (the tactical table)",
+		Args:  exactArgs(1, "a dossier ID"),
 	}
-	p, err := strconv.Atoi(fs.Arg(1))
-	if fs.NArg() != 2 || err != nil {
-		return usageError{errors.New("priority takes a dossier ID and a priority from 1 to 5")}
-	}
-	body, _ := json.Marshal(broker.PriorityRequest{Priority: p})
-	return cf.send(env, "PUT", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/priority", body)
-}
-
-// casesTask: livcctl cases task add --actor A --description D --due DATE --scenario S ID
-// and livcctl cases task report --status S --report TEXT ID TASK (flags first)
-func casesTask(env *cliEnv, args []string) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "report") {
-		return usageError{errors.New("task takes a subcommand: add or report")}
-	}
-	if args[0] == "add" {
-		fs := flag.NewFlagSet("cases task add", flag.ContinueOnError)
-		var cf clientFlags
-		cf.register(fs, broker.PurposePrioritisation)
-		var in broker.TaskRequest
-		fs.StringVar(&in.Actor, "actor", "", "the operational actor the task is for")
-		fs.StringVar(&in.Description, "description", "", "what is to be done")
-		fs.StringVar(&in.Due, "due", "", "due `date` (YYYY-MM-DD)")
-		fs.StringVar(&in.Scenario, "scenario", "", "proactive, preventive, curative or reactive")
-		quiet := fs.Bool("q", false, "print only the new task's id")
-		if err := parseFlags(fs, env, args[1:]); err != nil {
-			return err
-		}
-		if fs.NArg() != 1 {
-			return usageError{errors.New("task add takes a dossier ID")}
-		}
+	cf := env.client(cmd, broker.PurposePrioritisation)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
 		body, _ := json.Marshal(in)
-		out, _, err := cf.call(env, "POST", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/tasks", "application/json", body, true)
+		out, _, err := cf.call(env, "POST", casePath(args[0], "tasks"), "application/json", body, true)
 		if err != nil {
 			return err
 		}
-		if !*quiet {
-			return printJSON(env.stdout, out)
+		if !quiet {
+			return env.emit(out)
 		}
 		var v broker.CaseView
 		if err := json.Unmarshal(out, &v); err != nil || len(v.Tasks) == 0 {
@@ -149,27 +121,30 @@ func casesTask(env *cliEnv, args []string) error {
 		_, err = fmt.Fprintln(env.stdout, v.Tasks[len(v.Tasks)-1].ID)
 		return err
 	}
-	fs := flag.NewFlagSet("cases task report", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	var in broker.TaskReport
-	fs.StringVar(&in.Status, "status", "", "in_progress or done")
-	fs.StringVar(&in.Report, "report", "", "the report text")
-	if err := parseFlags(fs, env, args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() != 2 {
-		return usageError{errors.New("task report takes a dossier ID and a task ID")}
-	}
-	body, _ := json.Marshal(in)
-	return cf.send(env, "PATCH", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/tasks/"+url.PathEscape(fs.Arg(1)), body)
+	f := cmd.Flags()
+	f.StringVar(&in.Actor, "actor", "", "the operational `ACTOR` the task is for")
+	f.StringVar(&in.Description, "description", "", "what is to be done (`TEXT`)")
+	f.StringVar(&in.Due, "due", "", "due `DATE` (YYYY-MM-DD)")
+	f.StringVar(&in.Scenario, "scenario", "", "proactive, preventive, curative or reactive")
+	quietFlag(cmd, &quiet, "the new task's id")
+	return cmd
 }
 
-// send sends a JSON body and prints the answer.
-func (c *clientFlags) send(env *cliEnv, method, path string, body []byte) error {
-	out, _, err := c.call(env, method, path, "application/json", body, true)
-	if err != nil {
-		return err
+// newTaskReportCmd: livcctl cases task report --status S --report TEXT ID
+// TASK (the assigned actor).
+func newTaskReportCmd(env *cliEnv) *cobra.Command {
+	var in broker.TaskReport
+	cmd := &cobra.Command{
+		Use:   "report ID TASK --status S --report TEXT",
+		Short: "report on a task (the assigned actor)",
+		Args:  exactArgs(2, "a dossier ID and a task ID"),
 	}
-	return printJSON(env.stdout, out)
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		body, _ := json.Marshal(in)
+		return cf.send(env, "PATCH", casePath(args[0], "tasks", args[1]), body)
+	}
+	cmd.Flags().StringVar(&in.Status, "status", "", "in_progress or done")
+	cmd.Flags().StringVar(&in.Report, "report", "", "the report `TEXT`")
+	return cmd
 }

@@ -1,16 +1,36 @@
 // Command livcctl is the client of livc-broker for people and scripts. It
-// reads the broker's URL from LIVC_BROKER and the access token from
-// LIVC_TOKEN (or --token-file).
+// reads the broker's URL from LIVC_BROKER (or --broker) and the access token
+// from LIVC_TOKEN (or --token-file).
+//
+// The command line is built with cobra: every command is one constructor,
+// func(env *cliEnv) *cobra.Command, in the file of its family, registered in
+// one list: topCommands below for a top-level command, or the list of its
+// group (casesCommands, auditCommands, signalsCommands, …) for a subcommand.
+// Adding a command is one small file: its constructor declares its Use
+// ("name ARGS"), Short, Args (exactArgs and friends, which make a wrong
+// count a usage error), its flags (kebab-case; a short letter only when it
+// means the same everywhere: -q prints only ids, -o is the output format),
+// takes a client with env.client(cmd, purpose), and in RunE calls the broker
+// with client.call and prints the answer with env.emit (a table on a
+// terminal, JSON otherwise). Then one line in a list, and a golden help text
+// (go test ./cmd/livcctl -run TestHelpGolden -update).
+//
+// Exit status: 0 done, 1 the broker refused or an error, 2 a usage error
+// (unknown command or flag, wrong arguments, a bad --broker URL).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -19,143 +39,169 @@ func main() {
 	os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-const usageText = `livcctl: the client of livc-broker
+// version is set at build time (-ldflags "-X main.version=…"); else it is
+// the module version of the build info, or "dev".
+var version = ""
 
-Usage:
-  livcctl dev [flags]                 write a dev signing key, a JWKS and a token per actor of a cell
-  livcctl keygen [flags]              make an age identity for an actor and print its recipient
-  livcctl submit [flags] FILE         encrypt a signal (JSON) to the broker here, and send it
-  livcctl signals [flags]             the coordinator's intake: every signal, newest first, with its
-                                      person's pseudonym and state (--state S, --signal ID, -q)
-  livcctl signals mine [-q]           your organisation's signals and their states, nothing else
-  livcctl signals withdraw ID         withdraw your own signal: its record is crypto-shredded
-  livcctl signals dismiss ID --reason TEXT  no follow-up for a signal of the intake (coordinator)
-  livcctl signals share ID --case CASE      share your own record with a dossier whose roster holds you:
-                                      a record bound by professional secrecy reaches its roster only then
-  livcctl signals correct [-q] ID FILE  replace your own signal by a corrected one (same person):
-                                      the earlier values leave every card at once
-  livcctl card [flags] REF            read the information card of a person
-  livcctl cases create [flags]        register a dossier (coordinator)
-  livcctl cases take [flags] ID SIGNAL...   take received signals about the dossier's person into it (coordinator)
-  livcctl cases roster [flags] ID ACTOR...  set a dossier's roster (coordinator)
-  livcctl cases list [flags]          list the dossiers the caller may see (--purpose prioritisation for the tactical table)
-  livcctl cases show [flags] ID       read one dossier
-  livcctl cases transition --reason TEXT [flags] ID STATE  move a dossier (roster, coordinator)
-  livcctl cases priority [flags] ID 1-5                     set a priority (tactical table)
-  livcctl cases task add --actor A --description D --due DATE --scenario S [-q] ID   assign a task (tactical table)
-  livcctl cases task report --status S --report TEXT ID TASK   report on it (the assigned actor)
-  livcctl tasks mine [-q]             the tasks assigned to you on the open dossiers whose roster holds you
-  livcctl cases meetings add --attendees A,B [--held-at T] [--decision ACTOR:DUE:TEXT]... ID
-                                      record a case conference (the coordinator)
-  livcctl cases meetings list [-q] ID the dossier's case conferences (its roster, the coordinator)
-  livcctl retention [--days N] [-q]   what the retention schedule erases within N days (the coordinator)
-  livcctl cases review --reason TEXT ID  keep a closed dossier one more retention period (the coordinator)
-  livcctl audit list [flags]          list audit entries (privacy officer; --log broker: the broker's own log)
-  livcctl audit report [flags] REF    every access to one person's data
-  livcctl audit report --subject FILE the same, of an identity (JSON) sent encrypted
-  livcctl audit checkpoint -o FILE    save the latest signed checkpoint
-  livcctl audit verify [--checkpoint FILE] [--key KEY] [--log EXPORT]
-                                      replay the whole log against the signed checkpoints;
-                                      with FILE, prove today's log extends the saved one;
-                                      with --log, check an export offline (no broker)
-  livcctl audit export [--from N] [--to M]  a range as JSON lines with inclusion proofs
-
-Environment:
-  LIVC_BROKER   the broker's URL (default http://127.0.0.1:8080)
-  LIVC_TOKEN    the access token (or --token-file FILE)
-
-Run 'livcctl COMMAND -h' for a command's flags, 'livcctl cases -h' or 'livcctl audit -h'
-for a group's commands, 'livcctl --version' for the version.
-`
-
-// version is set at build time (-ldflags "-X main.version=…").
-var version = "dev"
-
-// groupHelp prints the lines of usageText of the commands of group (and
-// their continuation lines) to stdout: the help of 'livcctl GROUP -h'.
-func groupHelp(env *cliEnv, group string) error {
-	fmt.Fprintf(env.stdout, "Usage of livcctl %s:\n", group)
-	in := false
-	for _, line := range strings.Split(usageText, "\n") {
-		switch {
-		case strings.HasPrefix(line, "  livcctl "+group+" ") || line == "  livcctl "+group:
-			in = true
-		case !strings.HasPrefix(line, "    "): // not a continuation line
-			in = false
-		}
-		if in {
-			fmt.Fprintln(env.stdout, line)
-		}
+// versionString returns the version livcctl reports.
+func versionString() string {
+	if version != "" {
+		return version
 	}
-	fmt.Fprintf(env.stdout, "\nRun 'livcctl %s SUBCOMMAND -h' for its flags.\n", group)
-	return helpShown{}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
 }
 
-// isHelp tells whether arg asks for help.
-func isHelp(arg string) bool {
-	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+// topCommands are livcctl's commands, in the order help lists them.
+var topCommands = []func(*cliEnv) *cobra.Command{
+	newDevCmd, newKeygenCmd, newKeysCmd, newSubmitCmd, newSignalsCmd, newCardCmd,
+	newLookupCmd, newObserveCmd, newEraseCmd, newCasesCmd, newTasksCmd,
+	newRetentionCmd, newStatsCmd, newAuditCmd, newVersionCmd,
 }
 
-// Main runs the command line and returns the exit code.
-func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usageText)
-		return 2
-	}
-	env := &cliEnv{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
-	var err error
-	switch args[0] {
-	case "dev":
-		err = cmdDev(env, args[1:])
-	case "keygen":
-		err = cmdKeygen(env, args[1:])
-	case "submit":
-		err = cmdSubmit(env, args[1:])
-	case "signals", "intake":
-		err = cmdSignals(env, args[1:])
-	case "card":
-		err = cmdCard(env, args[1:])
-	case "cases":
-		err = cmdCases(env, args[1:])
-	case "tasks":
-		err = cmdTasks(env, args[1:])
-	case "retention":
-		err = cmdRetention(env, args[1:]) // meetings.go
-	case "audit":
-		err = cmdAudit(env, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usageText)
-		return 0
-	case "--version", "version":
-		fmt.Fprintln(stdout, "livcctl", version)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "livcctl: unknown command %q\n\n%s", args[0], usageText)
-		return 2
-	}
-	switch e := err.(type) {
-	case nil:
-		return 0
-	case usageError:
-		fmt.Fprintf(stderr, "livcctl %s: %v\n", args[0], e.error)
-		return 2
-	case helpShown:
-		return 0
-	default:
-		fmt.Fprintf(stderr, "livcctl %s: %v\n", args[0], err)
-		return 1
-	}
-}
-
-// cliEnv is what a command may use.
+// cliEnv is what a command may use: the context, the standard streams and
+// the global flags.
 type cliEnv struct {
 	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	global         globalFlags
 }
 
+// usageError is a mistake in how livcctl was called: exit status 2.
 type usageError struct{ error }
 
-type helpShown struct{}
+// Main runs the command line and returns the exit status.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &cliEnv{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRoot(env)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
+	}
+	name := "livcctl"
+	if cmd != nil {
+		name = cmd.CommandPath()
+	}
+	var ue usageError
+	if errors.As(err, &ue) || isCobraUsage(err) {
+		fmt.Fprintf(stderr, "%s: %v\nRun '%s -h' for help.\n", name, err, name)
+		return 2
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	return 1
+}
 
-func (helpShown) Error() string { return "help shown" }
+// isCobraUsage tells the errors cobra itself makes of a command line it
+// cannot take (an unknown command of the root, a missing required flag).
+func isCobraUsage(err error) bool {
+	m := err.Error()
+	return strings.HasPrefix(m, "unknown command") || strings.HasPrefix(m, "required flag") ||
+		strings.HasPrefix(m, "invalid argument") || strings.HasPrefix(m, "unknown flag") ||
+		strings.HasPrefix(m, "unknown shorthand flag") || strings.Contains(m, "flag needs an argument")
+}
+
+// newRoot builds the whole command tree.
+func newRoot(env *cliEnv) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "livcctl",
+		Short: "the client of livc-broker",
+		Long: `livcctl is the client of livc-broker for people and scripts.
+
+It reads the broker's URL from LIVC_BROKER (or --broker) and the access token from
+LIVC_TOKEN (or --token-file). Answers are tables on a terminal and JSON otherwise
+(--output). Exit status: 0 done, 1 refused by the broker or another error, 2 a usage
+error.`,
+		Version:       versionString(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          groupArgs,
+		RunE:          groupRun,
+	}
+	root.SetIn(env.stdin)
+	root.SetOut(env.stdout)
+	root.SetErr(env.stderr)
+	root.SetVersionTemplate("livcctl {{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	env.global.register(root)
+	for _, c := range topCommands {
+		root.AddCommand(c(env))
+	}
+	// cobra's own help and completion commands, in the house style; an
+	// unknown shell is a usage error.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "completion":
+			c.Short = "print the shell's completion script: bash, zsh, fish or powershell"
+			c.Args, c.RunE = groupArgs, groupRun
+		case "help":
+			c.Short = "the help of any command: livcctl help COMMAND..."
+		}
+	}
+	return root
+}
+
+// group returns a command that only holds subcommands: run alone it prints
+// its help and is a usage error, as is an unknown subcommand.
+func group(env *cliEnv, use, short string, subs []func(*cliEnv) *cobra.Command) *cobra.Command {
+	g := &cobra.Command{Use: use, Short: short, Args: groupArgs, RunE: groupRun}
+	for _, c := range subs {
+		g.AddCommand(c(env))
+	}
+	return g
+}
+
+// groupArgs accepts anything: groupRun says what is wrong.
+func groupArgs(*cobra.Command, []string) error { return nil }
+
+// groupRun is a group run without a known subcommand.
+func groupRun(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		if !cmd.HasParent() {
+			return usageError{fmt.Errorf("unknown command %q", args[0])}
+		}
+		return usageError{fmt.Errorf("unknown subcommand %q", args[0])}
+	}
+	cmd.SetOut(cmd.ErrOrStderr())
+	_ = cmd.Help()
+	return usageError{errors.New("a command is needed")}
+}
+
+// exactArgs is cobra.ExactArgs whose error says what the arguments are and
+// is a usage error.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("%s takes %s", cmd.Name(), what)}
+		}
+		return nil
+	}
+}
+
+// minArgs is exactArgs for at least n arguments.
+func minArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usageError{fmt.Errorf("%s takes %s", cmd.Name(), what)}
+		}
+		return nil
+	}
+}
+
+// newVersionCmd: livcctl version, as livcctl --version.
+func newVersionCmd(env *cliEnv) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print livcctl's version",
+		Args:  exactArgs(0, "no argument"),
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintln(env.stdout, "livcctl", versionString())
+			return err
+		},
+	}
+}

@@ -30,10 +30,10 @@ func brokerFlags(t *testing.T, url string) []string {
 }
 
 func TestKeygen(t *testing.T) {
-	for _, pq := range []string{"-pq=true", "-pq=false"} {
+	for _, pq := range []string{"--pq=true", "--pq=false"} {
 		t.Run(pq, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "id.txt")
-			code, out, errs := run(t, "keygen", pq, "-o", path)
+			code, out, errs := run(t, "keygen", pq, "--write", path)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
@@ -51,10 +51,10 @@ func TestKeygen(t *testing.T) {
 			if err != nil || len(rs) != 1 {
 				t.Fatalf("printed recipient %q does not parse: %v", out, err)
 			}
-			if strings.HasPrefix(out, "age1pq1") != (pq == "-pq=true") {
+			if strings.HasPrefix(out, "age1pq1") != (pq == "--pq=true") {
 				t.Fatalf("recipient kind %q for %s", out, pq)
 			}
-			if code, _, _ := run(t, "keygen", "-o", path); code == 0 {
+			if code, _, _ := run(t, "keygen", "--write", path); code == 0 {
 				t.Fatal("keygen overwrote an existing identity")
 			}
 		})

@@ -3,43 +3,33 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/livc/livc-broker/broker"
 )
 
-// A dossier's case conferences (livcctl cases meetings ...) and the
-// retention schedule (livcctl retention).
+// A dossier's case conferences (livcctl cases meetings ...), its review,
+// and the retention schedule (livcctl retention).
 
-const meetingsHelp = `livcctl cases meetings add [flags] ID   record a case conference held on dossier ID (the coordinator)
-livcctl cases meetings list [-q] ID    the dossier's case conferences, oldest first (its roster, the coordinator)
-`
+// casesMeetingsCommands are the subcommands of livcctl cases meetings.
+var casesMeetingsCommands = []func(*cliEnv) *cobra.Command{newMeetingsAddCmd, newMeetingsListCmd}
 
-// casesMeetings dispatches livcctl cases meetings SUBCOMMAND.
-func casesMeetings(env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		return usageError{errors.New("cases meetings takes a subcommand: add or list")}
-	}
-	switch args[0] {
-	case "add":
-		return meetingsAdd(env, args[1:])
-	case "list":
-		return meetingsList(env, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprint(env.stdout, meetingsHelp)
-		return helpShown{}
-	}
-	return usageError{fmt.Errorf("unknown meetings subcommand %q (want: add or list)", args[0])}
+// newCasesMeetingsCmd: livcctl cases meetings add|list.
+func newCasesMeetingsCmd(env *cliEnv) *cobra.Command {
+	return group(env, "meetings", "a dossier's case conferences", casesMeetingsCommands)
 }
 
 // decisionFlag collects --decision ACTOR:DUE:TEXT.
 type decisionFlag []broker.MeetingDecision
 
-func (d *decisionFlag) String() string { return fmt.Sprint(len(*d), " decisions") }
+func (d *decisionFlag) String() string { return "" }
+
+func (d *decisionFlag) Type() string { return "ACTOR:DUE:TEXT" }
 
 func (d *decisionFlag) Set(v string) error {
 	parts := strings.SplitN(v, ":", 3)
@@ -50,97 +40,100 @@ func (d *decisionFlag) Set(v string) error {
 	return nil
 }
 
-// meetingsAdd records a case conference: POST /v1/cases/{id}/meetings.
-func meetingsAdd(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases meetings add", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	held := fs.String("held-at", "", "when the conference was held, an RFC 3339 `TIME` (default: now)")
-	attendees := fs.String("attendees", "", "comma-separated `actors` of the dossier's roster who attended (required)")
+// newMeetingsAddCmd records a case conference: POST /v1/cases/{id}/meetings.
+func newMeetingsAddCmd(env *cliEnv) *cobra.Command {
+	var held, attendees string
 	var decisions decisionFlag
-	fs.Var(&decisions, "decision", "a decision `ACTOR:DUE:TEXT`: its owner on the roster, a date (YYYY-MM-DD) and what was decided; repeat for several")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+	cmd := &cobra.Command{
+		Use:   "add ID --attendees A,B",
+		Short: "record a case conference held on dossier ID (the coordinator)",
+		Args:  exactArgs(1, "a dossier ID"),
 	}
-	if fs.NArg() != 1 || *attendees == "" {
-		return usageError{errors.New("meetings add takes a dossier ID and --attendees")}
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		if attendees == "" {
+			return usageError{errors.New("meetings add needs --attendees")}
+		}
+		at := held
+		if at == "" {
+			at = time.Now().UTC().Format(time.RFC3339)
+		}
+		ds := append(decisionFlag{}, decisions...)
+		body, _ := json.Marshal(broker.MeetingRequest{HeldAt: at, Attendees: strings.Split(attendees, ","), Decisions: ds})
+		return cf.send(env, "POST", casePath(args[0], "meetings"), body)
 	}
-	if *held == "" {
-		*held = time.Now().UTC().Format(time.RFC3339)
-	}
-	if decisions == nil {
-		decisions = decisionFlag{}
-	}
-	body, _ := json.Marshal(broker.MeetingRequest{HeldAt: *held, Attendees: strings.Split(*attendees, ","), Decisions: decisions})
-	out, _, err := cf.call(env, "POST", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/meetings", "application/json", body, true)
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, out)
+	f := cmd.Flags()
+	f.StringVar(&held, "held-at", "", "when the conference was held, an RFC 3339 `TIME` (default now)")
+	f.StringVar(&attendees, "attendees", "", "comma-separated `ACTORS` of the dossier's roster who attended (required)")
+	f.Var(&decisions, "decision", "a decision: its owner on the roster, a date (YYYY-MM-DD) and what was decided; repeat for several")
+	return cmd
 }
 
-// meetingsList reads every page of a dossier's case conferences.
-func meetingsList(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases meetings list", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	quiet := fs.Bool("q", false, "print one line per conference: its id, when it was held, its attendees and how many decisions")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newMeetingsListCmd reads every page of a dossier's case conferences.
+func newMeetingsListCmd(env *cliEnv) *cobra.Command {
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "list ID",
+		Short: "the dossier's case conferences, oldest first (its roster, the coordinator)",
+		Args:  exactArgs(1, "a dossier ID"),
 	}
-	if fs.NArg() != 1 {
-		return usageError{errors.New("meetings list takes a dossier ID")}
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		items, err := everyPage[broker.MeetingView](env, cf, casePath(args[0], "meetings"), nil, "the dossier's meetings")
+		if err != nil {
+			return err
+		}
+		return printItems(env, items, quiet, func(m broker.MeetingView) []any {
+			return []any{m.ID, m.HeldAt.Format(time.RFC3339), strings.Join(m.Attendees, ","), len(m.Decisions)}
+		})
 	}
-	items, err := everyPage[broker.MeetingView](env, &cf, "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/meetings", nil, "the dossier's meetings")
-	if err != nil {
-		return err
-	}
-	return printItems(env, items, *quiet, func(m broker.MeetingView) []any {
-		return []any{m.ID, m.HeldAt.Format(time.RFC3339), strings.Join(m.Attendees, ","), len(m.Decisions)}
-	})
+	quietFlag(cmd, &quiet, "one line per conference: its id, when it was held, its attendees and how many decisions")
+	return cmd
 }
 
-// casesReview keeps a closed dossier one more retention period: POST
+// newCasesReviewCmd keeps a closed dossier one more retention period: POST
 // /v1/cases/{id}/review (the coordinator).
-func casesReview(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("cases review", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	reason := fs.String("reason", "", "why the closed dossier is kept one more period (checked, not kept; required)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+func newCasesReviewCmd(env *cliEnv) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "review ID --reason TEXT",
+		Short: "keep a closed dossier one more retention period (the coordinator)",
+		Args:  exactArgs(1, "a dossier ID"),
 	}
-	if fs.NArg() != 1 || *reason == "" {
-		return usageError{errors.New("review takes a dossier ID and --reason")}
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		if reason == "" {
+			return usageError{errors.New("review needs --reason")}
+		}
+		body, _ := json.Marshal(broker.ReviewRequest{Reason: reason})
+		return cf.send(env, "POST", casePath(args[0], "review"), body)
 	}
-	body, _ := json.Marshal(broker.ReviewRequest{Reason: *reason})
-	out, _, err := cf.call(env, "POST", "/v1/cases/"+url.PathEscape(fs.Arg(0))+"/review", "application/json", body, true)
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, out)
+	cmd.Flags().StringVar(&reason, "reason", "", "why the closed dossier is kept one more period (`TEXT`, required; checked, not kept)")
+	return cmd
 }
 
-// cmdRetention lists what the retention schedule erases within --days:
+// newRetentionCmd lists what the retention schedule erases within --days:
 // GET /v1/retention (the coordinator).
-func cmdRetention(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("retention", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	days := fs.Int("days", 30, "list what expires within this many `days` (0: what is due now)")
-	quiet := fs.Bool("q", false, "print one line per item: its kind, id and expiry date")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+func newRetentionCmd(env *cliEnv) *cobra.Command {
+	var days int
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "retention",
+		Short: "what the retention schedule erases within --days (the coordinator)",
+		Args:  exactArgs(0, "no argument"),
 	}
-	if fs.NArg() != 0 {
-		return usageError{errors.New("retention takes no argument")}
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(*cobra.Command, []string) error {
+		q := url.Values{"days": {fmt.Sprint(days)}}
+		items, err := everyPage[broker.RetentionItem](env, cf, "/v1/retention", q, "the retention schedule")
+		if err != nil {
+			return err
+		}
+		return printItems(env, items, quiet, func(e broker.RetentionItem) []any {
+			return []any{e.Kind, e.ID, e.ExpiresAt.Format(time.DateOnly)}
+		})
 	}
-	q := url.Values{"days": {fmt.Sprint(*days)}}
-	items, err := everyPage[broker.RetentionItem](env, &cf, "/v1/retention", q, "the retention schedule")
-	if err != nil {
-		return err
-	}
-	return printItems(env, items, *quiet, func(e broker.RetentionItem) []any {
-		return []any{e.Kind, e.ID, e.ExpiresAt.Format(time.DateOnly)}
-	})
+	cmd.Flags().IntVar(&days, "days", 30, "list what expires within this many `DAYS` (0: what is due now)")
+	quietFlag(cmd, &quiet, "one line per item: its kind, id and expiry date")
+	return cmd
 }

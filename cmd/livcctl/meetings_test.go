@@ -70,7 +70,7 @@ func TestMeetingsAndRetention(t *testing.T) {
 			}
 		})
 	}
-	if code, out, _ := run(t, "cases", "meetings", "-h"); code != 0 || !strings.Contains(out, "meetings add") {
+	if code, out, _ := run(t, "cases", "meetings", "-h"); code != 0 || !strings.Contains(out, "add ") {
 		t.Fatalf("cases meetings -h: %d %s", code, out)
 	}
 }

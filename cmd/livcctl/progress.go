@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
@@ -25,16 +24,6 @@ type progress struct {
 // newProgress returns the progress of a replay of total entries on w.
 func newProgress(w io.Writer, total int64, quiet, force bool) *progress {
 	return &progress{w: w, total: total, quiet: quiet, bar: force || isTerminal(w), last: -1}
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // show draws the bar at done entries.

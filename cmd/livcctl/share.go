@@ -3,91 +3,70 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
-	"fmt"
 	"net/url"
 
+	"github.com/spf13/cobra"
+
 	"github.com/livc/livc-broker/broker"
-	"github.com/livc/livc-broker/internal/envelope"
 )
 
 // livcctl signals share ID --case CASE: the submitter's deliberate share
 // of its own record with a dossier (art. 458ter); livcctl signals correct
 // ID FILE: the submitter replaces its signal by a corrected one.
 
-// cmdSignalsShare shares one of the caller's own records (a signal, or an
-// observation obs_…) with a dossier on whose roster the caller sits (POST
-// /v1/signals/{id}/shares, under case_conference): a record of an actor
-// type bound by professional secrecy reaches that dossier's roster only
-// from then on. It prints the answer.
-func cmdSignalsShare(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("signals share", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	caseID := fs.String("case", "", "the dossier to share the record with (`CASE` id, required); "+
-		"the record reaches that dossier's roster from now on, and no other's")
-	id, err := oneID(fs, env, args)
-	if err != nil {
-		return err
+// newSignalsShareCmd shares one of the caller's own records (a signal, or
+// an observation obs_…) with a dossier on whose roster the caller sits
+// (POST /v1/signals/{id}/shares, under case_conference): a record of an
+// actor type bound by professional secrecy reaches that dossier's roster
+// only from then on.
+func newSignalsShareCmd(env *cliEnv) *cobra.Command {
+	var caseID string
+	cmd := &cobra.Command{
+		Use:   "share ID --case CASE",
+		Short: "share your own record with a dossier whose roster holds you (a record bound by professional secrecy reaches its roster only then)",
+		Args:  exactArgs(1, "one signal ID"),
 	}
-	if *caseID == "" {
-		return usageError{errors.New("signals share needs --case")}
-	}
-	req, err := json.Marshal(broker.ShareRequest{CaseID: *caseID})
-	if err != nil {
-		return err
-	}
-	body, _, err := cf.call(env, "POST", "/v1/signals/"+url.PathEscape(id)+"/shares", "application/json", req, true)
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, body)
-}
-
-// cmdSignalsCorrect replaces one of the caller's own signals by the signal
-// in FILE (POST /v1/signals/{id}/correction, under signal): encrypted here
-// to the broker's recipient, as submit does. The earlier signal's values
-// leave every card at once and its state becomes corrected; the new one
-// takes its place. With -q it prints only the new signal's id.
-func cmdSignalsCorrect(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("signals correct", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeSignal)
-	classic := fs.Bool("x25519", false, "encrypt to the broker's X25519 recipient instead of its post-quantum one")
-	quiet := fs.Bool("q", false, "print only the new signal's id")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 2 {
-		return usageError{errors.New("signals correct takes the signal ID and a FILE (the corrected signal in JSON, naming the person as before; - for standard input)")}
-	}
-	id := fs.Arg(0)
-	plaintext, err := readInput(env, fs.Arg(1))
-	if err != nil {
-		return err
-	}
-	if !json.Valid(plaintext) {
-		return fmt.Errorf("%s is not JSON", fs.Arg(1))
-	}
-	recipient, err := brokerRecipient(env, &cf, !*classic)
-	if err != nil {
-		return err
-	}
-	sealed, err := envelope.Seal([]string{recipient}, plaintext, false)
-	if err != nil {
-		return err
-	}
-	body, _, err := cf.call(env, "POST", "/v1/signals/"+url.PathEscape(id)+"/correction", "application/age", sealed, true)
-	if err != nil {
-		return err
-	}
-	if *quiet {
-		var rc broker.Receipt
-		if err := json.Unmarshal(body, &rc); err != nil {
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		if caseID == "" {
+			return usageError{errors.New("signals share needs --case")}
+		}
+		req, err := json.Marshal(broker.ShareRequest{CaseID: caseID})
+		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(env.stdout, rc.ID)
-		return err
+		return cf.send(env, "POST", "/v1/signals/"+url.PathEscape(args[0])+"/shares", req)
 	}
-	return printJSON(env.stdout, body)
+	cmd.Flags().StringVar(&caseID, "case", "", "the dossier to share the record with (`CASE` id, required); "+
+		"the record reaches that dossier's roster from now on, and no other's")
+	return cmd
+}
+
+// newSignalsCorrectCmd replaces one of the caller's own signals by the
+// signal in FILE (POST /v1/signals/{id}/correction, under signal):
+// encrypted here to the broker's recipient, as submit does. The earlier
+// signal's values leave every card at once and its state becomes
+// corrected; the new one takes its place.
+func newSignalsCorrectCmd(env *cliEnv) *cobra.Command {
+	var classic, quiet bool
+	cmd := &cobra.Command{
+		Use:   "correct ID FILE",
+		Short: "replace your own signal by a corrected one (same person): the earlier values leave every card at once",
+		Args:  exactArgs(2, "the signal ID and a FILE (the corrected signal in JSON, naming the person as before; - for standard input)"),
+	}
+	cf := env.client(cmd, broker.PurposeSignal)
+	cmd.RunE = func(_ *cobra.Command, args []string) error {
+		sealed, err := sealFile(env, cf, args[1], !classic, false)
+		if err != nil {
+			return err
+		}
+		body, _, err := cf.call(env, "POST", "/v1/signals/"+url.PathEscape(args[0])+"/correction", "application/age", sealed, true)
+		if err != nil {
+			return err
+		}
+		return env.emitID(body, quiet)
+	}
+	cmd.Flags().BoolVar(&classic, "x25519", false, "encrypt to the broker's X25519 recipient instead of its post-quantum one")
+	quietFlag(cmd, &quiet, "the new signal's id")
+	return cmd
 }

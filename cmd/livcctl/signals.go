@@ -2,76 +2,75 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"net/url"
+
+	"github.com/spf13/cobra"
 
 	"github.com/livc/livc-broker/broker"
 )
 
-// cmdSignals reads the coordinator's intake (GET /v1/signals), every page:
-// each signal's id, its person's pseudonym, its source, dates, state and
-// dossier, never a value. A submitter gets only a signal's id back; this is
-// where the coordinator finds whom it is about.
-func cmdSignals(env *cliEnv, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "mine":
-			return cmdSignalsMine(env, args[1:])
-		case "withdraw":
-			return cmdSignalsWithdraw(env, args[1:])
-		case "dismiss":
-			return cmdSignalsDismiss(env, args[1:])
-		case "share":
-			return cmdSignalsShare(env, args[1:])
-		case "correct":
-			return cmdSignalsCorrect(env, args[1:])
-		}
-	}
-	fs := flag.NewFlagSet("signals", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	state := fs.String("state", "", "only the signals in `STATE`: received, held (its identifiers name two known persons) or in_dossier")
-	only := fs.String("signal", "", "only the signal with this `ID`")
-	quiet := fs.Bool("q", false, "print one line per signal: its id, its subject ref and its state, separated by spaces")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 {
-		return usageError{errors.New("signals takes no argument")}
-	}
-	items, err := intake(env, &cf, *state)
-	if err != nil {
-		return err
-	}
-	if *only != "" {
-		var one []broker.SignalEntry
-		for _, e := range items {
-			if e.ID == *only {
-				one = append(one, e)
-			}
-		}
-		if len(one) == 0 {
-			return fmt.Errorf("signal %s is not in the intake", *only)
-		}
-		items = one
-	}
-	return printItems(env, items, *quiet, func(e broker.SignalEntry) []any { return []any{e.ID, e.SubjectRef, e.State} })
+// signalsCommands are the subcommands of livcctl signals.
+var signalsCommands = []func(*cliEnv) *cobra.Command{
+	newSignalsMineCmd, newSignalsWithdrawCmd, newSignalsDismissCmd, newSignalsShareCmd, newSignalsCorrectCmd,
 }
 
-// intake reads every page of the intake, newest first.
-func intake(env *cliEnv, cf *clientFlags, state string) ([]broker.SignalEntry, error) {
-	q := url.Values{}
-	if state != "" {
-		q.Set("state", state)
+// newSignalsCmd: livcctl signals, the coordinator's intake (GET
+// /v1/signals), every page: each signal's id, its person's pseudonym, its
+// source, dates, state and dossier, never a value. A submitter gets only a
+// signal's id back; this is where the coordinator finds whom it is about.
+// Its subcommands are the signals' other operations.
+func newSignalsCmd(env *cliEnv) *cobra.Command {
+	var state, only string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:     "signals",
+		Aliases: []string{"intake"},
+		Short:   "the coordinator's intake: every signal, newest first, with its person's pseudonym and state",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown subcommand %q", args[0])}
+			}
+			return nil
+		},
 	}
-	return everyPage[broker.SignalEntry](env, cf, "/v1/signals", q, "the intake")
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(*cobra.Command, []string) error {
+		q := url.Values{}
+		if state != "" {
+			q.Set("state", state)
+		}
+		items, err := everyPage[broker.SignalEntry](env, cf, "/v1/signals", q, "the intake")
+		if err != nil {
+			return err
+		}
+		if only != "" {
+			var one []broker.SignalEntry
+			for _, e := range items {
+				if e.ID == only {
+					one = append(one, e)
+				}
+			}
+			if len(one) == 0 {
+				return fmt.Errorf("signal %s is not in the intake", only)
+			}
+			items = one
+		}
+		return printItems(env, items, quiet, func(e broker.SignalEntry) []any { return []any{e.ID, e.SubjectRef, e.State} })
+	}
+	cmd.Flags().StringVar(&state, "state", "", "only the signals in `STATE`: received, held (its identifiers name two known persons) or in_dossier")
+	cmd.Flags().StringVar(&only, "signal", "", "only the signal with this `ID`")
+	quietFlag(cmd, &quiet, "one line per signal: its id, its subject ref and its state, separated by spaces")
+	for _, c := range signalsCommands {
+		cmd.AddCommand(c(env))
+	}
+	return cmd
 }
 
 // printItems prints a list livcctl read whole: with quiet, one line per item
-// of the values line gives, separated by spaces; else the JSON page
-// {"items": [...]} the broker answers, without a cursor.
+// of the values line gives, separated by spaces; else the page
+// {"items": [...]} the broker answers, without a cursor, in the output
+// format.
 func printItems[T any](env *cliEnv, items []T, quiet bool, line func(T) []any) error {
 	if quiet {
 		for _, e := range items {
@@ -81,13 +80,9 @@ func printItems[T any](env *cliEnv, items []T, quiet bool, line func(T) []any) e
 		}
 		return nil
 	}
-	body, err := json.Marshal(struct {
+	return env.emitValue(struct {
 		Items []T `json:"items"`
 	}{items})
-	if err != nil {
-		return err
-	}
-	return printJSON(env.stdout, body)
 }
 
 // everyPage reads every page of the list at path with the query q (nil for

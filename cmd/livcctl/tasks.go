@@ -1,46 +1,53 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
+	"github.com/spf13/cobra"
 
 	"github.com/livc/livc-broker/broker"
 )
 
-// The assignee's own tasks: livcctl tasks mine.
+// The assignee's own tasks (livcctl tasks mine) and the strategic table's
+// aggregates (livcctl stats).
 
-// cmdTasks dispatches livcctl tasks SUBCOMMAND.
-func cmdTasks(env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		return usageError{errors.New("tasks takes a subcommand: mine")}
-	}
-	switch args[0] {
-	case "mine":
-		return cmdTasksMine(env, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprint(env.stdout, "livcctl tasks mine [-q]: the tasks assigned to your organisation on the open dossiers whose roster holds it\n")
-		return helpShown{}
-	}
-	return usageError{fmt.Errorf("unknown tasks subcommand %q (want: mine)", args[0])}
+// tasksCommands are the subcommands of livcctl tasks.
+var tasksCommands = []func(*cliEnv) *cobra.Command{newTasksMineCmd}
+
+// newTasksCmd: livcctl tasks.
+func newTasksCmd(env *cliEnv) *cobra.Command {
+	return group(env, "tasks", "the tasks assigned to your organisation", tasksCommands)
 }
 
-// cmdTasksMine lists the caller's actor's tasks (GET /v1/tasks/mine) under
-// case_conference, every page: dossier, task, description, due date, status.
-func cmdTasksMine(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("tasks mine", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeCaseConference)
-	quiet := fs.Bool("q", false, "print one line per task: its dossier, its id, its due date and its status, separated by spaces (no description)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// newTasksMineCmd lists the caller's actor's tasks (GET /v1/tasks/mine)
+// under case_conference, every page: dossier, task, description, due date,
+// status.
+func newTasksMineCmd(env *cliEnv) *cobra.Command {
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "mine",
+		Short: "the tasks assigned to your organisation on the open dossiers whose roster holds it",
+		Args:  exactArgs(0, "no argument"),
 	}
-	if fs.NArg() != 0 {
-		return usageError{errors.New("tasks mine takes no argument")}
+	cf := env.client(cmd, broker.PurposeCaseConference)
+	cmd.RunE = func(*cobra.Command, []string) error {
+		items, err := everyPage[broker.MyTask](env, cf, "/v1/tasks/mine", nil, "your tasks")
+		if err != nil {
+			return err
+		}
+		return printItems(env, items, quiet, func(e broker.MyTask) []any { return []any{e.CaseID, e.Task, e.Due, e.Status} })
 	}
-	items, err := everyPage[broker.MyTask](env, &cf, "/v1/tasks/mine", nil, "your tasks")
-	if err != nil {
-		return err
+	quietFlag(cmd, &quiet, "one line per task: its dossier, its id, its due date and its status, separated by spaces (no description)")
+	return cmd
+}
+
+// newStatsCmd: livcctl stats, the aggregates of the strategic table (GET
+// /v1/stats, under policy).
+func newStatsCmd(env *cliEnv) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "the strategic table's aggregates: counts of dossiers, \"<5\" for 1 to 4 (GET /v1/stats)",
+		Args:  exactArgs(0, "no argument"),
 	}
-	return printItems(env, items, *quiet, func(e broker.MyTask) []any { return []any{e.CaseID, e.Task, e.Due, e.Status} })
+	cf := env.client(cmd, broker.PurposePolicy)
+	cmd.RunE = func(*cobra.Command, []string) error { return cf.get(env, "/v1/stats") }
+	return cmd
 }

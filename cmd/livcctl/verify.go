@@ -3,10 +3,11 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
+
+	"github.com/spf13/cobra"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/broker/auditlog"
@@ -25,33 +26,55 @@ type errNotVerified struct{ p *auditlog.Problem }
 
 func (e errNotVerified) Error() string { return "the audit log does NOT verify: " + e.p.Error() }
 
-// cmdAuditVerify replays the whole log here, checking every entry's hash and
-// the tree against every signed checkpoint (each verified with the key); with
-// --checkpoint it first proves that today's log extends the saved one.
-func cmdAuditVerify(env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	var cf clientFlags
-	cf.register(fs, broker.PurposeAuditReview)
-	saved := fs.String("checkpoint", "", "a signed checkpoint `FILE` saved earlier (livcctl audit checkpoint -o)")
-	keyFlag := fs.String("key", "", "the checkpoint verifier `KEY` (env LIVC_CHECKPOINT_KEY); default the broker's, from /v1/keys")
-	quiet := fs.Bool("q", false, "no progress")
-	bar := fs.Bool("progress", false, "draw the progress bar even when standard error is not a terminal")
-	logFile := fs.String("log", "", "verify offline an exported log `FILE` (livcctl audit export, from 0; - for standard input) instead of asking the broker; needs --key")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// auditVerifyFlags are the flags of livcctl audit verify.
+type auditVerifyFlags struct {
+	saved, key, logFile string
+	noProgress, bar     bool
+}
+
+// newAuditVerifyCmd: livcctl audit verify replays the whole log here,
+// checking every entry's hash and the tree against every signed checkpoint
+// (each verified with the key); with --checkpoint it first proves that
+// today's log extends the saved one; with --log it checks an export
+// offline.
+func newAuditVerifyCmd(env *cliEnv) *cobra.Command {
+	var vf auditVerifyFlags
+	cmd := &cobra.Command{
+		Use:   "verify [--checkpoint FILE] [--key KEY] [--log EXPORT]",
+		Short: "replay the whole log against the signed checkpoints; with --checkpoint, prove today's log extends the saved one; with --log, check an export offline (no broker)",
+		Long: `Replay the whole audit log here, up to the latest signed checkpoint, checking every
+entry's hash and the tree against every checkpoint the broker keeps, each verified with
+the verifier key. With --checkpoint FILE, also prove that today's log extends the saved
+checkpoint. With --log EXPORT, check an export (livcctl audit export, from 0) offline,
+with no broker: it needs --key. Prints one JSON line: {"ok": true, ...} or the problem
+(exit 1).`,
+		Args: exactArgs(0, "no argument"),
 	}
-	ownKey := *keyFlag != "" || os.Getenv("LIVC_CHECKPOINT_KEY") != ""
-	if *logFile != "" && !ownKey {
+	cf := env.client(cmd, broker.PurposeAuditReview)
+	cmd.RunE = func(*cobra.Command, []string) error { return auditVerify(env, cf, vf) }
+	f := cmd.Flags()
+	f.StringVar(&vf.saved, "checkpoint", "", "a signed checkpoint `FILE` saved earlier (livcctl audit checkpoint --write)")
+	f.StringVar(&vf.key, "key", "", "the checkpoint verifier `KEY` (env LIVC_CHECKPOINT_KEY); default the broker's, from /v1/keys")
+	f.BoolVar(&vf.noProgress, "no-progress", false, "draw no progress on standard error")
+	f.BoolVar(&vf.bar, "progress", false, "draw the progress bar even when standard error is not a terminal")
+	f.StringVar(&vf.logFile, "log", "", "verify offline an exported log `FILE` (livcctl audit export, from 0; - for standard input) instead of asking the broker; needs --key")
+	return cmd
+}
+
+// auditVerify runs livcctl audit verify.
+func auditVerify(env *cliEnv, cf *clientFlags, vf auditVerifyFlags) error {
+	ownKey := vf.key != "" || os.Getenv("LIVC_CHECKPOINT_KEY") != ""
+	if vf.logFile != "" && !ownKey {
 		return usageError{errors.New("verify --log works offline: give the verifier key (--key or LIVC_CHECKPOINT_KEY)")}
 	}
-	key, err := checkpointKey(env, &cf, *keyFlag)
+	key, err := checkpointKey(env, cf, vf.key)
 	if err != nil {
 		return err
 	}
-	if *saved != "" && !ownKey {
+	if vf.saved != "" && !ownKey {
 		fmt.Fprint(env.stderr, keyWarning)
 	}
-	old, err := savedCheckpoint(*saved, key)
+	old, err := savedCheckpoint(vf.saved, key)
 	if err != nil {
 		return err
 	}
@@ -59,27 +82,27 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 	if old != nil {
 		cps = append(cps, *old)
 	}
-	if *logFile != "" {
-		return verifyExport(env, *logFile, key, old, cps)
+	if vf.logFile != "" {
+		return verifyExport(env, vf.logFile, key, old, cps)
 	}
-	latest, err := latestCheckpoint(env, &cf, key)
+	latest, err := latestCheckpoint(env, cf, key)
 	if err != nil {
 		return err
 	}
 	if old != nil && old.Origin != latest.Origin {
 		return fmt.Errorf("the saved checkpoint is of %s, the broker's log is %s", old.Origin, latest.Origin)
 	}
-	kept, problem, err := keptCheckpoints(env, &cf, key, latest.Origin)
+	kept, problem, err := keptCheckpoints(env, cf, key, latest.Origin)
 	if err != nil {
 		return err
 	}
 	cps = append(append(cps, latest), kept...)
 	if old != nil {
-		if p := consistency(env, &cf, key, *old, latest); p != nil && problem == nil {
+		if p := consistency(env, cf, key, *old, latest); p != nil && problem == nil {
 			problem = p
 		}
 	}
-	size, rp, err := replayLog(env, &cf, cps, latest, newProgress(env.stderr, latest.Size, *quiet, *bar))
+	size, rp, err := replayLog(env, cf, cps, latest, newProgress(env.stderr, latest.Size, vf.noProgress, vf.bar))
 	if err != nil {
 		return err
 	}

@@ -199,7 +199,7 @@ func TestVerifyOfflineExport(t *testing.T) {
 			}
 			must(os.WriteFile(saved, savedNote, 0o644))
 			must(os.WriteFile(logf, []byte(strings.Join(tc.edit(l, l.export()), "\n")+"\n"), 0o644))
-			code, out, errs := run(t, "audit", "verify", "-q", "--key", l.vkey, "--checkpoint", saved, "--log", logf)
+			code, out, errs := run(t, "audit", "verify", "--no-progress", "--key", l.vkey, "--checkpoint", saved, "--log", logf)
 			if code != tc.exitOK {
 				t.Fatalf("exit %d, want %d\nout %s\nerr %s", code, tc.exitOK, out, errs)
 			}

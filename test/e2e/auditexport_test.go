@@ -32,7 +32,7 @@ func TestAuditVerifyExportOffline(t *testing.T) {
 	offline := func(lines []string) (string, error) {
 		f := filepath.Join(dir, "log.jsonl")
 		must(t, os.WriteFile(f, []byte(strings.Join(lines, "\n")), 0o600))
-		cmd := exec.Command(filepath.Join(binDir, "livcctl"), "audit", "verify", "-q", "--key", l.key, "--checkpoint", l.saved, "--log", f)
+		cmd := exec.Command(filepath.Join(binDir, "livcctl"), "audit", "verify", "--no-progress", "--key", l.key, "--checkpoint", l.saved, "--log", f)
 		cmd.Env = append(os.Environ(), "LIVC_BROKER=http://127.0.0.1:1", "LIVC_TOKEN=")
 		b, err := cmd.CombinedOutput()
 		return string(b), err
@@ -95,7 +95,7 @@ func TestAuditExportPinned(t *testing.T) {
 	offline := func(lines []string) (string, error) {
 		f := filepath.Join(dir, "log.jsonl")
 		must(t, os.WriteFile(f, []byte(strings.Join(lines, "\n")), 0o600))
-		cmd := exec.Command(filepath.Join(binDir, "livcctl"), "audit", "verify", "-q", "--key", l.key, "--log", f)
+		cmd := exec.Command(filepath.Join(binDir, "livcctl"), "audit", "verify", "--no-progress", "--key", l.key, "--log", f)
 		cmd.Env = append(os.Environ(), "LIVC_BROKER=http://127.0.0.1:1", "LIVC_TOKEN=")
 		b, err := cmd.CombinedOutput()
 		return string(b), err
@@ -149,7 +149,7 @@ func TestAuditVerifyKeyWarning(t *testing.T) {
 		{"with --key", []string{"--key", l.key}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(filepath.Join(binDir, "livcctl"), append([]string{"audit", "verify", "-q", "--checkpoint", l.saved}, tc.args...)...)
+			cmd := exec.Command(filepath.Join(binDir, "livcctl"), append([]string{"audit", "verify", "--no-progress", "--checkpoint", l.saved}, tc.args...)...)
 			cmd.Env = append(os.Environ(), "LIVC_BROKER="+l.broker.URL, "LIVC_TOKEN="+l.iss.token(t, "zonnedaal", "dpo"), "LIVC_CHECKPOINT_KEY=")
 			var out, errb bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &errb

@@ -126,7 +126,7 @@ func (l *auditLab) setup() {
 		l.read()
 	}
 	l.saved = filepath.Join(l.t.TempDir(), "checkpoint.txt")
-	if out, err := l.livcctl("audit", "checkpoint", "-o", l.saved); err != nil {
+	if out, err := l.livcctl("audit", "checkpoint", "--write", l.saved); err != nil {
 		l.t.Fatalf("livcctl audit checkpoint: %v\n%s", err, out)
 	}
 	// Entry 20 is that checkpoint's own audit entry; the saved tree has 21.
@@ -140,7 +140,7 @@ func (l *auditLab) setup() {
 	if v := l.verify(); !v.OK {
 		l.t.Fatalf("intact log does not verify: %+v", v.Problem)
 	}
-	if out, err := l.livcctl("audit", "verify", "-q", "--key", l.key, "--checkpoint", l.saved); err != nil {
+	if out, err := l.livcctl("audit", "verify", "--no-progress", "--key", l.key, "--checkpoint", l.saved); err != nil {
 		l.t.Fatalf("livcctl audit verify of the intact log: %v\n%s", err, out)
 	}
 }
@@ -222,7 +222,7 @@ func TestAuditTamper(t *testing.T) {
 				t.Fatalf("broker verify: ok after tampering")
 			}
 			check("broker verify", v.Problem.Kind, v.Problem.Index, v.Problem.Until)
-			out, err := l.livcctl("audit", "verify", "-q", "--key", l.key, "--checkpoint", l.saved)
+			out, err := l.livcctl("audit", "verify", "--no-progress", "--key", l.key, "--checkpoint", l.saved)
 			if err == nil {
 				t.Fatalf("livcctl audit verify --checkpoint: ok after tampering:\n%s", out)
 			}
@@ -238,7 +238,7 @@ func TestAuditTamper(t *testing.T) {
 		l.setup()
 		forged := filepath.Join(t.TempDir(), "forged.txt")
 		must(t, os.WriteFile(forged, signWithOtherKey(t, "livc-broker/audit/zonnedaal\n21\n"+strings.Repeat("A", 43)+"=\n"), 0o644))
-		out, err := l.livcctl("audit", "verify", "-q", "--key", l.key, "--checkpoint", forged)
+		out, err := l.livcctl("audit", "verify", "--no-progress", "--key", l.key, "--checkpoint", forged)
 		if err == nil || !strings.Contains(out, "bad_checkpoint") {
 			t.Fatalf("forged saved checkpoint accepted: %v\n%s", err, out)
 		}
