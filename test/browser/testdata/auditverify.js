@@ -82,14 +82,12 @@ var livcAuditVerify = (() => {
     return sha256(concat(new Uint8Array([1]), left, right));
   }
   async function parseVerifierKey(vkey) {
-    const parts = typeof vkey === "string" ? vkey.trim().split("+") : [];
-    if (parts.length !== 3 || parts[0] === "" || !/^[0-9a-f]{8}$/.test(parts[1]) || /[\s]/.test(parts[0])) {
-      throw new VerifyError("key", "not a verifier key (name+hash+key)");
-    }
-    const [name, hashHex] = parts;
+    const m = typeof vkey === "string" ? /^([^+\s]+)\+([0-9a-f]{8})\+(\S+)$/.exec(vkey.trim()) : null;
+    if (!m) throw new VerifyError("key", "not a verifier key (name+hash+key)");
+    const [, name, hashHex] = m;
     let raw;
     try {
-      raw = b64(parts[2]);
+      raw = b64(m[3]);
     } catch {
       throw new VerifyError("key", "the key is not base64");
     }
