@@ -228,6 +228,23 @@ export class Replayer {
    * "" when none is stored)}. index is where the server says it is.
    */
   async add(item) {
+    return this.addAll([item]);
+  }
+
+  /**
+   * addAll checks the next entries, in order, as add does; their leaf
+   * hashes are computed together (WebCrypto works in parallel), the tree
+   * one entry after the other.
+   */
+  async addAll(items) {
+    const leaves = await Promise.all(items.map((it) => leafHash(it.entry)));
+    for (let i = 0; i < items.length; i++) {
+      if (await this.addLeaf(items[i], leaves[i])) break;
+    }
+    return this.problem;
+  }
+
+  async addLeaf(item, leaf) {
     if (this.problem || (await this.check())) return this.problem;
     if (item.index > this.n) return this.fail("missing", this.n);
     let self;
@@ -239,7 +256,6 @@ export class Replayer {
     if (!Number.isInteger(self)) return this.fail("corrupt", this.n);
     if (self > this.n) return this.fail("missing", this.n);
     if (self < this.n || item.index < this.n) return this.fail("out_of_order", this.n, { found: self });
-    const leaf = await leafHash(item.entry);
     if (item.leafHash && item.leafHash !== hex(leaf)) return this.fail("leaf_mismatch", this.n);
     await this.push(leaf);
     return this.check();
@@ -366,9 +382,8 @@ async function replay(r, size, src, progress) {
     const page = await src.entries(r.n, size);
     const items = (page.items || []).filter((it) => it.index < size);
     if (items.length === 0) break;
-    for (const it of items) {
-      const entry = b64(it.entry);
-      if (await r.add({ index: it.index, entry, leafHash: it.leaf_hash || "" })) return r.problem;
+    if (await r.addAll(items.map((it) => ({ index: it.index, entry: b64(it.entry), leafHash: it.leaf_hash || "" })))) {
+      return r.problem;
     }
     progress(r.n, size);
   }
