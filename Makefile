@@ -25,7 +25,7 @@ build:
 ## assets: rebuild the browser assets from web/ (needs Node.js and npm; a fresh
 ## clone does not: the built files are committed). npm ci installs exactly the
 ## versions of web/package-lock.json, without running install scripts; the
-## build writes internal/web/static/signal.js and test/browser/testdata/axe.min.js.
+## build writes internal/web/static/{signal,verify}.js and test/browser/testdata/{axe.min,auditverify}.js.
 assets:
 	cd web && npm ci --ignore-scripts --no-audit --no-fund && node build.mjs
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/livc/livc-broker/broker"
@@ -50,10 +51,11 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /cases/{id}/roster", s.signedIn(cc, s.roster))
 	m.HandleFunc("POST /cases/{id}/transitions", s.signedIn(cc, s.transition))
 	s.memberRoutes()
+	s.verifyRoutes()
 	m.HandleFunc("POST /cases/{id}/meetings", s.signedIn(cc, s.recordMeeting))
 	m.HandleFunc("POST /cases/{id}/review", s.signedIn(cc, s.review))
 	m.HandleFunc("GET /retention", s.signedIn(cc, s.retention))
-	for _, p := range ownPrefixes {
+	for _, p := range slices.Compact(slices.Sorted(slices.Values(ownPrefixes))) {
 		// Anything else under the application's paths: its own 404 page.
 		m.HandleFunc("/"+p+"/", func(w http.ResponseWriter, r *http.Request) {
 			s.plainError(w, r, http.StatusNotFound, "error.not_found")

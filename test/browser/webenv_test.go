@@ -32,6 +32,7 @@ const (
 type webEnv struct {
 	Broker   *brokerProc
 	Provider *oidcprovider.Provider
+	Redis    string // the address of the broker's Redis, for tests that tamper with it
 }
 
 // startWebEnv starts Redis, the OpenID provider with the two people, and the
@@ -56,7 +57,7 @@ func startWebEnv(t testing.TB) *webEnv {
 		"--jwks", apiJWKS(t),
 		"--oidc-issuer", prov.Issuer, "--oidc-client-id", webClientID,
 		"--oidc-redirect-url", base+"/auth/callback")
-	return &webEnv{Broker: b, Provider: prov}
+	return &webEnv{Broker: b, Provider: prov, Redis: redisAddr}
 }
 
 func randomSecret(t testing.TB) string {
