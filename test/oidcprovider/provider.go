@@ -54,7 +54,7 @@ func Start() (*Provider, error) {
 		ln.Close()
 		return nil, err
 	}
-	prov, err := op.NewProvider(&op.Config{CryptoKey: key, CodeMethodS256: true, AuthMethodPost: true},
+	prov, err := op.NewProvider(&op.Config{CryptoKey: key, CodeMethodS256: true, AuthMethodPost: true, GrantTypeRefreshToken: true},
 		st, op.StaticIssuer(p.Issuer), op.WithAllowInsecure())
 	if err != nil {
 		ln.Close()
