@@ -54,9 +54,9 @@ type client struct {
 	accessTTL  time.Duration // how long an access token is good for
 }
 
-func (c *client) GetID() string                       { return c.id }
-func (c *client) RedirectURIs() []string              { return c.redirects }
-func (c *client) PostLogoutRedirectURIs() []string    { return nil }
+func (c *client) GetID() string                    { return c.id }
+func (c *client) RedirectURIs() []string           { return c.redirects }
+func (c *client) PostLogoutRedirectURIs() []string { return nil }
 func (c *client) ApplicationType() op.ApplicationType {
 	if c.native {
 		return op.ApplicationTypeNative
