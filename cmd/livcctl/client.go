@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,6 +14,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/livc/livc-broker/internal/clilogin"
 )
 
 // clientFlags are the flags of every command that talks to the broker.
@@ -35,7 +38,9 @@ func envOr(key, def string) string {
 	return def
 }
 
-func (c *clientFlags) token() (string, error) {
+// token is the access token: --token-file's, else LIVC_TOKEN, else the one
+// livcctl login saved (refreshed when expired).
+func (c *clientFlags) token(ctx context.Context) (string, error) {
 	if c.tokenFile != "" {
 		b, err := os.ReadFile(c.tokenFile)
 		if err != nil {
@@ -43,11 +48,18 @@ func (c *clientFlags) token() (string, error) {
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
-	t := strings.TrimSpace(os.Getenv("LIVC_TOKEN"))
-	if t == "" {
-		return "", errors.New("no access token: set LIVC_TOKEN or pass --token-file")
+	if t := strings.TrimSpace(os.Getenv("LIVC_TOKEN")); t != "" {
+		return t, nil
 	}
-	return t, nil
+	path, err := clilogin.DefaultPath()
+	if err != nil {
+		return "", err
+	}
+	t, err := clilogin.AccessToken(ctx, path, httpClient)
+	if errors.Is(err, clilogin.ErrNoToken) {
+		return "", errors.New("no access token: set LIVC_TOKEN, pass --token-file or run livcctl login")
+	}
+	return t, err
 }
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -64,7 +76,7 @@ func (c *clientFlags) call(env *cliEnv, method, path, contentType string, body [
 		return nil, nil, err
 	}
 	if withToken {
-		tok, err := c.token()
+		tok, err := c.token(env.ctx)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -22,6 +22,8 @@ func main() {
 const usageText = `livcctl: the client of livc-broker
 
 Usage:
+  livcctl login --issuer URL --client-id ID  sign in at the identity provider; the token is saved
+                                      and used when LIVC_TOKEN and --token-file are not given
   livcctl dev [flags]                 write a dev signing key, a JWKS and a token per actor of a cell
   livcctl keygen [flags]              make an age identity for an actor and print its recipient
   livcctl submit [flags] FILE         encrypt a signal (JSON) to the broker here, and send it
@@ -62,7 +64,7 @@ Usage:
 
 Environment:
   LIVC_BROKER   the broker's URL (default http://127.0.0.1:8080)
-  LIVC_TOKEN    the access token (or --token-file FILE)
+  LIVC_TOKEN    the access token (or --token-file FILE; else the token of livcctl login)
 
 Run 'livcctl COMMAND -h' for a command's flags, 'livcctl cases -h' or 'livcctl audit -h'
 for a group's commands, 'livcctl --version' for the version.
@@ -123,6 +125,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdRetention(env, args[1:]) // meetings.go
 	case "audit":
 		err = cmdAudit(env, args[1:])
+	case "login":
+		err = cmdLogin(env, args[1:]) // login.go
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usageText)
 		return 0
