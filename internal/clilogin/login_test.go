@@ -108,6 +108,10 @@ func TestLogin(t *testing.T) {
 			t.Errorf("token set %+v", tok)
 		}
 	})
+}
+
+func TestLoginRefuses(t *testing.T) {
+	p := provider(t, time.Hour)
 	refusals := []struct {
 		name string
 		act  func(t *testing.T, u string)

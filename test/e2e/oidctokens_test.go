@@ -27,13 +27,21 @@ const (
 	apiAudience    = "api://livc-broker"
 )
 
-// TestOIDCTokens: a broker configured with --oidc-issuer and mapped claim
-// names takes the tokens livcctl login gets from the provider (custom claim
-// names, nested, and the API's audience among others), keeps them in a
-// 0600 file, refreshes an expired one; an expired token is refused with
-// error_description "token expired" in WWW-Authenticate and the reason in
-// the operator's log line, never the token.
-func TestOIDCTokens(t *testing.T) {
+// oidcCell is a broker that knows only an OpenID provider's URL and the
+// names of its claims, with a signal of pz's submitted through livcctl.
+type oidcCell struct {
+	idp *oidcprovider.Provider
+	b   *brokerProc
+	pz  string // pz's configuration directory, after livcctl login
+	ref string // the person of pz's signal
+}
+
+// startOIDCCell starts the provider (users whose claims are "person",
+// "org.cell" and "role"; "norole" lacks the role), the broker given
+// --oidc-issuer and those claim names and several audiences, and has pz
+// log in with livcctl and submit a signal with the saved token.
+func startOIDCCell(t *testing.T) *oidcCell {
+	t.Helper()
 	m := loadModel(t)
 	idp, err := oidcprovider.Start()
 	must(t, err)
@@ -50,10 +58,24 @@ func TestOIDCTokens(t *testing.T) {
 	b := startBroker(t, r.Addr, nil, "--config", examplePath, "--oidc-issuer", idp.Issuer,
 		"--audience", "livc-broker-staging", "--audience", apiAudience,
 		"--claim-sub", "person", "--claim-livc", "org.cell", "--claim-actor", "role")
+	c := &oidcCell{idp: idp, b: b, pz: cliLogin(t, idp, cliClient, "pz")}
+	signal, err := filepath.Abs("../../examples/signal-pz.json")
+	must(t, err)
+	out, err := livcctlAs(t, c.pz, b.URL, "submit", "-q", signal)
+	if err != nil {
+		t.Fatalf("livcctl submit with the saved token: %v\n%s", err, out)
+	}
+	c.ref = refOf(t, b.URL, savedToken(t, cliLogin(t, idp, cliClient, "preventie")), strings.TrimSpace(out))
+	return c
+}
 
-	pz := cliLogin(t, idp, cliClient, "pz")
+// TestOIDCLogin: the tokens livcctl login gets from the provider (renamed
+// and nested claims, the API among several audiences) are taken by the
+// broker; the token file is the owner's alone, and refused when it is not.
+func TestOIDCLogin(t *testing.T) {
+	c := startOIDCCell(t)
 	t.Run("the token file is the owner's alone", func(t *testing.T) {
-		for name, want := range map[string]os.FileMode{filepath.Join(pz, "livcctl"): 0o700, tokenPath(pz): 0o600} {
+		for name, want := range map[string]os.FileMode{filepath.Join(c.pz, "livcctl"): 0o700, tokenPath(c.pz): 0o600} {
 			fi, err := os.Stat(name)
 			must(t, err)
 			if fi.Mode().Perm() != want {
@@ -61,28 +83,45 @@ func TestOIDCTokens(t *testing.T) {
 			}
 		}
 	})
-	signal, err := filepath.Abs("../../examples/signal-pz.json")
-	must(t, err)
-	out, err := livcctlAs(t, pz, b.URL, "submit", "-q", signal)
-	if err != nil {
-		t.Fatalf("livcctl submit with the saved token: %v\n%s", err, out)
-	}
-	id := strings.TrimSpace(out)
-	ref := refOf(t, b.URL, savedToken(t, cliLogin(t, idp, cliClient, "preventie")), id)
 	t.Run("livcctl reads a card with the saved token", func(t *testing.T) {
-		out, err := livcctlAs(t, pz, b.URL, "card", "--purpose", "signal", ref)
+		out, err := livcctlAs(t, c.pz, c.b.URL, "card", "--purpose", "signal", c.ref)
 		if err != nil || !strings.Contains(out, "police_record") {
 			t.Fatalf("livcctl card: %v\n%s", err, out)
 		}
 	})
+	t.Run("a mapped claim missing is refused", func(t *testing.T) {
+		got := do(t, "GET", c.b.URL+"/v1/subjects/"+c.ref+"/card", nil, "Authorization", "Bearer "+savedToken(t, cliLogin(t, c.idp, cliClient, "norole")),
+			"LIVC-Purpose", "signal", "X-Request-Id", "norole-1")
+		if got.Status != 401 || !strings.Contains(got.Header.Get("WWW-Authenticate"), `error_description="missing claim"`) {
+			t.Fatalf("%d %q", got.Status, got.Header.Get("WWW-Authenticate"))
+		}
+		waitLogHas(t, c.b, `"request_id":"norole-1"`)
+		if line := logLine(c.b, `"request_id":"norole-1"`); !strings.Contains(line, `"token_refused":"missing claim role"`) {
+			t.Errorf("log line %s", line)
+		}
+	})
+	t.Run("a token file open to others is refused", func(t *testing.T) {
+		must(t, os.Chmod(tokenPath(c.pz), 0o644))
+		out, err := livcctlAs(t, c.pz, c.b.URL, "card", "--purpose", "signal", c.ref)
+		if err == nil || !strings.Contains(out, "mode 0644") {
+			t.Fatalf("livcctl card: %v\n%s", err, out)
+		}
+	})
+}
 
-	short := cliLogin(t, idp, cliShortClient, "pz")
-	expired := savedToken(t, short)
+// TestOIDCExpiredToken: an expired token from the provider is refused with
+// error_description "token expired" in WWW-Authenticate and the reason in
+// the operator's log line, never the token, under the same 401 body as any
+// other refusal; livcctl then refreshes it and reads the card.
+func TestOIDCExpiredToken(t *testing.T) {
+	c := startOIDCCell(t)
+	short := cliLogin(t, c.idp, cliShortClient, "pz")
 	tok, err := clilogin.Load(tokenPath(short))
 	must(t, err)
+	expired := tok.AccessToken
 	time.Sleep(time.Until(tok.Expiry) + 1100*time.Millisecond) // exp is in whole seconds
-	cardURL := b.URL + "/v1/subjects/" + ref + "/card"
-	t.Run("an expired token is refused and says so", func(t *testing.T) {
+	cardURL := c.b.URL + "/v1/subjects/" + c.ref + "/card"
+	t.Run("refused, and says so", func(t *testing.T) {
 		got := do(t, "GET", cardURL, nil, "Authorization", "Bearer "+expired, "LIVC-Purpose", "signal", "X-Request-Id", "expired-1")
 		want := `Bearer realm="livc-broker", error="invalid_token", error_description="token expired"`
 		if got.Status != 401 || got.Header.Get("WWW-Authenticate") != want {
@@ -95,13 +134,12 @@ func TestOIDCTokens(t *testing.T) {
 		if withoutRequestID(t, got.Body) != withoutRequestID(t, garbage.Body) {
 			t.Errorf("the 401 bodies differ:\n%s\n%s", got.Body, garbage.Body)
 		}
-		waitLogHas(t, b, `"request_id":"expired-1"`)
-		line := logLine(b, `"request_id":"expired-1"`)
-		if !strings.Contains(line, `"token_refused":"expired"`) {
+		waitLogHas(t, c.b, `"request_id":"expired-1"`)
+		if line := logLine(c.b, `"request_id":"expired-1"`); !strings.Contains(line, `"token_refused":"expired"`) {
 			t.Errorf("the log line does not give the reason: %s", line)
 		}
 		for _, part := range strings.Split(expired, ".") {
-			if strings.Contains(b.logs.String(), part) {
+			if strings.Contains(c.b.logs.String(), part) {
 				t.Fatal("the broker's log holds the token")
 			}
 		}
@@ -112,8 +150,8 @@ func TestOIDCTokens(t *testing.T) {
 			t.Fatalf("%d %q", got.Status, got.Header.Get("WWW-Authenticate"))
 		}
 	})
-	t.Run("livcctl refreshes the expired token", func(t *testing.T) {
-		out, err := livcctlAs(t, short, b.URL, "card", "--purpose", "signal", ref)
+	t.Run("livcctl refreshes it", func(t *testing.T) {
+		out, err := livcctlAs(t, short, c.b.URL, "card", "--purpose", "signal", c.ref)
 		if err != nil || !strings.Contains(out, "police_record") {
 			t.Fatalf("livcctl card: %v\n%s", err, out)
 		}
@@ -122,24 +160,6 @@ func TestOIDCTokens(t *testing.T) {
 		}
 		if fi, err := os.Stat(tokenPath(short)); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("after the refresh: %v %v", fi.Mode(), err)
-		}
-	})
-	t.Run("a mapped claim missing is refused", func(t *testing.T) {
-		got := do(t, "GET", cardURL, nil, "Authorization", "Bearer "+savedToken(t, cliLogin(t, idp, cliClient, "norole")),
-			"LIVC-Purpose", "signal", "X-Request-Id", "norole-1")
-		if got.Status != 401 || !strings.Contains(got.Header.Get("WWW-Authenticate"), `error_description="missing claim"`) {
-			t.Fatalf("%d %q", got.Status, got.Header.Get("WWW-Authenticate"))
-		}
-		waitLogHas(t, b, `"request_id":"norole-1"`)
-		if line := logLine(b, `"request_id":"norole-1"`); !strings.Contains(line, `"token_refused":"missing claim role"`) {
-			t.Errorf("log line %s", line)
-		}
-	})
-	t.Run("a token file open to others is refused", func(t *testing.T) {
-		must(t, os.Chmod(tokenPath(pz), 0o644))
-		out, err := livcctlAs(t, pz, b.URL, "card", "--purpose", "signal", ref)
-		if err == nil || !strings.Contains(out, "mode 0644") {
-			t.Fatalf("livcctl card: %v\n%s", err, out)
 		}
 	})
 }
