@@ -39,12 +39,15 @@ func clientName(p netip.Prefix) string {
 
 // authFail audits a failed authentication (401) in the broker's own log,
 // at the bounded rate of Conf.AuthFails, and returns the one 401 error whatever
-// the reason. reason is the broker's own category of the refusal, never a
-// string from the token. The entry holds no claim of the token; the cell
-// is set only for a token that verified (see begin).
-func (c *call) authFail(ctx context.Context, reason string) error {
+// the reason. cause is the Authenticator's refusal or the broker's own, and
+// its text is a category, never a string from the token. The entry holds no
+// claim of the token; the cell is set only for a token that verified (see
+// begin). The returned error wraps cause, so that the gateway can tell the
+// client the category (RFC 6750 error_description) and log it; its detail,
+// the body's, is the same whatever the cause.
+func (c *call) authFail(ctx context.Context, cause error) error {
 	e := &c.entry
-	e.Action, e.Decision, e.Reason = ActionAuthFail, DecisionDeny, reason
+	e.Action, e.Decision, e.Reason = ActionAuthFail, DecisionDeny, cause.Error()
 	e.Client = c.req.Client.Unmap().WithZone("").String()
 	if !c.req.Client.IsValid() {
 		e.Client = ""
@@ -61,8 +64,18 @@ func (c *call) authFail(ctx context.Context, reason string) error {
 			return err
 		}
 	}
-	return Errorf(KindUnauthenticated, "a valid access token is required")
+	return Wrap(KindUnauthenticated, cause, "a valid access token is required")
 }
+
+// refusedClaim is why a token that verified is refused all the same: it
+// names a cell or an actor the broker does not know.
+type refusedClaim string
+
+func (r refusedClaim) Error() string { return string(r) }
+
+// TokenErrorDescription is the client's error_description (see
+// internal/token): the claim is refused, not which one or why.
+func (refusedClaim) TokenErrorDescription() string { return "invalid claim" }
 
 // RunAuthFailSummaries writes, every AuthFailCounter.Window until ctx ends
 // and once more then, the summaries of the refused logins that were only

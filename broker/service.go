@@ -204,18 +204,18 @@ func (s *Service) begin(ctx context.Context, req *Request, action string) (*call
 	if err != nil {
 		// Nothing the refused token claims is trusted: the refusal goes
 		// to the broker's own log, at a bounded rate per client.
-		return nil, c.authFail(ctx, err.Error())
+		return nil, c.authFail(ctx, err)
 	}
 	gen := s.gen.Load()
 	cell, ok := gen.cells[p.Livc]
 	if !ok {
-		return nil, c.authFail(ctx, "token names a cell this broker does not serve")
+		return nil, c.authFail(ctx, refusedClaim("token names a cell this broker does not serve"))
 	}
 	actor, ok := cell.Actor(p.Actor)
 	if !ok {
 		// The token verified: its cell and sub are the issuer's word.
 		c.entry.Livc, c.entry.Sub = cell.ID, p.Sub
-		return nil, c.authFail(ctx, "token names an actor unknown to the cell")
+		return nil, c.authFail(ctx, refusedClaim("token names an actor unknown to the cell"))
 	}
 	req.Principal = p
 	c.cell, c.actor, c.policy = cell, actor, gen.policy

@@ -4,12 +4,65 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/livc/livc-broker/internal/ratelimit"
+	"github.com/livc/livc-broker/internal/token"
 )
+
+// defaultAudience is the aud tokens must name when no --audience is given.
+const defaultAudience = "livc-broker"
+
+// tokenFlags registers the flags of what an access token must carry: its
+// accepted audiences and the names of the claims of its principal. The
+// returned function reads them once fs is parsed, and, when the keys come
+// from --oidc-issuer (no --jwks), makes that issuer the required iss; an
+// --issuer that says otherwise is a mistake, refused.
+func (c *serveConf) tokenFlags(fs *flag.FlagSet) func() error {
+	var auds multiFlag
+	fs.Var(&auds, "audience", "an accepted `aud` of tokens: a token must name at least one; repeat for several (env LIVC_AUDIENCE, comma-separated). Default "+defaultAudience)
+	d := token.DefaultClaims
+	fs.StringVar(&c.Claims.Sub, "claim-sub", envOr("LIVC_CLAIM_SUB", d.Sub), "`NAME` of the token's claim that says who the person is (the audit log's sub); a dotted name reads a nested claim when the token has none of that very name (env LIVC_CLAIM_SUB)")
+	fs.StringVar(&c.Claims.Livc, "claim-livc", envOr("LIVC_CLAIM_LIVC", d.Livc), "`NAME` of the token's claim that carries the person's cell, dotted for a nested claim (env LIVC_CLAIM_LIVC)")
+	fs.StringVar(&c.Claims.Actor, "claim-actor", envOr("LIVC_CLAIM_ACTOR", d.Actor), "`NAME` of the token's claim that carries the person's actor, dotted for a nested claim (env LIVC_CLAIM_ACTOR)")
+	return func() error {
+		c.Audiences = auds
+		if len(c.Audiences) == 0 {
+			c.Audiences = []string{defaultAudience}
+			if v := envOr("LIVC_AUDIENCE", ""); v != "" {
+				c.Audiences = strings.Split(v, ",")
+			}
+		}
+		for i, a := range c.Audiences {
+			if c.Audiences[i] = strings.TrimSpace(a); c.Audiences[i] == "" {
+				return fmt.Errorf("--audience must not be empty")
+			}
+		}
+		for _, n := range []string{c.Claims.Sub, c.Claims.Livc, c.Claims.Actor} {
+			if strings.TrimSpace(n) == "" {
+				return fmt.Errorf("--claim-sub, --claim-livc and --claim-actor must name claims")
+			}
+		}
+		if c.JWKS != "" || c.Web.OIDCIssuer == "" {
+			return nil
+		}
+		_, inEnv := os.LookupEnv("LIVC_ISSUER")
+		given := inEnv
+		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "issuer" })
+		if given && c.Issuer != c.Web.OIDCIssuer {
+			return fmt.Errorf("--issuer %q differs from --oidc-issuer %q, whose keys verify the tokens: give one, or the same", c.Issuer, c.Web.OIDCIssuer)
+		}
+		c.Issuer = c.Web.OIDCIssuer
+		return nil
+	}
+}
+
+// devTokens reports whether the broker accepts the development key's
+// tokens: when neither --jwks nor --oidc-issuer names the real keys.
+func (c *serveConf) devTokens() bool { return c.JWKS == "" && c.Web.OIDCIssuer == "" }
 
 // authFailFlags registers the flags that bound the audit of refused logins
 // (ratelimit.AuthFailLimit) and the proxies trusted to name the client, and

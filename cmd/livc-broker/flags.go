@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/livc/livc-broker/internal/token"
 )
 
 // serveConf is every setting of `livc-broker serve`. Each flag also reads
@@ -25,7 +27,10 @@ type serveConf struct {
 	KeysDir     string
 	JWKS        string
 	Issuer      string
-	Audience    string
+	// Audiences are the accepted aud of tokens, Claims the names of the
+	// claims that carry sub, livc and actor (authflags.go).
+	Audiences []string
+	Claims    token.ClaimNames
 	// MaxTokenLifetime is the longest a token may be good for (exp - iat);
 	// JWKSRefresh how often the JWKS is read again (SIGHUP reads it too).
 	MaxTokenLifetime time.Duration
@@ -95,7 +100,7 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 type rawServe struct {
 	configs                                             multiFlag
 	lifetime, refresh, maxBody, epoch, check, gcPercent string
-	limits, retention, web, outputs                     func() error
+	limits, retention, web, outputs, token              func() error
 }
 
 // register defines the flags of serve on fs: those that need no checking
@@ -110,8 +115,8 @@ func (c *serveConf) register(fs *flag.FlagSet) *rawServe {
 	fs.StringVar(&c.RedisURL, "redis-url", envOr("LIVC_REDIS_URL", ""), "`URL` redis://host:port/db, rediss://, redis+sentinel://host:port,…/master/db or redis+cluster://host:port,… (env LIVC_REDIS_URL). Default: an embedded in-memory store that keeps nothing across restarts")
 	fs.StringVar(&c.KeysDir, "keys", envOr("LIVC_KEYS", ""), "`DIR` of the broker's age identities, pseudonym secret, key-encryption key and audit signing key (env LIVC_KEYS). Default: created under --data on first start, with a warning")
 	fs.StringVar(&c.JWKS, "jwks", envOr("LIVC_JWKS", ""), "JWKS `FILE-or-URL` of the keys that sign access tokens (env LIVC_JWKS). Default: the dev keys of `livcctl dev` under --data, with a warning")
-	fs.StringVar(&c.Issuer, "issuer", envOr("LIVC_ISSUER", "livc-dev"), "required `iss` of tokens (env LIVC_ISSUER)")
-	fs.StringVar(&c.Audience, "audience", envOr("LIVC_AUDIENCE", "livc-broker"), "required `aud` of tokens (env LIVC_AUDIENCE)")
+	fs.StringVar(&c.Issuer, "issuer", envOr("LIVC_ISSUER", "livc-dev"), "required `iss` of tokens (env LIVC_ISSUER). Default, with --oidc-issuer and no --jwks: that issuer")
+	r.token = c.tokenFlags(fs)
 	r.lifetime = envOr("LIVC_MAX_TOKEN_LIFETIME", "12h")
 	fs.StringVar(&r.lifetime, "max-token-lifetime", r.lifetime, "longest `DURATION` a token may be good for, from 1m to 720h: exp - iat, or exp - now for a token without iat; a longer one is refused like any bad token (env LIVC_MAX_TOKEN_LIFETIME)")
 	r.refresh = envOr("LIVC_JWKS_REFRESH", "5m")
@@ -151,6 +156,9 @@ func (c *serveConf) check(fs *flag.FlagSet, r *rawServe) error {
 		return err
 	}
 	if err := r.outputs(); err != nil {
+		return err
+	}
+	if err := r.token(); err != nil {
 		return err
 	}
 	if c.EpochPeriod, err = time.ParseDuration(r.epoch); err != nil || c.EpochPeriod < time.Second || c.EpochPeriod > 90*24*time.Hour {

@@ -16,7 +16,7 @@ func TestParseServe(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Listen != "127.0.0.1:8080" || c.Issuer != "livc-dev" || c.Audience != "livc-broker" ||
+		if c.Listen != "127.0.0.1:8080" || c.Issuer != "livc-dev" || strings.Join(c.Audiences, ",") != "livc-broker" ||
 			c.MaxBody != 1<<20 || c.RedisURL != "" || c.JWKS != "" || c.KeysDir != "" || len(c.Configs) != 0 ||
 			c.GCPercent != defaultGCPercent || c.AdminListen != "127.0.0.1:9090" ||
 			c.MaxTokenLifetime != 12*time.Hour || c.JWKSRefresh != 5*time.Minute {
@@ -27,7 +27,7 @@ func TestParseServe(t *testing.T) {
 		env := map[string]string{
 			"LIVC_CONFIG": "a.yaml,b.yaml", "LIVC_LISTEN": "127.0.0.1:9", "LIVC_TLS_CERT": "c.pem", "LIVC_TLS_KEY": "k.pem",
 			"LIVC_REDIS_URL": "redis://r:6379/1", "LIVC_KEYS": "/k", "LIVC_JWKS": "j.json", "LIVC_ISSUER": "iss",
-			"LIVC_AUDIENCE": "aud", "LIVC_MAX_BODY": "2048", "LIVC_ADMIN_LISTEN": "127.0.0.1:10", "LIVC_DATA": "/d",
+			"LIVC_AUDIENCE": "aud,aud2", "LIVC_MAX_BODY": "2048", "LIVC_ADMIN_LISTEN": "127.0.0.1:10", "LIVC_DATA": "/d",
 			"LIVC_GC_PERCENT": "150", "LIVC_MAX_TOKEN_LIFETIME": "2h", "LIVC_JWKS_REFRESH": "0",
 		}
 		for k, v := range env {
@@ -37,8 +37,8 @@ func TestParseServe(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := []string{strings.Join(c.Configs, ","), c.Listen, c.TLSCert, c.TLSKey, c.RedisURL, c.KeysDir, c.JWKS, c.Issuer, c.Audience, c.AdminListen, c.DataDir}
-		want := []string{"a.yaml,b.yaml", "127.0.0.1:9", "c.pem", "k.pem", "redis://r:6379/1", "/k", "j.json", "iss", "aud", "127.0.0.1:10", "/d"}
+		got := []string{strings.Join(c.Configs, ","), c.Listen, c.TLSCert, c.TLSKey, c.RedisURL, c.KeysDir, c.JWKS, c.Issuer, strings.Join(c.Audiences, ","), c.AdminListen, c.DataDir}
+		want := []string{"a.yaml,b.yaml", "127.0.0.1:9", "c.pem", "k.pem", "redis://r:6379/1", "/k", "j.json", "iss", "aud,aud2", "127.0.0.1:10", "/d"}
 		if strings.Join(got, " ") != strings.Join(want, " ") || c.MaxBody != 2048 || c.GCPercent != 150 ||
 			c.MaxTokenLifetime != 2*time.Hour || c.JWKSRefresh != 0 {
 			t.Fatalf("got %v %d", got, c.MaxBody)

@@ -238,10 +238,18 @@ func loadKeys(c serveConf, log *slog.Logger) (*keys.Keyring, error) {
 
 func loadVerifier(ctx context.Context, c serveConf, cells map[string]*broker.Cell, log *slog.Logger) (*token.Verifier, error) {
 	jwks := c.JWKS
-	if jwks == "" {
+	switch {
+	case jwks == "" && c.Web.OIDCIssuer != "":
+		u, err := token.Discover(ctx, c.Web.OIDCIssuer)
+		if err != nil {
+			return nil, fmt.Errorf("--oidc-issuer: %w", err)
+		}
+		jwks = u
+		log.Info("access tokens are verified with the OpenID provider's keys", "issuer", c.Issuer, "jwks", jwks)
+	case jwks == "":
 		dir := filepath.Join(c.DataDir, "dev")
 		for _, id := range slices.Sorted(maps.Keys(cells)) {
-			if err := token.WriteDevSet(dir, id, slices.Sorted(maps.Keys(cells[id].Actors)), c.Issuer, c.Audience, min(devTokenTTL, c.MaxTokenLifetime)); err != nil {
+			if err := token.WriteDevSet(dir, id, slices.Sorted(maps.Keys(cells[id].Actors)), c.Issuer, c.Audiences[0], min(devTokenTTL, c.MaxTokenLifetime)); err != nil {
 				return nil, fmt.Errorf("dev tokens: %w", err)
 			}
 		}
@@ -253,7 +261,7 @@ func loadVerifier(ctx context.Context, c serveConf, cells map[string]*broker.Cel
 		refresh = -1 // token.Conf: no timer; SIGHUP still reads it
 	}
 	v, err := token.New(ctx, token.Conf{
-		JWKS: jwks, Issuer: c.Issuer, Audience: c.Audience,
+		JWKS: jwks, Issuer: c.Issuer, Audiences: c.Audiences, Claims: c.Claims,
 		MaxLifetime: c.MaxTokenLifetime, Refresh: refresh,
 		OnRefresh: func(rep token.RefreshReport, err error) { logJWKSRefresh(log, "timer", rep, err) },
 	})

@@ -23,7 +23,7 @@ type webConf struct {
 // flags registers the web application's flags on fs and returns a function
 // that checks them once fs is parsed.
 func (w *webConf) flags(fs *flag.FlagSet) func() error {
-	fs.StringVar(&w.OIDCIssuer, "oidc-issuer", envOr("LIVC_OIDC_ISSUER", ""), "`URL` of the OpenID Connect provider people sign in to the web pages with (env LIVC_OIDC_ISSUER). Default none: only the development sign-in, and only on development keys")
+	fs.StringVar(&w.OIDCIssuer, "oidc-issuer", envOr("LIVC_OIDC_ISSUER", ""), "`URL` of the OpenID Connect provider: with --oidc-client-id, people sign in to the web pages with it; without --jwks, access tokens are verified with the keys its discovery document (URL/.well-known/openid-configuration) names, read at start (a failure stops the broker) and every --jwks-refresh, and must carry it as iss (env LIVC_OIDC_ISSUER). Default none: only the development sign-in, and only on development keys")
 	fs.StringVar(&w.OIDCClientID, "oidc-client-id", envOr("LIVC_OIDC_CLIENT_ID", ""), "the broker's client `ID` at the OpenID provider (env LIVC_OIDC_CLIENT_ID)")
 	// The secret's default is not the environment's value: -h prints
 	// defaults, and must never print a secret. It is read after parsing.
@@ -46,11 +46,18 @@ func (w *webConf) flags(fs *flag.FlagSet) func() error {
 		if w.IdleTimeout, err = time.ParseDuration(idle); err != nil || w.IdleTimeout < time.Second || w.IdleTimeout > w.Lifetime {
 			return fmt.Errorf("--web-idle-timeout must be a duration from 1s to --web-session-lifetime, got %q", idle)
 		}
+		web := w.OIDCClientID != "" || w.OIDCRedirectURL != ""
 		if w.OIDCIssuer == "" {
+			if web {
+				return fmt.Errorf("--oidc-client-id and --oidc-redirect-url need --oidc-issuer")
+			}
 			return nil
 		}
+		if !web {
+			return nil // the provider signs API tokens only
+		}
 		if w.OIDCClientID == "" || w.OIDCRedirectURL == "" {
-			return fmt.Errorf("--oidc-issuer needs --oidc-client-id and --oidc-redirect-url")
+			return fmt.Errorf("the web sign-in through --oidc-issuer needs --oidc-client-id and --oidc-redirect-url")
 		}
 		if w.OIDCLivcClaim == "" || w.OIDCActorClaim == "" {
 			return fmt.Errorf("--oidc-livc-claim and --oidc-actor-claim must name claims")
@@ -69,11 +76,11 @@ func newWeb(c serveConf, svc web.Broker, client redis.UniversalClient, log *slog
 		store = web.NewMemoryStore()
 	}
 	wc := web.Conf{
-		Store: store, Dev: c.JWKS == "", IdleTimeout: c.Web.IdleTimeout, Lifetime: c.Web.Lifetime,
+		Store: store, Dev: c.devTokens(), IdleTimeout: c.Web.IdleTimeout, Lifetime: c.Web.Lifetime,
 		Secure:  c.TLSCert != "" || strings.HasPrefix(c.Web.OIDCRedirectURL, "https://"),
 		MaxBody: c.MaxBody, Logger: log, Observe: observe,
 	}
-	if c.Web.OIDCIssuer != "" {
+	if c.Web.OIDCIssuer != "" && c.Web.OIDCClientID != "" {
 		wc.OIDC = &web.OIDCConf{Issuer: c.Web.OIDCIssuer, ClientID: c.Web.OIDCClientID, ClientSecret: c.Web.OIDCClientSecret,
 			RedirectURL: c.Web.OIDCRedirectURL, LivcClaim: c.Web.OIDCLivcClaim, ActorClaim: c.Web.OIDCActorClaim}
 	}

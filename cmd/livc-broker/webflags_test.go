@@ -44,7 +44,8 @@ func TestParseWebFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"issuer alone", []string{"--oidc-issuer", "https://idp.example"}, "--oidc-client-id"},
+		{"client id without an issuer", []string{"--oidc-client-id", "b"}, "need --oidc-issuer"},
+		{"client id without a redirect", []string{"--oidc-issuer", "https://idp.example", "--oidc-client-id", "b"}, "--oidc-redirect-url"},
 		{"empty claim", []string{"--oidc-issuer", "https://idp.example", "--oidc-client-id", "b",
 			"--oidc-redirect-url", "https://x/auth/callback", "--oidc-livc-claim", ""}, "claims"},
 		{"idle longer than lifetime", []string{"--web-idle-timeout", "2h", "--web-session-lifetime", "1h"}, "--web-idle-timeout"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/livc/livc-broker/internal/clilogin"
 )
 
 // globalFlags are the flags every command takes, before or after its own.
@@ -28,7 +31,7 @@ type globalFlags struct {
 func (g *globalFlags) register(root *cobra.Command) {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.broker, "broker", envOr("LIVC_BROKER", "http://127.0.0.1:8080"), "the broker's `URL`, with its scheme (env LIVC_BROKER)")
-	pf.StringVar(&g.tokenFile, "token-file", "", "read the access token from `FILE` instead of LIVC_TOKEN")
+	pf.StringVar(&g.tokenFile, "token-file", "", "read the access token from `FILE` instead of LIVC_TOKEN; without either, the token livcctl login saved")
 	pf.StringVar(&g.cacert, "cacert", "", "trust the broker's certificate when signed by the CA in this PEM `FILE` (and only then)")
 	pf.StringVarP(&g.output, "output", "o", "", "the answers' `FORMAT`: table or json (default table on a terminal, json otherwise)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
@@ -56,7 +59,9 @@ func (env *cliEnv) client(cmd *cobra.Command, purpose string) *clientFlags {
 	return cf
 }
 
-func (c *clientFlags) token() (string, error) {
+// token is the access token: --token-file's, else LIVC_TOKEN, else the one
+// livcctl login saved (refreshed at the provider when expired).
+func (c *clientFlags) token(ctx context.Context) (string, error) {
 	if c.g.tokenFile != "" {
 		b, err := os.ReadFile(c.g.tokenFile)
 		if err != nil {
@@ -64,11 +69,18 @@ func (c *clientFlags) token() (string, error) {
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
-	t := strings.TrimSpace(os.Getenv("LIVC_TOKEN"))
-	if t == "" {
-		return "", errors.New("no access token: set LIVC_TOKEN or pass --token-file")
+	if t := strings.TrimSpace(os.Getenv("LIVC_TOKEN")); t != "" {
+		return t, nil
 	}
-	return t, nil
+	path, err := clilogin.DefaultPath()
+	if err != nil {
+		return "", err
+	}
+	t, err := clilogin.AccessToken(ctx, path, &http.Client{Timeout: 30 * time.Second})
+	if errors.Is(err, clilogin.ErrNoToken) {
+		return "", errors.New("no access token: set LIVC_TOKEN, pass --token-file or run livcctl login")
+	}
+	return t, err
 }
 
 // httpClient returns the client for the broker: the system's CAs, or with
@@ -113,7 +125,7 @@ func (c *clientFlags) do(env *cliEnv, r request) ([]byte, http.Header, error) {
 		return nil, nil, err
 	}
 	if !r.anonymous {
-		tok, err := c.token()
+		tok, err := c.token(env.ctx)
 		if err != nil {
 			return nil, nil, err
 		}

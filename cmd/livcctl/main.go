@@ -56,7 +56,7 @@ func versionString() string {
 
 // topCommands are livcctl's commands, in the order help lists them.
 var topCommands = []func(*cliEnv) *cobra.Command{
-	newDevCmd, newKeygenCmd, newKeysCmd, newSubmitCmd, newSignalsCmd, newCardCmd,
+	newLoginCmd, newDevCmd, newKeygenCmd, newKeysCmd, newSubmitCmd, newSignalsCmd, newCardCmd,
 	newLookupCmd, newObserveCmd, newEraseCmd, newCasesCmd, newTasksCmd,
 	newRetentionCmd, newStatsCmd, newAuditCmd, newVersionCmd,
 }

@@ -89,7 +89,11 @@ const (
 	MediaProblem    = "application/problem+json"
 )
 
-const keyRequest = "livc.request"
+const (
+	keyRequest = "livc.request"
+	// keyRefusal holds why a request's token was refused, for its log line.
+	keyRefusal = "livc.refusal"
+)
 
 // New returns the HTTP handler of the API over b.
 func New(b Broker, c Conf) http.Handler {
@@ -171,11 +175,16 @@ func (g *gateway) boundary(ctx *gin.Context) {
 			g.c.Logger.Error("panic", "request_id", req.ID, "panic", r)
 			g.problem(ctx, broker.Errorf(broker.KindInternal, ""))
 		}
-		g.c.Logger.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("request_id", req.ID), slog.String("audit_id", req.AuditID),
+		attrs := []slog.Attr{slog.String("request_id", req.ID), slog.String("audit_id", req.AuditID),
 			slog.String("method", ctx.Request.Method), slog.String("route", ctx.FullPath()),
 			slog.Int("status", ctx.Writer.Status()), slog.String("actor", req.Principal.Actor),
-			slog.String("purpose", req.Purpose), slog.Int64("ms", time.Since(start).Milliseconds()))
+			slog.String("purpose", req.Purpose), slog.Int64("ms", time.Since(start).Milliseconds())}
+		if r := ctx.GetString(keyRefusal); r != "" {
+			// Why the token was refused, for the operator: a category
+			// such as "expired" or "missing claim actor", never the token.
+			attrs = append(attrs, slog.String("token_refused", r))
+		}
+		g.c.Logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 		if g.c.Observe != nil {
 			g.c.Observe(ctx.Request.Method, ctx.FullPath(), ctx.Writer.Status(), time.Since(start))
 		}
@@ -249,7 +258,9 @@ func (g *gateway) problem(ctx *gin.Context, err error) {
 		ctx.Header(HeaderAuditID, req.AuditID)
 	}
 	if p.Status == http.StatusUnauthorized {
-		ctx.Header("WWW-Authenticate", `Bearer realm="livc-broker"`)
+		h, reason := challenge(err)
+		ctx.Header("WWW-Authenticate", h)
+		ctx.Set(keyRefusal, reason)
 	}
 	if ra := retryAfter(p); ra != "" {
 		ctx.Header("Retry-After", ra)

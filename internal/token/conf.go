@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -39,8 +40,15 @@ type Conf struct {
 	// only for a loopback host: anyone on the path could otherwise swap the
 	// keys.
 	JWKS string
-	// Issuer and Audience are the required iss and aud of every token.
-	Issuer, Audience string
+	// Issuer is the required iss of every token.
+	Issuer string
+	// Audience and Audiences are the accepted audiences: a token's aud
+	// must name at least one of them. Either may be empty, not both.
+	Audience  string
+	Audiences []string
+	// Claims names the claims that carry sub, livc and actor; an empty
+	// name is DefaultClaims'.
+	Claims ClaimNames
 	// Skew is the clock tolerance for nbf and iat; 0 means DefaultSkew.
 	// exp gets no tolerance.
 	Skew time.Duration
@@ -79,7 +87,16 @@ func (c Conf) WithDefaults() Conf {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Claims = c.Claims.withDefaults()
 	return c
+}
+
+// accepted is every accepted audience.
+func (c Conf) accepted() []string {
+	if c.Audience == "" {
+		return c.Audiences
+	}
+	return append([]string{c.Audience}, c.Audiences...)
 }
 
 // Validate reports the first setting that cannot work. It does not read the
@@ -89,15 +106,18 @@ func (c Conf) Validate() error {
 	if strings.TrimSpace(c.JWKS) == "" {
 		errs = append(errs, errors.New("token: JWKS is required (a file path or an https URL)"))
 	} else if isURL(c.JWKS) {
-		if err := checkJWKSURL(c.JWKS); err != nil {
+		if err := checkURL("JWKS URL", c.JWKS); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if c.Issuer == "" {
 		errs = append(errs, errors.New("token: Issuer is required"))
 	}
-	if c.Audience == "" {
-		errs = append(errs, errors.New("token: Audience is required"))
+	if len(c.accepted()) == 0 || slices.Contains(c.accepted(), "") {
+		errs = append(errs, errors.New("token: Audience is required, and no audience may be empty"))
+	}
+	if err := c.Claims.withDefaults().validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Skew < 0 || c.Skew > MaxSkew {
 		errs = append(errs, fmt.Errorf("token: Skew %s is outside 0..%s", c.Skew, MaxSkew))
@@ -116,16 +136,18 @@ func isURL(s string) bool {
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
 }
 
-func checkJWKSURL(s string) error {
+// checkURL refuses a URL the broker would fetch keys through that anyone on
+// the path could answer: what names it in the error.
+func checkURL(what, s string) error {
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return errors.New("token: JWKS URL is not a valid http(s) URL")
+	if err != nil || u.Host == "" || !isURL(s) {
+		return fmt.Errorf("token: %s is not a valid http(s) URL", what)
 	}
 	if u.User != nil {
-		return errors.New("token: JWKS URL must not carry credentials")
+		return fmt.Errorf("token: %s must not carry credentials", what)
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("token: JWKS URL must use https (plain http only for a loopback host, not %q)", u.Hostname())
+		return fmt.Errorf("token: %s must use https (plain http only for a loopback host, not %q)", what, u.Hostname())
 	}
 	return nil
 }

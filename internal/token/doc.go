@@ -13,7 +13,14 @@
 // twice. The key set is read again on a timer and on Refresh (SIGHUP); a
 // verification remembered in the cache ends with the key that made it.
 //
+// The principal's claims are read under the names Conf.Claims gives (a
+// dotted name reads a nested claim), the token's aud must name one of the
+// accepted audiences, and Discover finds the JWKS of an OpenID provider
+// from its issuer URL.
+//
 // Errors never carry token material. Every refusal is a broker.Error of kind
 // KindUnauthenticated whose cause is a short fixed reason ("expired", "bad
-// signature", "missing claim actor", ...) meant for the audit log.
+// signature", "missing claim actor", ...) meant for the audit log and the
+// operator's log; the cause's TokenErrorDescription is the coarser text a
+// client is told (RFC 6750 error_description).
 package token

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,8 +71,9 @@ func New(ctx context.Context, c Conf) (*Verifier, error) {
 // (kid may be omitted only when the set has one key), with exp in the
 // future and at most Conf.MaxLifetime after iat (after now, without iat),
 // nbf and iat no later than now plus the skew, iss equal to the configured
-// issuer, aud naming the configured audience, and non-empty printable
-// string claims sub, livc and actor of at most MaxClaimLen bytes. Every
+// issuer, aud naming one of the configured audiences, and non-empty
+// printable strings of at most MaxClaimLen bytes in the claims Conf.Claims
+// names for sub, livc and actor. Every
 // refusal is a broker.Error of kind KindUnauthenticated whose cause is a
 // short reason without token material.
 //
@@ -151,7 +153,6 @@ func (v *Verifier) claims(raw string, now time.Time, key *verifyKey) (broker.Pri
 		jwt.WithAcceptableSkew(v.conf.Skew),
 		jwt.WithTruncation(0),
 		jwt.WithIssuer(v.conf.Issuer),
-		jwt.WithAudience(v.conf.Audience),
 		jwt.WithRequiredClaim(jwt.ExpirationKey),
 	)
 	if err != nil {
@@ -175,17 +176,33 @@ func (v *Verifier) claims(raw string, now time.Time, key *verifyKey) (broker.Pri
 	if exp.Sub(from) > v.conf.MaxLifetime {
 		return broker.Principal{}, errLifetime
 	}
+	if !v.audienceOK(tok) {
+		return broker.Principal{}, errAudience
+	}
 	p := broker.Principal{Expires: exp}
-	if p.Sub, err = stringClaim(tok, jwt.SubjectKey); err != nil {
+	names := v.conf.Claims
+	if p.Sub, err = stringClaim(tok, names.Sub); err != nil {
 		return broker.Principal{}, err
 	}
-	if p.Livc, err = stringClaim(tok, "livc"); err != nil {
+	if p.Livc, err = stringClaim(tok, names.Livc); err != nil {
 		return broker.Principal{}, err
 	}
-	if p.Actor, err = stringClaim(tok, "actor"); err != nil {
+	if p.Actor, err = stringClaim(tok, names.Actor); err != nil {
 		return broker.Principal{}, err
 	}
 	return p, nil
+}
+
+// audienceOK reports whether tok's aud names one of the accepted
+// audiences. jwx would require every audience it is given, not one of them.
+func (v *Verifier) audienceOK(tok jwt.Token) bool {
+	aud, _ := tok.Audience()
+	for _, a := range aud {
+		if slices.Contains(v.conf.accepted(), a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Close stops the background refresh; tokens are then checked against the
@@ -237,24 +254,6 @@ func classify(err error) reason {
 		return errBadSignature
 	}
 	return errMalformed
-}
-
-// stringClaim returns a required claim that must be a sane string.
-func stringClaim(tok jwt.Token, name string) (string, error) {
-	if !tok.Has(name) {
-		return "", errMissingClaim(name)
-	}
-	var s string
-	if err := tok.Get(name, &s); err != nil {
-		return "", errBadClaim(name)
-	}
-	if s == "" {
-		return "", errMissingClaim(name)
-	}
-	if !sane(s) {
-		return "", errBadClaim(name)
-	}
-	return s, nil
 }
 
 // sane reports whether s is valid UTF-8 of printable characters, at most

@@ -62,6 +62,7 @@ var places = []place{
 	{"internal/policy", adapter, ""},
 	{"internal/ratelimit", adapter, ""}, // rate limits, out of the domain
 	{"internal/token", adapter, ""},
+	{"internal/clilogin", adapter, ""}, // livcctl's sign-in at the identity provider
 	{"internal/envelope", adapter, ""},
 	{"internal/config", adapter, ""},
 	{"internal/metrics", adapter, ""},

@@ -23,12 +23,13 @@ type authRequest struct {
 	challenge *oidc.CodeChallenge
 	userID    string // set by the login page
 	authTime  time.Time
+	audience  []string // the client's ID, then its extra audiences
 }
 
 func (a *authRequest) GetID() string                         { return a.id }
 func (a *authRequest) GetACR() string                        { return "" }
 func (a *authRequest) GetAMR() []string                      { return []string{"pwd"} }
-func (a *authRequest) GetAudience() []string                 { return []string{a.clientID} }
+func (a *authRequest) GetAudience() []string                 { return a.audience }
 func (a *authRequest) GetAuthTime() time.Time                { return a.authTime }
 func (a *authRequest) GetClientID() string                   { return a.clientID }
 func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge { return a.challenge }
@@ -42,23 +43,46 @@ func (a *authRequest) GetSubject() string                    { return a.userID }
 func (a *authRequest) Done() bool                            { return a.userID != "" }
 
 // client is a registered relying party: a confidential web client with
-// client_secret_basic (or post), the code flow only.
+// client_secret_basic (or post), the code flow only; or, when native, a
+// public command-line client (no secret, PKCE, loopback redirect on any
+// port) that gets JWT access tokens and refresh tokens.
 type client struct {
 	id, secret string
 	redirects  []string
+	native     bool
+	audience   []string      // extra aud of the tokens, beyond the client's ID
+	accessTTL  time.Duration // how long an access token is good for
 }
 
-func (c *client) GetID() string                       { return c.id }
-func (c *client) RedirectURIs() []string              { return c.redirects }
-func (c *client) PostLogoutRedirectURIs() []string    { return nil }
-func (c *client) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
-func (c *client) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodBasic }
+func (c *client) GetID() string                    { return c.id }
+func (c *client) RedirectURIs() []string           { return c.redirects }
+func (c *client) PostLogoutRedirectURIs() []string { return nil }
+func (c *client) ApplicationType() op.ApplicationType {
+	if c.native {
+		return op.ApplicationTypeNative
+	}
+	return op.ApplicationTypeWeb
+}
+func (c *client) AuthMethod() oidc.AuthMethod {
+	if c.native {
+		return oidc.AuthMethodNone
+	}
+	return oidc.AuthMethodBasic
+}
 func (c *client) ResponseTypes() []oidc.ResponseType {
 	return []oidc.ResponseType{oidc.ResponseTypeCode}
 }
-func (c *client) GrantTypes() []oidc.GrantType { return []oidc.GrantType{oidc.GrantTypeCode} }
-func (c *client) LoginURL(id string) string    { return "/login?authRequestID=" + id }
+func (c *client) GrantTypes() []oidc.GrantType {
+	if c.native {
+		return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	}
+	return []oidc.GrantType{oidc.GrantTypeCode}
+}
+func (c *client) LoginURL(id string) string { return "/login?authRequestID=" + id }
 func (c *client) AccessTokenType() op.AccessTokenType {
+	if c.native {
+		return op.AccessTokenTypeJWT
+	}
 	return op.AccessTokenTypeBearer
 }
 func (c *client) IDTokenLifetime() time.Duration { return 5 * time.Minute }
@@ -87,3 +111,19 @@ func (k *signingKey) Algorithm() jose.SignatureAlgorithm          { return jose.
 func (k *signingKey) Key() any                                    { return k.key }
 func (k *signingKey) ID() string                                  { return k.id }
 func (k *signingKey) Use() string                                 { return "sig" }
+
+// refreshRequest is what a refresh token stands for: the sign-in it came
+// from, the op package's RefreshTokenRequest.
+type refreshRequest struct {
+	subject, clientID string
+	scopes, audience  []string
+	authTime          time.Time
+}
+
+func (r *refreshRequest) GetAMR() []string            { return []string{"pwd"} }
+func (r *refreshRequest) GetAudience() []string       { return r.audience }
+func (r *refreshRequest) GetAuthTime() time.Time      { return r.authTime }
+func (r *refreshRequest) GetClientID() string         { return r.clientID }
+func (r *refreshRequest) GetScopes() []string         { return r.scopes }
+func (r *refreshRequest) GetSubject() string          { return r.subject }
+func (r *refreshRequest) SetCurrentScopes(s []string) { r.scopes = s }

@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
@@ -53,7 +54,7 @@ func Start() (*Provider, error) {
 		ln.Close()
 		return nil, err
 	}
-	prov, err := op.NewProvider(&op.Config{CryptoKey: key, CodeMethodS256: true, AuthMethodPost: true},
+	prov, err := op.NewProvider(&op.Config{CryptoKey: key, CodeMethodS256: true, AuthMethodPost: true, GrantTypeRefreshToken: true},
 		st, op.StaticIssuer(p.Issuer), op.WithAllowInsecure())
 	if err != nil {
 		ln.Close()
@@ -86,6 +87,17 @@ func (p *Provider) AddClient(id, secret string, redirects ...string) {
 	p.st.mu.Lock()
 	defer p.st.mu.Unlock()
 	p.st.clients[id] = &client{id: id, secret: secret, redirects: redirects}
+}
+
+// AddNativeClient registers a public command-line client (RFC 8252): no
+// secret, PKCE required, a loopback redirect URI matching on any port. Its
+// access tokens are JWTs signed by the provider, carrying the user's
+// claims, aud the client's ID and audience, good for accessTTL; with the
+// offline_access scope it gets refresh tokens, each good once.
+func (p *Provider) AddNativeClient(id string, audience []string, accessTTL time.Duration, redirects ...string) {
+	p.st.mu.Lock()
+	defer p.st.mu.Unlock()
+	p.st.clients[id] = &client{id: id, redirects: redirects, native: true, audience: audience, accessTTL: accessTTL}
 }
 
 // login is the provider's sign-in page: a form naming the user.

@@ -16,13 +16,15 @@ import (
 // storage is the provider's state, in memory: its users, clients,
 // authorization requests and codes, and its signing key. It implements
 // op.Storage for the authorization code flow only: no refresh tokens, no
-// token exchange, no JWT profile.
+// token exchange, no JWT profile; refresh tokens for native clients, which
+// are rotated on use.
 type storage struct {
 	mu       sync.Mutex
 	users    map[string]User // by login name
 	clients  map[string]*client
 	requests map[string]*authRequest
 	codes    map[string]string // code -> request id
+	refresh  map[string]*refreshRequest
 	key      *rsa.PrivateKey
 	keyID    string
 }
@@ -33,7 +35,7 @@ func newStorage() (*storage, error) {
 		return nil, err
 	}
 	return &storage{users: map[string]User{}, clients: map[string]*client{}, requests: map[string]*authRequest{},
-		codes: map[string]string{}, key: k, keyID: randomID()[:12]}, nil
+		codes: map[string]string{}, refresh: map[string]*refreshRequest{}, key: k, keyID: randomID()[:12]}, nil
 }
 
 var errNotFound = errors.New("not found")
@@ -42,7 +44,11 @@ func (s *storage) CreateAuthRequest(_ context.Context, r *oidc.AuthRequest, user
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := &authRequest{id: randomID(), created: time.Now(), clientID: r.ClientID, redirect: r.RedirectURI,
-		state: r.State, nonce: r.Nonce, scopes: r.Scopes, respType: r.ResponseType, respMode: r.ResponseMode, userID: userID}
+		state: r.State, nonce: r.Nonce, scopes: r.Scopes, respType: r.ResponseType, respMode: r.ResponseMode, userID: userID,
+		audience: []string{r.ClientID}}
+	if c, ok := s.clients[r.ClientID]; ok {
+		a.audience = append(a.audience, c.audience...)
+	}
 	if r.CodeChallenge != "" {
 		a.challenge = &oidc.CodeChallenge{Challenge: r.CodeChallenge, Method: r.CodeChallengeMethod}
 	}
@@ -113,16 +119,56 @@ func (s *storage) userBySubject(sub string) (User, bool) {
 	return User{}, false
 }
 
-func (s *storage) CreateAccessToken(context.Context, op.TokenRequest) (string, time.Time, error) {
-	return randomID(), time.Now().Add(5 * time.Minute), nil
+// accessTTL is how long an access token of the request's client is good
+// for: the client's own lifetime, else five minutes.
+func (s *storage) accessTTL(r op.TokenRequest) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cr, ok := r.(interface{ GetClientID() string }); ok {
+		if c, ok := s.clients[cr.GetClientID()]; ok && c.accessTTL > 0 {
+			return c.accessTTL
+		}
+	}
+	return 5 * time.Minute
 }
 
-func (s *storage) CreateAccessAndRefreshTokens(context.Context, op.TokenRequest, string) (string, string, time.Time, error) {
-	return "", "", time.Time{}, errors.New("no refresh tokens")
+func (s *storage) CreateAccessToken(_ context.Context, r op.TokenRequest) (string, time.Time, error) {
+	return randomID(), time.Now().Add(s.accessTTL(r)), nil
 }
 
-func (s *storage) TokenRequestByRefreshToken(context.Context, string) (op.RefreshTokenRequest, error) {
-	return nil, op.ErrInvalidRefreshToken
+// CreateAccessAndRefreshTokens makes a new refresh token for the request
+// and, on a refresh, retires the one used: a refresh token works once.
+func (s *storage) CreateAccessAndRefreshTokens(_ context.Context, r op.TokenRequest, current string) (string, string, time.Time, error) {
+	ttl := s.accessTTL(r)
+	cr, ok := r.(interface {
+		GetClientID() string
+		GetAuthTime() time.Time
+	})
+	if !ok {
+		return "", "", time.Time{}, errors.New("no client in the token request")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if current != "" {
+		if _, ok := s.refresh[current]; !ok {
+			return "", "", time.Time{}, op.ErrInvalidRefreshToken
+		}
+		delete(s.refresh, current)
+	}
+	next := randomID()
+	s.refresh[next] = &refreshRequest{subject: r.GetSubject(), clientID: cr.GetClientID(), scopes: r.GetScopes(),
+		audience: r.GetAudience(), authTime: cr.GetAuthTime()}
+	return randomID(), next, time.Now().Add(ttl), nil
+}
+
+func (s *storage) TokenRequestByRefreshToken(_ context.Context, token string) (op.RefreshTokenRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.refresh[token]
+	if !ok {
+		return nil, op.ErrInvalidRefreshToken
+	}
+	return r, nil
 }
 
 func (s *storage) TerminateSession(context.Context, string, string) error { return nil }
@@ -195,8 +241,14 @@ func (s *storage) SetIntrospectionFromToken(context.Context, *oidc.Introspection
 	return errors.New("no introspection")
 }
 
-func (s *storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
-	return nil, nil
+// GetPrivateClaimsFromScopes puts the user's claims in a JWT access token
+// (a native client's), as an identity provider configured for an API does.
+func (s *storage) GetPrivateClaimsFromScopes(_ context.Context, subject, _ string, _ []string) (map[string]any, error) {
+	u, ok := s.userBySubject(subject)
+	if !ok {
+		return nil, errNotFound
+	}
+	return u.Claims, nil
 }
 
 func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
