@@ -50,6 +50,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /cases/{id}/roster", s.signedIn(cc, s.roster))
 	m.HandleFunc("POST /cases/{id}/transitions", s.signedIn(cc, s.transition))
 	s.memberRoutes()
+	s.insightRoutes()
 	m.HandleFunc("POST /cases/{id}/meetings", s.signedIn(cc, s.recordMeeting))
 	m.HandleFunc("POST /cases/{id}/review", s.signedIn(cc, s.review))
 	m.HandleFunc("GET /retention", s.signedIn(cc, s.retention))
