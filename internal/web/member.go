@@ -25,6 +25,16 @@ func init() {
 	ownPrefixes = append(ownPrefixes, "subjects", "tasks")
 	funcs["scenarios"] = func() []string { return broker.Scenarios }
 	funcs["count"] = func(p *int) int { return *p }
+	funcs["nn"] = nationalNumberText
+}
+
+// nationalNumberText writes eleven digits as on the identity card,
+// YY.MM.DD-XXX.CC; anything else as it is.
+func nationalNumberText(s string) string {
+	if len(s) != 11 || strings.Trim(s, "0123456789") != "" {
+		return s
+	}
+	return s[0:2] + "." + s[2:4] + "." + s[4:6] + "-" + s[6:9] + "." + s[9:11]
 }
 
 // MemberBroker is the part of Broker these pages use.

@@ -105,11 +105,13 @@ func TestCardValues(t *testing.T) {
 		"presence":   {Name: "presence", Class: "presence", Type: "enum", Values: []string{"absent"}},
 		"birth_date": {Name: "birth_date", Class: "identity", Type: "date"},
 		"threat":     {Name: "threat", Class: "intelligence", Type: "string"},
+		"nn":         {Name: "nn", Class: "identity", Type: "national_number"},
 	}}
 	at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 	c := broker.Card{SubjectRef: "s_x", Fields: map[string][]broker.CardValue{
 		"presence":   {{Value: "absent", Source: "pz", At: at}, {Value: "present", Source: "pz", At: at.Add(time.Hour)}},
 		"birth_date": {{Value: "1985-07-30", Source: "pz", At: at}},
+		"nn":         {{Value: "85073003328", Source: "pz", At: at}},
 		"threat":     {{Value: "<5", Source: "pz", At: at}},
 	}}
 	d := timeline(cell, c)
@@ -122,7 +124,7 @@ func TestCardValues(t *testing.T) {
 	w := httptest.NewRecorder()
 	s.render(w, 200, "card", &view{Lang: "en", Title: "card.title", Signed: true, Data: d})
 	page := w.Body.String()
-	for _, want := range []string{`<span class="value">30/07/1985</span>`, `<span class="value">absent</span>`, `<span class="value">&lt;5</span>`} {
+	for _, want := range []string{`<span class="value">30/07/1985</span>`, `<span class="value">absent</span>`, `<span class="value">&lt;5</span>`, `<span class="value">85.07.30-033.28</span>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the card lacks %s", want)
 		}
