@@ -100,6 +100,7 @@ func (x *reqCtx) view(title string, data any) *view {
 		Lang: x.lang, Title: title, Path: x.r.URL.Path, Query: x.r.URL.RawQuery, Signed: true, Sub: x.sess.Sub,
 		Actor: x.actor, CellName: x.cell.Name, Coordinator: x.actor.Coordinator,
 		Operational: x.cell.SitsAt(x.actor.ID, broker.TableOperational),
+		Strategic:   x.cell.SitsAt(x.actor.ID, broker.TableStrategic),
 		Purpose:     x.purpose, Purposes: x.choices, CSRF: x.sess.CSRF, DevBanner: x.sess.Dev, Data: data,
 	}
 }

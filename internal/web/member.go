@@ -25,6 +25,16 @@ func init() {
 	ownPrefixes = append(ownPrefixes, "subjects", "tasks")
 	funcs["scenarios"] = func() []string { return broker.Scenarios }
 	funcs["count"] = func(p *int) int { return *p }
+	funcs["nn"] = nationalNumberText
+}
+
+// nationalNumberText writes eleven digits as on the identity card,
+// YY.MM.DD-XXX.CC; anything else as it is.
+func nationalNumberText(s string) string {
+	if len(s) != 11 || strings.Trim(s, "0123456789") != "" {
+		return s
+	}
+	return s[0:2] + "." + s[2:4] + "." + s[4:6] + "-" + s[6:9] + "." + s[9:11]
 }
 
 // MemberBroker is the part of Broker these pages use.
@@ -48,9 +58,12 @@ func (s *Server) memberRoutes() {
 
 // cardEntry is one released value of the card: its field, the value as
 // text, the source actor (id and organisation's name), record and date.
+// Type is the catalogue's type of the field ("" for one it no longer
+// knows): the page writes an enum value by its label and a date as
+// dd/mm/yyyy.
 type cardEntry struct {
-	Field, Value, Source, SourceName, Record string
-	At                                       time.Time
+	Field, Value, Type, Source, SourceName, Record string
+	At                                             time.Time
 }
 
 // cardClass is the card's values of one class, newest first.
@@ -59,8 +72,8 @@ type cardClass struct {
 	Entries []cardEntry
 }
 
-// cardData is the card page: the classes in the cell's catalogue order of
-// first appearance sorted by name, and the withheld count only where the
+// cardData is the card page: the classes in the order of the new-signal
+// form (identity first, then by classOrder; an unknown class last), and the withheld count only where the
 // use case answers one (nil elsewhere: the page then says nothing).
 type cardData struct {
 	SubjectRef string
@@ -85,12 +98,12 @@ func timeline(cell *broker.Cell, c broker.Card) cardData {
 	d := cardData{SubjectRef: c.SubjectRef, Withheld: c.Withheld}
 	by := map[string][]cardEntry{}
 	for name, vs := range c.Fields {
-		class := "other"
+		class, typ := "other", ""
 		if spec, ok := cell.Fields[name]; ok {
-			class = spec.Class
+			class, typ = spec.Class, spec.Type
 		}
 		for _, v := range vs {
-			e := cardEntry{Field: name, Value: valueText(v.Value), Source: v.Source, SourceName: v.Source, Record: v.Record, At: v.At}
+			e := cardEntry{Field: name, Value: valueText(v.Value), Type: typ, Source: v.Source, SourceName: v.Source, Record: v.Record, At: v.At}
 			if a, ok := cell.Actor(v.Source); ok {
 				e.SourceName = a.Name
 			}
@@ -103,7 +116,9 @@ func timeline(cell *broker.Cell, c broker.Card) cardData {
 		})
 		d.Classes = append(d.Classes, cardClass{Class: class, Entries: es})
 	}
-	slices.SortFunc(d.Classes, func(a, b cardClass) int { return cmp.Compare(a.Class, b.Class) })
+	slices.SortFunc(d.Classes, func(a, b cardClass) int {
+		return cmp.Or(cmp.Compare(classOrder(a.Class), classOrder(b.Class)), cmp.Compare(a.Class, b.Class))
+	})
 	return d
 }
 

@@ -67,6 +67,7 @@ type view struct {
 	// navigation show; the pipeline decides what each may do.
 	Coordinator bool
 	Operational bool
+	Strategic   bool // sits at the strategic table: the aggregates
 	Purpose     string
 	// Purposes are the purposes the header offers to choose among, when
 	// more than one applies.

@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /cases/{id}/transitions", s.signedIn(cc, s.transition))
 	s.memberRoutes()
 	s.verifyRoutes()
+	s.insightRoutes()
 	m.HandleFunc("POST /cases/{id}/meetings", s.signedIn(cc, s.recordMeeting))
 	m.HandleFunc("POST /cases/{id}/review", s.signedIn(cc, s.review))
 	m.HandleFunc("GET /retention", s.signedIn(cc, s.retention))

@@ -27,6 +27,7 @@ import (
 type Broker interface {
 	MemberBroker
 	VerifyBroker
+	InsightBroker
 	PublicKeys() broker.PublicKeys
 	Cell(id string) (*broker.Cell, bool)
 	CellIDs() []string

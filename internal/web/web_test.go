@@ -106,6 +106,10 @@ func TestRouting(t *testing.T) {
 		{"GET", "/auth/login", 404, true}, // no provider configured
 		{"GET", "/signals/mine", 303, true},
 		{"POST", "/signals", 401, true},
+		{"GET", "/lookup", 303, true},
+		{"POST", "/lookup", 401, true},
+		{"GET", "/cases/mine", 303, true},
+		{"GET", "/stats", 303, true},
 		{"GET", "/v1/keys", 418, false},
 		{"GET", "/healthz", 418, false},
 		{"GET", "/nowhere", 418, false},

@@ -19,7 +19,10 @@ const policeOfficer = "rita.pz"
 // the coordinator, who puts pz on its roster; pz sets the dossier's
 // priority and assigns itself a task from the dossier page (the tactical
 // table), opens the person's card from there, and reports on the task in
-// "my tasks". axe-core checks every page, photographed in nl, fr and en.
+// "my tasks". On the way pz looks the person up by keyboard (hit) and
+// someone unknown (no-hit), compares the card with the API's, reads
+// "dossiers I'm on" and the strategic table. axe-core checks every page,
+// photographed in nl, fr and en.
 func TestRosterMemberPages(t *testing.T) {
 	env := startWebEnv(t)
 	env.Provider.AddUser(oidcprovider.User{Login: policeOfficer, Subject: "sub-rita", Claims: map[string]any{"livc": "zonnedaal", "actor": "pz"}})
@@ -89,6 +92,13 @@ func TestRosterMemberPages(t *testing.T) {
 		t.Fatal("the card shows nothing")
 	}
 	pz.CheckPage("the card")
+	checkCardText(t, pz)
+	lookupByKeyboard(t, env, pz, card)
+	checkCardAgainstAPI(t, env, pz, strings.TrimSuffix(strings.TrimPrefix(card, "/subjects/"), "/card"))
+	lookupNoHit(t, env, pz)
+	checkCasesMine(t, env, pz, caseID)
+	checkStats(t, env, pz)
+	screenshotNewPages(t, env, pz)
 	env.Visit(pz, "/tasks/mine")
 	pz.CheckPage("my tasks")
 	paths := []string{"/cases/" + caseID, card, "/tasks/mine"}

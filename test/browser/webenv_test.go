@@ -33,6 +33,9 @@ type webEnv struct {
 	Broker   *brokerProc
 	Provider *oidcprovider.Provider
 	Redis    string // the address of the broker's Redis, for tests that tamper with it
+	// APIKey signs API tokens the broker accepts (apitoken_test.go), to
+	// compare a page with the API's own answer for the same actor.
+	APIKey jwk.Key
 }
 
 // startWebEnv starts Redis, the OpenID provider with the two people, and the
@@ -50,14 +53,15 @@ func startWebEnv(t testing.TB) *webEnv {
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	secret := randomSecret(t)
+	jwksPath, apiKey := apiIssuer(t)
 	prov.AddClient(webClientID, secret, base+"/auth/callback")
 	prov.AddUser(oidcprovider.User{Login: socialWorker, Subject: "sub-an", Claims: map[string]any{"livc": "zonnedaal", "actor": "ocmw"}})
 	prov.AddUser(oidcprovider.User{Login: coordinator, Subject: "sub-piet", Claims: map[string]any{"livc": "zonnedaal", "actor": "preventie"}})
 	b := startBroker(t, redisAddr, port, []string{"LIVC_OIDC_CLIENT_SECRET=" + secret},
-		"--jwks", apiJWKS(t),
+		"--jwks", jwksPath,
 		"--oidc-issuer", prov.Issuer, "--oidc-client-id", webClientID,
 		"--oidc-redirect-url", base+"/auth/callback")
-	return &webEnv{Broker: b, Provider: prov, Redis: redisAddr}
+	return &webEnv{Broker: b, Provider: prov, Redis: redisAddr, APIKey: apiKey}
 }
 
 func randomSecret(t testing.TB) string {
@@ -68,9 +72,10 @@ func randomSecret(t testing.TB) string {
 	return fmt.Sprintf("%x", b)
 }
 
-// apiJWKS writes the public JWKS of a fresh Ed25519 key, the broker's
-// verifier of API tokens (none is minted: the browser uses sessions).
-func apiJWKS(t testing.TB) string {
+// apiIssuer writes the public JWKS of a fresh Ed25519 key, the broker's
+// verifier of API tokens, and returns its path and the private key (the
+// browser uses sessions; the tests mint tokens to ask the API itself).
+func apiIssuer(t testing.TB) (string, jwk.Key) {
 	t.Helper()
 	_, raw, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -99,7 +104,7 @@ func apiJWKS(t testing.TB) string {
 	if err := os.WriteFile(path, js, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	return path, priv
 }
 
 // SignIn signs login in through the provider as a browser does: the

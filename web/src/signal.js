@@ -6,6 +6,12 @@
 // the page: the form has no fallback that posts it, and a failure to encrypt
 // sends nothing.
 //
+// The lookup form (#lookup-form) is the same form with the identity only:
+// its JSON ({"subject": {...}}, the body of POST /v1/subjects/lookup) is
+// encrypted and sent the same way, and the answer ({"known", "card"}) is
+// shown in the page's #lookup-hit (with the card's link, focused) or
+// #lookup-nohit. The identity is never put in a URL.
+//
 // Texts come from the page, in the person's language: data-msg-invalid on a
 // national-number input, data-msg-sending, data-msg-failed and
 // data-msg-refused on the form. English stands in where one is missing.
@@ -114,6 +120,10 @@ async function submit(form, status, button) {
       credentials: "same-origin",
       redirect: "error",
     });
+    if (form.id === "lookup-form") {
+      await showLookup(form, status, res);
+      return;
+    }
     if (res.status !== 201) {
       status.textContent = msg(form, res.status >= 400 && res.status < 500 ? "refused" : "failed");
       return;
@@ -126,6 +136,37 @@ async function submit(form, status, button) {
     status.textContent = msg(form, "failed");
   } finally {
     if (button) button.disabled = false;
+  }
+}
+
+// showLookup shows the lookup's answer: hit, with the link to the card
+// (a path of this site only) focused, so that Enter opens it; or no-hit,
+// focused so that a screen reader reads it.
+async function showLookup(form, status, res) {
+  if (res.status !== 200) {
+    status.textContent = msg(form, res.status >= 400 && res.status < 500 ? "refused" : "failed");
+    return;
+  }
+  const answer = await res.json();
+  const hit = document.getElementById("lookup-hit");
+  const none = document.getElementById("lookup-nohit");
+  const link = document.getElementById("lookup-card");
+  const placeholder = document.getElementById("lookup-none");
+  if (!hit || !none || !link) throw new Error("the page has no place for the answer");
+  status.textContent = "";
+  if (placeholder) placeholder.hidden = true;
+  if (answer.known === true) {
+    const card = new URL(answer.card, location.href);
+    if (card.origin !== location.origin) throw new Error("the card is off this origin");
+    link.href = card.pathname;
+    none.hidden = true;
+    hit.hidden = false;
+    link.focus();
+  } else {
+    link.href = location.pathname;
+    hit.hidden = true;
+    none.hidden = false;
+    none.focus();
   }
 }
 
@@ -160,8 +201,10 @@ function init(form) {
 }
 
 function start() {
-  const form = document.getElementById("signal-form");
-  if (form) init(form);
+  for (const id of ["signal-form", "lookup-form"]) {
+    const form = document.getElementById(id);
+    if (form) init(form);
+  }
 }
 
 if (document.readyState === "loading") {
