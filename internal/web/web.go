@@ -26,6 +26,7 @@ import (
 // calls, and the cells' configuration to render from.
 type Broker interface {
 	MemberBroker
+	PrivacyBroker
 	PublicKeys() broker.PublicKeys
 	Cell(id string) (*broker.Cell, bool)
 	CellIDs() []string
