@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/livc/livc-broker/broker"
@@ -62,20 +63,22 @@ func (s *Server) privacyRoutes() {
 	m.HandleFunc("GET /privacy/alerts", s.signedIn(ar, s.alerts))
 }
 
-// auditPageSize is the entries one page of the console's log shows.
+// auditPageSize is the entries one page of the console's log shows unless
+// its query's limit says otherwise.
 const auditPageSize = 50
 
 // auditFilter is the console's filter form, as its GET query carries it:
 // ids and pseudonyms only, never an identity; the period as dates.
 type auditFilter struct {
 	Actor, Sub, SubjectRef, CaseID, Action, Decision, From, To string
+	Limit                                                      string // entries per page
 }
 
 // filterOf reads the filter of the page's query.
 func filterOf(q url.Values) auditFilter {
 	return auditFilter{Actor: q.Get("actor"), Sub: q.Get("sub"), SubjectRef: q.Get("subject_ref"),
 		CaseID: q.Get("case_id"), Action: q.Get("action"), Decision: q.Get("decision"),
-		From: q.Get("from"), To: q.Get("to")}
+		From: q.Get("from"), To: q.Get("to"), Limit: q.Get("limit")}
 }
 
 // Query is the filter as a query string (without a cursor), for the
@@ -83,7 +86,7 @@ func filterOf(q url.Values) auditFilter {
 func (f auditFilter) Query() string {
 	v := url.Values{}
 	for k, x := range map[string]string{"actor": f.Actor, "sub": f.Sub, "subject_ref": f.SubjectRef,
-		"case_id": f.CaseID, "action": f.Action, "decision": f.Decision, "from": f.From, "to": f.To} {
+		"case_id": f.CaseID, "action": f.Action, "decision": f.Decision, "from": f.From, "to": f.To, "limit": f.Limit} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -108,6 +111,22 @@ func (f auditFilter) Items() []filterItem {
 	return out
 }
 
+// Href is path with the filter and cursor as its query: a whole URL, so
+// that html/template checks it as one and does not escape its "=" and "&".
+func (f auditFilter) Href(path, cursor string) string {
+	q := f.Query()
+	if cursor != "" {
+		if q != "" {
+			q += "&"
+		}
+		q += "cursor=" + url.QueryEscape(cursor)
+	}
+	if q == "" {
+		return path
+	}
+	return path + "?" + q
+}
+
 // Empty reports whether no filter is set.
 func (f auditFilter) Empty() bool { return f == auditFilter{} }
 
@@ -118,6 +137,11 @@ func (f auditFilter) query(brussels *time.Location, cursor string) (broker.Audit
 	q := broker.AuditQuery{Actor: f.Actor, Sub: f.Sub, SubjectRef: f.SubjectRef, CaseID: f.CaseID,
 		Action: f.Action, Decision: f.Decision, Cursor: cursor, Limit: auditPageSize, Descending: true}
 	var err error
+	if f.Limit != "" {
+		if q.Limit, err = strconv.Atoi(f.Limit); err != nil || q.Limit < 1 {
+			return q, broker.Invalid("limit", "must be from 1 to %d", broker.MaxLimit)
+		}
+	}
 	if q.From, err = dayStart("from", f.From, brussels, 0); err != nil {
 		return q, err
 	}

@@ -32,6 +32,9 @@ const (
 type webEnv struct {
 	Broker   *brokerProc
 	Provider *oidcprovider.Provider
+	// APIKey signs API tokens the broker accepts (the JWKS it is given),
+	// for a test that acts through the API beside the browser.
+	APIKey jwk.Key
 }
 
 // startWebEnv starts Redis, the OpenID provider with the two people, and the
@@ -49,14 +52,15 @@ func startWebEnv(t testing.TB) *webEnv {
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	secret := randomSecret(t)
+	jwksPath, apiKey := apiJWKS(t)
 	prov.AddClient(webClientID, secret, base+"/auth/callback")
 	prov.AddUser(oidcprovider.User{Login: socialWorker, Subject: "sub-an", Claims: map[string]any{"livc": "zonnedaal", "actor": "ocmw"}})
 	prov.AddUser(oidcprovider.User{Login: coordinator, Subject: "sub-piet", Claims: map[string]any{"livc": "zonnedaal", "actor": "preventie"}})
 	b := startBroker(t, redisAddr, port, []string{"LIVC_OIDC_CLIENT_SECRET=" + secret},
-		"--jwks", apiJWKS(t),
+		"--jwks", jwksPath,
 		"--oidc-issuer", prov.Issuer, "--oidc-client-id", webClientID,
 		"--oidc-redirect-url", base+"/auth/callback")
-	return &webEnv{Broker: b, Provider: prov}
+	return &webEnv{Broker: b, Provider: prov, APIKey: apiKey}
 }
 
 func randomSecret(t testing.TB) string {
@@ -68,8 +72,9 @@ func randomSecret(t testing.TB) string {
 }
 
 // apiJWKS writes the public JWKS of a fresh Ed25519 key, the broker's
-// verifier of API tokens (none is minted: the browser uses sessions).
-func apiJWKS(t testing.TB) string {
+// verifier of API tokens, and returns its path and the private key (the
+// browser uses sessions; a test may act through the API with it).
+func apiJWKS(t testing.TB) (string, jwk.Key) {
 	t.Helper()
 	_, raw, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -98,7 +103,7 @@ func apiJWKS(t testing.TB) string {
 	if err := os.WriteFile(path, js, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	return path, priv
 }
 
 // SignIn signs login in through the provider as a browser does: the
