@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -222,7 +223,7 @@ var csvColumns = []string{"id", "index", "time", "actor", "sub", "action", "purp
 func checkExport(t *testing.T, env *webEnv, dpo *Tab, w consoleWorld) {
 	env.Visit(dpo, "/privacy/audit?subject_ref="+w.Ref)
 	type answer struct {
-		Status           int
+		Status             int
 		Type, CD, CC, Body string
 	}
 	a := Eval[answer](dpo, `fetch(document.querySelector("#export-csv").href).then(async r => ({Status: r.status,
@@ -273,7 +274,7 @@ func checkExport(t *testing.T, env *webEnv, dpo *Tab, w consoleWorld) {
 }
 
 func checkPrint(t *testing.T, env *webEnv, dpo *Tab, w consoleWorld) {
-	env.Visit(dpo, "/privacy/audit?subject_ref="+w.Ref)
+	env.Visit(dpo, "/lang/en?next="+url.QueryEscape("/privacy/audit?subject_ref="+w.Ref))
 	media := func(m string) {
 		if err := call(dpo, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m}); err != nil {
 			t.Fatal(err)
@@ -309,15 +310,19 @@ func consoleScreenshots(t *testing.T, env *webEnv, dpo *Tab, w consoleWorld) {
 	}
 	for _, lang := range []string{"nl", "fr", "en"} {
 		for _, p := range pages {
-			env.Visit(dpo, "/lang/"+lang+"?next="+p.path)
+			env.Visit(dpo, "/lang/"+lang+"?next="+url.QueryEscape(p.path))
 			if got := Eval[string](dpo, "document.documentElement.lang"); got != lang {
 				t.Errorf("%s in %s: <html lang=%q>", p.path, lang, got)
 			}
-			dpo.CheckPage(p.name + " in " + lang)
+			if lang != "en" { // checked in English above
+				dpo.CheckPage(p.name + " in " + lang)
+			}
 			dpo.Screenshot("console-" + p.name + "-" + lang)
 		}
 		whoSaw(dpo, env)
-		dpo.CheckPage("who saw what in " + lang)
+		if lang != "en" {
+			dpo.CheckPage("who saw what in " + lang)
+		}
 		dpo.Screenshot("console-who-" + lang)
 	}
 }
