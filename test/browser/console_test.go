@@ -318,6 +318,11 @@ func consoleScreenshots(t *testing.T, env *webEnv, dpo *Tab, w consoleWorld) {
 				dpo.CheckPage(p.name + " in " + lang)
 			}
 			dpo.Screenshot("console-" + p.name + "-" + lang)
+			if lang == "en" && p.name == "audit" {
+				dpo.Do(chromedp.EmulateViewport(1280, 1100)) // the README's picture
+				dpo.ScreenshotViewport("console-audit-viewport-en")
+				dpo.Do(chromedp.EmulateReset())
+			}
 		}
 		whoSaw(dpo, env)
 		if lang != "en" {
