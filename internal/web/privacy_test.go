@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -130,4 +131,40 @@ func TestAuditFilterHref(t *testing.T) {
 	if got := (auditFilter{}).Href("/privacy/audit", ""); got != "/privacy/audit" {
 		t.Fatalf("no filter: %s", got)
 	}
+}
+
+// FuzzAuditFilter: any query of the log page gives a query for the broker
+// or a refusal naming its field, never a panic; a period that is accepted
+// runs forward; the filter's links carry it unchanged.
+func FuzzAuditFilter(f *testing.F) {
+	f.Add("subject_ref=s_a&from=2026-12-01&to=2026-12-04&limit=2")
+	f.Add("actor=pz&action=card.read&decision=deny")
+	f.Add("from=2026-02-30&to=%zz&limit=-1")
+	f.Add("sub=%3D1%2B2&case_id=case_x&cursor=abc")
+	tr, err := newTranslator()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		flt := filterOf(v)
+		q, err := flt.query(tr.brussel, "")
+		var be *broker.Error
+		if err != nil && (!errors.As(err, &be) || be.Field == "") {
+			t.Fatalf("refusal %v names no field", err)
+		}
+		if err == nil && !q.From.IsZero() && !q.To.IsZero() && flt.From == flt.To && !q.To.After(q.From) {
+			t.Fatalf("the day %s runs from %v to %v", flt.From, q.From, q.To)
+		}
+		back, err := url.Parse(flt.Href("/privacy/audit", "c"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := filterOf(back.Query()); got != flt || back.Query().Get("cursor") != "c" {
+			t.Fatalf("the link carries %+v, want %+v", got, flt)
+		}
+	})
 }
