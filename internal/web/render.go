@@ -19,6 +19,10 @@ var templateFS embed.FS
 var pageNames = []string{"home", "signin", "dev", "signedin", "error", "signal_new",
 	"signals_mine", "intake", "cases", "case", "retention"}
 
+// pageParts are, by page, the files of shared sub-templates it uses
+// besides the layout.
+var pageParts = map[string][]string{}
+
 // funcs are the templates' helpers beyond the view's methods.
 var funcs = template.FuncMap{
 	// pair passes the view and one item to a sub-template.
@@ -39,7 +43,11 @@ type pages struct{ t map[string]*template.Template }
 func parsePages() (*pages, error) {
 	p := &pages{t: map[string]*template.Template{}}
 	for _, n := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html")
+		files := []string{"templates/layout.html", "templates/" + n + ".html"}
+		for _, part := range pageParts[n] {
+			files = append(files, "templates/"+part+".html")
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", n, err)
 		}

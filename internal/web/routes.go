@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /cases/{id}/meetings", s.signedIn(cc, s.recordMeeting))
 	m.HandleFunc("POST /cases/{id}/review", s.signedIn(cc, s.review))
 	m.HandleFunc("GET /retention", s.signedIn(cc, s.retention))
+	s.privacyRoutes()
 	for _, p := range slices.Compact(slices.Sorted(slices.Values(ownPrefixes))) {
 		// Anything else under the application's paths: its own 404 page.
 		m.HandleFunc("/"+p+"/", func(w http.ResponseWriter, r *http.Request) {

@@ -28,6 +28,7 @@ type Broker interface {
 	MemberBroker
 	VerifyBroker
 	InsightBroker
+	PrivacyBroker
 	PublicKeys() broker.PublicKeys
 	Cell(id string) (*broker.Cell, bool)
 	CellIDs() []string

@@ -20,8 +20,8 @@ import (
 	"github.com/livc/livc-broker/test/oidcprovider"
 )
 
-// privacyOfficer is the demo cell's privacy officer at the test provider.
-const privacyOfficer = "els.dpo"
+// verifyOfficer is the demo cell's privacy officer at the test provider.
+const verifyOfficer = "els.dpo"
 
 // TestAuditVerifyPage: the privacy officer verifies the whole audit log in
 // the browser against the real broker and Redis. The server's key is only a
@@ -33,10 +33,10 @@ const privacyOfficer = "els.dpo"
 // is usable with the keyboard and has no axe-core violation.
 func TestAuditVerifyPage(t *testing.T) {
 	env := startWebEnv(t)
-	env.Provider.AddUser(oidcprovider.User{Login: privacyOfficer, Subject: "sub-els", Claims: map[string]any{"livc": "zonnedaal", "actor": "dpo"}})
+	env.Provider.AddUser(oidcprovider.User{Login: verifyOfficer, Subject: "sub-els", Claims: map[string]any{"livc": "zonnedaal", "actor": "dpo"}})
 	tab := newTab(t)
 	tab.SetLanguage("nl-BE")
-	env.SignIn(tab, privacyOfficer)
+	env.SignIn(tab, verifyOfficer)
 	tab.Do(chromedp.WaitVisible(chromedp.CSS(`nav a[href="/privacy/verify"]`)))
 	env.Visit(tab, "/privacy/verify")
 	waitCSS(tab, "the page's script", `#verify[data-ready]`)
