@@ -51,7 +51,11 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	defer closeRedis()
-	audit, err := newAuditLog(ctx, client, kr, witnessDir(c), cells, log)
+	wit, err := newWitnessing(cells)
+	if err != nil {
+		return err
+	}
+	audit, logKey, err := newAuditLog(ctx, client, kr, witnessDir(c), cells, wit, log)
 	if err != nil {
 		return err
 	}
@@ -73,6 +77,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	defer runBackground(ctx, c, svc)() // the last refused-login counts written before exit
+	wit.start(ctx, audit, logKey, svc, m, log)
 	setGCPercent(c.GCPercent, log)
 	if c.Pprof != "" {
 		if err := startPprof(ctx, c.Pprof, log); err != nil {

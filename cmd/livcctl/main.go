@@ -59,6 +59,9 @@ Usage:
                                       with FILE, prove today's log extends the saved one;
                                       with --log, check an export offline (no broker)
   livcctl audit export [--from N] [--to M]  a range as JSON lines with inclusion proofs
+  livcctl witness keygen --name NAME --key FILE   a witness's key; prints its verifier key
+  livcctl witness serve --state FILE --key FILE --log ORIGIN=KEY... [--listen ADDR]
+                                      run a witness that cosigns the broker's checkpoints (C2SP tlog-witness)
 
 Environment:
   LIVC_BROKER   the broker's URL (default http://127.0.0.1:8080)
@@ -123,6 +126,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdRetention(env, args[1:]) // meetings.go
 	case "audit":
 		err = cmdAudit(env, args[1:])
+	case "witness":
+		err = cmdWitness(env, args[1:]) // witness.go
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usageText)
 		return 0

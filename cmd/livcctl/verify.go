@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/broker/auditlog"
@@ -36,6 +37,10 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 	keyFlag := fs.String("key", "", "the checkpoint verifier `KEY` (env LIVC_CHECKPOINT_KEY); default the broker's, from /v1/keys")
 	quiet := fs.Bool("q", false, "no progress")
 	bar := fs.Bool("progress", false, "draw the progress bar even when standard error is not a terminal")
+	var wkeys listFlag
+	fs.Var(&wkeys, "witness", "a witness's verifier `KEY` (cosignature/v1) to count towards --quorum; repeat")
+	quorum := fs.Int("quorum", 0, "refuse a checkpoint without `N` valid cosignatures of the --witness keys")
+	quorumWait := fs.Duration("quorum-wait", 30*time.Second, "how long to wait for a checkpoint the quorum cosigned (a new one is cosigned within moments)")
 	logFile := fs.String("log", "", "verify offline an exported log `FILE` (livcctl audit export, from 0; - for standard input) instead of asking the broker; needs --key")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -63,6 +68,9 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 		return verifyExport(env, *logFile, key, old, cps)
 	}
 	latest, err := latestCheckpoint(env, &cf, key)
+	if *quorum > 0 || len(wkeys) > 0 {
+		latest, err = witnessedCheckpoint(env, &cf, key, wkeys, *quorum, *quorumWait)
+	}
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,7 @@ var places = []place{
 	{"internal/ratelimit", adapter, ""}, // rate limits, out of the domain
 	{"internal/token", adapter, ""},
 	{"internal/envelope", adapter, ""},
+	{"internal/witness", adapter, ""},
 	{"internal/config", adapter, ""},
 	{"internal/metrics", adapter, ""},
 	{"keys", adapter, ""},
