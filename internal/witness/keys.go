@@ -40,7 +40,7 @@ func GenerateKey(rand io.Reader, name string) (skey, vkey string, err error) {
 // NewSigner returns the cosignature/v1 signer of a witness signing key
 // (torchwood's, which stamps each cosignature with the time it signs).
 func NewSigner(skey string) (note.Signer, error) {
-	parts := strings.Split(strings.TrimSpace(skey), "+")
+	parts := strings.SplitN(strings.TrimSpace(skey), "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
 		return nil, errors.New("witness: not a witness signing key (PRIVATE+KEY+name+hash+key)")
 	}
