@@ -54,10 +54,11 @@ Usage:
   livcctl audit report [flags] REF    every access to one person's data
   livcctl audit report --subject FILE the same, of an identity (JSON) sent encrypted
   livcctl audit checkpoint -o FILE    save the latest signed checkpoint
-  livcctl audit verify [--checkpoint FILE] [--key KEY] [--log EXPORT]
+  livcctl audit verify [--checkpoint FILE] [--key KEY] [--log EXPORT] [--witness KEY... --quorum N]
                                       replay the whole log against the signed checkpoints;
                                       with FILE, prove today's log extends the saved one;
-                                      with --log, check an export offline (no broker)
+                                      with --log, check an export offline (no broker);
+                                      with --quorum, refuse a checkpoint without N witness cosignatures
   livcctl audit export [--from N] [--to M]  a range as JSON lines with inclusion proofs
   livcctl witness keygen --name NAME --key FILE   a witness's key; prints its verifier key
   livcctl witness serve --state FILE --key FILE --log ORIGIN=KEY... [--listen ADDR]

@@ -67,9 +67,11 @@ func cmdAuditVerify(env *cliEnv, args []string) error {
 	if *logFile != "" {
 		return verifyExport(env, *logFile, key, old, cps)
 	}
-	latest, err := latestCheckpoint(env, &cf, key)
-	if *quorum > 0 || len(wkeys) > 0 {
+	var latest auditlog.Checkpoint
+	if *quorum > 0 || len(wkeys) > 0 { // witness.go
 		latest, err = witnessedCheckpoint(env, &cf, key, wkeys, *quorum, *quorumWait)
+	} else {
+		latest, err = latestCheckpoint(env, &cf, key)
 	}
 	if err != nil {
 		return err

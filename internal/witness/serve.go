@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -97,4 +99,79 @@ func WriteKey(path, skey string) error {
 		err = cerr
 	}
 	return err
+}
+
+// ServeConf is what `livcctl witness serve` takes: files and flags.
+type ServeConf struct {
+	Listen, State, KeyFile string
+	Logs                   []string // ORIGIN=VERIFIERKEY
+	Logger                 *slog.Logger
+}
+
+// ServeFiles reads the key and the logs, opens the state and serves until
+// ctx ends. A usage mistake (missing file or log) is an ErrUsage.
+func ServeFiles(ctx context.Context, c ServeConf) error {
+	known, err := ParseLogFlags(c.Logs)
+	if err != nil || c.State == "" || c.KeyFile == "" || len(known) == 0 {
+		return errors.Join(ErrUsage, err)
+	}
+	signer, err := LoadSigner(c.KeyFile)
+	if err != nil {
+		return err
+	}
+	cs, err := NewCosigner(CosignerConf{Signer: signer, Logs: known, State: c.State, Logger: c.Logger})
+	if err != nil {
+		return err
+	}
+	return Serve(ctx, c.Listen, cs, func(a net.Addr) {
+		cs.conf.Logger.Info("witness listening", "addr", a.String(), "name", signer.Name())
+	})
+}
+
+// ErrBadQuorum is a quorum asked of keys that do not parse or are too few.
+var ErrBadQuorum = errors.New("--quorum N needs N >= 1 and at least N --witness keys (cosignature/v1 verifier keys)")
+
+// ErrUsage is a witness command given without what it needs.
+var ErrUsage = errors.New("give --state, --key and at least one --log ORIGIN=VERIFIERKEY")
+
+// Keygen makes a witness key named name, writes its signing key to a new
+// file keyFile (0600) and returns its verifier key.
+func Keygen(rand io.Reader, name, keyFile string) (string, error) {
+	skey, vkey, err := GenerateKey(rand, name)
+	if err != nil {
+		return "", err
+	}
+	if err := WriteKey(keyFile, skey); err != nil {
+		return "", err
+	}
+	return vkey, nil
+}
+
+// AwaitQuorum asks fetch for the log's latest checkpoint until it carries
+// valid cosignatures of need of the witness keys wkeys (Quorum) or wait has
+// passed, every quarter second. It returns the checkpoint and who cosigned
+// it, or the last *QuorumError.
+func AwaitQuorum(fetch func() ([]byte, error), logKey string, wkeys []string, need int, wait time.Duration) ([]byte, []string, error) {
+	ws, err := ParseWitnessKeys(wkeys)
+	if err != nil || need < 1 || need > len(ws) {
+		return nil, nil, errors.Join(ErrBadQuorum, err)
+	}
+	v, err := note.NewVerifier(logKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	for deadline := time.Now().Add(wait); ; time.Sleep(250 * time.Millisecond) {
+		signed, err := fetch()
+		if err != nil {
+			return nil, nil, err
+		}
+		names, err := Quorum(signed, v, ws, need)
+		if err == nil {
+			return signed, names, nil
+		}
+		var qe *QuorumError
+		if !errors.As(err, &qe) || time.Now().After(deadline) {
+			return nil, nil, err
+		}
+	}
 }
