@@ -12,7 +12,7 @@ import (
 
 // cosigner is a witness key made with torchwood: the verifier here must
 // accept what another implementation signs.
-func cosigner(t *testing.T, name string) (*torchwood.CosignatureSigner, string) {
+func cosigner(t testing.TB, name string) (*torchwood.CosignatureSigner, string) {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -25,7 +25,7 @@ func cosigner(t *testing.T, name string) (*torchwood.CosignatureSigner, string) 
 	return s, s.Verifier().String()
 }
 
-func logKey(t *testing.T) (note.Signer, note.Verifier) {
+func logKey(t testing.TB) (note.Signer, note.Verifier) {
 	t.Helper()
 	skey, vkey, err := note.GenerateKey(rand.Reader, "livc-broker")
 	if err != nil {
@@ -120,6 +120,30 @@ func TestCosignatures(t *testing.T) {
 		forged, _ := Sign(cp, fs)
 		if valid, _ := Cosignatures(WithSignatures(forged, []string{line(a, cp)}), lv, ws); len(valid) != 0 {
 			t.Fatalf("valid %v", valid)
+		}
+	})
+}
+
+// FuzzCosignatures: whatever lines a stored or served note carries, reading
+// its cosignatures never panics, and a line it calls valid verifies alone.
+func FuzzCosignatures(f *testing.F) {
+	ls, lv := logKey(f)
+	a, akey := cosigner(f, "a.example")
+	av, _ := NewCosignatureVerifier(akey)
+	cp := Checkpoint{Origin: Origin("x"), Size: 3}
+	signed, _ := Sign(cp, ls)
+	n, _ := note.Sign(&note.Note{Text: string(cp.Text())}, a)
+	f.Add(signed, []byte(n[len(cp.Text())+1:]))
+	f.Add(signed, []byte("— a.example AAAA\n"))
+	f.Add([]byte("x\n\n\n"), []byte("\n"))
+	f.Fuzz(func(t *testing.T, base, lines []byte) {
+		msg := append(append([]byte{}, base...), lines...)
+		valid, _ := Cosignatures(msg, lv, []note.Verifier{av})
+		for _, line := range valid {
+			text, _, _ := splitNote(msg)
+			if _, err := note.Open(append(append(append([]byte{}, text...), '\n'), line...), note.VerifierList(av)); err != nil {
+				t.Fatalf("a line called valid does not verify: %q", line)
+			}
 		}
 	})
 }

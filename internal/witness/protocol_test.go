@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -87,6 +88,19 @@ func FuzzParseAddCheckpoint(f *testing.F) {
 		}
 		if !bytes.Equal(a.Marshal(), body) {
 			t.Fatalf("not canonical: %q", body)
+		}
+	})
+}
+
+// FuzzParseSize: a witness's 409 body is read only as a canonical size.
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"17\n", "0", "-1\n", "017\n", "9223372036854775808\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		n, err := ParseSize(body)
+		if err == nil && (n < 0 || strings.TrimSuffix(string(body), "\n") != strconv.FormatInt(n, 10)) {
+			t.Fatalf("accepted %q as %d", body, n)
 		}
 	})
 }
