@@ -37,24 +37,7 @@ func TestCosigner(t *testing.T) {
 	l := newMemLog(t, "cell")
 	state := filepath.Join(t.TempDir(), "state.json")
 	c, v := newCosigner(t, l, state)
-	l.add(t, 10, "a")
-	_, first := l.checkpoint(t)
-	l.add(t, 7, "a")
-	_, second := l.checkpoint(t)
-	forked := newMemLog(t, "cell")
-	forked.signer, forked.vkey = l.signer, l.vkey // the log's own key: a rebuilt log
-	forked.add(t, 17, "b")
-	forked.add(t, 3, "b")
-	_, rebuilt := forked.checkpoint(t)
-	other := newMemLog(t, "cell") // another key
-	other.add(t, 17, "a")
-	_, foreign := other.checkpoint(t)
-	unknown := newMemLog(t, "elsewhere")
-	unknown.signer, unknown.vkey = l.signer, l.vkey
-	unknown.add(t, 3, "a")
-	_, unknownCP := unknown.checkpoint(t)
-	badProof := l.proof(t, 10)
-	badProof[0][0] ^= 1
+	first, second, rebuilt, foreign, unknownCP, forked, badProof := logsFor(t, l)
 
 	for _, tc := range []struct {
 		name   string
@@ -109,11 +92,37 @@ func TestCosigner(t *testing.T) {
 		}
 	})
 	t.Run("a state of another key is refused", func(t *testing.T) {
-		_, err := NewCosigner(CosignerConf{Signer: c.conf.Signer, Logs: map[string]string{l.origin: other.vkey}, State: state})
+		_, err := NewCosigner(CosignerConf{Signer: c.conf.Signer, Logs: map[string]string{l.origin: newMemLog(t, "cell").vkey}, State: state})
 		if err == nil || !strings.Contains(err.Error(), "another key") {
 			t.Fatalf("err %v", err)
 		}
 	})
+}
+
+// logsFor grows l to 10 entries (first, signed) and 17 (second), and
+// makes what a witness must refuse: a rebuilt log under l's key (forked,
+// 20 other entries), a checkpoint of 17 under another key (foreign), one
+// of another log (unknownCP), and a corrupt proof from 10 to 17.
+func logsFor(t *testing.T, l *memLog) (first, second, rebuilt, foreign, unknownCP []byte, forked *memLog, badProof []tlog.Hash) {
+	l.add(t, 10, "a")
+	_, first = l.checkpoint(t)
+	l.add(t, 7, "a")
+	_, second = l.checkpoint(t)
+	forked = newMemLog(t, "cell")
+	forked.signer, forked.vkey = l.signer, l.vkey // the log's own key: a rebuilt log
+	forked.add(t, 17, "b")
+	forked.add(t, 3, "b")
+	_, rebuilt = forked.checkpoint(t)
+	other := newMemLog(t, "cell") // another key
+	other.add(t, 17, "a")
+	_, foreign = other.checkpoint(t)
+	unknown := newMemLog(t, "elsewhere")
+	unknown.signer, unknown.vkey = l.signer, l.vkey
+	unknown.add(t, 3, "a")
+	_, unknownCP = unknown.checkpoint(t)
+	badProof = l.proof(t, 10)
+	badProof[0][0] ^= 1
+	return
 }
 
 // proveFrom is the proof l's tree extends its tree of size old.

@@ -81,89 +81,94 @@ func (r *rig) publishQuorum(t *testing.T, need int, wait time.Duration) error {
 	return err
 }
 
-func TestSubmitter(t *testing.T) {
-	t.Run("cosigned, then an extension with its proof", func(t *testing.T) {
-		r := newRig(t)
-		r.log.add(t, 5, "a")
-		if err := r.publishQuorum(t, 2, 3*time.Second); err != nil {
-			t.Fatal(err)
+// TestSubmitterCosigns: cosigned, then an extension with its proof.
+func TestSubmitterCosigns(t *testing.T) {
+	r := newRig(t)
+	r.log.add(t, 5, "a")
+	if err := r.publishQuorum(t, 2, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.log.add(t, 9, "a")
+	if err := r.publishQuorum(t, 2, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSubmitterRebuiltLog: a rebuilt log is refused by both, alerted once each.
+func TestSubmitterRebuiltLog(t *testing.T) {
+	r := newRig(t)
+	r.log.add(t, 5, "a")
+	if err := r.publishQuorum(t, 2, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := newMemLog(t, "cell")
+	r.log.hashes, r.log.n = rebuilt.hashes, 0
+	r.log.add(t, 8, "b") // the same key, another history
+	_, signed := r.log.checkpoint(t)
+	r.sub.Published("cell", signed)
+	waitFor(t, func() bool { r.mu.Lock(); defer r.mu.Unlock(); return len(r.refused) == 2 })
+	r.log.add(t, 1, "b")
+	_, signed = r.log.checkpoint(t)
+	r.sub.Published("cell", signed)
+	time.Sleep(100 * time.Millisecond)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.refused) != 2 || strings.Count(strings.Join(r.outcomes, " "), ":refused") < 4 {
+		t.Fatalf("refused %v outcomes %v", r.refused, r.outcomes)
+	}
+}
+
+// TestSubmitterTruncatedLog: a truncated log is refused.
+func TestSubmitterTruncatedLog(t *testing.T) {
+	r := newRig(t)
+	r.log.add(t, 9, "a")
+	if err := r.publishQuorum(t, 2, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.log.hashes, r.log.n = nil, 0
+	r.log.add(t, 4, "a")
+	_, signed := r.log.checkpoint(t)
+	r.sub.Published("cell", signed)
+	waitFor(t, func() bool { r.mu.Lock(); defer r.mu.Unlock(); return len(r.refused) == 2 })
+}
+
+// TestSubmitterHangingWitness: a witness that never answers holds up nothing.
+func TestSubmitterHangingWitness(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // accepts, reads nothing, answers nothing
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
 		}
-		r.log.add(t, 9, "a")
-		if err := r.publishQuorum(t, 2, 3*time.Second); err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Run("a rebuilt log is refused by both, alerted once each", func(t *testing.T) {
-		r := newRig(t)
-		r.log.add(t, 5, "a")
-		if err := r.publishQuorum(t, 2, 3*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		rebuilt := newMemLog(t, "cell")
-		r.log.hashes, r.log.n = rebuilt.hashes, 0
-		r.log.add(t, 8, "b") // the same key, another history
+	}()
+	r := newRig(t, "http://"+ln.Addr().String())
+	r.log.add(t, 3, "a")
+	start := time.Now()
+	for range 100 {
 		_, signed := r.log.checkpoint(t)
 		r.sub.Published("cell", signed)
-		waitFor(t, func() bool { r.mu.Lock(); defer r.mu.Unlock(); return len(r.refused) == 2 })
-		r.log.add(t, 1, "b")
-		_, signed = r.log.checkpoint(t)
-		r.sub.Published("cell", signed)
-		time.Sleep(100 * time.Millisecond)
+	}
+	if took := time.Since(start); took > 200*time.Millisecond {
+		t.Fatalf("100 publications took %v", took)
+	}
+	if err := r.publishQuorum(t, 1, 3*time.Second); err != nil {
+		t.Fatalf("the answering witness: %v", err)
+	}
+	var qe *QuorumError
+	if err := r.publishQuorum(t, 2, 300*time.Millisecond); !errors.As(err, &qe) || strings.Join(qe.Missing, ",") != "a.example" {
+		t.Fatalf("quorum 2: %v", err)
+	}
+	waitFor(t, func() bool {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if len(r.refused) != 2 || strings.Count(strings.Join(r.outcomes, " "), ":refused") < 4 {
-			t.Fatalf("refused %v outcomes %v", r.refused, r.outcomes)
-		}
-	})
-	t.Run("a truncated log is refused", func(t *testing.T) {
-		r := newRig(t)
-		r.log.add(t, 9, "a")
-		if err := r.publishQuorum(t, 2, 3*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		r.log.hashes, r.log.n = nil, 0
-		r.log.add(t, 4, "a")
-		_, signed := r.log.checkpoint(t)
-		r.sub.Published("cell", signed)
-		waitFor(t, func() bool { r.mu.Lock(); defer r.mu.Unlock(); return len(r.refused) == 2 })
-	})
-	t.Run("a witness that never answers holds up nothing", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() { // accepts, reads nothing, answers nothing
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				defer c.Close()
-			}
-		}()
-		r := newRig(t, "http://"+ln.Addr().String())
-		r.log.add(t, 3, "a")
-		start := time.Now()
-		for range 100 {
-			_, signed := r.log.checkpoint(t)
-			r.sub.Published("cell", signed)
-		}
-		if took := time.Since(start); took > 200*time.Millisecond {
-			t.Fatalf("100 publications took %v", took)
-		}
-		if err := r.publishQuorum(t, 1, 3*time.Second); err != nil {
-			t.Fatalf("the answering witness: %v", err)
-		}
-		var qe *QuorumError
-		if err := r.publishQuorum(t, 2, 300*time.Millisecond); !errors.As(err, &qe) || strings.Join(qe.Missing, ",") != "a.example" {
-			t.Fatalf("quorum 2: %v", err)
-		}
-		waitFor(t, func() bool {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			return strings.Contains(strings.Join(r.outcomes, " "), "a.example:failed")
-		})
+		return strings.Contains(strings.Join(r.outcomes, " "), "a.example:failed")
 	})
 }
 

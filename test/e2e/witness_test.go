@@ -196,20 +196,10 @@ func TestWitnessRebuildAttack(t *testing.T) {
 	wl.restart()
 	wl.read()
 	wl.checkpoint() // signed: the broker alone cannot tell
-	var refusals struct {
-		Items []struct {
-			Reason string `json:"reason"`
-		} `json:"items"`
-	}
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		wl.get("dpo", "/v1/audit?action=witness.refuse", "audit_review").json(t, &refusals)
-		if len(refusals.Items) >= 2 || time.Now().After(deadline) {
-			break
-		}
-	}
+	refusals := wl.awaitRefusals(2)
 	all := ""
-	for _, it := range refusals.Items {
-		all += it.Reason + "\n"
+	for _, r := range refusals {
+		all += r + "\n"
 	}
 	for _, w := range wl.ws {
 		if !strings.Contains(all, "witness "+w.name+" refused") {
@@ -241,6 +231,27 @@ func TestWitnessRebuildAttack(t *testing.T) {
 	if err == nil || !strings.Contains(out, "a.example, b.example") {
 		t.Fatalf("verify --quorum 2 of a rebuilt log: %v\n%s", err, out)
 	}
+}
+
+// awaitRefusals waits (up to 15s) for n witness.refuse entries in the
+// cell's log and returns their reasons.
+func (wl *witnessLab) awaitRefusals(n int) []string {
+	var page struct {
+		Items []struct {
+			Reason string `json:"reason"`
+		} `json:"items"`
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		wl.get("dpo", "/v1/audit?action=witness.refuse", "audit_review").json(wl.t, &page)
+		if len(page.Items) >= n || time.Now().After(deadline) {
+			break
+		}
+	}
+	var out []string
+	for _, it := range page.Items {
+		out = append(out, it.Reason)
+	}
+	return out
 }
 
 // TestWitnessQuorumDown: one witness down, a quorum of one still verifies

@@ -63,7 +63,7 @@ var places = []place{
 	{"internal/ratelimit", adapter, ""}, // rate limits, out of the domain
 	{"internal/token", adapter, ""},
 	{"internal/envelope", adapter, ""},
-	{"internal/witness", adapter, ""},
+	{"internal/witness", adapter, ""}, // outside witnesses (tlog-witness); the audit log reaches it via witness.Log, wired in cmd/
 	{"internal/config", adapter, ""},
 	{"internal/metrics", adapter, ""},
 	{"keys", adapter, ""},
