@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -133,12 +134,15 @@ func Cosignatures(signed []byte, v note.Verifier, ws []note.Verifier) (valid map
 			msg := append(append(append([]byte{}, text...), '\n'), line...)
 			if n, err := note.Open(msg, note.VerifierList(w)); err == nil && len(n.Sigs) == 1 {
 				valid[w.Name()] = string(line)
-			} else if _, seen := valid[w.Name()]; !seen {
+			} else {
 				invalid = append(invalid, w.Name())
 			}
 		}
 	}
-	return valid, invalid
+	// A witness with a valid line is not also invalid; each name once.
+	invalid = slices.DeleteFunc(invalid, func(n string) bool { _, ok := valid[n]; return ok })
+	slices.Sort(invalid)
+	return valid, slices.Compact(invalid)
 }
 
 // isLineOf reports whether a signature line names w and carries its key

@@ -99,6 +99,8 @@ func TestCosignatures(t *testing.T) {
 		{"both", []string{line(a, cp), line(b, cp)}, []string{"a.example", "b.example"}, nil},
 		{"one of another tree", []string{line(a, cp), line(b, other)}, []string{"a.example"}, []string{"b.example"}},
 		{"a stranger's", []string{line(c, cp)}, nil, nil},
+		{"a bad line before a good one", []string{line(b, other), line(a, cp), line(b, cp)}, []string{"a.example", "b.example"}, nil},
+		{"two bad lines of one witness", []string{line(b, other), line(b, other)}, nil, []string{"b.example"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			valid, invalid := Cosignatures(WithSignatures(signed, tc.lines), lv, ws)
