@@ -27,9 +27,11 @@ const checkpointEvery = 5 * time.Second
 // the signing key, out of reach of whoever has only Redis.
 const witnessFile = "audit-checkpoints.json"
 
-// newAuditLog wires the verifiable audit log to the broker's checkpoint key
-// and its witness file in keysDir (none when ""), and starts signing checkpoints of every
-// cell's log in the background while ctx lasts.
+// newAuditLog wires the verifiable audit log to the broker's checkpoint key,
+// its witness file in keysDir (none when "") and the cells' outside
+// witnesses w (their cosignatures served, each new checkpoint handed to
+// them), and starts signing checkpoints of every cell's log in the
+// background while ctx lasts. It returns the checkpoint verifier too.
 func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, keysDir string, cells map[string]*broker.Cell, w *witnessing, log *slog.Logger) (*audit.Log, note.Verifier, error) {
 	signer, err := kr.CheckpointSigner()
 	if err != nil {
