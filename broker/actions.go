@@ -69,6 +69,10 @@ const (
 	// ActionRetentionExpire is an item the broker erased when its retention
 	// period ran out (RunRetention).
 	ActionRetentionExpire = "retention.expire"
+	// ActionWitnessRefuse is an outside witness's refusal to cosign a
+	// checkpoint of the cell's log as not consistent with what it cosigned
+	// before (WitnessRefused): the log was rebuilt or forked.
+	ActionWitnessRefuse = "witness.refuse"
 )
 
 var decidedActions = []string{

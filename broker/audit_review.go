@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 )
@@ -13,6 +14,18 @@ type AuditConf struct {
 	MaxPersons      int           // more distinct persons read by one individual in a window alerts
 	MaxDenials      int           // this many denials of one individual in a window alert
 	MaxAuthFailures int           // this many failed logins of one verified sub in a window alert
+	// Witnesses cosign the cell's checkpoints (C2SP tlog-witness); the
+	// broker submits each new one to them in the background. None: the
+	// checkpoints are signed by the broker's key alone.
+	Witnesses []Witness
+}
+
+// Witness is an outside party that cosigns the checkpoints of a cell's log
+// only if each is consistent with every one it cosigned before.
+type Witness struct {
+	Name string // its key's name, as its cosignatures carry it
+	Key  string // its cosignature/v1 verifier key (name+hash+base64)
+	URL  string // the base URL of its tlog-witness API (POST URL/add-checkpoint)
 }
 
 // DefaultAuditConf is what a cell without an audit: section gets.
@@ -82,6 +95,10 @@ const (
 	// included: its refusal is in the broker's log (authfail.go), per
 	// client address, and alerts no cell.
 	AlertAuthFailures = "failed_logins"
+	// AlertWitnessRefused is an outside witness's refusal of the cell's
+	// log (ActionWitnessRefuse), one alert per refusal; the entry's reason
+	// names the witness.
+	AlertWitnessRefused = "witness_refused"
 )
 
 // Alert is one finding of GET /v1/audit/alerts, linked to its entries.
@@ -168,6 +185,8 @@ func Alerts(entries []AuditEntry, conf AuditConf) []Alert {
 		switch {
 		case e.Action == ActionAuthFail:
 			fails[k] = append(fails[k], e)
+		case e.Action == ActionWitnessRefuse:
+			out = append(out, Alert{Kind: AlertWitnessRefused, Actor: e.Actor, Sub: e.Sub, Count: 1, From: e.Time, To: e.Time, Entries: []string{e.ID}})
 		case e.Decision == DecisionDeny:
 			denials[k] = append(denials[k], e)
 			if e.Action == ActionCardRead && e.Reason == ReasonOffRoster {
@@ -213,6 +232,21 @@ func Alerts(entries []AuditEntry, conf AuditConf) []Alert {
 		return out[i].Kind < out[j].Kind
 	})
 	return out
+}
+
+// WitnessRefused writes to the cell's log that the witness named witness
+// refused to cosign its checkpoint of size size as not consistent with what
+// it cosigned before, which the privacy officer's alerts show
+// (AlertWitnessRefused). It is the broker's own entry, decided by no
+// policy; the caller (the witness submitter) logs an entry it could not
+// write.
+func (s *Service) WitnessRefused(ctx context.Context, livc, witness string, size int64) error {
+	e := AuditEntry{ID: NewID("aud"), Time: s.c.Now().UTC(), Livc: livc, Actor: "livc-broker",
+		Action: ActionWitnessRefuse, Decision: DecisionDeny,
+		Reason: fmt.Sprintf("witness %s refused to cosign the checkpoint of size %d: not consistent with the checkpoints it cosigned before (the log was rebuilt or forked)", witness, size)}
+	actx, cancel := context.WithTimeout(ctx, auditDetached)
+	defer cancel()
+	return s.c.Audit.Append(actx, &e)
 }
 
 // window finds the first span of at most w holding at least limit entries

@@ -25,6 +25,9 @@ func TestAlerts(t *testing.T) {
 	authFail := func(i int, at time.Duration) AuditEntry {
 		return AuditEntry{ID: fmt.Sprintf("aud_%d", i), Time: t0.Add(at), Action: "auth.fail", Decision: DecisionDeny}
 	}
+	refused := func(i int, at time.Duration) AuditEntry {
+		return AuditEntry{ID: fmt.Sprintf("aud_%d", i), Time: t0.Add(at), Actor: "livc-broker", Action: ActionWitnessRefuse, Decision: DecisionDeny}
+	}
 	for _, tc := range []struct {
 		name     string
 		entries  []AuditEntry
@@ -46,6 +49,8 @@ func TestAlerts(t *testing.T) {
 		{"repeated denials", []AuditEntry{deny(read(1, "a", "s_1", 0)), deny(read(2, "a", "s_1", time.Minute)), deny(read(3, "a", "s_1", 2*time.Minute))},
 			map[string]int{AlertDenials: 1}, 3},
 		{"failed logins", []AuditEntry{authFail(1, 0), authFail(2, time.Second)}, map[string]int{AlertAuthFailures: 1}, 2},
+		{"witness refusals: one alert each, not repeated denials", []AuditEntry{refused(1, 0), refused(2, time.Second), refused(3, time.Minute)},
+			map[string]int{AlertWitnessRefused: 3}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Alerts(tc.entries, conf)

@@ -27,33 +27,47 @@ const checkpointEvery = 5 * time.Second
 // the signing key, out of reach of whoever has only Redis.
 const witnessFile = "audit-checkpoints.json"
 
-// newAuditLog wires the verifiable audit log to the broker's checkpoint key
-// and its witness file in keysDir (none when ""), and starts signing checkpoints of every
-// cell's log in the background while ctx lasts.
-func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, keysDir string, cells map[string]*broker.Cell, log *slog.Logger) (*audit.Log, error) {
+// newAuditLog wires the verifiable audit log to the broker's checkpoint key,
+// its witness file in keysDir (none when "") and the cells' outside
+// witnesses w (their cosignatures served, each new checkpoint handed to
+// them), and starts signing checkpoints of every cell's log in the
+// background while ctx lasts. It returns the checkpoint verifier too.
+func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, keysDir string, cells map[string]*broker.Cell, w *witnessing, log *slog.Logger) (*audit.Log, note.Verifier, error) {
 	signer, err := kr.CheckpointSigner()
 	if err != nil {
-		return nil, fmt.Errorf("keys: checkpoint signer: %w", err)
+		return nil, nil, fmt.Errorf("keys: checkpoint signer: %w", err)
 	}
 	verifier, err := note.NewVerifier(kr.CheckpointVerifierKey())
 	if err != nil {
-		return nil, fmt.Errorf("keys: checkpoint verifier: %w", err)
+		return nil, nil, fmt.Errorf("keys: checkpoint verifier: %w", err)
 	}
 	every := checkpointEvery
 	if v := os.Getenv("LIVC_CHECKPOINT_EVERY"); v != "" {
 		if every, err = time.ParseDuration(v); err != nil || every <= 0 {
-			return nil, fmt.Errorf("LIVC_CHECKPOINT_EVERY: not a positive duration: %q", v)
+			return nil, nil, fmt.Errorf("LIVC_CHECKPOINT_EVERY: not a positive duration: %q", v)
 		}
 	}
-	conf := audit.Conf{Signer: signer, Verifier: verifier, Logger: log}
+	conf := audit.Conf{Signer: signer, Verifier: verifier, Logger: log, Cosigners: w.cosigners, Published: w.published}
 	if keysDir != "" {
 		w, err := audit.OpenFileWitness(filepath.Join(keysDir, witnessFile), verifier)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		conf.Witness = w
 	}
 	l := audit.NewWith(client, conf)
 	go l.RunCheckpoints(ctx, every, slices.Sorted(maps.Keys(cells)))
-	return l, nil
+	return l, verifier, nil
+}
+
+// openAudit opens the audit log, with the cells' outside witnesses
+// (witnessing.go) and the witness file in the key directory.
+func openAudit(ctx context.Context, c serveConf, client redis.UniversalClient, kr *keys.Keyring, cells map[string]*broker.Cell,
+	log *slog.Logger) (*audit.Log, *witnessing, note.Verifier, error) {
+	wit, err := newWitnessing(cells)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, logKey, err := newAuditLog(ctx, client, kr, witnessDir(c), cells, wit, log)
+	return a, wit, logKey, err
 }

@@ -52,13 +52,12 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	defer closeRedis()
-	audit, err := newAuditLog(ctx, client, kr, witnessDir(c), cells, log)
+	audit, wit, logKey, err := openAudit(ctx, c, client, kr, cells, log)
 	if err != nil {
 		return err
 	}
 	st := store.New(client)
-	maint := &maintainer{kr: kr, st: st, audit: audit, cells: slices.Sorted(maps.Keys(cells)), every: c.KeyCheck, log: log}
-	go maint.run(ctx)
+	go (&maintainer{kr: kr, st: st, audit: audit, cells: slices.Sorted(maps.Keys(cells)), every: c.KeyCheck, log: log}).run(ctx)
 	engine, err := policy.New(ctx, cells, policy.Conf{})
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
@@ -78,6 +77,7 @@ func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
 		return err
 	}
 	defer stopBackground() // the last refused-login counts written before exit
+	wit.start(ctx, audit, logKey, svc, m, log)
 	if err := tune(ctx, c, log); err != nil {
 		return err
 	}

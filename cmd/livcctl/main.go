@@ -58,7 +58,7 @@ func versionString() string {
 var topCommands = []func(*cliEnv) *cobra.Command{
 	newLoginCmd, newDevCmd, newKeygenCmd, newKeysCmd, newSubmitCmd, newSignalsCmd, newCardCmd,
 	newLookupCmd, newObserveCmd, newEraseCmd, newCasesCmd, newTasksCmd,
-	newRetentionCmd, newStatsCmd, newAuditCmd, newVersionCmd,
+	newRetentionCmd, newStatsCmd, newAuditCmd, newWitnessCmd, newVersionCmd,
 }
 
 // cliEnv is what a command may use: the context, the standard streams and

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +31,9 @@ func (e errNotVerified) Error() string { return "the audit log does NOT verify: 
 type auditVerifyFlags struct {
 	saved, key, logFile string
 	noProgress, bar     bool
+	witnesses           []string      // witness verifier keys counted towards quorum (witness.go)
+	quorum              int           // cosignatures the checkpoint needs
+	quorumWait          time.Duration // how long to wait for a cosigned checkpoint
 }
 
 // newAuditVerifyCmd: livcctl audit verify replays the whole log here,
@@ -40,13 +44,14 @@ type auditVerifyFlags struct {
 func newAuditVerifyCmd(env *cliEnv) *cobra.Command {
 	var vf auditVerifyFlags
 	cmd := &cobra.Command{
-		Use:   "verify [--checkpoint FILE] [--key KEY] [--log EXPORT]",
+		Use:   "verify [--checkpoint FILE] [--key KEY] [--log EXPORT] [--witness KEY... --quorum N]",
 		Short: "replay the whole log against the signed checkpoints; with --checkpoint, prove today's log extends the saved one; with --log, check an export offline (no broker)",
 		Long: `Replay the whole audit log here, up to the latest signed checkpoint, checking every
 entry's hash and the tree against every checkpoint the broker keeps, each verified with
 the verifier key. With --checkpoint FILE, also prove that today's log extends the saved
 checkpoint. With --log EXPORT, check an export (livcctl audit export, from 0) offline,
-with no broker: it needs --key. Prints one JSON line: {"ok": true, ...} or the problem
+with no broker: it needs --key. With --quorum N, refuse a checkpoint without N valid
+cosignatures of the --witness keys, naming the witnesses missing. Prints one JSON line: {"ok": true, ...} or the problem
 (exit 1).`,
 		Args: exactArgs(0, "no argument"),
 	}
@@ -57,6 +62,9 @@ with no broker: it needs --key. Prints one JSON line: {"ok": true, ...} or the p
 	f.StringVar(&vf.key, "key", "", "the checkpoint verifier `KEY` (env LIVC_CHECKPOINT_KEY); default the broker's, from /v1/keys")
 	f.BoolVar(&vf.noProgress, "no-progress", false, "draw no progress on standard error")
 	f.BoolVar(&vf.bar, "progress", false, "draw the progress bar even when standard error is not a terminal")
+	f.StringArrayVar(&vf.witnesses, "witness", nil, "a witness's verifier `KEY` (cosignature/v1) to count towards --quorum; repeat")
+	f.IntVar(&vf.quorum, "quorum", 0, "refuse a checkpoint without `N` valid cosignatures of the --witness keys")
+	f.DurationVar(&vf.quorumWait, "quorum-wait", 30*time.Second, "how long to wait for a checkpoint the quorum cosigned (a new one is cosigned within moments)")
 	f.StringVar(&vf.logFile, "log", "", "verify offline an exported log `FILE` (livcctl audit export, from 0; - for standard input) instead of asking the broker; needs --key")
 	return cmd
 }
@@ -85,7 +93,12 @@ func auditVerify(env *cliEnv, cf *clientFlags, vf auditVerifyFlags) error {
 	if vf.logFile != "" {
 		return verifyExport(env, vf.logFile, key, old, cps)
 	}
-	latest, err := latestCheckpoint(env, cf, key)
+	var latest auditlog.Checkpoint
+	if vf.quorum > 0 || len(vf.witnesses) > 0 { // witness.go
+		latest, err = witnessedCheckpoint(env, cf, key, vf.witnesses, vf.quorum, vf.quorumWait)
+	} else {
+		latest, err = latestCheckpoint(env, cf, key)
+	}
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,7 @@ var places = []place{
 	{"internal/token", adapter, ""},
 	{"internal/clilogin", adapter, ""}, // livcctl's sign-in at the identity provider
 	{"internal/envelope", adapter, ""},
+	{"internal/witness", adapter, ""}, // outside witnesses (tlog-witness); the audit log reaches it via witness.Log, wired in cmd/
 	{"internal/config", adapter, ""},
 	{"internal/metrics", adapter, ""},
 	{"internal/auditout", adapter, ""}, // audit sinks and alert outputs

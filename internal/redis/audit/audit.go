@@ -16,6 +16,8 @@
 //	                                              stored hash i at byte 32*i
 //	livc:{livc:<cell>}:audit:ids          hash    audit id -> index
 //	livc:{livc:<cell>}:audit:checkpoints  list    signed checkpoints, oldest first
+//	livc:{livc:<cell>}:audit:cosignatures hash    witness name -> "<size>\n<its cosignature line>",
+//	                                              the last cosignature each witness gave
 //	livc:{livc:_broker}:audit…            the same, for entries with Livc == ""
 //
 // The hash tag {livc:<cell>} is the one the store (internal/redis/store) uses, so a cell's
@@ -161,6 +163,14 @@ type Conf struct {
 	// outside Redis (see Witness): a checkpoint is recorded there before it
 	// is pushed, and no tree that does not extend it is signed.
 	Witness Witness
+	// Cosigners are, by cell id, the verifiers of the cell's outside
+	// witnesses (internal/witness): Checkpoint adds to the note it returns
+	// every cosignature kept for it that one of them verifies.
+	Cosigners map[string][]note.Verifier
+	// Published, when set, is called with each checkpoint pushed, by cell
+	// id, to hand it to the witnesses. It must not block: it is called
+	// while the checkpoint lock is held, on a request's path.
+	Published func(livc string, signed []byte)
 }
 
 var (

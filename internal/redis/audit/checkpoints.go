@@ -69,21 +69,25 @@ func (l *Log) Checkpoint(ctx context.Context, livc string, fresh bool) ([]byte, 
 		return nil, fail("checkpoint", err)
 	}
 	if ok && !fresh {
-		return signed, nil
+		return l.withCosignatures(ctx, livc, key, signed), nil
 	}
 	// One signing at a time in this process: otherwise one that read a
 	// smaller size than another had already signed (and recorded with the
 	// witness) would take the log for rebuilt. signFresh reads again under
 	// the lock.
 	l.signMu.Lock()
-	defer l.signMu.Unlock()
-	return l.signFresh(ctx, key, origin)
+	signed, err = l.signFresh(ctx, livc, key, origin)
+	l.signMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return l.withCosignatures(ctx, livc, key, signed), nil
 }
 
 // signFresh signs a checkpoint of the log as it is now and publishes it,
 // unless the latest kept checkpoint is of that size already (then it
 // returns that one). The caller holds signMu.
-func (l *Log) signFresh(ctx context.Context, key, origin string) ([]byte, error) {
+func (l *Log) signFresh(ctx context.Context, livc, key, origin string) ([]byte, error) {
 	last, signed, ok, err := l.latest(ctx, key, origin)
 	if err != nil {
 		return nil, fail("checkpoint", err)
@@ -108,7 +112,7 @@ func (l *Log) signFresh(ctx context.Context, key, origin string) ([]byte, error)
 	if err != nil {
 		return nil, broker.Wrap(broker.KindInternal, err, "the checkpoint could not be signed")
 	}
-	if err := l.publish(ctx, key, cp, note); err != nil {
+	if err := l.publish(ctx, livc, key, cp, note); err != nil {
 		return nil, err
 	}
 	return note, nil
@@ -116,9 +120,10 @@ func (l *Log) signFresh(ctx context.Context, key, origin string) ([]byte, error)
 
 // publish records a signed checkpoint with the witness and then pushes it to
 // the log's kept checkpoints (thinning them now and then), remembers it as
-// the last this process signed, and warns when the log nears its capacity.
-// A checkpoint the witness does not record is not published.
-func (l *Log) publish(ctx context.Context, key string, cp auditlog.Checkpoint, note []byte) error {
+// the last this process signed, hands it to the outside witnesses
+// (Conf.Published), and warns when the log nears its capacity. A checkpoint
+// the witness does not record is not published.
+func (l *Log) publish(ctx context.Context, livc, key string, cp auditlog.Checkpoint, note []byte) error {
 	if w := l.conf.Witness; w != nil {
 		// Recorded before it is published: a checkpoint anyone has seen is
 		// always one the witness holds (or a smaller one).
@@ -143,6 +148,9 @@ func (l *Log) publish(ctx context.Context, key string, cp auditlog.Checkpoint, n
 		l.signed[key] = cp
 	}
 	l.mu.Unlock()
+	if l.conf.Published != nil {
+		l.conf.Published(livc, note)
+	}
 	if cp.Size >= l.conf.CapacityWarning {
 		l.conf.Logger.Warn("audit log nears its capacity: split its tree or archive it before appends fail",
 			"log", cp.Origin, "size", cp.Size, "capacity", int64(Capacity))
