@@ -116,7 +116,7 @@ func (l *Log) signFresh(ctx context.Context, key, origin string) ([]byte, error)
 
 // publish records a signed checkpoint with the witness and then pushes it to
 // the log's kept checkpoints (thinning them now and then), remembers it as
-// the last this process signed, and warns when the log nears its capacity.
+// the last this process signed.
 // A checkpoint the witness does not record is not published.
 func (l *Log) publish(ctx context.Context, key string, cp auditlog.Checkpoint, note []byte) error {
 	if w := l.conf.Witness; w != nil {
@@ -143,10 +143,6 @@ func (l *Log) publish(ctx context.Context, key string, cp auditlog.Checkpoint, n
 		l.signed[key] = cp
 	}
 	l.mu.Unlock()
-	if cp.Size >= l.conf.CapacityWarning {
-		l.conf.Logger.Warn("audit log nears its capacity: split its tree or archive it before appends fail",
-			"log", cp.Origin, "size", cp.Size, "capacity", int64(Capacity))
-	}
 	return nil
 }
 
