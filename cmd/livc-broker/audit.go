@@ -28,8 +28,9 @@ const checkpointEvery = 5 * time.Second
 const witnessFile = "audit-checkpoints.json"
 
 // newAuditLog wires the verifiable audit log to the broker's checkpoint key
-// and its witness file in keysDir (none when ""), and starts signing checkpoints of every
-// cell's log in the background while ctx lasts.
+// and its witness file in keysDir (none when ""), moves logs of the layout
+// before tiles into tiles (audit.Log.Migrate), and starts signing
+// checkpoints of every cell's log in the background while ctx lasts.
 func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, keysDir string, cells map[string]*broker.Cell, log *slog.Logger) (*audit.Log, error) {
 	signer, err := kr.CheckpointSigner()
 	if err != nil {
@@ -54,6 +55,12 @@ func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Key
 		conf.Witness = w
 	}
 	l := audit.NewWith(client, conf)
+	// A log kept in the layout before tiles is moved into tiles before
+	// anything is served; one that cannot be (inconsistent) stops the
+	// start, naming the log, rather than serve a cell whose appends fail.
+	if err := l.Migrate(ctx, slices.Sorted(maps.Keys(cells))); err != nil {
+		return nil, err
+	}
 	go l.RunCheckpoints(ctx, every, slices.Sorted(maps.Keys(cells)))
 	return l, nil
 }
