@@ -242,7 +242,7 @@ cases := [
 # The review actions of the verifiable log: the privacy officer under
 # audit_review, and nobody else, under no other purpose.
 review_cases := [tc |
-	some action in ["audit.report", "audit.alerts", "audit.checkpoint", "audit.proof", "audit.verify", "audit.export"]
+	some action in ["audit.report", "audit.alerts", "audit.checkpoint", "audit.proof", "audit.verify", "audit.export", "audit.tiles"]
 	some tc in [
 		{"note": sprintf("%s by the privacy officer", [action]), "input": req(action, "audit_review", "dpo"), "want": allowed},
 		{"note": sprintf("%s by the coordinator", [action]), "input": req(action, "audit_review", "preventie"), "want": denied(["not_privacy_officer", "purpose_not_allowed"])},
