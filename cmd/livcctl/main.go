@@ -58,6 +58,9 @@ Usage:
                                       replay the whole log against the signed checkpoints;
                                       with FILE, prove today's log extends the saved one;
                                       with --log, check an export offline (no broker)
+  livcctl audit verify --tiles [--state FILE] [--key KEY]
+                                      read the log as tlog-tiles and check only what is new
+                                      since the checkpoint kept in FILE (default: cache dir)
   livcctl audit export [--from N] [--to M]  a range as JSON lines with inclusion proofs
 
 Environment:

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/livc/livc-broker/broker"
@@ -29,6 +30,9 @@ func (e errNotVerified) Error() string { return "the audit log does NOT verify: 
 // the tree against every signed checkpoint (each verified with the key); with
 // --checkpoint it first proves that today's log extends the saved one.
 func cmdAuditVerify(env *cliEnv, args []string) error {
+	if slices.Contains(args, "--tiles") || slices.Contains(args, "-tiles") {
+		return cmdAuditVerifyTiles(env, args)
+	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	var cf clientFlags
 	cf.register(fs, broker.PurposeAuditReview)

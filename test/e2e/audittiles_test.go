@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -163,6 +164,35 @@ func TestAuditTilesStockClient(t *testing.T) {
 	}
 	if !bytes.Equal(full.Body[:32], mustTile(t, thr)) {
 		t.Fatal("tile/0/000 begins with another hash than leaf 0")
+	}
+	verifyTwice(t, l)
+}
+
+// verifyTwice runs `livcctl audit verify --tiles` twice with one state
+// file: the second run checks only the entries added since the first
+// (those of the first run's own fetches and a few reads), from the first
+// run's size on, reading fewer tiles and bundles.
+func verifyTwice(t *testing.T, l *auditLab) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	run := func() (from, size, fetched int64) {
+		l.checkpoint()
+		out, err := l.livcctl("audit", "verify", "--tiles", "--state", state, "--key", l.key)
+		if err != nil {
+			t.Fatalf("livcctl audit verify --tiles: %v\n%s", err, out)
+		}
+		if _, err := fmt.Sscanf(out[strings.Index(out, "entries "):], "entries %d to %d checked (%d tiles", &from, &size, &fetched); err != nil {
+			t.Fatalf("output %q: %v", out, err)
+		}
+		return
+	}
+	from1, size1, fetched1 := run()
+	for range 3 {
+		l.read()
+	}
+	from2, size2, fetched2 := run()
+	if from1 != 0 || from2 != size1 || size2 <= size1 || fetched2 >= fetched1 {
+		t.Fatalf("first run %d..%d (%d read), second %d..%d (%d read): want the second from the first's size, reading fewer",
+			from1, size1, fetched1, from2, size2, fetched2)
 	}
 }
 

@@ -64,6 +64,7 @@ var places = []place{
 	{"internal/token", adapter, ""},
 	{"internal/envelope", adapter, ""},
 	{"internal/config", adapter, ""},
+	{"internal/auditclient", adapter, ""}, // livcctl's verifier of the log served as tiles
 	{"internal/metrics", adapter, ""},
 	{"keys", adapter, ""},
 
