@@ -60,6 +60,7 @@ type batchCall struct {
 	key     string
 	n       int64    // the expected index
 	entries []string // one id each; doc and leaf derive from it
+	hashes  int      // the tile hashes each entry brings; 0: one
 	plans   []*plan.Plan
 }
 
@@ -76,7 +77,7 @@ func (b batchCall) run(ctx context.Context, c redis.UniversalClient) ([]int64, e
 	}
 	args := []any{b.n, "owner", len(b.entries), len(tiles)}
 	for i, id := range b.entries {
-		args = append(args, "doc-"+id, "leaf-"+id, id, strings.Repeat("h", 32))
+		args = append(args, "doc-"+id, "leaf-"+id, id, strings.Repeat("h", 32*max(b.hashes, 1)))
 		if i >= len(b.plans) || b.plans[i] == nil {
 			args = append(args, 0)
 			continue
@@ -152,6 +153,9 @@ func TestBatchLua(t *testing.T) {
 		}, func(key, _ string) batchCall {
 			return batchCall{key: key, entries: []string{"e1"}}
 		}, nil, "out of step", 0},
+		{"an entry with more tile hashes than its index gives", nil, func(key, _ string) batchCall {
+			return batchCall{key: key, entries: []string{"e1"}, hashes: 2}
+		}, nil, "out of step with the entries", 0},
 		{"a tree not yet moved into tiles", func(ctx context.Context, c redis.UniversalClient, key, _ string) {
 			c.Set(ctx, key+":tree", "old", 0)
 		}, func(key, _ string) batchCall {

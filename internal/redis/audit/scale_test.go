@@ -143,6 +143,9 @@ func TestAppendCostFlat(t *testing.T) {
 		bulkTree(t, c, key, n)
 		l := signedLog(t, c, 0)
 		l.conf.MaxBatch = 1
+		if n == 10_000 {
+			checkBulkTree(t, l.reader(ctx, key), n)
+		}
 		appendRun(t, l, w, cell, n, 16, 1) // the batcher's cache warmed
 		cmds, bytes := appendRun(t, l, w, cell, n+16, k, 1)
 		costs[n] = cost{float64(cmds) / k, float64(bytes) / k}
@@ -182,4 +185,32 @@ func bitLen(n int64) int {
 		b++
 	}
 	return b
+}
+
+// checkBulkTree checks that bulkTree wrote the tree tlog computes itself
+// for the same entries (tlog.StoredHashes, one record after the other).
+func checkBulkTree(t *testing.T, tiles tlog.HashReader, n int64) {
+	t.Helper()
+	var hashes []tlog.Hash
+	mem := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = hashes[x]
+		}
+		return out, nil
+	})
+	for i := range n {
+		hs, err := tlog.StoredHashes(i, []byte(fmt.Sprintf(`{"index":%d}`, i)), mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, hs...)
+	}
+	want, err := tlog.TreeHash(n, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := tlog.TreeHash(n, tiles); err != nil || got != want {
+		t.Fatalf("the bulk tree's hash %x, %v; tlog's %x", got, err, want)
+	}
 }
