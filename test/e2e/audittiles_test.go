@@ -97,45 +97,7 @@ func TestAuditTilesStockClient(t *testing.T) {
 	if h, err := tlog.TreeHash(size, thr); err != nil || h != tree.Hash {
 		t.Fatalf("the tree hash from the tiles: %v, %v; want the checkpoint's", h, err)
 	}
-	found := false
-	for b := int64(0); b*256 < size; b++ {
-		w := min(size-b*256, 256)
-		bt := tlog.Tile{H: 8, L: -1, N: b, W: int(w)}
-		r := tiles.get(tiles.path(bt))
-		if r.Status != 200 {
-			t.Fatalf("bundle %s: %d %s", tiles.path(bt), r.Status, r.Body)
-		}
-		wantCache := "private, no-store"
-		if w == 256 {
-			wantCache = "private, max-age=31536000, immutable"
-		}
-		if got := r.Header.Get("Cache-Control"); got != wantCache {
-			t.Errorf("bundle %s: Cache-Control %q, want %q", tiles.path(bt), got, wantCache)
-		}
-		for i, body := int64(0), r.Body; len(body) > 0; i++ {
-			ln := int(binary.BigEndian.Uint16(body))
-			entry := body[2 : 2+ln]
-			body = body[2+ln:]
-			idx := b*256 + i
-			p, err := tlog.ProveRecord(size, idx, thr)
-			must(t, err)
-			if err := tlog.CheckRecord(p, size, tree.Hash, idx, tlog.RecordHash(entry)); err != nil {
-				t.Fatalf("entry %d of the bundle: %v", idx, err)
-			}
-			var e struct {
-				ID    string `json:"id"`
-				Index int64  `json:"index"`
-			}
-			must(t, json.Unmarshal(entry, &e))
-			found = found || e.ID == quoted
-			if e.Index != idx {
-				t.Fatalf("entry at %d says index %d", idx, e.Index)
-			}
-		}
-	}
-	if !found {
-		t.Fatalf("the quoted card read %s is in no bundle", quoted)
-	}
+	checkBundles(t, tiles, thr, tree, quoted)
 	full := l.get("dpo", "/v1/audit/tiles/tile/0/000", "audit_review")
 	if full.Status != 200 || len(full.Body) != 256*32 || full.Header.Get("Cache-Control") != "private, max-age=31536000, immutable" {
 		t.Fatalf("full tile: %d, %d bytes, %q", full.Status, len(full.Body), full.Header.Get("Cache-Control"))
@@ -193,6 +155,53 @@ func verifyTwice(t *testing.T, l *auditLab) {
 	if from1 != 0 || from2 != size1 || size2 <= size1 || fetched2 >= fetched1 {
 		t.Fatalf("first run %d..%d (%d read), second %d..%d (%d read): want the second from the first's size, reading fewer",
 			from1, size1, fetched1, from2, size2, fetched2)
+	}
+}
+
+// checkBundles reads every entry bundle of the tree with the stock reader:
+// each entry's leaf hash is proved in the tree (tlog.ProveRecord and
+// CheckRecord), says its own index, and the quoted audit id is among them;
+// full bundles are cacheable, partial ones not.
+func checkBundles(t *testing.T, tiles *httpTiles, thr tlog.HashReader, tree tlog.Tree, quoted string) {
+	size := tree.N
+	found := false
+	for b := int64(0); b*256 < size; b++ {
+		w := min(size-b*256, 256)
+		bt := tlog.Tile{H: 8, L: -1, N: b, W: int(w)}
+		r := tiles.get(tiles.path(bt))
+		if r.Status != 200 {
+			t.Fatalf("bundle %s: %d %s", tiles.path(bt), r.Status, r.Body)
+		}
+		wantCache := "private, no-store"
+		if w == 256 {
+			wantCache = "private, max-age=31536000, immutable"
+		}
+		if got := r.Header.Get("Cache-Control"); got != wantCache {
+			t.Errorf("bundle %s: Cache-Control %q, want %q", tiles.path(bt), got, wantCache)
+		}
+		for i, body := int64(0), r.Body; len(body) > 0; i++ {
+			ln := int(binary.BigEndian.Uint16(body))
+			entry := body[2 : 2+ln]
+			body = body[2+ln:]
+			idx := b*256 + i
+			p, err := tlog.ProveRecord(size, idx, thr)
+			must(t, err)
+			if err := tlog.CheckRecord(p, size, tree.Hash, idx, tlog.RecordHash(entry)); err != nil {
+				t.Fatalf("entry %d of the bundle: %v", idx, err)
+			}
+			var e struct {
+				ID    string `json:"id"`
+				Index int64  `json:"index"`
+			}
+			must(t, json.Unmarshal(entry, &e))
+			found = found || e.ID == quoted
+			if e.Index != idx {
+				t.Fatalf("entry at %d says index %d", idx, e.Index)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the quoted card read %s is in no bundle", quoted)
 	}
 }
 

@@ -23,17 +23,7 @@ import (
 // the size of an inclusion proof and of a consistency proof at each size.
 // It fails if the throughput of a size is more than 20% below the best.
 func TestAuditScale(t *testing.T) {
-	sizes := []int64{10_000, 1_000_000, 20_000_000}
-	if v := os.Getenv("LIVC_SCALE_SIZES"); v != "" {
-		sizes = nil
-		for _, f := range splitComma(v) {
-			n, err := strconv.ParseInt(f, 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := scaleSizes(t)
 	c := startRedisServer(t, "")
 	ctx := context.Background()
 	w := &redisWork{}
@@ -86,6 +76,23 @@ func TestAuditScale(t *testing.T) {
 		}
 	}
 	t.Logf("Redis used memory: %s", mem)
+}
+
+// scaleSizes is LIVC_SCALE_SIZES (comma-separated), default 10^4, 10^6 and
+// 2×10^7.
+func scaleSizes(t *testing.T) []int64 {
+	sizes := []int64{10_000, 1_000_000, 20_000_000}
+	if v := os.Getenv("LIVC_SCALE_SIZES"); v != "" {
+		sizes = nil
+		for _, f := range splitComma(v) {
+			n, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	return sizes
 }
 
 // warm appends a few entries so the log's batcher has its hashes cached,
