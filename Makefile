@@ -14,7 +14,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # The URL to open for it: a wildcard host (":8080", "0.0.0.0:8080", "[::]:8080") is reached on loopback.
 RUN_URL = http://$(patsubst :%,127.0.0.1:%,$(patsubst 0.0.0.0:%,127.0.0.1:%,$(patsubst [::]:%,127.0.0.1:%,$(LIVC_LISTEN))))
 
-.PHONY: all build run test lint test-go fuzz bench load load-audit soak clean assets
+.PHONY: all build run test lint test-go fuzz bench bench-scale load load-audit soak clean assets
 
 all: build
 
@@ -69,6 +69,12 @@ BENCHOUT   ?= bench.txt
 bench:
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -benchtime $(BENCHTIME) -timeout 20m ./... | tee $(BENCHOUT)
 	@echo "raw results in $(BENCHOUT); compare two runs with: benchstat old.txt $(BENCHOUT)"
+
+## bench-scale: one cell's audit log grown to 10^4, 10^6 and 2x10^7 entries
+## (tree only) on a redis-server of its own (about 1 GB), append throughput
+## and proof sizes at each; LIVC_SCALE_SIZES=a,b,... for other sizes
+bench-scale:
+	$(GO) test -tags scale -run '^TestAuditScale$$' -count=1 -v -timeout 60m ./internal/redis/audit
 
 ## load: the load generator against the real broker and a redis-server of
 ## its own: OPA's server vs card reads, age vs submissions, then 1,000 vs

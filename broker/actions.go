@@ -44,6 +44,7 @@ const (
 	ActionAuditExport     = "audit.export"
 	ActionAuditReport     = "audit.report"
 	ActionAuditAlerts     = "audit.alerts"
+	ActionAuditTiles      = "audit.tiles"
 )
 
 // The broker's own actions: audited, never decided by the policy.
@@ -83,7 +84,7 @@ var decidedActions = []string{
 	ActionMeetingRecord, ActionMeetingList, ActionRetentionList,
 	ActionTaskAssign, ActionTaskReport, ActionTaskMine, ActionStatsRead,
 	ActionAuditRead, ActionAuditCheckpoint, ActionAuditProof, ActionAuditVerify,
-	ActionAuditExport, ActionAuditReport, ActionAuditAlerts,
+	ActionAuditExport, ActionAuditReport, ActionAuditAlerts, ActionAuditTiles,
 }
 
 // DecidedActions returns the actions the policy decides, sorted.

@@ -3,6 +3,8 @@ package broker
 import (
 	"context"
 	"encoding/json"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // AuditProver is the verifiable side of the audit log: signed checkpoints,
@@ -34,6 +36,10 @@ type AuditProver interface {
 	// checkpoint a caller got with an earlier page), returning no entry at
 	// or past it, so that every page of an export is proved in one tree.
 	Export(ctx context.Context, livc string, from int64, limit int, size int64, proofs bool) (Export, error)
+	// Tile returns a tile of the log's tree, or with level -1 an entry
+	// bundle, as C2SP tlog-tiles serves it (height 8); ErrNotFound for one
+	// the log does not hold at that width (yet).
+	Tile(ctx context.Context, livc string, t tlog.Tile) ([]byte, error)
 }
 
 // InclusionProof proves that an entry is leaf Index of the tree of

@@ -99,9 +99,10 @@ actions := {
 } | audit_actions
 
 # The privacy officer's review of the audit log: listing, the per-person
-# report, alerts, signed checkpoints, proofs, verification and export. Each
+# report, alerts, signed checkpoints, proofs, verification, export and
+# tiles. Each
 # is for the privacy officer only, under audit_review.
-audit_actions := {"audit.read", "audit.report", "audit.alerts", "audit.checkpoint", "audit.proof", "audit.verify", "audit.export"}
+audit_actions := {"audit.read", "audit.report", "audit.alerts", "audit.checkpoint", "audit.proof", "audit.verify", "audit.export", "audit.tiles"}
 
 # card.read takes any purpose the actor may use but the aggregates-only ones
 # (see aggregate_purposes); case.list and case.read the purposes of the

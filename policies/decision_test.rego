@@ -242,7 +242,7 @@ cases := [
 # The review actions of the verifiable log: the privacy officer under
 # audit_review, and nobody else, under no other purpose.
 review_cases := [tc |
-	some action in ["audit.report", "audit.alerts", "audit.checkpoint", "audit.proof", "audit.verify", "audit.export"]
+	some action in ["audit.report", "audit.alerts", "audit.checkpoint", "audit.proof", "audit.verify", "audit.export", "audit.tiles"]
 	some tc in [
 		{"note": sprintf("%s by the privacy officer", [action]), "input": req(action, "audit_review", "dpo"), "want": allowed},
 		{"note": sprintf("%s by the coordinator", [action]), "input": req(action, "audit_review", "preventie"), "want": denied(["not_privacy_officer", "purpose_not_allowed"])},
@@ -257,7 +257,7 @@ test_review_decision[note] if {
 	decision_for(tc.input) == tc.want
 }
 
-test_review_cases_counted if count(review_cases) == 24
+test_review_cases_counted if count(review_cases) == 28
 
 test_decision[note] if {
 	some tc in cases

@@ -154,6 +154,31 @@ func (r *Replayer) CheckStored(stored []byte) *Problem {
 	return nil
 }
 
+// CheckTiled is CheckStored for a store that keeps only the stored hashes
+// of levels 0, 8, 16, ... (C2SP tlog-tiles, height 8): stored holds those
+// of the entry just added, in that order, 32 bytes each.
+func (r *Replayer) CheckTiled(stored []byte) *Problem {
+	if r.problem != nil || r.n == 0 {
+		return r.problem
+	}
+	i := r.n - 1
+	k := 0
+	for j := 0; j < len(r.stored); j += 8 {
+		off := k * tlog.HashSize
+		k++
+		if off+tlog.HashSize > len(stored) {
+			return r.fail(ProblemStoredHash, i, fmt.Sprintf("the tile hash of level %d of entry %d is missing", j, i))
+		}
+		if !bytes.Equal(stored[off:off+tlog.HashSize], r.stored[j][:]) {
+			return r.fail(ProblemStoredHash, i, fmt.Sprintf("the tile hash of level %d of entry %d does not match the entries: it was changed", j, i))
+		}
+	}
+	if len(stored) > k*tlog.HashSize {
+		return r.fail(ProblemStoredHash, i, fmt.Sprintf("entry %d has more tile hashes than it should", i))
+	}
+	return nil
+}
+
 // Root returns the tree hash of the entries replayed so far.
 func (r *Replayer) Root() tlog.Hash {
 	if len(r.stack) == 0 {

@@ -30,8 +30,9 @@ const witnessFile = "audit-checkpoints.json"
 // newAuditLog wires the verifiable audit log to the broker's checkpoint key,
 // its witness file in keysDir (none when "") and the cells' outside
 // witnesses w (their cosignatures served, each new checkpoint handed to
-// them), and starts signing checkpoints of every cell's log in the
-// background while ctx lasts. It returns the checkpoint verifier too.
+// them), moves logs of the layout before tiles into tiles
+// (audit.Log.Migrate), and starts signing checkpoints of every cell's log in
+// the background while ctx lasts. It returns the checkpoint verifier too.
 func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Keyring, keysDir string, cells map[string]*broker.Cell, w *witnessing, log *slog.Logger) (*audit.Log, note.Verifier, error) {
 	signer, err := kr.CheckpointSigner()
 	if err != nil {
@@ -56,6 +57,12 @@ func newAuditLog(ctx context.Context, client redis.UniversalClient, kr *keys.Key
 		conf.Witness = w
 	}
 	l := audit.NewWith(client, conf)
+	// A log kept in the layout before tiles is moved into tiles before
+	// anything is served; one that cannot be (inconsistent) stops the
+	// start, naming the log, rather than serve a cell whose appends fail.
+	if err := l.Migrate(ctx, slices.Sorted(maps.Keys(cells))); err != nil {
+		return nil, nil, err
+	}
 	go l.RunCheckpoints(ctx, every, slices.Sorted(maps.Keys(cells)))
 	return l, verifier, nil
 }

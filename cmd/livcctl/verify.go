@@ -34,6 +34,8 @@ type auditVerifyFlags struct {
 	witnesses           []string      // witness verifier keys counted towards quorum (witness.go)
 	quorum              int           // cosignatures the checkpoint needs
 	quorumWait          time.Duration // how long to wait for a cosigned checkpoint
+	tiles               bool          // read tlog-tiles, only what is new (verifytiles.go)
+	state               string        // the state file of --tiles
 }
 
 // newAuditVerifyCmd: livcctl audit verify replays the whole log here,
@@ -65,12 +67,17 @@ cosignatures of the --witness keys, naming the witnesses missing. Prints one JSO
 	f.StringArrayVar(&vf.witnesses, "witness", nil, "a witness's verifier `KEY` (cosignature/v1) to count towards --quorum; repeat")
 	f.IntVar(&vf.quorum, "quorum", 0, "refuse a checkpoint without `N` valid cosignatures of the --witness keys")
 	f.DurationVar(&vf.quorumWait, "quorum-wait", 30*time.Second, "how long to wait for a checkpoint the quorum cosigned (a new one is cosigned within moments)")
+	f.BoolVar(&vf.tiles, "tiles", false, "read the log as tlog-tiles, checking only what is new since the checkpoint verified last (kept in --state)")
+	f.StringVar(&vf.state, "state", "", "with --tiles, the state `FILE` (the last checkpoint verified); default in the user's cache directory")
 	f.StringVar(&vf.logFile, "log", "", "verify offline an exported log `FILE` (livcctl audit export, from 0; - for standard input) instead of asking the broker; needs --key")
 	return cmd
 }
 
 // auditVerify runs livcctl audit verify.
 func auditVerify(env *cliEnv, cf *clientFlags, vf auditVerifyFlags) error {
+	if vf.tiles {
+		return auditVerifyTiles(env, cf, vf)
+	}
 	ownKey := vf.key != "" || os.Getenv("LIVC_CHECKPOINT_KEY") != ""
 	if vf.logFile != "" && !ownKey {
 		return usageError{errors.New("verify --log works offline: give the verifier key (--key or LIVC_CHECKPOINT_KEY)")}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,6 +23,7 @@ type auditBroker interface {
 	AuditReport(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.AuditPage, error)
 	AuditReportByIdentity(ctx context.Context, req *broker.Request, q broker.AuditQuery) (broker.ReportPage, error)
 	AuditAlerts(ctx context.Context, req *broker.Request, from, to time.Time) (broker.AlertsPage, error)
+	AuditTile(ctx context.Context, req *broker.Request, path string) ([]byte, bool, error)
 }
 
 // auditRoutes registers the privacy officer's review of the verifiable log.
@@ -34,6 +36,7 @@ func (g *gateway) auditRoutes(e *gin.Engine) {
 	e.GET("/v1/audit/report", g.handle(g.auditReport))
 	e.POST("/v1/audit/report", g.handle(g.auditReportByIdentity))
 	e.GET("/v1/audit/alerts", g.handle(g.auditAlerts))
+	e.GET("/v1/audit/tiles/*path", g.handle(g.auditTiles))
 }
 
 // intParam reads an optional integer query parameter, def when absent; a
@@ -107,4 +110,25 @@ func (g *gateway) auditAlerts(ctx *gin.Context, req *broker.Request) (int, any, 
 		req.Refuse = err
 	}
 	return ok(g.b.AuditAlerts(ctx, req, from, to))
+}
+
+// tileMaxAge is how long a client may keep a full tile or entry bundle: a
+// year (it never changes).
+const tileMaxAge = 365 * 24 * 3600
+
+// auditTiles serves the log as C2SP tlog-tiles under /v1/audit/tiles/: the
+// latest signed checkpoint at checkpoint, tiles and entry bundles at their
+// spec paths. A full tile or bundle never changes: the answer may be kept,
+// by the client only (entries carry pseudonyms: private); a partial one
+// grows, and is not kept.
+func (g *gateway) auditTiles(ctx *gin.Context, req *broker.Request) (int, any, error) {
+	path := strings.TrimPrefix(ctx.Param("path"), "/")
+	if path == "checkpoint" {
+		return g.auditCheckpoint(ctx, req)
+	}
+	data, full, err := g.b.AuditTile(ctx, req, path)
+	if full {
+		return http.StatusOK, octets{data: data, cache: "private, max-age=" + strconv.Itoa(tileMaxAge) + ", immutable"}, err
+	}
+	return http.StatusOK, octets{data: data, cache: "private, no-store"}, err
 }

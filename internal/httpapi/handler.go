@@ -24,6 +24,13 @@ type rawJSON []byte
 // never sealed.
 type plainText []byte
 
+// octets is an answer in application/octet-stream (a tile of the audit
+// log) with its Cache-Control; it is never sealed.
+type octets struct {
+	data  []byte
+	cache string
+}
+
 // handle turns h into a Gin handler: an error becomes problem+json
 // (problem.go), a nil value a body-less answer (204), anything else JSON,
 // encrypted to the actor when it asked so.
@@ -42,6 +49,10 @@ func (g *gateway) handle(h handler) gin.HandlerFunc {
 		case plainText:
 			ctx.Header(HeaderAuditID, req.AuditID)
 			ctx.Data(status, "text/plain; charset=utf-8", v)
+		case octets:
+			ctx.Header(HeaderAuditID, req.AuditID)
+			ctx.Header("Cache-Control", v.cache)
+			ctx.Data(status, "application/octet-stream", v.data)
 		case rawJSON:
 			g.answerJSON(ctx, status, v, nil)
 		default:

@@ -16,6 +16,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/livc/livc-broker/internal/redis/audit"
 )
 
 const demoStream = "livc:{livc:zonnedaal}:audit"
@@ -186,9 +188,9 @@ func TestAuditTamper(t *testing.T) {
 			msgs := l.messages()
 			l.rebuild(msgs[:15])
 			ctx := context.Background()
-			tree, err := l.rc.GetRange(ctx, demoStream+":tree", 0, tlog.StoredHashCount(15)*tlog.HashSize-1).Result()
+			tile, err := l.rc.GetRange(ctx, demoStream+":tile:0:0", 0, 15*tlog.HashSize-1).Result()
 			must(t, err)
-			must(t, l.rc.Set(ctx, demoStream+":tree", tree, 0).Err())
+			must(t, l.rc.Set(ctx, demoStream+":tile:0:0", tile, 0).Err())
 			must(t, l.rc.HSet(ctx, demoStream+":head", "n", 15, "leaf", msgs[14].Values["leaf"]).Err())
 		}, "truncated", 15, 16, // 15, or 16 with verify's own entry
 			&tamperFinding{"checkpoint_mismatch", 0, 21}}, // livcctl's requests took the log past 21 again
@@ -250,10 +252,9 @@ func TestAuditTamper(t *testing.T) {
 func TestAuditStoredHashTamper(t *testing.T) {
 	l := newAuditLab(t)
 	l.setup()
-	const victim = 9 // a right leaf: its stored hashes are the leaf and the node over 8..9
+	const victim = 9
 	ctx := context.Background()
-	off := tlog.StoredHashIndex(1, victim/2) * tlog.HashSize
-	must(t, l.rc.SetRange(ctx, demoStream+":tree", off, "tampered").Err())
+	must(t, l.rc.SetRange(ctx, demoStream+":tile:0:0", victim*tlog.HashSize, "tampered").Err())
 	v := l.verify()
 	if v.OK || v.Problem == nil || v.Problem.Kind != "stored_hash_mismatch" || v.Problem.Index != victim {
 		t.Fatalf("verify after a stored hash was changed: %+v", v.Problem)
@@ -288,7 +289,6 @@ func rebuildHashed(t *testing.T, l *auditLab, msgs []redis.XMessage) {
 		}
 		return out, nil
 	})
-	var tree []byte
 	var leaf string
 	for i, m := range msgs {
 		doc := []byte(m.Values["entry"].(string))
@@ -299,12 +299,12 @@ func rebuildHashed(t *testing.T, l *auditLab, msgs []redis.XMessage) {
 		must(t, err)
 		hashes = append(hashes, hs...)
 	}
-	for _, h := range hashes {
-		tree = append(tree, h[:]...)
-	}
 	l.rebuild(msgs)
 	ctx := context.Background()
-	must(t, l.rc.Set(ctx, demoStream+":tree", tree, 0).Err())
+	keys, err := l.rc.Keys(ctx, demoStream+":tile:*").Result()
+	must(t, err)
+	must(t, l.rc.Del(ctx, keys...).Err())
+	must(t, audit.WriteTiles(ctx, l.rc, demoStream, r, int64(len(msgs))))
 	must(t, l.rc.HSet(ctx, demoStream+":head", "n", len(msgs), "leaf", leaf).Err())
 }
 

@@ -242,7 +242,7 @@ func TestCardReadAuditFailure(t *testing.T) {
 	// leave them ahead of it.
 	logSide := func() string {
 		var b strings.Builder
-		for _, k := range []string{stream + ":head", stream + ":tree", stream + ":ids"} {
+		for _, k := range []string{stream + ":head", stream + ":tile:0:0", stream + ":ids"} {
 			d, err := c.Dump(ctx, k).Result()
 			must(t, err)
 			fmt.Fprintf(&b, "%s:%x ", k, sha256.Sum256([]byte(d)))

@@ -66,6 +66,7 @@ var places = []place{
 	{"internal/envelope", adapter, ""},
 	{"internal/witness", adapter, ""}, // outside witnesses (tlog-witness); the audit log reaches it via witness.Log, wired in cmd/
 	{"internal/config", adapter, ""},
+	{"internal/auditclient", adapter, ""}, // livcctl's verifier of the log served as tiles
 	{"internal/metrics", adapter, ""},
 	{"internal/auditout", adapter, ""}, // audit sinks and alert outputs
 	{"keys", adapter, ""},

@@ -12,8 +12,9 @@
 //	livc:{livc:<cell>}:audit:head         hash    n (the size), leaf of the last entry,
 //	                                              turn and until of a waiting process, cp
 //	                                              (size of the last checkpoint pushed)
-//	livc:{livc:<cell>}:audit:tree         string  the tlog stored hashes, 32 bytes each,
-//	                                              stored hash i at byte 32*i
+//	livc:{livc:<cell>}:audit:tile:<L>:<N> string  tile N of level L (C2SP tlog-tiles, height
+//	                                              8): the tree's hashes of level 8L from 256N,
+//	                                              32 bytes each, at most 256 (tiles.go)
 //	livc:{livc:<cell>}:audit:ids          hash    audit id -> index
 //	livc:{livc:<cell>}:audit:checkpoints  list    signed checkpoints, oldest first
 //	livc:{livc:<cell>}:audit:cosignatures hash    witness name -> "<size>\n<its cosignature line>",
@@ -21,10 +22,11 @@
 //	livc:{livc:_broker}:audit…            the same, for entries with Livc == ""
 //
 // The hash tag {livc:<cell>} is the one the store (internal/redis/store) uses, so a cell's
-// log and its data share a Redis Cluster slot. A Redis string holds at most
-// 512 MiB, so one log holds at most Capacity, about 8 million entries (16
-// million stored hashes); each checkpoint signed past Conf.CapacityWarning
-// logs a warning. A longer-lived cell needs the tree split into tiles.
+// log and its data share a Redis Cluster slot. No key of a log grows past
+// 8 KiB but the stream, the ids and the checkpoints (thinned): an append
+// costs the same at any size. A log kept by an older version in one string
+// (livc:{livc:<cell>}:audit:tree) is moved into tiles on start (Migrate);
+// until then appends to it fail closed.
 // The log is never trimmed: nothing here deletes an entry or a hash. The
 // list of checkpoints is thinned to a bounded density (auditlog.Thin): the
 // latest KeepCheckpoints, and one per size class of older ones.
@@ -119,23 +121,7 @@ type Log struct {
 	maxWait time.Duration
 	// chunk and scanBudget bound the work of one List page (see List).
 	chunk, scanBudget int
-	// maxTree is maxTree; tests make it small.
-	maxTree int64
 }
-
-// Capacity is the most entries one log holds: its stored hashes (about two
-// per entry, 32 bytes each) live in one Redis string, which holds at most
-// 512 MiB. An append past it fails, and so its request (fail closed).
-const Capacity = 512 << 20 / 32 / 2
-
-// maxTree is the most bytes of stored hashes one log's tree string holds:
-// Redis's largest string (proto-max-bulk-len, 512 MiB by default; it must not
-// be set lower).
-const maxTree = 512 << 20
-
-// ErrLogFull refuses an append that would take a log past Capacity: nothing
-// of it is written.
-var ErrLogFull = errors.New("audit: the audit log is full")
 
 // Conf holds a Log's settings. The zero value appends in batches but cannot
 // sign checkpoints.
@@ -154,11 +140,6 @@ type Conf struct {
 	MaxBatch int
 	// Logger reports checkpoints refused; default slog.Default().
 	Logger *slog.Logger
-	// CapacityWarning is the log size from which each checkpoint signed
-	// also logs a warning that the log nears Capacity (its tree must be
-	// split into tiles, or the cell's log archived and a new one started,
-	// before appends fail closed); default three quarters of Capacity.
-	CapacityWarning int64
 	// Witness, when set, keeps the last signed checkpoint of each log
 	// outside Redis (see Witness): a checkpoint is recorded there before it
 	// is pushed, and no tree that does not extend it is signed.
@@ -193,14 +174,11 @@ func NewWith(c redis.UniversalClient, conf Conf) *Log {
 	if conf.KeepCheckpoints <= 0 {
 		conf.KeepCheckpoints = 32
 	}
-	if conf.CapacityWarning <= 0 {
-		conf.CapacityWarning = Capacity / 4 * 3
-	}
 	b := make([]byte, 8)
 	crand.Read(b)
 	return &Log{c: c, conf: conf, owner: hex.EncodeToString(b), brokerStream: BrokerStream,
 		streams: map[string]*stream{}, signed: map[string]auditlog.Checkpoint{},
-		maxWait: 2 * time.Second, chunk: 500, scanBudget: 10_000, maxTree: maxTree}
+		maxWait: 2 * time.Second, chunk: 500, scanBudget: 10_000}
 }
 
 // StreamKey returns the stream of a cell, or BrokerStream for "". It refuses

@@ -247,16 +247,10 @@ func auditKeys(key string) []string {
 // stored hashes by index.
 func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]string, []any, map[int64]tlog.Hash, error) {
 	n := st.next
-	// Redis refuses an APPEND past its largest string only after the
-	// script has written the entry and its write, so a batch that would
-	// pass it is refused here, before anything is sent: the script writes
-	// only on top of a head of n, and then the tree holds exactly this.
-	if tlog.StoredHashCount(n+int64(len(batch)))*tlog.HashSize > l.maxTree {
-		return nil, nil, nil, ErrLogFull
-	}
 	fresh := map[int64]tlog.Hash{}
 	r := &hashReader{ctx: ctx, c: l.c, key: st.key, known: []map[int64]tlog.Hash{fresh, st.cache}}
-	keys := auditKeys(st.key)
+	tiles := tileKeysFor(st.key, n, n+int64(len(batch)))
+	keys := append(auditKeys(st.key), tiles...)
 	index := map[string]int{}
 	for i, k := range keys {
 		index[k] = i + 1
@@ -270,7 +264,7 @@ func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]stri
 		return len(keys)
 	}
 	args := make([]any, 0, 4+6*len(batch))
-	args = append(args, n, l.owner, len(batch), tlog.StoredHashCount(n)*tlog.HashSize)
+	args = append(args, n, l.owner, len(batch), len(tiles))
 	for i, p := range batch {
 		p.e.Index, p.e.LeafHash = n+int64(i), ""
 		doc := canonicalAt(p.head, p.e.Index)
@@ -281,12 +275,10 @@ func (l *Log) prepare(ctx context.Context, st *stream, batch []*pending) ([]stri
 			return nil, nil, nil, fmt.Errorf("tree hashes: %w", err)
 		}
 		base := tlog.StoredHashCount(p.e.Index)
-		tree := make([]byte, 0, tlog.HashSize*len(stored))
 		for j, sh := range stored {
 			fresh[base+int64(j)] = sh
-			tree = append(tree, sh[:]...)
 		}
-		args = append(args, doc, p.e.LeafHash, p.e.ID, tree)
+		args = append(args, doc, p.e.LeafHash, p.e.ID, tileHashes(stored))
 		if p.plan == nil {
 			args = append(args, 0)
 			continue

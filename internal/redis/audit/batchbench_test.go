@@ -18,8 +18,9 @@ import (
 )
 
 // startRedisServer starts a redis-server of the benchmark's own with
-// appendonly yes and the given appendfsync, on a spare port.
-func startRedisServer(b *testing.B, fsync string) redis.UniversalClient {
+// appendonly yes and the given appendfsync (appendonly no if ""), on a
+// spare port, and stops it when the benchmark ends.
+func startRedisServer(b testing.TB, fsync string) redis.UniversalClient {
 	b.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -31,8 +32,13 @@ func startRedisServer(b *testing.B, fsync string) redis.UniversalClient {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-		"--appendonly", "yes", "--appendfsync", fsync, "--dir", b.TempDir())
+	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--dir", b.TempDir()}
+	if fsync == "" {
+		args = append(args, "--appendonly", "no")
+	} else {
+		args = append(args, "--appendonly", "yes", "--appendfsync", fsync)
+	}
+	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -120,9 +120,9 @@ func (l *Log) signFresh(ctx context.Context, livc, key, origin string) ([]byte, 
 
 // publish records a signed checkpoint with the witness and then pushes it to
 // the log's kept checkpoints (thinning them now and then), remembers it as
-// the last this process signed, hands it to the outside witnesses
-// (Conf.Published), and warns when the log nears its capacity. A checkpoint
-// the witness does not record is not published.
+// the last this process signed, and hands it to the outside witnesses
+// (Conf.Published). A checkpoint the witness does not record is not
+// published.
 func (l *Log) publish(ctx context.Context, livc, key string, cp auditlog.Checkpoint, note []byte) error {
 	if w := l.conf.Witness; w != nil {
 		// Recorded before it is published: a checkpoint anyone has seen is
@@ -150,10 +150,6 @@ func (l *Log) publish(ctx context.Context, livc, key string, cp auditlog.Checkpo
 	l.mu.Unlock()
 	if l.conf.Published != nil {
 		l.conf.Published(livc, note)
-	}
-	if cp.Size >= l.conf.CapacityWarning {
-		l.conf.Logger.Warn("audit log nears its capacity: split its tree or archive it before appends fail",
-			"log", cp.Origin, "size", cp.Size, "capacity", int64(Capacity))
 	}
 	return nil
 }

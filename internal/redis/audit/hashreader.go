@@ -10,7 +10,9 @@ import (
 )
 
 // hashReader reads stored hashes: from the maps in known first, then from
-// the tree string in one pipelined round trip.
+// the log's tiles (tiles.go) in one pipelined round trip. A hash of a level
+// that is no multiple of tileHeight is not stored: it is computed from the
+// tile below it (tlog.HashFromTile), from at most 255 stored hashes.
 type hashReader struct {
 	ctx   context.Context
 	c     redis.UniversalClient
@@ -36,21 +38,53 @@ func (r *hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	if len(missing) == 0 {
 		return out, nil
 	}
-	pipe := r.c.Pipeline()
-	cmds := make([]*redis.StringCmd, len(missing))
-	for j, i := range missing {
-		off := indexes[i] * tlog.HashSize
-		cmds[j] = pipe.GetRange(r.ctx, r.key+":tree", off, off+tlog.HashSize-1)
+	// The widest tile each missing hash needs, by level and number.
+	wide := map[[2]int64]tlog.Tile{}
+	for _, i := range missing {
+		t := tlog.TileForIndex(tileHeight, indexes[i])
+		k := [2]int64{int64(t.L), t.N}
+		if w, ok := wide[k]; !ok || w.W < t.W {
+			wide[k] = t
+		}
 	}
-	if _, err := pipe.Exec(r.ctx); err != nil {
+	data, err := readTiles(r.ctx, r.c, r.key, wide)
+	if err != nil {
 		return nil, err
 	}
-	for j, i := range missing {
-		b := cmds[j].Val()
-		if len(b) != tlog.HashSize {
+	for _, i := range missing {
+		t := tlog.TileForIndex(tileHeight, indexes[i])
+		w := wide[[2]int64{int64(t.L), t.N}]
+		d := data[[2]int64{int64(t.L), t.N}]
+		if len(d) < w.W*tlog.HashSize {
 			return nil, errors.New("stored hash " + strconv.FormatInt(indexes[i], 10) + " missing")
 		}
-		copy(out[i][:], b)
+		h, err := tlog.HashFromTile(w, d, indexes[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// readTiles reads, in one pipelined round trip, the first W hashes of each
+// tile, by level and number. A tile holding fewer is returned short.
+func readTiles(ctx context.Context, c redis.UniversalClient, key string, tiles map[[2]int64]tlog.Tile) (map[[2]int64][]byte, error) {
+	pipe := c.Pipeline()
+	cmds := make(map[[2]int64]*redis.StringCmd, len(tiles))
+	for k, t := range tiles {
+		cmds[k] = pipe.GetRange(ctx, tileKey(key, t.L, t.N), 0, int64(t.W)*tlog.HashSize-1)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	out := make(map[[2]int64][]byte, len(tiles))
+	for k, cmd := range cmds {
+		b, err := cmd.Bytes()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, err
+		}
+		out[k] = b
 	}
 	return out, nil
 }

@@ -59,14 +59,15 @@ func TestDropCheckpointsLua(t *testing.T) {
 type batchCall struct {
 	key     string
 	n       int64    // the expected index
-	treeLen int64    // the expected length of the tree at n
 	entries []string // one id each; doc and leaf derive from it
+	hashes  int      // the tile hashes each entry brings; 0: one
 	plans   []*plan.Plan
 }
 
 // run runs the batch script and returns its reply or error.
 func (b batchCall) run(ctx context.Context, c redis.UniversalClient) ([]int64, error) {
-	keys := auditKeys(b.key)
+	tiles := tileKeysFor(b.key, b.n, b.n+int64(len(b.entries)))
+	keys := append(auditKeys(b.key), tiles...)
 	index := func(k string) int {
 		if i := slices.Index(keys, k); i >= 0 {
 			return i + 1
@@ -74,9 +75,9 @@ func (b batchCall) run(ctx context.Context, c redis.UniversalClient) ([]int64, e
 		keys = append(keys, k)
 		return len(keys)
 	}
-	args := []any{b.n, "owner", len(b.entries), b.treeLen}
+	args := []any{b.n, "owner", len(b.entries), len(tiles)}
 	for i, id := range b.entries {
-		args = append(args, "doc-"+id, "leaf-"+id, id, strings.Repeat("h", 32))
+		args = append(args, "doc-"+id, "leaf-"+id, id, strings.Repeat("h", 32*max(b.hashes, 1)))
 		if i >= len(b.plans) || b.plans[i] == nil {
 			args = append(args, 0)
 			continue
@@ -147,11 +148,19 @@ func TestBatchLua(t *testing.T) {
 		}, func(key, _ string) batchCall {
 			return batchCall{key: key, entries: []string{"e1"}}
 		}, nil, "wrong type", -1},
-		{"a tree out of step with the head", func(ctx context.Context, c redis.UniversalClient, key, _ string) {
-			c.Set(ctx, key+":tree", "short", 0)
+		{"a tile out of step with the head", func(ctx context.Context, c redis.UniversalClient, key, _ string) {
+			c.Set(ctx, key+":tile:0:0", "short", 0)
 		}, func(key, _ string) batchCall {
 			return batchCall{key: key, entries: []string{"e1"}}
 		}, nil, "out of step", 0},
+		{"an entry with more tile hashes than its index gives", nil, func(key, _ string) batchCall {
+			return batchCall{key: key, entries: []string{"e1"}, hashes: 2}
+		}, nil, "out of step with the entries", 0},
+		{"a tree not yet moved into tiles", func(ctx context.Context, c redis.UniversalClient, key, _ string) {
+			c.Set(ctx, key+":tree", "old", 0)
+		}, func(key, _ string) batchCall {
+			return batchCall{key: key, entries: []string{"e1"}}
+		}, nil, "not yet in tiles", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,8 +221,8 @@ func checkBatchState(t *testing.T, ctx context.Context, c redis.UniversalClient,
 	if written > 0 && c.XLen(ctx, key).Val() != size {
 		t.Errorf("stream holds %d entries, head says %d", c.XLen(ctx, key).Val(), size)
 	}
-	if tl := c.StrLen(ctx, key+":tree").Val(); written > 0 && tl != 32*size {
-		t.Errorf("tree of %d bytes after %d entries", tl, size)
+	if tl := c.StrLen(ctx, key+":tile:0:0").Val(); written > 0 && tl != 32*size {
+		t.Errorf("tile 0/0 of %d bytes after %d entries", tl, size)
 	}
 }
 

@@ -223,7 +223,7 @@ func TestCommitStreamOutOfStep(t *testing.T) {
 					t.Fatal("an append onto a stream out of step succeeded")
 				}
 				p := "livc:{livc:" + cell + "}:"
-				for _, k := range []string{p + "subject:s_a:records", p + "stats:signals", key + ":head", key + ":tree", key + ":ids"} {
+				for _, k := range []string{p + "subject:s_a:records", p + "stats:signals", key + ":head", key + ":tile:0:0", key + ":ids"} {
 					if c.Exists(ctx, k).Val() != 0 {
 						t.Errorf("%s was written", k)
 					}

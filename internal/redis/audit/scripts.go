@@ -17,17 +17,22 @@ import (
 // index. It begins with the plan functions (plan.Lua: plan_check and
 // plan_apply).
 //
-// KEYS: head, stream, tree, ids, then the keys of the plans. ARGV: the
-// expected index n, the owner, the count k, the expected length of the tree
-// string at n, then for each entry: doc, leaf, id, its new stored hashes,
-// the length m of its plan, and m plan items (m = 0: no write).
+// KEYS: head, stream, tree (the layout before tiles: it must not exist),
+// ids, then T tile keys (tileKeysFor the batch), then the keys of the
+// plans. ARGV: the expected index n, the owner, the count k, T, then for
+// each entry: doc, leaf, id, its new tile hashes (tileHashes: hash j goes
+// to the tile of level j), the length m of its plan, and m plan items
+// (m = 0: no write).
 //
-// It first checks the type of the log's keys and that the tree is as long
-// as the head says (an error, nothing written, if not). For each entry in
-// order it checks the plan (plan_check: everything its ops could fail on),
-// adds the entry to the stream, and only then applies the plan; after the
-// last entry it stores the written entries' ids and hashes, in one HSET and
-// one APPEND (fewer calls: each costs Redis more than the command itself),
+// It first checks the type of the log's keys, that the tree is in tiles,
+// that the last tile of each level holds as many hashes as the head's size
+// gives, and that each entry's tile hashes are as many as its index gives,
+// each for a declared tile (an error, nothing written, if not). For each
+// entry in order it checks the plan (plan_check: everything its ops could
+// fail on), adds the entry to the stream, and only then applies the plan;
+// after the last entry it stores the written entries' ids and hashes, in
+// one HSET and one APPEND per tile (fewer calls: each costs Redis more than
+// the command itself),
 // which cannot fail; on a failed check, or a stream that refuses the
 // entry's id, it stops there with nothing of that entry written. A plan is
 // checked right before it is applied, not with the others up front, because
@@ -61,6 +66,14 @@ var renewFollowScript = redis.NewScript(renewClaimLua)
 // caller's. KEYS: the claim. ARGV: token. It returns 1 when deleted, else 0.
 var releaseFollowScript = redis.NewScript(releaseClaimLua)
 
+// migrateScript deletes a tree string moved into tiles (migrate.go), if
+// the log is still as migrated. KEYS: head, tree, then the last tile of
+// each level at size n. ARGV: n, the string's length, then the length each
+// tile must have. It returns 1 when it deleted the string, 0 when it was
+// gone already (another process migrated it), and an error, nothing
+// deleted, when the head, the string or a tile differ.
+var migrateScript = redis.NewScript(migrateLua)
+
 // The scripts' sources, one file each under lua/ (lua_test.go runs each
 // against Redis).
 var (
@@ -74,4 +87,7 @@ var (
 	renewClaimLua string
 	//go:embed lua/release_claim.lua
 	releaseClaimLua string
+
+	//go:embed lua/migrate.lua
+	migrateLua string
 )

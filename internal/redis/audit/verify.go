@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/livc/livc-broker/broker"
@@ -101,7 +100,7 @@ func (l *Log) keptCheckpoints(ctx context.Context, livc, origin string) ([]audit
 }
 
 // replay feeds the whole stream to r, verifyChunk entries a round trip, and
-// checks each entry's stored tree hashes against those r computes. It
+// checks each entry's hashes in the tiles against those r computes. It
 // returns the first problem found, nil when there is none.
 func (l *Log) replay(ctx context.Context, key string, r *auditlog.Replayer) (*auditlog.Problem, error) {
 	for start := "-"; ; {
@@ -112,22 +111,17 @@ func (l *Log) replay(ctx context.Context, key string, r *auditlog.Replayer) (*au
 		// The stored tree hashes of the entries this chunk should hold,
 		// compared with the ones the replay computes.
 		n0 := r.Size()
-		base := tlog.StoredHashCount(n0)
-		tree, err := l.c.GetRange(ctx, key+":tree", base*tlog.HashSize,
-			tlog.StoredHashCount(n0+int64(len(msgs)))*tlog.HashSize-1).Bytes()
-		if err != nil && !errors.Is(err, redis.Nil) {
+		tiled, err := entryTileHashes(ctx, l.c, key, n0, n0+int64(len(msgs)))
+		if err != nil {
 			return nil, fail("verify", err)
 		}
-		for _, m := range msgs {
+		for j, m := range msgs {
 			doc, _ := m.Values["entry"].(string)
 			leaf, _ := m.Values["leaf"].(string)
 			if p := r.Add([]byte(doc), leaf); p != nil {
 				return p, nil
 			}
-			i := r.Size() - 1
-			lo := min((tlog.StoredHashCount(i)-base)*tlog.HashSize, int64(len(tree)))
-			hi := min((tlog.StoredHashCount(i+1)-base)*tlog.HashSize, int64(len(tree)))
-			if p := r.CheckStored(tree[lo:hi]); p != nil {
+			if p := r.CheckTiled(tiled[j]); p != nil {
 				return p, nil
 			}
 		}
@@ -140,7 +134,8 @@ func (l *Log) replay(ctx context.Context, key string, r *auditlog.Replayer) (*au
 
 // checkAfterReplay checks, once the entries replayed without a problem,
 // what the replay cannot see, in order: a head that counts more entries
-// than the stream holds, a stored tree of the wrong length, a forged kept
+// than the stream holds, tiles holding more or fewer hashes than the
+// entries give, a forged kept
 // checkpoint, the witness's checkpoint, and the refusal to sign (signErr)
 // of a log that does not extend its last checkpoint. It returns the first
 // problem, nil when there is none.
@@ -150,9 +145,8 @@ func (l *Log) checkAfterReplay(ctx context.Context, key, origin string, r *audit
 		return &auditlog.Problem{Kind: auditlog.ProblemTruncated, Index: size,
 			Detail: fmt.Sprintf("the log ends at %d entries; its head counts %d", size, n)}
 	}
-	if n, err := l.c.StrLen(ctx, key+":tree").Result(); err == nil && n != tlog.StoredHashCount(size)*tlog.HashSize {
-		return &auditlog.Problem{Kind: auditlog.ProblemStoredHash, Index: size,
-			Detail: fmt.Sprintf("the stored tree holds %d bytes; %d entries need %d", n, size, tlog.StoredHashCount(size)*tlog.HashSize)}
+	if d, err := checkTileEnds(ctx, l.c, key, size); err == nil && d != "" {
+		return &auditlog.Problem{Kind: auditlog.ProblemStoredHash, Index: size, Detail: d}
 	}
 	if forged != nil {
 		return forged

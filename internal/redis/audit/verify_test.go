@@ -39,50 +39,54 @@ func mustVerify(t *testing.T, l *Log, cell string) broker.VerifyReport {
 	return rep
 }
 
-// TestVerifyStoredHashes tampers with the stored tree hashes only (the
-// entries and their leaf hashes intact) and checks that Verify names the
-// entry whose stored hashes were changed.
+// TestVerifyStoredHashes tampers with the tiles only (the entries and their
+// leaf hashes intact) and checks that Verify names the entry whose hashes
+// in the tiles were changed.
 func TestVerifyStoredHashes(t *testing.T) {
+	flip := func(c redis.UniversalClient, key string, at int64) func(ctx context.Context, prefix string) error {
+		// One byte flipped, not overwritten with a constant: a hash byte
+		// that already held the constant (1 in 256 runs) left the tree
+		// intact and the test failing by chance.
+		return func(ctx context.Context, prefix string) error {
+			b, err := c.GetRange(ctx, prefix+key, at, at).Bytes()
+			if err != nil || len(b) != 1 {
+				return fmt.Errorf("reading byte %d of %s: %v", at, key, err)
+			}
+			return c.SetRange(ctx, prefix+key, at, string([]byte{b[0] ^ 0xff})).Err()
+		}
+	}
 	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
 		for _, tc := range []struct {
 			name   string
-			tamper func(ctx context.Context, tree string) error
+			size   int
+			tamper func(ctx context.Context, prefix string) error
 			index  int64
 		}{
-			{"leaf hash of entry 7 changed", func(ctx context.Context, tree string) error {
-				return c.SetRange(ctx, tree, tlog.StoredHashIndex(0, 7)*tlog.HashSize, strings.Repeat("x", 4)).Err()
-			}, 7},
-			{"node over entries 8..15 changed", func(ctx context.Context, tree string) error {
-				// One byte flipped, not overwritten with a constant: a hash
-				// byte that already held the constant (1 in 256 runs) left
-				// the tree intact and the test failing by chance.
-				at := tlog.StoredHashIndex(3, 1)*tlog.HashSize + 9
-				b, err := c.GetRange(ctx, tree, at, at).Bytes()
-				if err != nil || len(b) != 1 {
-					return fmt.Errorf("reading byte %d of the tree: %v", at, err)
-				}
-				return c.SetRange(ctx, tree, at, string([]byte{b[0] ^ 0xff})).Err()
-			}, 15},
-			{"tree cut short", func(ctx context.Context, tree string) error {
-				b, err := c.GetRange(ctx, tree, 0, tlog.StoredHashCount(30)*tlog.HashSize-1).Bytes()
+			{"leaf hash of entry 7 changed", 40, flip(c, "tile:0:0", 7*tlog.HashSize), 7},
+			{"hash over entries 0..255 changed (tile of level 1)", 260, flip(c, "tile:1:0", 0), 255},
+			{"tile cut short", 40, func(ctx context.Context, prefix string) error {
+				b, err := c.GetRange(ctx, prefix+"tile:0:0", 0, 30*tlog.HashSize-1).Bytes()
 				if err != nil {
 					return err
 				}
-				return c.Set(ctx, tree, b, 0).Err()
+				return c.Set(ctx, prefix+"tile:0:0", b, 0).Err()
 			}, 30},
-			{"hashes appended", func(ctx context.Context, tree string) error {
-				return c.Append(ctx, tree, strings.Repeat("z", tlog.HashSize)).Err()
+			{"hashes appended", 40, func(ctx context.Context, prefix string) error {
+				return c.Append(ctx, prefix+"tile:0:0", strings.Repeat("z", tlog.HashSize)).Err()
+			}, 40},
+			{"a tile past the end", 40, func(ctx context.Context, prefix string) error {
+				return c.Set(ctx, prefix+"tile:0:1", strings.Repeat("z", tlog.HashSize), 0).Err()
 			}, 40},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				ctx, cell := context.Background(), redistest.NewCell(t, c)
 				l := signedLog(t, c, 0)
-				appendN(t, l, cell, 0, 40)
-				if rep := mustVerify(t, l, cell); !rep.OK || rep.Size != 40 {
+				appendN(t, l, cell, 0, tc.size)
+				if rep := mustVerify(t, l, cell); !rep.OK || rep.Size != int64(tc.size) {
 					t.Fatalf("intact log: %+v", rep)
 				}
 				key, _ := StreamKey(cell)
-				if err := tc.tamper(ctx, key+":tree"); err != nil {
+				if err := tc.tamper(ctx, key+":"); err != nil {
 					t.Fatal(err)
 				}
 				rep := mustVerify(t, l, cell)
@@ -179,7 +183,6 @@ func rewrite(t *testing.T, c redis.UniversalClient, cell string, k int64) {
 		}
 		return out, nil
 	})
-	var tree []byte
 	if err := c.Del(ctx, key).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -194,10 +197,10 @@ func rewrite(t *testing.T, c redis.UniversalClient, cell string, k int64) {
 			t.Fatal(err)
 		}
 	}
-	for _, h := range hashes {
-		tree = append(tree, h[:]...)
+	if err := c.Del(ctx, tileKeysFor(key, 0, int64(len(msgs)))...).Err(); err != nil {
+		t.Fatal(err)
 	}
-	if err := c.Set(ctx, key+":tree", tree, 0).Err(); err != nil {
+	if err := WriteTiles(ctx, c, key, r, int64(len(msgs))); err != nil {
 		t.Fatal(err)
 	}
 }

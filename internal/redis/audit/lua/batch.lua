@@ -38,13 +38,42 @@ if done < 0 or (claimed and claim ~= turn .. ARGV[2]) then
   end
   return {0, cur, math.max(done, 0), 0}
 end
-local tl = tonumber(ARGV[4])
-for i = 1, done do tl = tl + #ARGV[at[i] + 3] end
-if redis.call('STRLEN', KEYS[3]) ~= tl then
-  return redis.error_reply('audit tree out of step with the log')
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  return redis.error_reply('audit tree not yet in tiles')
+end
+local tiles = {}
+for i = 5, 4 + tonumber(ARGV[4]) do tiles[KEYS[i]] = true end
+local function tile(l, idx)
+  local name = KEYS[2] .. ':tile:' .. l .. ':' .. string.format('%d', math.floor(idx / 256))
+  if not tiles[name] then return nil end
+  return name
+end
+local pow = 1
+for l = 0, 7 do
+  local c = math.floor(cur / pow)
+  local t = tile(l, c)
+  if not t or redis.call('STRLEN', t) ~= (c % 256) * 32 then
+    return redis.error_reply('audit tree out of step with the log')
+  end
+  if c < 256 then break end
+  pow = pow * 256
+end
+for i = done + 1, k do
+  local idx = want + i - 1
+  local m = #ARGV[at[i] + 3] / 32
+  local p2 = 1
+  for j = 0, m - 1 do
+    if (idx + 1) % p2 ~= 0 or not tile(j, math.floor(idx / p2)) then
+      return redis.error_reply('audit tree hashes out of step with the entries')
+    end
+    p2 = p2 * 256
+  end
+  if m < 1 or m ~= math.floor(m) or (idx + 1) % p2 == 0 then
+    return redis.error_reply('audit tree hashes out of step with the entries')
+  end
 end
 local written, code, refused = done, 0, false
-local ids, tree = {}, {}
+local ids, adds, order = {}, {}, {}
 for i = done + 1, k do
   local b = at[i]
   if tonumber(ARGV[b + 4]) > 0 then
@@ -59,14 +88,24 @@ for i = done + 1, k do
   if tonumber(ARGV[b + 4]) > 0 then plan_apply(ARGV, b + 5) end
   ids[#ids + 1] = ARGV[b + 2]
   ids[#ids + 1] = want + i - 1
-  tree[#tree + 1] = ARGV[b + 3]
+  local idx, h, p2 = want + i - 1, ARGV[b + 3], 1
+  for j = 0, #h / 32 - 1 do
+    local t = tile(j, math.floor(idx / p2))
+    if not adds[t] then
+      adds[t] = {}
+      order[#order + 1] = t
+    end
+    local a = adds[t]
+    a[#a + 1] = string.sub(h, j * 32 + 1, j * 32 + 32)
+    p2 = p2 * 256
+  end
   written = i
 end
 if written > done then
   for j = 1, #ids, 1000 do
     redis.call('HSET', KEYS[4], unpack(ids, j, math.min(j + 999, #ids)))
   end
-  redis.call('APPEND', KEYS[3], table.concat(tree))
+  for _, t in ipairs(order) do redis.call('APPEND', t, table.concat(adds[t])) end
   redis.call('HSET', KEYS[1], 'n', want + written, 'leaf', ARGV[at[written] + 1])
   if claim then redis.call('HDEL', KEYS[1], 'turn', 'until') end
 end
