@@ -39,7 +39,7 @@ func newAuditLab(t *testing.T) *auditLab {
 	l := &auditLab{t: t, iss: newIssuer(t), data: t.TempDir()}
 	l.redis = startRedis(t)
 	l.rc = l.redis.client(t)
-	l.broker = startBroker(t, l.redis.Addr, l.iss, "--data", l.data)
+	l.broker = startBroker(t, l.redis.Addr, l.iss, "--data", l.data, "--rate-limit", "0", "--actor-rate-limit", "0") // these tests read the log, not the limits
 	var keys struct {
 		CheckpointKey string `json:"checkpoint_key"`
 	}
