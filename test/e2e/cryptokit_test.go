@@ -186,6 +186,7 @@ func copyTree(t testing.TB, src string) string {
 // stop ends a broker started by startBroker and waits for it.
 func (b *brokerProc) stop(t testing.TB) {
 	t.Helper()
+	contracts.Delete(hostOf(b.URL)) // see startBroker's cleanup
 	b.cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
 	go func() { b.cmd.Wait(); close(done) }()

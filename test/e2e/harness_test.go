@@ -259,6 +259,9 @@ func startBroker(t testing.TB, redisAddr string, iss *issuerKey, extra ...string
 	}
 	b := &brokerProc{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Admin: fmt.Sprintf("http://127.0.0.1:%d", admin), cmd: cmd, logs: logs}
 	t.Cleanup(func() {
+		// The port may serve another process later (another broker's
+		// admin listener): its answers are not this broker's contract.
+		contracts.Delete(hostOf(b.URL))
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
