@@ -28,6 +28,9 @@ func brokerACLRules(t *testing.T) []string {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
+		if !strings.HasPrefix(sc.Text(), "user ") {
+			t.Fatalf("deploy/users.acl: %q: Redis takes only user lines in an ACL file, no comment", sc.Text())
+		}
 		fields := strings.Fields(sc.Text())
 		if len(fields) > 2 && fields[0] == "user" && fields[1] == "livc-broker" {
 			return slices.DeleteFunc(fields[2:], func(r string) bool { return strings.HasPrefix(r, "#") || strings.HasPrefix(r, ">") })
