@@ -71,12 +71,12 @@ func TestContainerImage(t *testing.T) {
 
 	var inspect []struct {
 		Config struct {
-			User        string
-			Entrypoint  []string
-			Cmd         []string
-			Env         []string
-			Healthcheck struct{ Test []string }
+			User       string
+			Entrypoint []string
+			Cmd        []string
+			Env        []string
 		}
+		HealthCheck struct{ Test []string } // podman puts it beside Config
 	}
 	must(t, json.Unmarshal(podman(t, store, "image", "inspect", tag), &inspect))
 	if len(inspect) != 1 {
@@ -93,8 +93,8 @@ func TestContainerImage(t *testing.T) {
 	if !slices.Equal(c.Entrypoint, []string{"/livc-broker"}) || !slices.Equal(c.Cmd, []string{"serve"}) {
 		t.Errorf("entrypoint %q, cmd %q; want /livc-broker serve", c.Entrypoint, c.Cmd)
 	}
-	if want := []string{"CMD", "/livc-broker", "probe", "http://127.0.0.1:8080/readyz"}; !slices.Equal(c.Healthcheck.Test, want) {
-		t.Errorf("health check %q, want %q", c.Healthcheck.Test, want)
+	if want := []string{"CMD", "/livc-broker", "probe", "http://127.0.0.1:8080/readyz"}; !slices.Equal(inspect[0].HealthCheck.Test, want) {
+		t.Errorf("health check %q, want %q", inspect[0].HealthCheck.Test, want)
 	}
 	if !slices.Contains(c.Env, "LIVC_LISTEN=0.0.0.0:8080") {
 		t.Errorf("env %q: the broker must listen beyond the container's loopback", c.Env)
