@@ -41,13 +41,11 @@ func productionBlocks(t *testing.T) []string {
 	return blocks
 }
 
-// TestProductionREADME runs the README's production section as written:
-// Redis with the documented ACL user and durability, keys init, check,
-// serve over HTTPS with production keys and a JWKS, and a signal submitted
-// and its card read. Only the ports change; the certificate, the JWKS and
-// the tokens are the test's (the section says where they come from). The
-// broker logs no [INSECURE] warning.
-func TestProductionREADME(t *testing.T) {
+// productionDir is the working directory the production section runs in:
+// bin, examples and deploy of the repository; the example cell as cell.yaml;
+// a certificate of a CA of the test for 127.0.0.1 (tls.crt, tls.key, ca.pem);
+// the JWKS of the test's identity provider and two of its tokens.
+func productionDir(t *testing.T) string {
 	work := t.TempDir()
 	repo, err := filepath.Abs("../..")
 	must(t, err)
@@ -74,6 +72,17 @@ func TestProductionREADME(t *testing.T) {
 		tok := iss.token(t, model.Livc, actor, func(b *jwt.Builder) { b.Issuer("https://idp.example") })
 		must(t, os.WriteFile(filepath.Join(work, actor+".jwt"), []byte(tok), 0o600))
 	}
+	return work
+}
+
+// TestProductionREADME runs the README's production section as written:
+// Redis with the documented ACL user and durability, keys init, check,
+// serve over HTTPS with production keys and a JWKS, and a signal submitted
+// and its card read. Only the ports change; the certificate, the JWKS and
+// the tokens are the test's (the section says where they come from). The
+// broker logs no [INSECURE] warning.
+func TestProductionREADME(t *testing.T) {
+	work := productionDir(t)
 	t.Cleanup(func() { stopPidFile(filepath.Join(work, "redis.pid")) })
 
 	script := "set -euo pipefail\n" + strings.Join(productionBlocks(t), "\n")
@@ -89,6 +98,7 @@ func TestProductionREADME(t *testing.T) {
 	sh.Env = append(os.Environ(), "LIVC_REDIS_URL=", "LIVC_KEYS=", "LIVC_CONFIG=")
 	done := make(chan struct{})
 	var out []byte
+	var err error
 	go func() { out, err = sh.CombinedOutput(); close(done) }()
 	select {
 	case <-done:
