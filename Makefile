@@ -14,7 +14,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # The URL to open for it: a wildcard host (":8080", "0.0.0.0:8080", "[::]:8080") is reached on loopback.
 RUN_URL = http://$(patsubst :%,127.0.0.1:%,$(patsubst 0.0.0.0:%,127.0.0.1:%,$(patsubst [::]:%,127.0.0.1:%,$(LIVC_LISTEN))))
 
-.PHONY: all build run test lint test-go fuzz bench bench-scale load load-audit soak clean assets
+.PHONY: all build run test lint test-go fuzz bench bench-scale load load-audit soak clean assets image
 
 all: build
 
@@ -96,5 +96,15 @@ soak: build
 	$(GO) build -o $(BIN)/livc-load ./cmd/livc-load
 	$(BIN)/livc-load -scenario soak -broker $(BIN)/livc-broker -rate $(SOAK_RATE) -d $(SOAK_DURATION) $(LOAD_FLAGS)
 
+## image: the container image localhost/livc-broker:latest from deploy/Containerfile:
+## a static binary and the host's CA bundle put in deploy/build/, then podman build
+## (FROM scratch: nothing is pulled). IMAGE names it otherwise.
+IMAGE ?= localhost/livc-broker:latest
+image:
+	mkdir -p deploy/build
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags=-s -o deploy/build/livc-broker ./cmd/livc-broker
+	cp /etc/ssl/certs/ca-certificates.crt deploy/build/
+	podman build --format docker -t $(IMAGE) deploy
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) deploy/build

@@ -107,25 +107,27 @@ func runMain(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-// TestHelpAndVersion: --version, and keys -h listing its subcommands with
-// exit 0 (it was 2).
+// TestHelpAndVersion: --version, and keys -h listing its subcommands on
+// stdout with exit 0 (it was 2, then stderr); each subcommand's -h too.
 func TestHelpAndVersion(t *testing.T) {
 	for _, arg := range []string{"--version", "version"} {
 		if code, out, _ := runMain(t, arg); code != 0 || out != "livc-broker "+version+"\n" {
 			t.Errorf("livc-broker %s: exit %d %q", arg, code, out)
 		}
 	}
-	code, _, errOut := runMain(t, "keys", "-h")
-	if code != 0 {
-		t.Errorf("keys -h: exit %d", code)
+	code, out, errOut := runMain(t, "keys", "-h")
+	if code != 0 || errOut != "" {
+		t.Errorf("keys -h: exit %d, stderr %q; want 0 and nothing", code, errOut)
 	}
 	for _, sub := range []string{"keys init", "keys rotate", "keys status"} {
-		if !strings.Contains(errOut, "livc-broker "+sub) {
-			t.Errorf("keys -h does not list %s:\n%s", sub, errOut)
+		if !strings.Contains(out, "livc-broker "+sub) {
+			t.Errorf("keys -h does not list %s on stdout:\n%s", sub, out)
 		}
 	}
-	if code, _, _ := runMain(t, "keys", "init", "-h"); code != 0 {
-		t.Errorf("keys init -h: exit %d", code)
+	for _, args := range [][]string{{"keys", "init", "-h"}, {"keys", "rotate", "-h"}, {"keys", "status", "--help"}, {"probe", "-h"}} {
+		if code, out, errOut := runMain(t, args...); code != 0 || !strings.Contains(out, "Usage") || errOut != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 0 and the usage on stdout", args, code, out, errOut)
+		}
 	}
 	if code, _, _ := runMain(t, "keys"); code != 2 {
 		t.Errorf("keys without a subcommand: exit %d, want 2", code)

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/livc/livc-broker/internal/redis/conn"
 	"github.com/livc/livc-broker/internal/token"
 )
 
@@ -24,9 +26,11 @@ type serveConf struct {
 	TLSCert     string
 	TLSKey      string
 	RedisURL    string
-	KeysDir     string
-	JWKS        string
-	Issuer      string
+	// RedisTLS is the CA and client certificate of a rediss:// URL.
+	RedisTLS conn.TLSFiles
+	KeysDir  string
+	JWKS     string
+	Issuer   string
 	// Audiences are the accepted aud of tokens, Claims the names of the
 	// claims that carry sub, livc and actor (authflags.go).
 	Audiences []string
@@ -38,6 +42,7 @@ type serveConf struct {
 	MaxBody          int64
 	DataDir          string
 	LogFormat        string
+	LogLevel         slog.Level
 	// EpochPeriod is how long data keys stay wrapped under one key epoch;
 	// KeyCheck how often the key maintenance runs (keymaint.go).
 	EpochPeriod time.Duration
@@ -98,9 +103,9 @@ func parseServe(args []string, usage func(*flag.FlagSet)) (serveConf, error) {
 // rawServe holds the flags of serve that are checked and converted after
 // parsing.
 type rawServe struct {
-	configs                                             multiFlag
-	lifetime, refresh, maxBody, epoch, check, gcPercent string
-	limits, retention, web, outputs, token              func() error
+	configs                                                       multiFlag
+	lifetime, refresh, maxBody, epoch, check, gcPercent, logLevel string
+	limits, retention, web, outputs, token                        func() error
 }
 
 // register defines the flags of serve on fs: those that need no checking
@@ -125,6 +130,8 @@ func (c *serveConf) register(fs *flag.FlagSet) *rawServe {
 	fs.StringVar(&r.maxBody, "max-body", r.maxBody, "largest request body in `BYTES`; larger is 413 (env LIVC_MAX_BODY)")
 	fs.StringVar(&c.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` for what the broker creates itself in development: keys and dev tokens (env LIVC_DATA)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("LIVC_LOG_FORMAT", "text"), "log format, `text` or json (env LIVC_LOG_FORMAT)")
+	fs.StringVar(&r.logLevel, "log-level", envOr("LIVC_LOG_LEVEL", "info"), "the least `LEVEL` logged: debug, info, warn or error (env LIVC_LOG_LEVEL)")
+	redisTLSFlags(fs, &c.RedisTLS)
 	r.limits = c.Limits.flags(fs)
 	r.retention = c.Retention.flags(fs)
 	r.web = c.Web.flags(fs)
@@ -197,5 +204,8 @@ func (c *serveConf) check(fs *flag.FlagSet, r *rawServe) error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, got %q", c.LogFormat)
 	}
-	return nil
+	if c.LogLevel, err = parseLogLevel(r.logLevel); err != nil {
+		return err
+	}
+	return checkRedisTLS(c.RedisTLS, c.RedisURL)
 }

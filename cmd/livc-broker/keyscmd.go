@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"os/user"
 	"slices"
@@ -54,6 +55,7 @@ func parseKeys(args []string, stderr io.Writer) (string, keysConf, error) {
 	fs.Var(&configs, "config", "a cell's configuration `FILE`, as serve has it: rotate audits into every cell (repeat; env LIVC_CONFIG, comma-separated)")
 	fs.BoolVar(&kc.demo, "demo", false, "let rotate run without --config, auditing into the embedded demo cell (development only)")
 	fs.StringVar(&kc.serve.RedisURL, "redis-url", envOr("LIVC_REDIS_URL", ""), "`URL` of the broker's Redis (required; env LIVC_REDIS_URL)")
+	redisTLSFlags(fs, &kc.serve.RedisTLS)
 	fs.StringVar(&kc.serve.KeysDir, "keys", envOr("LIVC_KEYS", ""), "the broker's key `DIR` (env LIVC_KEYS). Default: the development keys under --data")
 	fs.StringVar(&kc.serve.DataDir, "data", envOr("LIVC_DATA", ".livc"), "`DIR` of the development keys (env LIVC_DATA)")
 	fs.DurationVar(&kc.grace, "grace", 72*time.Hour, "how long the retired age identities still open signals (rotate)")
@@ -75,6 +77,9 @@ func parseKeys(args []string, stderr io.Writer) (string, keysConf, error) {
 	if kc.serve.RedisURL == "" {
 		return "", kc, errors.New("--redis-url is required: the data keys to re-wrap are in Redis")
 	}
+	if err := checkRedisTLS(kc.serve.RedisTLS, kc.serve.RedisURL); err != nil {
+		return "", kc, err
+	}
 	if kc.grace < 0 {
 		return "", kc, errors.New("--grace must not be negative")
 	}
@@ -83,7 +88,7 @@ func parseKeys(args []string, stderr io.Writer) (string, keysConf, error) {
 
 // runKeys runs `livc-broker keys rotate|status`.
 func runKeys(ctx context.Context, sub string, kc keysConf, stdout, stderr io.Writer) error {
-	log := newLogger("text", stderr)
+	log := newLogger("text", slog.LevelInfo, stderr)
 	kr, err := loadKeys(kc.serve, log)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ Usage:
   livc-broker keys init        create production keys in an empty directory (livc-broker keys init -h)
   livc-broker keys rotate      add a key-encryption key, re-wrap every data key (livc-broker keys -h)
   livc-broker keys status      what the data keys are wrapped under
+  livc-broker probe URL        exit 0 if URL (the broker's /readyz) answers 200: a health check without a shell
   livc-broker version          print the version (or --version)
 
 `
@@ -62,7 +63,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(args) > 1 && args[1] == "init" {
 			return keysInitMain(args[2:], stdout, stderr)
 		}
-		sub, kc, err := parseKeys(args[1:], stderr)
+		sub, kc, err := parseKeys(args[1:], helpTo(args, stdout, stderr))
 		if errors.Is(err, flag.ErrHelp) && len(args) > 1 {
 			return 0 // asked for: keys -h
 		}
@@ -80,6 +81,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "check":
 		return checkMain(ctx, args[1:], stdout, stderr)
+	case "probe":
+		return probeMain(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "livc-broker", version)
 		return 0
@@ -99,9 +102,20 @@ func isHelp(arg string) bool {
 	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
 }
 
+// helpTo is where usage goes: stdout when args ask for help (it is the
+// answer, to page or grep), stderr when it comes with a usage error.
+func helpTo(args []string, stdout, stderr io.Writer) io.Writer {
+	for _, a := range args {
+		if isHelp(a) {
+			return stdout
+		}
+	}
+	return stderr
+}
+
 // keysInitMain runs `livc-broker keys init` and returns its exit code.
 func keysInitMain(args []string, stdout, stderr io.Writer) int {
-	dir, err := parseKeysInit(args, stderr)
+	dir, err := parseKeysInit(args, helpTo(args, stdout, stderr))
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}

@@ -34,7 +34,7 @@ import (
 
 // serve wires the adapters to the pipeline and serves until ctx ends.
 func serve(ctx context.Context, c serveConf, stderr io.Writer) error {
-	log := newLogger(c.LogFormat, stderr)
+	log := newLogger(c.LogFormat, c.LogLevel, stderr)
 	cells, err := loadCells(c, log)
 	if err != nil {
 		return err
@@ -176,13 +176,6 @@ func serveMetrics(c serveConf, hc *httpapi.Conf, m *metrics.Metrics, log *slog.L
 	return func() {}, nil
 }
 
-func newLogger(format string, w io.Writer) *slog.Logger {
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
-	}
-	return slog.New(slog.NewTextHandler(w, nil))
-}
-
 func loadCells(c serveConf, log *slog.Logger) (map[string]*broker.Cell, error) {
 	if len(c.Configs) == 0 {
 		demo := config.Demo()
@@ -299,10 +292,17 @@ func openRedis(c serveConf, log *slog.Logger) (redis.UniversalClient, func(), er
 		url = "redis://" + addr + "/0"
 		log.Warn("[INSECURE] no --redis-url given: using an embedded in-memory store; NOTHING SURVIVES A RESTART")
 	}
-	client, err := conn.Open(url)
+	conf := conn.DefaultConf()
+	conf.TLS = c.RedisTLS
+	client, err := conf.Open(url)
 	if err != nil {
 		stop()
 		return nil, nil, fmt.Errorf("redis: %w", err)
+	}
+	if err := checkRedisHandshake(client, url); err != nil {
+		client.Close()
+		stop()
+		return nil, nil, err
 	}
 	return client, func() { client.Close(); stop() }, nil
 }
@@ -317,11 +317,19 @@ func listenAndServe(ctx context.Context, c serveConf, h http.Handler, log *slog.
 	if c.TLSCert == "" {
 		scheme = "http"
 		log.Warn("[INSECURE] no --tls-cert given: serving plain HTTP; put TLS in front of it")
+	} else {
+		certs, err := newCertReloader(c.TLSCert, c.TLSKey)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		srv.TLSConfig = certs.tlsConfig()
+		go certs.reloadOnHUP(ctx, log)
 	}
 	errc := make(chan error, 1)
 	go func() {
 		if c.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+			errc <- srv.ServeTLS(ln, "", "") // the certificate comes from srv.TLSConfig
 			return
 		}
 		errc <- srv.Serve(ln)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,10 +105,27 @@ func waitLogHas(t *testing.T, b *brokerProc, s string) {
 	}
 }
 
-// TestReadyzScriptsACL: under a Redis ACL user that may not run scripts
-// (every write of the broker is a script) /readyz is 503 and says why,
-// GET and HEAD alike; once the user may again, it is 200.
-func TestReadyzScriptsACL(t *testing.T) {
+// documentedACL is the rules deploy/users.acl gives the broker's Redis
+// user, without its password.
+func documentedACL(t *testing.T) []string {
+	t.Helper()
+	raw, err := os.ReadFile("../../deploy/users.acl")
+	must(t, err)
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && f[0] == "user" && f[1] == "livc-broker" {
+			return slices.DeleteFunc(f[2:], func(r string) bool { return strings.HasPrefix(r, "#") })
+		}
+	}
+	t.Fatal("deploy/users.acl has no user livc-broker")
+	return nil
+}
+
+// TestReadyzACL: under the documented Redis ACL user (deploy/users.acl) the
+// broker is ready, takes every actor's signal and shows a card; without
+// scripting, or without one command it needs, /readyz is 503 and says
+// what is missing, GET and HEAD alike; given back, it is 200.
+func TestReadyzACL(t *testing.T) {
 	rs := startRedis(t)
 	admin := rs.client(t)
 	ctx := context.Background()
@@ -117,38 +136,54 @@ func TestReadyzScriptsACL(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	setUser("reset", "on", ">e2e-password-1", "~*", "&*", "+@all")
-	iss := newIssuer(t)
-	b := startBroker(t, rs.Addr, iss, "--config", examplePath, "--redis-url", "redis://livc-broker:e2e-password-1@"+rs.Addr+"/0")
+	setUser(append([]string{"reset", ">e2e-password-1"}, documentedACL(t)...)...)
+	w := &world{t: t, model: loadModel(t), iss: newIssuer(t), records: submitted{}, signals: map[string]string{}, redis: rs}
+	w.broker = startBroker(t, rs.Addr, w.iss, "--config", examplePath, "--redis-url", "redis://livc-broker:e2e-password-1@"+rs.Addr+"/0")
+	b := w.broker
 	if r := do(t, "GET", b.URL+"/readyz", nil); r.Status != 200 {
-		t.Fatalf("/readyz with every permission: %d %s", r.Status, r.Body)
+		t.Fatalf("/readyz under the documented ACL: %d %s", r.Status, r.Body)
+	}
+	var keys struct{ Recipients []string }
+	do(t, "GET", b.URL+"/v1/keys", nil).json(t, &keys)
+	w.recip = keys.Recipients[0]
+	w.submitAll(t)
+	if r := w.get("pz", "signal", "/v1/subjects/"+w.ref+"/card"); r.Status != 200 || !strings.Contains(string(r.Body), "police_record") {
+		t.Fatalf("card under the documented ACL: %d %s", r.Status, r.Body)
 	}
 
-	setUser("-@scripting")
-	// The broker's pooled connections are already authenticated: the
-	// change applies to them at once.
-	r := do(t, "GET", b.URL+"/readyz", nil)
-	if r.Status != 503 || !strings.Contains(string(r.Body), "may not run its scripts") {
-		t.Fatalf("/readyz without @scripting: %d %s; want 503 saying why", r.Status, r.Body)
-	}
-	if strings.Contains(string(r.Body), "e2e-password-1") || strings.Contains(b.logs.String(), "e2e-password-1") {
-		t.Fatal("the Redis password is in an answer or the log")
+	for _, tc := range []struct{ name, take, want string }{
+		{"no scripting", "-@scripting", "may not run its scripts"},
+		{"no HSET", "-hset", "may not run HSET"},
+		{"no XADD nor ZADD", "-xadd -zadd", "may not run XADD, ZADD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setUser(strings.Fields(tc.take)...)
+			// The broker's pooled connections are already authenticated:
+			// the change applies to them at once.
+			r := do(t, "GET", b.URL+"/readyz", nil)
+			if r.Status != 503 || !strings.Contains(string(r.Body), tc.want) {
+				t.Fatalf("/readyz with %s: %d %s; want 503 saying %q", tc.take, r.Status, r.Body, tc.want)
+			}
+			if strings.Contains(string(r.Body), "e2e-password-1") || strings.Contains(b.logs.String(), "e2e-password-1") {
+				t.Fatal("the Redis password is in an answer or the log")
+			}
+			resp, err := http.Head(b.URL + "/readyz")
+			must(t, err)
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 503 || len(body) != 0 {
+				t.Fatalf("HEAD /readyz with %s: %d, %d bytes; want 503 without a body", tc.take, resp.StatusCode, len(body))
+			}
+			setUser(documentedACL(t)...)
+			if r := do(t, "GET", b.URL+"/readyz", nil); r.Status != 200 {
+				t.Fatalf("/readyz with the ACL given back: %d %s", r.Status, r.Body)
+			}
+		})
 	}
 	waitLogHas(t, b, "@scripting")
-	resp, err := http.Head(b.URL + "/readyz")
-	must(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 503 || len(body) != 0 {
-		t.Fatalf("HEAD /readyz without @scripting: %d, %d bytes; want 503 without a body", resp.StatusCode, len(body))
-	}
-
-	setUser("+@scripting")
-	if r := do(t, "GET", b.URL+"/readyz", nil); r.Status != 200 {
-		t.Fatalf("/readyz with @scripting back: %d %s", r.Status, r.Body)
-	}
 }
 
+// toAny turns ACL rules into the arguments of a command.
 func toAny(ss []string) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {

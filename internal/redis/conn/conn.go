@@ -9,7 +9,8 @@
 //	redis+sentinel://[user:pass@]host:port[,host:port...]/mastername[/db]
 //	redis+cluster://[user:pass@]host:port[,host:port...]
 //
-// rediss+sentinel:// and rediss+cluster:// are the TLS variants. In the
+// rediss+sentinel:// and rediss+cluster:// are the TLS variants; Conf.TLS
+// adds a private CA and a client certificate to any of the three. In the
 // Sentinel form the credentials authenticate to the master and replicas
 // (Sentinels themselves are usually unauthenticated); the default port is
 // 26379. In the Cluster form the hosts are seed nodes; the default port is
@@ -40,6 +41,9 @@ type Conf struct {
 	// MaxRetries is how often a command is retried on a network error; -1
 	// disables retries.
 	MaxRetries int
+	// TLS is the CA and client certificate of a TLS URL (tls.go); Open
+	// refuses it with a plain redis:// URL.
+	TLS TLSFiles
 }
 
 // DefaultConf returns the defaults: 2s to dial, 1s to read and to write, one
@@ -77,6 +81,9 @@ func (c Conf) Open(rawURL string) (redis.UniversalClient, error) {
 	scheme, _, ok := strings.Cut(rawURL, "://")
 	if !ok {
 		return nil, errors.New("conn: Redis URL has no scheme (want redis://, rediss://, redis+sentinel:// or redis+cluster://)")
+	}
+	if !c.TLS.empty() && !secureScheme(scheme) {
+		return nil, errors.New("conn: a Redis CA or client certificate needs a TLS URL (rediss://, rediss+sentinel://, rediss+cluster://)")
 	}
 	switch strings.ToLower(scheme) {
 	case "redis", "rediss":
@@ -119,6 +126,15 @@ func (c Conf) openSingle(rawURL string) (redis.UniversalClient, error) {
 		opt.MaxRetries = c.MaxRetries
 	}
 	opt.ContextTimeoutEnabled = true
+	if opt.TLSConfig != nil {
+		cfg, err := c.TLS.config()
+		if err != nil {
+			return nil, err
+		}
+		// ParseURL set the server name to check: keep it.
+		opt.TLSConfig.RootCAs, opt.TLSConfig.Certificates = cfg.RootCAs, cfg.Certificates
+		opt.TLSConfig.MinVersion = max(opt.TLSConfig.MinVersion, cfg.MinVersion)
+	}
 	return redis.NewClient(opt), nil
 }
 
@@ -134,13 +150,17 @@ func (c Conf) openSentinel(u multiURL) (redis.UniversalClient, error) {
 		}
 		db = n
 	}
+	cfg, err := c.TLS.config()
+	if err != nil {
+		return nil, err
+	}
 	return redis.NewFailoverClient(&redis.FailoverOptions{
 		MasterName:            u.path[0],
 		SentinelAddrs:         u.addrs,
 		Username:              u.user,
 		Password:              u.pass,
 		DB:                    db,
-		Dialer:                u.dialer(c.DialTimeout),
+		Dialer:                u.dialer(c.DialTimeout, cfg),
 		DialTimeout:           c.DialTimeout,
 		ReadTimeout:           c.ReadTimeout,
 		WriteTimeout:          c.WriteTimeout,
@@ -153,11 +173,15 @@ func (c Conf) openCluster(u multiURL) (redis.UniversalClient, error) {
 	if len(u.path) != 0 {
 		return nil, errors.New("conn: Cluster URL takes no path (a cluster has only database 0)")
 	}
+	cfg, err := c.TLS.config()
+	if err != nil {
+		return nil, err
+	}
 	return redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs:                 u.addrs,
 		Username:              u.user,
 		Password:              u.pass,
-		Dialer:                u.dialer(c.DialTimeout),
+		Dialer:                u.dialer(c.DialTimeout, cfg),
 		DialTimeout:           c.DialTimeout,
 		ReadTimeout:           c.ReadTimeout,
 		WriteTimeout:          c.WriteTimeout,
@@ -193,13 +217,13 @@ type multiURL struct {
 // dialer returns nil (plain TCP, go-redis's own dialer) or a TLS dialer that
 // checks each node's certificate against that node's own host name, which a
 // single shared tls.Config with one ServerName could not do for several hosts.
-func (u multiURL) dialer(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+func (u multiURL) dialer(timeout time.Duration, cfg *tls.Config) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	if !u.secure {
 		return nil
 	}
 	d := &tls.Dialer{
 		NetDialer: &net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute},
-		Config:    &tls.Config{MinVersion: tls.VersionTLS12},
+		Config:    cfg,
 	}
 	return d.DialContext
 }

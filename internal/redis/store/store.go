@@ -84,10 +84,13 @@ func (s *Store) reads(prefix string) *readPipe {
 // ErrExists is the cause of the error CreateCase returns for an id in use.
 var ErrExists = errors.New("store: already exists")
 
-// Ping reports whether Redis answers and lets the broker's user run its
-// scripts: every write and most reads are Lua scripts (EVALSHA, loaded with
-// SCRIPT LOAD), so a user whose ACL lacks @scripting answers PING but fails
-// every request. The probe script touches no key.
+// Ping reports whether Redis answers and its ACL lets the broker's user run
+// every command the broker runs, on the broker's keys: every write and most
+// reads are Lua scripts (EVALSHA, loaded with SCRIPT LOAD, EVAL when Redis
+// lost them), run as MULTI/EXEC or in scripts, so a user whose ACL lacks one
+// answers PING but fails some requests. The error's detail, which /readyz
+// shows, names what is missing (never the user). docs/deploy.md lists the
+// ACL; TestACLFileAgrees holds deploy/users.acl to ACLCommands.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.c.Ping(ctx).Err(); err != nil {
 		return fail("ping", err)
@@ -98,12 +101,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := probeScript.EvalSha(ctx, s.c, nil).Err(); err != nil {
 		return scriptsRefused(err)
 	}
-	return nil
+	return s.probeACL(ctx)
 }
 
-// probeScript is what Ping runs: nothing, but through the commands the
+// probeScript is what Ping runs first: nothing, but through the commands the
 // broker's scripts need.
-var probeScript = redis.NewScript("return 1")
+const probeSource = "return 1"
+
+var probeScript = redis.NewScript(probeSource)
 
 // scriptsRefused is Ping's error when the scripts cannot run; its detail,
 // which /readyz shows, says why without naming the user.
