@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -138,7 +139,9 @@ func TestReadyzACL(t *testing.T) {
 	}
 	setUser(append([]string{"reset", ">e2e-password-1"}, documentedACL(t)...)...)
 	w := &world{t: t, model: loadModel(t), iss: newIssuer(t), records: submitted{}, signals: map[string]string{}, redis: rs}
-	w.broker = startBroker(t, rs.Addr, w.iss, "--config", examplePath, "--redis-url", "redis://livc-broker:e2e-password-1@"+rs.Addr+"/0")
+	sink := filepath.Join(t.TempDir(), "audit.jsonl")
+	w.broker = startBroker(t, rs.Addr, w.iss, "--config", examplePath, "--redis-url", "redis://livc-broker:e2e-password-1@"+rs.Addr+"/0",
+		"--audit-sink-file", sink, "--audit-follow-every", "100ms")
 	b := w.broker
 	if r := do(t, "GET", b.URL+"/readyz", nil); r.Status != 200 {
 		t.Fatalf("/readyz under the documented ACL: %d %s", r.Status, r.Body)
@@ -150,6 +153,11 @@ func TestReadyzACL(t *testing.T) {
 	if r := w.get("pz", "signal", "/v1/subjects/"+w.ref+"/card"); r.Status != 200 || !strings.Contains(string(r.Body), "police_record") {
 		t.Fatalf("card under the documented ACL: %d %s", r.Status, r.Body)
 	}
+	// The audit outputs (cursor, claim) and the tiles work under it too.
+	if r := w.get("dpo", "audit_review", "/v1/audit/tiles/tile/0/000.p/1"); r.Status != 200 {
+		t.Fatalf("a tile under the documented ACL: %d %s", r.Status, r.Body)
+	}
+	waitDelivered(t, rs, sink, nil, w.model.Livc)
 
 	for _, tc := range []struct{ name, take, want string }{
 		{"no scripting", "-@scripting", "may not run its scripts"},

@@ -20,7 +20,7 @@ import (
 // whose refusal the client ignores, are not in it.
 var ACLCommands = []string{
 	"ping", "select", "multi", "exec", "evalsha", "eval", "script|load",
-	"get", "set", "del", "exists", "type", "strlen", "getrange", "setrange", "append", "incr", "mget", "getdel",
+	"get", "set", "del", "exists", "type", "strlen", "getrange", "setrange", "append", "incr", "mget", "getdel", "pexpire",
 	"hget", "hset", "hsetnx", "hdel", "hexists", "hgetall", "hmget", "hincrby", "hlen",
 	"rpush", "lrange", "llen", "lrem",
 	"sadd", "srem", "smembers", "sismember", "scard",

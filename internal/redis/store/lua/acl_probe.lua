@@ -39,7 +39,7 @@ for _, c in ipairs({
   { 'GET', none }, { 'EXISTS', none }, { 'STRLEN', none }, { 'GETRANGE', none, '0', '0' },
   { 'MGET', none }, { 'GETDEL', none }, { 'DEL', none },
   { 'HGET', none, 'f' }, { 'HMGET', none, 'f' }, { 'HGETALL', none }, { 'HEXISTS', none, 'f' },
-  { 'HLEN', none }, { 'HDEL', none, 'f' },
+  { 'HLEN', none }, { 'HDEL', none, 'f' }, { 'PEXPIRE', none, '1000' },
   { 'LRANGE', none, '0', '0' }, { 'LLEN', none }, { 'LREM', none, '0', 'x' },
   { 'SMEMBERS', none }, { 'SISMEMBER', none, 'm' }, { 'SCARD', none }, { 'SREM', none, 'm' },
   { 'ZSCORE', none, 'm' }, { 'ZRANGE', none, '0', '0' }, { 'ZCARD', none }, { 'ZREM', none, 'm' },
