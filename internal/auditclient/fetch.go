@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/livc/livc-broker/internal/atomicfile"
 )
 
 // HTTP fetches from a broker's /v1/audit/tiles/ with a bearer token, under
@@ -84,8 +86,8 @@ func LoadState(path string) (*State, error) {
 	return &st, nil
 }
 
-// SaveState writes a state file (0600, its directory made), through a
-// temporary file renamed over it, so that a crash leaves the old one.
+// SaveState writes a state file (0600, its directory made) atomically: a
+// crash leaves the old one or the new one.
 func SaveState(path string, st *State) error {
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -94,9 +96,5 @@ func SaveState(path string, st *State) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, b, 0o600)
 }

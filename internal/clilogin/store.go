@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/livc/livc-broker/internal/atomicfile"
 )
 
 // Token is the token set Login gets and Save keeps. It also names the
@@ -54,27 +56,7 @@ func Save(path string, t *Token) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("clilogin: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".token-*.json")
-	if err != nil {
-		return fmt.Errorf("clilogin: %w", err)
-	}
-	defer os.Remove(f.Name()) // fails harmlessly once renamed
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("clilogin: %w", err)
-	}
-	if _, err := f.Write(append(buf, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("clilogin: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("clilogin: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("clilogin: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := atomicfile.Write(path, append(buf, '\n'), 0o600); err != nil {
 		return fmt.Errorf("clilogin: %w", err)
 	}
 	return nil

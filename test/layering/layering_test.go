@@ -73,7 +73,8 @@ var places = []place{
 
 	{"internal/jsonenc", leaf, ""},
 	{"internal/cache", leaf, ""},
-	{"policies", leaf, ""}, // the Rego modules, embedded: data
+	{"internal/atomicfile", leaf, ""}, // crash-safe file replacement, for the adapters that keep state in files
+	{"policies", leaf, ""},            // the Rego modules, embedded: data
 
 	{"internal/httpapi", gateway, "http"},
 	{"internal/web/...", gateway, "web"},

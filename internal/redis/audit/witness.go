@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 	"syscall"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/livc/livc-broker/internal/atomicfile"
 
 	"github.com/livc/livc-broker/broker/auditlog"
 )
@@ -159,36 +160,8 @@ func (w *FileWitness) Record(cp auditlog.Checkpoint, signed []byte) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(w.path, b)
-}
-
-// writeFileAtomic replaces path with b, mode 0600: a crash leaves the old
-// file or the new one, never a torn one.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.Write(w.path, b, 0o600); err != nil {
 		return fmt.Errorf("audit witness: %w", err)
-	}
-	defer os.Remove(f.Name()) // a no-op once renamed
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(b)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("audit witness: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync() // the rename itself; best effort
-		d.Close()
 	}
 	return nil
 }
