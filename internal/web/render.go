@@ -21,7 +21,7 @@ var pageNames = []string{"home", "signin", "dev", "signedin", "error", "signal_n
 
 // pageParts are, by page, the files of shared sub-templates it uses
 // besides the layout.
-var pageParts = map[string][]string{}
+var pageParts = map[string][]string{"signal_new": {"field"}, "lookup": {"field"}}
 
 // funcs are the templates' helpers beyond the view's methods.
 var funcs = template.FuncMap{
