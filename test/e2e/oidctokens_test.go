@@ -192,9 +192,7 @@ func cliLogin(t *testing.T, idp *oidcprovider.Provider, clientID, user string) s
 	sc := bufio.NewScanner(stderr)
 	var u string
 	for u == "" && sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); strings.HasPrefix(line, "http") {
-			u = line
-		}
+		u = loginURL(sc.Text(), idp.Issuer)
 	}
 	if u == "" {
 		cmd.Process.Kill()
@@ -212,6 +210,15 @@ func cliLogin(t *testing.T, idp *oidcprovider.Provider, clientID, user string) s
 		t.Fatalf("livcctl login: %v %s", err, stdout.String())
 	}
 	return home
+}
+
+// loginURL is the URL on line when it is the one livcctl login prints for
+// the browser (at the provider issuer), else "".
+func loginURL(line, issuer string) string {
+	if line = strings.TrimSpace(line); strings.HasPrefix(line, issuer+"/") {
+		return line
+	}
+	return ""
 }
 
 // cliBrowserSignIn is the person's browser: it opens u, signs in as login
