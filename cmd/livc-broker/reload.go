@@ -21,6 +21,16 @@ import (
 // reloads the cells' configuration and policies. The two are independent:
 // one failing keeps its previous state and does not stop the other.
 func reloadOnHUP(ctx context.Context, c serveConf, svc *broker.Service, engine *policy.Engine, auth *token.Verifier, m *metrics.Metrics, log *slog.Logger) {
+	onHUP(ctx, func() {
+		rep, err := auth.Refresh(ctx)
+		logJWKSRefresh(log, "SIGHUP", rep, err)
+		reload(ctx, c, svc, engine, m, log)
+	})
+}
+
+// onHUP calls do on each SIGHUP until ctx ends. Each reloader listens on
+// its own: one that fails does not keep another from its work.
+func onHUP(ctx context.Context, do func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -29,9 +39,7 @@ func reloadOnHUP(ctx context.Context, c serveConf, svc *broker.Service, engine *
 		case <-ctx.Done():
 			return
 		case <-hup:
-			rep, err := auth.Refresh(ctx)
-			logJWKSRefresh(log, "SIGHUP", rep, err)
-			reload(ctx, c, svc, engine, m, log)
+			do()
 		}
 	}
 }

@@ -7,10 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -71,20 +68,12 @@ func (r *certReloader) tlsConfig() *tls.Config {
 // reloadOnHUP reads the pair again on each SIGHUP until ctx ends, beside
 // the JWKS and policy reload (reload.go), which listens for the same signal.
 func (r *certReloader) reloadOnHUP(ctx context.Context, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
+	onHUP(ctx, func() {
+		if err := r.reload(); err != nil {
+			log.Error("TLS certificate reload failed; the previous certificate stays in force", "err", err)
 			return
-		case <-hup:
-			if err := r.reload(); err != nil {
-				log.Error("TLS certificate reload failed; the previous certificate stays in force", "err", err)
-				continue
-			}
-			leaf := r.cur.Load().Leaf
-			log.Info("TLS certificate reloaded", "cert", r.certFile, "subject", leaf.Subject.String(), "not_after", leaf.NotAfter.UTC().Format(time.RFC3339))
 		}
-	}
+		leaf := r.cur.Load().Leaf
+		log.Info("TLS certificate reloaded", "cert", r.certFile, "subject", leaf.Subject.String(), "not_after", leaf.NotAfter.UTC().Format(time.RFC3339))
+	})
 }

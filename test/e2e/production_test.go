@@ -21,27 +21,7 @@ import (
 // productionBlocks returns the sh blocks of the README's "Running it for
 // real" section.
 func productionBlocks(t *testing.T) []string {
-	readme, err := os.ReadFile("../../README.md")
-	must(t, err)
-	_, section, ok := strings.Cut(string(readme), "## Running it for real")
-	if !ok {
-		t.Fatal("README.md has no Running it for real section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
-	var blocks []string
-	for {
-		_, rest, ok := strings.Cut(section, "```sh\n")
-		if !ok {
-			break
-		}
-		block, after, _ := strings.Cut(rest, "```")
-		blocks = append(blocks, block)
-		section = after
-	}
-	if len(blocks) < 5 {
-		t.Fatalf("only %d sh blocks in the production section", len(blocks))
-	}
-	return blocks
+	return readmeBlocks(t, "## Running it for real", "the production section")
 }
 
 // productionDir is the working directory the production section runs in:

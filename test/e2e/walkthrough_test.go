@@ -14,11 +14,18 @@ import (
 
 // walkthroughBlocks returns the sh blocks of the README's walkthrough.
 func walkthroughBlocks(t *testing.T) []string {
+	return readmeBlocks(t, "## Walkthrough", "the walkthrough")
+}
+
+// readmeBlocks returns the sh blocks of the README's section under heading
+// (up to the next "## "), at least five of them: the tests run them as
+// written.
+func readmeBlocks(t *testing.T, heading, name string) []string {
 	readme, err := os.ReadFile("../../README.md")
 	must(t, err)
-	_, section, ok := strings.Cut(string(readme), "## Walkthrough")
+	_, section, ok := strings.Cut(string(readme), heading)
 	if !ok {
-		t.Fatal("README.md has no Walkthrough section")
+		t.Fatalf("README.md has no %s section", heading)
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	var blocks []string
@@ -32,7 +39,7 @@ func walkthroughBlocks(t *testing.T) []string {
 		section = after
 	}
 	if len(blocks) < 5 {
-		t.Fatalf("only %d sh blocks in the walkthrough", len(blocks))
+		t.Fatalf("only %d sh blocks in %s", len(blocks), name)
 	}
 	return blocks
 }
