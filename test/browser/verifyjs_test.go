@@ -29,20 +29,7 @@ func TestAuditVerifierInBrowser(t *testing.T) {
 	if !json.Valid(vectors) {
 		t.Fatal("the vectors are not JSON")
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", fixtureCSP)
-		switch r.URL.Path {
-		case "/":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_, _ = w.Write([]byte(verifyTestPage))
-		case "/testdata/auditverify.js", "/testdata/auditverify_test.js":
-			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-			http.ServeFile(w, r, "."+r.URL.Path)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
+	srv := verifierServer(t)
 	tab := newTab(t)
 	tab.Do(chromedp.Navigate(srv.URL+"/"), chromedp.WaitReady(chromedp.CSS(`main h1`)))
 	type result struct{ Name, Error string }
@@ -60,4 +47,24 @@ func TestAuditVerifierInBrowser(t *testing.T) {
 	if vs := Eval[[]string](tab, "window.__livcCSP || []"); len(vs) > 0 {
 		t.Errorf("Content-Security-Policy violations: %v", vs)
 	}
+}
+
+// verifierServer serves the verifier's test page and bundles under the
+// broker's Content-Security-Policy, until the test ends.
+func verifierServer(t testing.TB) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", fixtureCSP)
+		switch r.URL.Path {
+		case "/":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(verifyTestPage))
+		case "/testdata/auditverify.js", "/testdata/auditverify_test.js":
+			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+			http.ServeFile(w, r, "."+r.URL.Path)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
