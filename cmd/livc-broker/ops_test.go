@@ -95,6 +95,9 @@ func TestProbe(t *testing.T) {
 	status := http.StatusOK
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
 	t.Cleanup(srv.Close)
+	// A redirect to a server that answers 200: the probe must not go there.
+	redirect := httptest.NewServer(http.RedirectHandler(srv.URL+"/readyz", http.StatusFound))
+	t.Cleanup(redirect.Close)
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(tlsSrv.Close)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
@@ -109,6 +112,7 @@ func TestProbe(t *testing.T) {
 	}{
 		{"ready", 200, []string{srv.URL + "/readyz"}, 0},
 		{"not ready", 503, []string{srv.URL + "/readyz"}, 1},
+		{"redirect not followed", 200, []string{redirect.URL + "/readyz"}, 1},
 		{"nobody there", 200, []string{"http://127.0.0.1:1/readyz"}, 1},
 		{"not a URL", 200, []string{"127.0.0.1:8080"}, 1},
 		{"no URL", 200, nil, 2},

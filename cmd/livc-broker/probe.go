@@ -45,13 +45,16 @@ func probeMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 0
 }
 
-// probe GETs rawURL and returns nil on 200.
+// probe GETs rawURL, directly and without following a redirect, and
+// returns nil on 200.
 func probe(ctx context.Context, rawURL, cacert string, timeout time.Duration) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%q is no http:// or https:// URL", rawURL)
 	}
+	// No proxy: the probe asks the broker it names, never a host between.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
 	if cacert != "" {
 		pem, err := os.ReadFile(cacert)
 		if err != nil {
@@ -69,7 +72,12 @@ func probe(ctx context.Context, rawURL, cacert string, timeout time.Duration) er
 	if err != nil {
 		return err
 	}
-	resp, err := (&http.Client{Transport: tr}).Do(req)
+	// A redirect is an answer other than 200, not a place to go: following
+	// it would send the probe to whatever host the answer names.
+	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

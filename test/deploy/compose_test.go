@@ -61,6 +61,7 @@ func TestComposeFile(t *testing.T) {
 		{"redis appendonly", arg(redis.Command, "--appendonly"), "yes"},
 		{"redis appendfsync", arg(redis.Command, "--appendfsync"), "always"},
 		{"redis aclfile", arg(redis.Command, "--aclfile"), "/etc/redis/users.acl"},
+		{"redis user", redis.User, "999:999"}, // without capabilities it cannot switch user itself
 		{"broker user", broker.User, "65532:65532"},
 		{"broker keys", broker.Environment["LIVC_KEYS"], "/keys"},
 		{"broker secrets", broker.EnvFile, "broker.env"},

@@ -127,6 +127,12 @@ func (c Conf) openSingle(rawURL string) (redis.UniversalClient, error) {
 	}
 	opt.ContextTimeoutEnabled = true
 	if opt.TLSConfig != nil {
+		// go-redis turns ?skip_verify=true into InsecureSkipVerify: a
+		// rediss:// URL that trusts any server is a man in the middle's
+		// invitation, so it is refused, never honoured.
+		if opt.TLSConfig.InsecureSkipVerify {
+			return nil, errors.New("conn: a Redis URL may not turn off certificate verification (skip_verify); give the server's CA instead")
+		}
 		cfg, err := c.TLS.config()
 		if err != nil {
 			return nil, err

@@ -49,6 +49,8 @@ func TestTLSFilesRefused(t *testing.T) {
 		{"missing CA file", "rediss://r:6380/0", TLSFiles{CA: filepath.Join(dir, "nope.pem")}, "nope.pem"},
 		{"certificate without key", "rediss://r:6380/0", TLSFiles{Cert: goodCA}, "go together"},
 		{"key of no certificate", "rediss://r:6380/0", TLSFiles{Cert: goodKey, Key: goodKey}, "client certificate"},
+		{"no verification", "rediss://r:6380/0?skip_verify=true", TLSFiles{}, "may not turn off certificate verification"},
+		{"no verification, with a CA", "rediss://r:6380/0?skip_verify=true", TLSFiles{CA: goodCA}, "may not turn off certificate verification"},
 		{"plain URL", "redis://r:6379/0", TLSFiles{CA: goodCA}, "needs a TLS URL"},
 		{"plain cluster URL", "redis+cluster://r:6379", TLSFiles{CA: goodCA}, "needs a TLS URL"},
 		{"bad CA for a cluster", "rediss+cluster://r:6379", TLSFiles{CA: write("empty2.pem", "")}, "holds no PEM certificate"},

@@ -69,6 +69,12 @@ func (s *Store) probeACL(ctx context.Context) error {
 	case err != nil:
 		return fail("ACL probe", err)
 	}
+	if len(res) == 2 && res[0] == "probe keys" {
+		// Not the ACL: someone changed the probe's keys. The log names
+		// them; /readyz says no key name.
+		return broker.Wrap(broker.KindUnavailable, fmt.Errorf("store: ACL probe: %s", res[1]),
+			"store unavailable: the ACL probe's own keys are not as it left them (the log names them)")
+	}
 	for i := 0; i+1 < len(res); i += 2 {
 		refused(res[i], errors.New(res[i+1]))
 	}

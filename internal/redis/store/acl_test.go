@@ -142,3 +142,38 @@ func TestPingACL(t *testing.T) {
 		t.Fatalf("Ping on the embedded store: %v", err)
 	}
 }
+
+// TestPingACLProbeKeyTaken: if the key the probe's reads and deletions go
+// to exists, the probe refuses and leaves it as it was (its GETDEL, DEL,
+// HDEL, LREM... would otherwise change it), and /readyz's detail names no
+// key.
+func TestPingACLProbeKeyTaken(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		set  func(c redis.UniversalClient) error
+		kind string
+	}{
+		{"string", func(c redis.UniversalClient) error { return c.Set(ctx, aclProbeKeys[2], "keep", 0).Err() }, "string"},
+		{"hash", func(c redis.UniversalClient) error { return c.HSet(ctx, aclProbeKeys[2], "f", "keep").Err() }, "hash"},
+		{"list", func(c redis.UniversalClient) error { return c.RPush(ctx, aclProbeKeys[2], "x").Err() }, "list"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := redistest.OpenMini(t)
+			if err := tc.set(c); err != nil {
+				t.Fatal(err)
+			}
+			err := New(c).Ping(ctx)
+			var be *broker.Error
+			if !errors.As(err, &be) || be.Kind != broker.KindUnavailable || !strings.Contains(be.Detail, "probe's own keys") {
+				t.Fatalf("Ping: %v; want unavailable about the probe's keys", err)
+			}
+			if strings.Contains(be.Detail, "livc:") {
+				t.Fatalf("the detail names a key: %s", be.Detail)
+			}
+			if got := c.Type(ctx, aclProbeKeys[2]).Val(); got != tc.kind || c.PTTL(ctx, aclProbeKeys[2]).Val() >= 0 {
+				t.Fatalf("the probe changed %s: type %q, ttl %v", aclProbeKeys[2], got, c.PTTL(ctx, aclProbeKeys[2]).Val())
+			}
+		})
+	}
+}

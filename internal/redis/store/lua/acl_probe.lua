@@ -31,8 +31,11 @@ ok = try('TYPE', s) and ok
 if not ok then
   return denied
 end
-if redis.call('TYPE', s).ok ~= 'string' or redis.call('TYPE', h).ok ~= 'hash' then
-  return { 'TYPE', 'the probe keys are of the wrong type: delete ' .. s .. ' and ' .. h }
+-- The deletions below (GETDEL, DEL, HDEL, LREM, SREM, ZREM, PEXPIRE) change
+-- nothing only while KEYS[3] does not exist: if anything made it, stop here.
+if redis.call('TYPE', s).ok ~= 'string' or redis.call('TYPE', h).ok ~= 'hash'
+    or redis.call('TYPE', none).ok ~= 'none' then
+  return { 'probe keys', s .. ' must be a string, ' .. h .. ' a hash and ' .. none .. ' absent: delete the three' }
 end
 
 for _, c in ipairs({
