@@ -12,7 +12,8 @@ import (
 // Write replaces path with data, mode perm: a temporary file beside it,
 // written and flushed, renamed over it, then the directory flushed so that
 // the rename itself survives a crash. The temporary file is removed on any
-// error; path is then untouched.
+// error; path is untouched by any error before the rename (one flushing the
+// directory after it leaves the new file in place, possibly not yet on disk).
 func Write(path string, data []byte, perm os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
