@@ -104,7 +104,7 @@ func answerError(resp *http.Response, body []byte) error {
 			msg += " (field " + printable(p.Field) + ")"
 		}
 	default:
-		return fmt.Errorf("the broker answered %s", resp.Status)
+		return fmt.Errorf("the broker answered %s", printable(resp.Status))
 	}
 	ids := []string{}
 	if p.RequestID != "" {

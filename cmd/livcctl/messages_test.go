@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -253,4 +255,32 @@ func FuzzTable(f *testing.F) {
 			t.Fatalf("a control character in %q", out.String())
 		}
 	})
+}
+
+// TestRefusalStatusPrintable: the status line of an answer that is not a
+// problem comes from the broker, or from whatever answers at its address,
+// so its reason phrase reaches the terminal without control characters.
+func TestRefusalStatusPrintable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				bufio.NewReader(c).ReadString('\n')
+				io.WriteString(c, "HTTP/1.1 502 Bad \x1b]0;owned\x07Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			}()
+		}
+	}()
+	code, _, errOut := run(t, append([]string{"cases", "show", "x"}, brokerFlags(t, "http://"+ln.Addr().String())...)...)
+	if code != 1 || strings.ContainsAny(errOut, "\x1b\x07") || !strings.Contains(errOut, "the broker answered 502 Bad") {
+		t.Fatalf("exit %d, stderr %q; want 1 and a status without control characters", code, errOut)
+	}
 }

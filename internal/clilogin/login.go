@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -66,6 +67,9 @@ func Login(ctx context.Context, c Conf) (*Token, error) {
 	scopes := c.Scopes
 	if len(scopes) == 0 {
 		scopes = DefaultScopes
+	}
+	if err := checkIssuer(c.Issuer); err != nil {
+		return nil, err
 	}
 	if !containsScope(scopes, oidc.ScopeOpenID) {
 		return nil, errors.New("clilogin: the scopes must include openid")
@@ -171,6 +175,21 @@ func callbackHandler(state string, got chan<- callback) http.Handler {
 		fmt.Fprintf(w, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>livcctl</title></head><body><p>%s</p></body></html>", html.EscapeString(msg))
 	})
 	return mux
+}
+
+// checkIssuer refuses an issuer the code, the PKCE verifier and the tokens
+// would travel to in clear: plain http is for a loopback provider only, as
+// the broker holds its own issuer to (internal/token).
+func checkIssuer(issuer string) error {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("clilogin: the issuer %q is not an http(s) URL", printable(issuer))
+	}
+	h := u.Hostname()
+	if ip := net.ParseIP(h); u.Scheme == "http" && h != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("clilogin: the issuer must use https (plain http only for a loopback host, not %q)", printable(h))
+	}
+	return nil
 }
 
 func random() string {

@@ -157,6 +157,23 @@ func TestLoginRefuses(t *testing.T) {
 	}
 }
 
+// TestLoginRefusesIssuer proves that Login refuses, before any request, an
+// issuer the code and the tokens would reach in clear.
+func TestLoginRefusesIssuer(t *testing.T) {
+	for _, tc := range []struct{ name, issuer, says string }{
+		{"plain http off the loopback", "http://idp.example", "must use https"},
+		{"another scheme", "ftp://idp.example", "not an http(s) URL"},
+		{"no host", "https://", "not an http(s) URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Login(context.Background(), Conf{Issuer: tc.issuer, ClientID: "livcctl", Timeout: time.Second})
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("Login(%q) = %v; want an error saying %q", tc.issuer, err, tc.says)
+			}
+		})
+	}
+}
+
 func TestAccessTokenRefreshes(t *testing.T) {
 	// Tokens of 5s are inside AccessToken's early expiry: the first call
 	// already refreshes.
