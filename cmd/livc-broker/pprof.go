@@ -10,6 +10,8 @@ import (
 	"net/http/pprof"
 	"runtime"
 	"time"
+
+	"github.com/livc/livc-broker/internal/loopback"
 )
 
 // startPprof serves the Go profiler (net/http/pprof) on addr until ctx ends.
@@ -21,7 +23,7 @@ func startPprof(ctx context.Context, addr string, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--pprof: %w", err)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !loopback.Host(host) {
 		return fmt.Errorf("--pprof must listen on a loopback address, got %q", addr)
 	}
 	ln, err := net.Listen("tcp", addr)

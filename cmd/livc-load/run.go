@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/livc/livc-broker/broker"
 	"github.com/livc/livc-broker/internal/config"
+	"github.com/livc/livc-broker/internal/loopback"
 	"github.com/livc/livc-broker/internal/redis/conn"
 	"github.com/livc/livc-broker/internal/redis/store"
 	"github.com/livc/livc-broker/keys"
@@ -283,7 +283,7 @@ func loopbackURL(raw string) error {
 		return fmt.Errorf("-url %q is not an http(s) URL", raw)
 	}
 	host := u.Hostname()
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !loopback.Host(host) {
 		return fmt.Errorf("-url must be on the loopback interface, got %q", host)
 	}
 	return nil

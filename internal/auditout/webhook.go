@@ -10,11 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/livc/livc-broker/internal/loopback"
 )
 
 // Webhook is an AlertSender that POSTs each alert as JSON to a URL, signed
@@ -51,8 +52,7 @@ func CheckWebhookURL(raw string) error {
 		return fmt.Errorf("auditout: webhook %q: want an https:// URL without credentials", raw)
 	}
 	if u.Scheme == "http" {
-		ip := net.ParseIP(u.Hostname())
-		if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		if !loopback.Host(u.Hostname()) {
 			return fmt.Errorf("auditout: webhook %q: plain http only to a loopback address; use https", raw)
 		}
 	}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/livc/livc-broker/internal/loopback"
 )
 
 // DefaultTimeout bounds how long Login waits for the browser to come back.
@@ -186,7 +188,7 @@ func checkIssuer(issuer string) error {
 		return fmt.Errorf("clilogin: the issuer %q is not an http(s) URL", printable(issuer))
 	}
 	h := u.Hostname()
-	if ip := net.ParseIP(h); u.Scheme == "http" && h != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if u.Scheme == "http" && !loopback.Host(h) {
 		return fmt.Errorf("clilogin: the issuer must use https (plain http only for a loopback host, not %q)", printable(h))
 	}
 	return nil

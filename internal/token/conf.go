@@ -3,11 +3,12 @@ package token
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/livc/livc-broker/internal/loopback"
 )
 
 // Defaults of Conf.
@@ -146,16 +147,8 @@ func checkURL(what, s string) error {
 	if u.User != nil {
 		return fmt.Errorf("token: %s must not carry credentials", what)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return fmt.Errorf("token: %s must use https (plain http only for a loopback host, not %q)", what, u.Hostname())
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

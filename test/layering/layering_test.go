@@ -73,8 +73,9 @@ var places = []place{
 
 	{"internal/jsonenc", leaf, ""},
 	{"internal/cache", leaf, ""},
-	{"internal/atomicfile", leaf, ""}, // crash-safe file replacement, for the adapters that keep state in files
-	{"policies", leaf, ""},            // the Rego modules, embedded: data
+	{"internal/atomicfile", leaf, ""},
+	{"internal/loopback", leaf, ""}, // which hosts may be spoken to in plain HTTP // crash-safe file replacement, for the adapters that keep state in files
+	{"policies", leaf, ""},          // the Rego modules, embedded: data
 
 	{"internal/httpapi", gateway, "http"},
 	{"internal/web/...", gateway, "web"},
