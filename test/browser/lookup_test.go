@@ -127,6 +127,26 @@ func lookupNoHit(t *testing.T, env *webEnv, pz *Tab) {
 			t.Errorf("the broker's log holds %q", s)
 		}
 	}
+	lookupFailureClears(t, pz)
+}
+
+// lookupFailureClears asks again with the network failing: the last
+// answer must not stay on show as if it answered the new question.
+func lookupFailureClears(t *testing.T, pz *Tab) {
+	t.Helper()
+	_ = Eval[bool](pz, `(window.fetch = () => Promise.reject(new Error("offline")), true)`)
+	pz.Do(chromedp.SetValue(chromedp.CSS(`[name="subject.given_name"]`), "Marc"),
+		chromedp.Click(chromedp.CSS(`#lookup-form button[type=submit]`)))
+	pz.WaitFor("the failed question's status", 15*time.Second, func() error {
+		if done, _ := TryEval[bool](pz, `(() => { const f = document.getElementById("lookup-form");
+			return f.querySelector("[data-role=status]").textContent === f.dataset.msgFailed })()`); !done {
+			return errNotDone
+		}
+		return nil
+	})
+	if Eval[bool](pz, `!document.getElementById("lookup-nohit").hidden || !document.getElementById("lookup-hit").hidden`) {
+		t.Error("a question that failed still shows the previous question's answer")
+	}
 }
 
 // pageEntry is one value the card page shows, from its data attributes.

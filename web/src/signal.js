@@ -111,6 +111,7 @@ async function submit(form, status, button) {
   const d = form.dataset;
   status.textContent = msg(form, "sending");
   if (button) button.disabled = true;
+  if (form.id === "lookup-form") clearLookup();
   try {
     const body = await encryptSignal(d.recipient, JSON.stringify(signalFromForm(form)));
     const res = await fetch(d.endpoint, {
@@ -139,20 +140,33 @@ async function submit(form, status, button) {
   }
 }
 
+// clearLookup hides the previous question's answer before a new one is
+// sent: a question that is refused or fails (encryption, network) must not
+// leave the last person's hit, and its card link, on show as if it answered
+// this one.
+function clearLookup() {
+  for (const id of ["lookup-hit", "lookup-nohit"]) {
+    const el = document.getElementById(id);
+    if (el) el.hidden = true;
+  }
+  const link = document.getElementById("lookup-card");
+  if (link) link.href = location.pathname;
+}
+
 // showLookup shows the lookup's answer: hit, with the link to the card
 // (a path of this site only) focused, so that Enter opens it; or no-hit,
 // focused so that a screen reader reads it.
 async function showLookup(form, status, res) {
-  if (res.status !== 200) {
-    status.textContent = msg(form, res.status >= 400 && res.status < 500 ? "refused" : "failed");
-    return;
-  }
-  const answer = await res.json();
   const hit = document.getElementById("lookup-hit");
   const none = document.getElementById("lookup-nohit");
   const link = document.getElementById("lookup-card");
   const placeholder = document.getElementById("lookup-none");
   if (!hit || !none || !link) throw new Error("the page has no place for the answer");
+  if (res.status !== 200) {
+    status.textContent = msg(form, res.status >= 400 && res.status < 500 ? "refused" : "failed");
+    return;
+  }
+  const answer = await res.json();
   status.textContent = "";
   if (placeholder) placeholder.hidden = true;
   if (answer.known === true) {
