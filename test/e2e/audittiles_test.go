@@ -110,11 +110,16 @@ func TestAuditTilesStockClient(t *testing.T) {
 		{"dpo", "audit_review", "tile/1/000", 404},
 		{"dpo", "audit_review", "tile/8/0/000", 404},
 		{"preventie", "audit_review", "tile/0/000", 403},
+		// The decision is judged before the path: one who may not review
+		// learns nothing from a bad one.
+		{"preventie", "audit_review", "tile/0/abc", 403},
+		{"preventie", "audit_review", "nope", 403},
 	} {
 		if r := l.get(c.actor, "/v1/audit/tiles/"+c.path, c.purpose); r.Status != c.status {
 			t.Errorf("%s by %s: %d, want %d", c.path, c.actor, r.Status, c.status)
 		}
 	}
+	sameNotFound(t, l)
 	var audited int
 	for _, m := range l.messages() {
 		if s, _ := m.Values["entry"].(string); strings.Contains(s, `"action":"audit.tiles"`) && strings.Contains(s, `"reason":"tile/0/000"`) {
@@ -210,4 +215,32 @@ func mustTile(t *testing.T, thr tlog.HashReader) []byte {
 	hs, err := thr.ReadHashes([]int64{tlog.StoredHashIndex(0, 0)})
 	must(t, err)
 	return hs[0][:]
+}
+
+// sameNotFound checks that a tile past the end of the log, a partial tile
+// wider than the log holds, and a path that is no tile are refused alike:
+// 404, the same problem type, title and detail, no Cache-Control of a tile.
+func sameNotFound(t *testing.T, l *auditLab) {
+	var first *problem
+	for _, p := range []string{"tile/0/abc", "nope", "tile/0/x001/000", "tile/0/999", "tile/entries/999", "tile/2/000.p/1", "tile/0/001.p/255"} {
+		r := l.get("dpo", "/v1/audit/tiles/"+p, "audit_review")
+		var pb problem
+		if r.Status != 404 || json.Unmarshal(r.Body, &pb) != nil {
+			t.Fatalf("%s: %d %s, want a 404 problem", p, r.Status, r.Body)
+		}
+		if cc := r.Header.Get("Cache-Control"); strings.Contains(cc, "immutable") {
+			t.Errorf("%s: a refusal with Cache-Control %q", p, cc)
+		}
+		if first == nil {
+			first = &pb
+		} else if pb.Type != first.Type || pb.Title != first.Title || pb.Detail != first.Detail {
+			t.Errorf("%s refused as %+v, tile/0/abc as %+v", p, pb, *first)
+		}
+	}
+}
+
+// problem is the part of a problem+json answer that must not tell refusals
+// apart.
+type problem struct {
+	Type, Title, Detail string
 }

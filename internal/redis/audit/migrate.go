@@ -62,9 +62,13 @@ func (l *Log) migrate(ctx context.Context, key string) error {
 		return fmt.Errorf("the tree string holds %d bytes; a head of %d entries needs %d", tl, n, want)
 	}
 	err = l.moveTree(ctx, key, n, tl)
-	if err != nil && l.c.Exists(ctx, key+":tree").Val() == 0 {
-		// Another process finished first: its checks held, and appends
-		// may have begun (a tile longer than what this one read).
+	if err == nil {
+		return nil
+	}
+	// Another process may have finished first: its checks held, and
+	// appends may have begun (a tile longer than what this one read). Only
+	// a string known to be gone says so; a Redis error here is not that.
+	if left, xerr := l.c.Exists(ctx, key+":tree").Result(); xerr == nil && left == 0 {
 		return nil
 	}
 	return err

@@ -2,9 +2,11 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -197,6 +199,49 @@ func TestMigrateFailsClosed(t *testing.T) {
 					t.Fatal("an append to the log not moved succeeded")
 				}
 			})
+		}
+	})
+}
+
+// failExists is a Redis hook that fails every EXISTS while on is set.
+type failExists struct{ on atomic.Bool }
+
+func (h *failExists) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *failExists) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.on.Load() && cmd.Name() == "exists" {
+			cmd.SetErr(errors.New("connection lost"))
+			return cmd.Err()
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *failExists) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestMigrateRedisErrorFailsClosed checks that a failed move whose check
+// for another process's success fails too is reported, not taken for that
+// success: the tree string stays and the error names the log.
+func TestMigrateRedisErrorFailsClosed(t *testing.T) {
+	redistest.ForEachBackend(t, func(t *testing.T, c redis.UniversalClient) {
+		ctx, cell := context.Background(), redistest.NewCell(t, c)
+		l := signedLog(t, c, 0)
+		oldLayoutLog(t, l, c, cell, 10)
+		key, _ := StreamKey(cell)
+		c.Set(ctx, key+":tile:0:0", strings.Repeat("y", 64), 0)
+		h := &failExists{}
+		c.AddHook(h)
+		h.on.Store(true)
+		err := l.Migrate(ctx, []string{cell})
+		h.on.Store(false)
+		if err == nil || !strings.Contains(err.Error(), auditlog.Origin(cell)) {
+			t.Fatalf("migration with Redis failing: %v, want an error naming the log", err)
+		}
+		if c.Exists(ctx, key+":tree").Val() != 1 {
+			t.Fatal("the tree string was deleted")
 		}
 	})
 }

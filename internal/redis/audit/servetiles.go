@@ -30,7 +30,11 @@ func (l *Log) Tile(ctx context.Context, livc string, t tlog.Tile) ([]byte, error
 		return nil, fail("tile", err)
 	}
 	level := max(t.L, 0)
-	if t.N*tileWidth+int64(t.W) > n>>(tileHeight*level) {
+	// t.N is bounded first: a path may name a tile so far out that
+	// t.N*tileWidth overflows, which would pass the check below and be
+	// read as a tile missing from the log (a 500 and a false alarm).
+	count := n >> (tileHeight * level)
+	if t.N > count/tileWidth || t.N*tileWidth+int64(t.W) > count {
 		return nil, broker.ErrNotFound
 	}
 	if t.L == -1 {
