@@ -61,10 +61,12 @@ func (w *witnessing) start(ctx context.Context, l witness.Log, logKey note.Verif
 	s := witness.NewSubmitter(witness.SubmitterConf{
 		Log: l, LogVerifier: logKey, Witnesses: w.endpoints, Logger: log,
 		Outcome: m.WitnessOutcomes(),
-		Refused: func(livc, name string, size int64) {
-			if err := svc.WitnessRefused(ctx, livc, name, size); err != nil {
-				log.Error("a witness's refusal could not be audited", "witness", name, "size", size, "err", err)
+		Refused: func(livc, name string, size int64) error {
+			err := svc.WitnessRefused(ctx, livc, name, size)
+			if err != nil {
+				log.Error("a witness's refusal could not be audited: tried again at its next refusal", "witness", name, "size", size, "err", err)
 			}
+			return err
 		},
 	})
 	w.sub.Store(s)
