@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync/atomic"
 
 	"golang.org/x/mod/sumdb/note"
@@ -30,7 +29,6 @@ type witnessing struct {
 // newWitnessing reads the cells' witnesses.
 func newWitnessing(cells map[string]*broker.Cell) (*witnessing, error) {
 	w := &witnessing{cosigners: map[string][]note.Verifier{}, endpoints: map[string][]witness.Endpoint{}}
-	hc := &http.Client{} // each submission has its own timeout (SubmitterConf)
 	for id, c := range cells {
 		for _, cw := range c.Audit.Witnesses {
 			v, err := auditlog.NewCosignatureVerifier(cw.Key)
@@ -38,7 +36,9 @@ func newWitnessing(cells map[string]*broker.Cell) (*witnessing, error) {
 				return nil, fmt.Errorf("cell %s: witness %s: %w", id, cw.Name, err)
 			}
 			w.cosigners[id] = append(w.cosigners[id], v)
-			w.endpoints[id] = append(w.endpoints[id], witness.Endpoint{Name: cw.Name, Verifier: v, Client: &witness.Client{URL: cw.URL, HTTP: hc}})
+			// The Client's default HTTP client follows no redirect; each
+			// submission has its own timeout (SubmitterConf).
+			w.endpoints[id] = append(w.endpoints[id], witness.Endpoint{Name: cw.Name, Verifier: v, Client: &witness.Client{URL: cw.URL}})
 		}
 	}
 	return w, nil
