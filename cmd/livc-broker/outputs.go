@@ -37,7 +37,7 @@ func (o *outputsConf) flags(fs *flag.FlagSet) func() error {
 	backups := fs.String("audit-sink-file-backups", envOr("LIVC_AUDIT_SINK_FILE_BACKUPS", "10"), "how many rotated sink files to keep, `N` from 0 (all) to 10000 (env LIVC_AUDIT_SINK_FILE_BACKUPS)")
 	fs.StringVar(&o.Syslog, "audit-sink-syslog", envOr("LIVC_AUDIT_SINK_SYSLOG", ""), "syslog `ADDR` to which every audit entry is sent (facility authpriv, tag livc-broker): local, udp://host:port, tcp://host:port or unix:///path; off by default (env LIVC_AUDIT_SINK_SYSLOG)")
 	fs.StringVar(&o.Webhook, "alert-webhook", envOr("LIVC_ALERT_WEBHOOK", ""), "`URL` to which every alert is POSTed as it is raised, signed with HMAC-SHA256 (X-Livc-Signature); https, or http to a loopback address; off by default (env LIVC_ALERT_WEBHOOK)")
-	secret := fs.String("alert-webhook-secret", envOr("LIVC_ALERT_WEBHOOK_SECRET", ""), "`FILE` holding the webhook's HMAC secret, at least 32 bytes (env LIVC_ALERT_WEBHOOK_SECRET); required with --alert-webhook")
+	secret := fs.String("alert-webhook-secret", envOr("LIVC_ALERT_WEBHOOK_SECRET", ""), "`FILE` (mode 0600) holding the webhook's HMAC secret, at least 32 bytes (env LIVC_ALERT_WEBHOOK_SECRET); required with --alert-webhook")
 	every := fs.String("audit-follow-every", envOr("LIVC_AUDIT_FOLLOW_EVERY", "1s"), "`DURATION` from 100ms to 1m between readings of an idle log by the sinks and alerts (env LIVC_AUDIT_FOLLOW_EVERY)")
 	return func() error {
 		var err error
@@ -71,6 +71,10 @@ func (o *outputsConf) checkWebhook(secretFile string) error {
 	}
 	if secretFile == "" {
 		return errors.New("--alert-webhook needs --alert-webhook-secret FILE")
+	}
+	// The secret forges alerts: like a key file, no one else may read it.
+	if fi, err := os.Stat(secretFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("--alert-webhook-secret: %s may be read by others (mode %04o): chmod 600 it", secretFile, fi.Mode().Perm())
 	}
 	b, err := os.ReadFile(secretFile)
 	if err != nil {

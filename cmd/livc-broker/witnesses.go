@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync/atomic"
 
 	"golang.org/x/mod/sumdb/note"
@@ -30,7 +29,6 @@ type witnessing struct {
 // newWitnessing reads the cells' witnesses.
 func newWitnessing(cells map[string]*broker.Cell) (*witnessing, error) {
 	w := &witnessing{cosigners: map[string][]note.Verifier{}, endpoints: map[string][]witness.Endpoint{}}
-	hc := &http.Client{} // each submission has its own timeout (SubmitterConf)
 	for id, c := range cells {
 		for _, cw := range c.Audit.Witnesses {
 			v, err := auditlog.NewCosignatureVerifier(cw.Key)
@@ -38,7 +36,9 @@ func newWitnessing(cells map[string]*broker.Cell) (*witnessing, error) {
 				return nil, fmt.Errorf("cell %s: witness %s: %w", id, cw.Name, err)
 			}
 			w.cosigners[id] = append(w.cosigners[id], v)
-			w.endpoints[id] = append(w.endpoints[id], witness.Endpoint{Name: cw.Name, Verifier: v, Client: &witness.Client{URL: cw.URL, HTTP: hc}})
+			// The Client's default HTTP client follows no redirect; each
+			// submission has its own timeout (SubmitterConf).
+			w.endpoints[id] = append(w.endpoints[id], witness.Endpoint{Name: cw.Name, Verifier: v, Client: &witness.Client{URL: cw.URL}})
 		}
 	}
 	return w, nil
@@ -61,10 +61,12 @@ func (w *witnessing) start(ctx context.Context, l witness.Log, logKey note.Verif
 	s := witness.NewSubmitter(witness.SubmitterConf{
 		Log: l, LogVerifier: logKey, Witnesses: w.endpoints, Logger: log,
 		Outcome: m.WitnessOutcomes(),
-		Refused: func(livc, name string, size int64) {
-			if err := svc.WitnessRefused(ctx, livc, name, size); err != nil {
-				log.Error("a witness's refusal could not be audited", "witness", name, "size", size, "err", err)
+		Refused: func(livc, name string, size int64) error {
+			err := svc.WitnessRefused(ctx, livc, name, size)
+			if err != nil {
+				log.Error("a witness's refusal could not be audited: tried again at its next refusal", "witness", name, "size", size, "err", err)
 			}
+			return err
 		},
 	})
 	w.sub.Store(s)

@@ -125,6 +125,22 @@ func TestWebhookSignsAndRetries(t *testing.T) {
 			t.Error("a badly signed alert was taken")
 		}
 	})
+	t.Run("a redirect is not followed", func(t *testing.T) {
+		var elsewhere atomic.Int32
+		other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+		defer other.Close()
+		moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
+		}))
+		defer moved.Close()
+		hook := &Webhook{URL: moved.URL, Secret: secret, Attempts: 1}
+		if err := hook.Send(context.Background(), []Alert{a}); err == nil {
+			t.Error("a redirect counted as a delivery")
+		}
+		if elsewhere.Load() != 0 {
+			t.Error("the signed alert was sent on to the redirect's target")
+		}
+	})
 	t.Run("gives up after its attempts", func(t *testing.T) {
 		down := &Webhook{URL: "http://127.0.0.1:1/none", Secret: secret, Attempts: 2, Wait: time.Millisecond}
 		err := down.Send(context.Background(), []Alert{a})

@@ -32,7 +32,8 @@ import (
 type Webhook struct {
 	URL    string
 	Secret []byte
-	// Client sends the requests; default a client with a 5s timeout.
+	// Client sends the requests; default a client with a 5s timeout that
+	// follows no redirect.
 	Client *http.Client
 	// Attempts per alert within one Send, default 3, the first retry after
 	// Wait (default 200ms), doubling.
@@ -109,7 +110,7 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	req.Header.Set("X-Livc-Signature", "v1="+Sign(w.Secret, ts, body))
 	client := w.Client
 	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second}
+		client = defaultWebhookClient
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -122,6 +123,12 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 	}
 	return nil
 }
+
+// defaultWebhookClient follows no redirect: a 307 would resend the signed
+// alert (names of actors) to wherever the receiver points, perhaps over
+// plain http; a 3xx is a failed delivery, tried again later.
+var defaultWebhookClient = &http.Client{Timeout: 5 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // Sign returns the hex HMAC-SHA256, under secret, of timestamp "." body: the
 // v1 signature of X-Livc-Signature.

@@ -14,7 +14,8 @@ import (
 type Client struct {
 	// URL is the witness's base URL; the request goes to URL/add-checkpoint.
 	URL string
-	// HTTP is the client used; nil is one with Timeout.
+	// HTTP is the client used; nil is defaultClient (the Submitter's
+	// context bounds each request's time).
 	HTTP *http.Client
 }
 
@@ -25,6 +26,11 @@ type Answer struct {
 	Lines  []string
 	Size   int64
 }
+
+// defaultClient follows no redirect: a witness is at its configured URL,
+// and a 3xx is an answer that is no verdict (tried again later).
+var defaultClient = &http.Client{Timeout: 30 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // maxAnswer bounds the body read from a witness.
 const maxAnswer = 16 << 10
@@ -39,7 +45,7 @@ func (c *Client) Add(ctx context.Context, a AddCheckpoint) (Answer, error) {
 	}
 	hc := c.HTTP
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = defaultClient
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -143,3 +143,19 @@ func TestCosignerStateUnwritable(t *testing.T) {
 		t.Fatalf("a cosignature not recorded was remembered: %d", rec.Code)
 	}
 }
+
+// TestCosignerOversizedBody: a body over MaxBody is refused with 400 and
+// moves nothing, even when it begins as a valid submission.
+func TestCosignerOversizedBody(t *testing.T) {
+	l := newMemLog(t, "cell")
+	c, _ := newCosigner(t, l, filepath.Join(t.TempDir(), "state.json"))
+	l.add(t, 3, "a")
+	_, cp := l.checkpoint(t)
+	big := append(AddCheckpoint{Checkpoint: cp}.Marshal(), bytes.Repeat([]byte("x"), MaxBody)...)
+	if rec := post(c, big); rec.Code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400", rec.Code)
+	}
+	if rec := post(c, AddCheckpoint{Old: 3, Checkpoint: cp}.Marshal()); rec.Code != http.StatusConflict || rec.Body.String() != "0\n" {
+		t.Fatalf("the oversized body moved the witness: %d %q", rec.Code, rec.Body)
+	}
+}

@@ -45,8 +45,9 @@ type SubmitterConf struct {
 	// Refused is called when a witness refuses a checkpoint as not
 	// consistent with what it cosigned before: the log was rebuilt or
 	// forked. It is called once per run of such refusals of a witness, and
-	// again after it has cosigned.
-	Refused func(livc, witness string, size int64)
+	// again after it has cosigned; an error (the refusal not audited) has
+	// it called again at the witness's next refusal.
+	Refused func(livc, witness string, size int64) error
 	// Outcome counts each submission: "cosigned", "refused" (inconsistent),
 	// "failed" (no answer, or another refusal).
 	Outcome func(witness, outcome string)
@@ -78,7 +79,7 @@ func NewSubmitter(conf SubmitterConf) *Submitter {
 		conf.Logger = slog.New(slog.DiscardHandler)
 	}
 	if conf.Refused == nil {
-		conf.Refused = func(string, string, int64) {}
+		conf.Refused = func(string, string, int64) error { return nil }
 	}
 	if conf.Outcome == nil {
 		conf.Outcome = func(string, string) {}
@@ -122,7 +123,7 @@ type worker struct {
 	ep      Endpoint
 	mailbox chan []byte
 	known   int64 // the size the witness last cosigned, as learned
-	alerted bool  // Refused was called since the last cosignature
+	alerted bool  // Refused was called, and audited, since the last cosignature
 }
 
 // offer puts signed in the mailbox, replacing what waits there.
@@ -245,8 +246,7 @@ func (w *worker) refused(size int64, why string) {
 	c.Logger.Error("ALERT: a witness refuses the audit log: it is not consistent with what the witness cosigned before",
 		"alert", "witness_refused", "witness", w.ep.Name, "log", auditlog.Origin(w.livc), "size", size, "why", why)
 	if !w.alerted {
-		w.alerted = true
-		c.Refused(w.livc, w.ep.Name, size)
+		w.alerted = c.Refused(w.livc, w.ep.Name, size) == nil
 	}
 }
 

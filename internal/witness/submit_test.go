@@ -22,6 +22,8 @@ type rig struct {
 	mu       sync.Mutex
 	refused  []string
 	outcomes []string
+	// unaudited is how many Refused calls fail next (the audit log down).
+	unaudited int
 }
 
 func newRig(t *testing.T, urls ...string) *rig {
@@ -48,7 +50,16 @@ func newRig(t *testing.T, urls ...string) *rig {
 	logV, _ := note.NewVerifier(r.log.vkey)
 	r.sub = NewSubmitter(SubmitterConf{Log: r.log, LogVerifier: logV, Witnesses: map[string][]Endpoint{"cell": eps},
 		Timeout: 300 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
-		Refused: func(_, w string, _ int64) { r.mu.Lock(); r.refused = append(r.refused, w); r.mu.Unlock() },
+		Refused: func(_, w string, _ int64) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.refused = append(r.refused, w)
+			if r.unaudited > 0 {
+				r.unaudited--
+				return errors.New("audit log down")
+			}
+			return nil
+		},
 		Outcome: func(w, o string) { r.mu.Lock(); r.outcomes = append(r.outcomes, w+":"+o); r.mu.Unlock() },
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -177,6 +188,35 @@ func waitFor(t *testing.T, cond func() bool) {
 	for deadline := time.Now().Add(3 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out")
+		}
+	}
+}
+
+// TestSubmitterRefusalNotAudited: a refusal whose audit entry could not be
+// written is reported again at the witness's next refusal, and only until
+// one is written.
+func TestSubmitterRefusalNotAudited(t *testing.T) {
+	r := newRig(t)
+	r.log.add(t, 5, "a")
+	if err := r.publishQuorum(t, 2, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	r.unaudited = 2
+	r.mu.Unlock()
+	rebuilt := newMemLog(t, "cell")
+	r.log.hashes, r.log.n = rebuilt.hashes, 0
+	for i, want := range []int{2, 4, 4} {
+		r.log.add(t, 8, "b") // the same key, another history
+		_, signed := r.log.checkpoint(t)
+		r.sub.Published("cell", signed)
+		waitFor(t, func() bool { r.mu.Lock(); defer r.mu.Unlock(); return len(r.refused) >= want })
+		time.Sleep(100 * time.Millisecond)
+		r.mu.Lock()
+		got := len(r.refused)
+		r.mu.Unlock()
+		if got != want {
+			t.Fatalf("publication %d: %d refusals reported, want %d", i, got, want)
 		}
 	}
 }
